@@ -1,0 +1,27 @@
+/**
+ * Byte helpers shared by the packages. Keys are ordered by unsigned bytewise comparison (the
+ * order of `Buffer.compare`): a shorter key that is a prefix of a longer one sorts first.
+ */
+
+/** Unsigned bytewise comparison: negative, zero or positive, as `Buffer.compare`. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b)
+}
+
+/** True when `value` is a `Uint8Array` (a `Buffer` is one). */
+export function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array
+}
+
+/** A `Buffer` view of `bytes` without copying. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** A short printable description of a value's type, for error messages. */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`
+  return `a ${typeof value}`
+}

@@ -1,0 +1,18 @@
+export { asBuffer, compareBytes, describeType, isBytes } from './bytes.js'
+export { crc32c } from './checksum.js'
+export {
+  ClosedError,
+  type CorruptionDetails,
+  CorruptionError,
+  ErrorCode,
+  InvalidArgumentError,
+  IOError,
+  LockedError,
+  ReadOnlyError,
+  StrataError,
+  type StrataErrorOptions,
+  toIOError,
+} from './errors.js'
+export { type FaultOperation, type FaultRule, FaultyFileSystem } from './faulty-fs.js'
+export { type FileStat, type FileSystem, NodeFileSystem, nodeFileSystem, type OpenFlags, parentDirectory } from './fs.js'
+export { MemoryFileSystem } from './memory-fs.js'

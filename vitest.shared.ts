@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+/** The test setup every package shares: tests beside the code and in test/, and a JSON report
+ *  (test-results.json) that .ci/run adds up into the closing "N passed, N failed" line. */
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results.json' },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+})
