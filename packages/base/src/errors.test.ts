@@ -14,7 +14,12 @@ describe('errors', () => {
     const cause = Object.assign(new Error('no space left on device'), { code: 'ENOSPC', syscall: 'write' })
     const error = toIOError(cause, 'appending to the WAL', '/db/wal.log')
     expect(error).toBeInstanceOf(IOError)
-    expect(error).toMatchObject({ code: 'STRATA_IO', systemCode: 'ENOSPC', syscall: 'write', path: '/db/wal.log' })
+    expect(error).toMatchObject({
+      code: 'STRATA_IO',
+      systemCode: 'ENOSPC',
+      syscall: 'write',
+      path: '/db/wal.log',
+    })
     expect(error.cause).toBe(cause)
     expect(toIOError(error, 'again')).toBe(error)
   })

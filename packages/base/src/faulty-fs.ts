@@ -5,7 +5,16 @@
 import type { FileStat, FileSystem, OpenFlags } from './fs.js'
 
 /** Operations that can be counted and failed. `fsync` covers fsync, fdatasync and syncDir. */
-export type FaultOperation = 'open' | 'read' | 'write' | 'fsync' | 'ftruncate' | 'rename' | 'unlink' | 'mkdir' | 'close'
+export type FaultOperation =
+  | 'open'
+  | 'read'
+  | 'write'
+  | 'fsync'
+  | 'ftruncate'
+  | 'rename'
+  | 'unlink'
+  | 'mkdir'
+  | 'close'
 
 export interface FaultRule {
   operation: FaultOperation
@@ -27,7 +36,9 @@ interface ActiveRule extends FaultRule {
 }
 
 function injected(code: string, operation: string, path: string | undefined): NodeJS.ErrnoException {
-  const error = new Error(`${code}: injected ${operation} failure${path ? ` on '${path}'` : ''}`) as NodeJS.ErrnoException
+  const error = new Error(
+    `${code}: injected ${operation} failure${path ? ` on '${path}'` : ''}`,
+  ) as NodeJS.ErrnoException
   error.code = code
   error.syscall = operation
   if (path !== undefined) error.path = path
@@ -132,7 +143,8 @@ export class FaultyFileSystem implements FileSystem {
   }
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number {
     const plan = this.writePlan(fd, length)
-    if (plan.allowed > 0) this.bytesWritten += this.inner.writeSync(fd, buffer, offset, plan.allowed, position)
+    if (plan.allowed > 0)
+      this.bytesWritten += this.inner.writeSync(fd, buffer, offset, plan.allowed, position)
     if (plan.error) throw plan.error
     return length
   }
@@ -161,13 +173,26 @@ export class FaultyFileSystem implements FileSystem {
     this.counts.close++
     return this.inner.close(fd)
   }
-  async read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  async read(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
     this.before('read', this.paths.get(fd))
     return this.inner.read(fd, buffer, offset, length, position)
   }
-  async write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+  async write(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number> {
     const plan = this.writePlan(fd, length)
-    if (plan.allowed > 0) this.bytesWritten += await this.inner.write(fd, buffer, offset, plan.allowed, position)
+    if (plan.allowed > 0)
+      this.bytesWritten += await this.inner.write(fd, buffer, offset, plan.allowed, position)
     if (plan.error) throw plan.error
     return length
   }

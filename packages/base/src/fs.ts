@@ -36,7 +36,13 @@ export interface FileSystem {
   open(path: string, flags: OpenFlags): Promise<number>
   close(fd: number): Promise<void>
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>
-  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>
+  write(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number>
   fsync(fd: number): Promise<void>
   fdatasync(fd: number): Promise<void>
   ftruncate(fd: number, length: number): Promise<void>
@@ -108,9 +114,17 @@ export class NodeFileSystem implements FileSystem {
       ),
     )
   }
-  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+  write(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number> {
     return new Promise((resolve, reject) =>
-      fs.write(fd, buffer, offset, length, position, (error, written) => (error ? reject(error) : resolve(written))),
+      fs.write(fd, buffer, offset, length, position, (error, written) =>
+        error ? reject(error) : resolve(written),
+      ),
     )
   }
   fsync(fd: number): Promise<void> {
@@ -120,7 +134,9 @@ export class NodeFileSystem implements FileSystem {
     return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())))
   }
   ftruncate(fd: number, length: number): Promise<void> {
-    return new Promise((resolve, reject) => fs.ftruncate(fd, length, (error) => (error ? reject(error) : resolve())))
+    return new Promise((resolve, reject) =>
+      fs.ftruncate(fd, length, (error) => (error ? reject(error) : resolve())),
+    )
   }
   fstat(fd: number): Promise<FileStat> {
     return new Promise((resolve, reject) =>
@@ -158,7 +174,9 @@ export class NodeFileSystem implements FileSystem {
     fs.renameSync(from, to)
   }
   rename(from: string, to: string): Promise<void> {
-    return new Promise((resolve, reject) => fs.rename(from, to, (error) => (error ? reject(error) : resolve())))
+    return new Promise((resolve, reject) =>
+      fs.rename(from, to, (error) => (error ? reject(error) : resolve())),
+    )
   }
   unlinkSync(path: string): void {
     fs.unlinkSync(path)

@@ -1,5 +1,6 @@
 export { asBuffer, compareBytes, describeType, isBytes } from './bytes.js'
 export { crc32c } from './checksum.js'
+export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
 export {
   ClosedError,
   type CorruptionDetails,
@@ -14,5 +15,12 @@ export {
   toIOError,
 } from './errors.js'
 export { type FaultOperation, type FaultRule, FaultyFileSystem } from './faulty-fs.js'
-export { type FileStat, type FileSystem, NodeFileSystem, nodeFileSystem, type OpenFlags, parentDirectory } from './fs.js'
+export {
+  type FileStat,
+  type FileSystem,
+  NodeFileSystem,
+  nodeFileSystem,
+  type OpenFlags,
+  parentDirectory,
+} from './fs.js'
 export { MemoryFileSystem } from './memory-fs.js'

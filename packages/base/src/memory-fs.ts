@@ -200,7 +200,13 @@ export class MemoryFileSystem implements FileSystem {
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
     return later(() => this.readSync(fd, buffer, offset, length, position))
   }
-  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+  write(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number> {
     return later(() => this.writeSync(fd, buffer, offset, length, position))
   }
   fsync(fd: number): Promise<void> {
@@ -219,7 +225,9 @@ export class MemoryFileSystem implements FileSystem {
   statSync(path: string): FileStat | undefined {
     try {
       const node = this.lookup(path, 'stat')
-      return node instanceof DirectoryNode ? { size: 0, isDirectory: true } : { size: node.length, isDirectory: false }
+      return node instanceof DirectoryNode
+        ? { size: 0, isDirectory: true }
+        : { size: node.length, isDirectory: false }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw error
