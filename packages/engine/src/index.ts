@@ -1,1 +1,30 @@
-export {}
+export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
+export {
+  Database,
+  type DatabaseStats,
+  type DatabaseStatus,
+  type LevelStats,
+  open,
+  type ReadOptions,
+} from './database.js'
+export { type Codec, type Decoded, type Encoding, type EncodingName } from './encoding.js'
+export { DatabaseIterator, type IteratorOptions } from './iterator.js'
+export { DatabaseLockedError } from './lock.js'
+export {
+  DEFAULT_OPTIONS,
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  type OpenOptions,
+  type WalRecovery,
+} from './options.js'
+export { Snapshot } from './snapshot.js'
+export {
+  ClosedError,
+  CorruptionError,
+  ErrorCode,
+  InvalidArgumentError,
+  IOError,
+  LockedError,
+  ReadOnlyError,
+  StrataError,
+} from '@strata/base'

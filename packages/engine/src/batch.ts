@@ -1,0 +1,83 @@
+/**
+ * Batches: several puts and deletes applied atomically (one WAL frame, consecutive seqs).
+ * Operations have abstract-level's shape.
+ */
+import { ClosedError, InvalidArgumentError } from '@strata/base'
+
+export type BatchOperation<K, V> = { type: 'put'; key: K; value: V } | { type: 'del'; key: K }
+
+export interface WriteOptions {
+  /** Overrides the database's `sync` option for this write. */
+  sync?: boolean
+}
+
+/** `database.batch()`: collects operations, then `write()` applies them all or none. */
+export class ChainedBatch<K, V> {
+  private operations: BatchOperation<K, V>[] = []
+  private done = false
+
+  /** @internal */
+  constructor(private readonly commit: (operations: BatchOperation<K, V>[], options?: WriteOptions) => Promise<void>) {}
+
+  /** Number of queued operations. */
+  get length(): number {
+    return this.operations.length
+  }
+
+  put(key: K, value: V): this {
+    this.check()
+    this.operations.push({ type: 'put', key, value })
+    return this
+  }
+
+  delete(key: K): this {
+    this.check()
+    this.operations.push({ type: 'del', key })
+    return this
+  }
+
+  /** Alias of `delete`, as abstract-level names it. */
+  del(key: K): this {
+    return this.delete(key)
+  }
+
+  /** Drops the queued operations. */
+  clear(): this {
+    this.check()
+    this.operations = []
+    return this
+  }
+
+  /** Applies every queued operation atomically. The batch cannot be used afterwards. */
+  async write(options?: WriteOptions): Promise<void> {
+    this.check()
+    this.done = true
+    await this.commit(this.operations, options)
+  }
+
+  /** Discards the batch without writing. */
+  close(): void {
+    this.done = true
+  }
+
+  private check(): void {
+    if (this.done) throw new ClosedError('this batch (already written or closed)')
+  }
+}
+
+export function checkOperations(operations: unknown): asserts operations is BatchOperation<unknown, unknown>[] {
+  if (!Array.isArray(operations)) {
+    throw new InvalidArgumentError('batch operations must be an array of { type, key, value }', {
+      argument: 'operations',
+    })
+  }
+  for (let index = 0; index < operations.length; index++) {
+    const operation = operations[index] as { type?: unknown } | null
+    if (typeof operation !== 'object' || operation === null || (operation.type !== 'put' && operation.type !== 'del')) {
+      throw new InvalidArgumentError(
+        `batch operation ${index} must be { type: 'put', key, value } or { type: 'del', key }`,
+        { argument: `operations[${index}]` },
+      )
+    }
+  }
+}

@@ -1,0 +1,850 @@
+/**
+ * The database: the write path (WAL group commit, then memtable), the read path (memtable →
+ * frozen memtables → level 0 newest first → deeper levels), flush (frozen memtable → level-0
+ * table → manifest edit → WAL truncation), open and recovery.
+ */
+import {
+  ClosedError,
+  compareBytes,
+  CorruptionError,
+  ErrorCode,
+  type FileSystem,
+  type InternalEntry,
+  InvalidArgumentError,
+  type KeyRange,
+  MAX_SEQ,
+  OpType,
+  ReadOnlyError,
+  StrataError,
+  toIOError,
+} from '@strata/base'
+import { Memtable } from '@strata/memtable'
+import { BlockCache, TableBuilder, type TableMeta } from '@strata/sstable'
+import { WALEntry, WALManager } from '@strata/wal'
+import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import { type ResolvedEncoding, resolveEncoding } from './encoding.js'
+import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
+import { DatabaseIterator, type IteratorOptions } from './iterator.js'
+import { LevelSource } from './level-source.js'
+import { DirectoryLock } from './lock.js'
+import { EMPTY_STATE, Manifest } from './manifest.js'
+import { type EntrySource, MergeIterator } from './merge-iterator.js'
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { type Snapshot, SnapshotList } from './snapshot.js'
+import { TableSet } from './table-set.js'
+import type { TableFileMeta, Version, VersionEdit } from './version.js'
+
+export interface ReadOptions {
+  /** Read at this snapshot instead of the latest acknowledged write. */
+  snapshot?: Snapshot
+}
+
+/** Manifests are rewritten from a snapshot once they grow past this. */
+const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
+/** Flush yields to the event loop after this many entries. */
+const FLUSH_YIELD_ENTRIES = 4096
+
+interface PendingWrite {
+  lastSeq: number
+  done: boolean
+  error: unknown
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+interface Waiter {
+  seq: number
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+function toFileMeta(fileNumber: number, meta: TableMeta): TableFileMeta {
+  return {
+    fileNumber,
+    fileSize: meta.fileSize,
+    smallestKey: meta.smallestKey,
+    largestKey: meta.largestKey,
+    minSeq: meta.minSeq,
+    maxSeq: meta.maxSeq,
+    entryCount: meta.entryCount,
+    tombstoneCount: meta.tombstoneCount,
+    rawKeyBytes: meta.rawKeyBytes,
+    rawValueBytes: meta.rawValueBytes,
+  }
+}
+
+function keyWithin(file: TableFileMeta, key: Uint8Array): boolean {
+  return compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
+}
+
+export type DatabaseStatus = 'opening' | 'open' | 'closing' | 'closed'
+
+export interface LevelStats {
+  level: number
+  files: number
+  bytes: number
+}
+
+/** A plain JSON object describing the database (see the README for each field). */
+export interface DatabaseStats {
+  directory: string
+  status: DatabaseStatus
+  levels: LevelStats[]
+  tableFiles: number
+  tableBytes: number
+  memtableBytes: number
+  frozenMemtables: number
+  frozenMemtableBytes: number
+  lastSeq: number
+  flushedSeq: number
+  walBytes: number
+  manifestBytes: number
+  flushes: number
+  snapshots: number
+  openIterators: number
+  cache: { hits: number; misses: number; usedBytes: number; capacityBytes: number }
+  /** Key + value bytes the user asked to write. */
+  userBytesWritten: number
+  /** Bytes written to disk: WAL frames + table files (flush and compaction). */
+  diskBytesWritten: number
+  walBytesWritten: number
+  flushBytesWritten: number
+  /** diskBytesWritten / userBytesWritten (0 before any write). */
+  writeAmplification: number
+  stalls: { count: number; totalMs: number }
+  readOnlyReason: string | undefined
+}
+
+export class Database<K = Uint8Array, V = Uint8Array> {
+  readonly directory: string
+  private readonly options: ResolvedOptions
+  private readonly fs: FileSystem
+  private readonly keyEncoding: ResolvedEncoding<K>
+  private readonly valueEncoding: ResolvedEncoding<V>
+  private statusValue: DatabaseStatus = 'opening'
+
+  private lock!: DirectoryLock
+  private manifest!: Manifest
+  private wal!: WALManager
+  private tables!: TableSet
+  private readonly cache: BlockCache
+  private readonly snapshots = new SnapshotList()
+  private readonly iterators = new Set<DatabaseIterator<K, V>>()
+
+  private memtable = new Memtable()
+  /** Frozen memtables waiting for their flush, oldest first. */
+  private frozen: Memtable[] = []
+  private lastSeq = 0
+  private visibleSeq = 0
+  private flushedSeq = 0
+  private nextFileNumber = 1
+
+  private pending: PendingWrite[] = []
+  private pendingHead = 0
+  private visibilityWaiters: Waiter[] = []
+  private roomWaiters: (() => void)[] = []
+
+  private flushing: Promise<void> | undefined
+  private manifestQueue: Promise<unknown> = Promise.resolve()
+  private readOnlyError: StrataError | undefined
+
+  private counters = {
+    flushes: 0,
+    userBytesWritten: 0,
+    walBytesWritten: 0,
+    flushBytesWritten: 0,
+    stalls: 0,
+    stallMs: 0,
+  }
+
+  private constructor(directory: string, options: ResolvedOptions, keyEncoding: ResolvedEncoding<K>, valueEncoding: ResolvedEncoding<V>) {
+    this.directory = directory
+    this.options = options
+    this.fs = options.fs
+    this.keyEncoding = keyEncoding
+    this.valueEncoding = valueEncoding
+    this.cache = new BlockCache(options.blockCacheBytes)
+  }
+
+  /** Opens (and by default creates) the database in `directory`. Rejects with
+   *  `STRATA_LOCKED` if it is open elsewhere, `STRATA_CORRUPTION` if its files are damaged,
+   *  `STRATA_INVALID_ARGUMENT` for bad options. */
+  static async open<K = Uint8Array, V = Uint8Array>(
+    directory: string,
+    options?: OpenOptions<K, V>,
+  ): Promise<Database<K, V>> {
+    if (typeof directory !== 'string' || directory.length === 0) {
+      throw new InvalidArgumentError('directory must be a non-empty string path', { argument: 'directory' })
+    }
+    const resolved = resolveOptions(options)
+    const database = new Database<K, V>(
+      directory,
+      resolved,
+      resolveEncoding(options?.keyEncoding, 'keyEncoding'),
+      resolveEncoding(options?.valueEncoding, 'valueEncoding'),
+    )
+    await database.recover()
+    return database
+  }
+
+  get status(): DatabaseStatus {
+    return this.statusValue
+  }
+
+  // ---------------------------------------------------------------------------------- open
+
+  private async recover(): Promise<void> {
+    const { fs, directory, options } = this
+    const exists = fs.statSync(directory)
+    if (exists === undefined) {
+      if (!options.createIfMissing) {
+        throw new StrataError(
+          ErrorCode.NotFound,
+          `${directory} does not exist; pass createIfMissing: true to create a database there`,
+        )
+      }
+      try {
+        fs.mkdirSync(directory)
+      } catch (error) {
+        throw toIOError(error, 'creating the database directory', directory)
+      }
+    } else if (!exists.isDirectory) {
+      throw new InvalidArgumentError(`${directory} is a file, not a directory`, { argument: 'directory' })
+    }
+    this.lock = DirectoryLock.acquire(fs, directory)
+    try {
+      await this.recoverLocked()
+    } catch (error) {
+      await this.wal?.close().catch(() => {})
+      await this.manifest?.close().catch(() => {})
+      await this.tables?.closeAll().catch(() => {})
+      this.lock.release()
+      this.statusValue = 'closed'
+      throw error
+    }
+    this.statusValue = 'open'
+    this.scheduleFlush()
+  }
+
+  private async recoverLocked(): Promise<void> {
+    const { fs, directory, options } = this
+    const hasCurrent = fs.statSync(pathIn(directory, CURRENT_FILE)) !== undefined
+    if (hasCurrent && options.errorIfExists) {
+      throw new StrataError(ErrorCode.Exists, `${directory} already holds a database (errorIfExists is set)`)
+    }
+    if (!hasCurrent && !options.createIfMissing) {
+      throw new StrataError(
+        ErrorCode.NotFound,
+        `${directory} holds no database (no CURRENT file); pass createIfMissing: true to create one`,
+      )
+    }
+    this.manifest = hasCurrent
+      ? await Manifest.recover(fs, directory, MANIFEST_REWRITE_BYTES)
+      : await Manifest.create(fs, directory, EMPTY_STATE, MANIFEST_REWRITE_BYTES)
+    const state = this.manifest.current
+    this.flushedSeq = state.flushedSeq
+    this.lastSeq = state.lastSeq
+    this.nextFileNumber = state.nextFileNumber
+
+    this.tables = new TableSet(directory, state.version, this.cache, fs)
+    for (const { table } of state.version.files()) {
+      if (fs.statSync(pathIn(directory, tableFileName(table.fileNumber))) === undefined) {
+        throw new CorruptionError({
+          file: pathIn(directory, tableFileName(table.fileNumber)),
+          offset: 0,
+          reason: 'the manifest lists this table but the file is missing',
+        })
+      }
+    }
+    await this.tables.openTables(state.version)
+    await this.removeOrphans()
+
+    this.wal = WALManager.open(pathIn(directory, WAL_FILE), { fs, recovery: options.walRecovery })
+    const entries = this.wal.replay()
+    for (const entry of entries) {
+      if (entry.seq <= this.flushedSeq) continue
+      if (entry.op === OpType.Delete) this.memtable.delete(entry.key, entry.seq)
+      else this.memtable.put(entry.key, entry.value as Uint8Array, entry.seq)
+      if (entry.seq > this.lastSeq) this.lastSeq = entry.seq
+      if (this.memtable.approximateBytes >= options.memtableBytes) this.freezeMemtable()
+    }
+    this.visibleSeq = this.lastSeq
+  }
+
+  /** Deletes files no manifest references: tables from a flush or compaction that crashed before
+   *  its manifest edit, old manifests, temporary files. */
+  private async removeOrphans(): Promise<void> {
+    const live = new Set<number>()
+    for (const { table } of this.manifest.current.version.files()) live.add(table.fileNumber)
+    for (const name of await this.fs.readdir(this.directory)) {
+      const parsed = parseFileName(name)
+      const orphan =
+        (parsed.kind === 'table' && !live.has(parsed.fileNumber)) ||
+        (parsed.kind === 'manifest' && parsed.fileNumber !== this.manifest.fileNumber) ||
+        parsed.kind === 'temporary'
+      if (orphan) await this.fs.unlink(pathIn(this.directory, name)).catch(() => {})
+    }
+  }
+
+  // --------------------------------------------------------------------------------- checks
+
+  private checkOpen(): void {
+    if (this.statusValue !== 'open') throw new ClosedError(`the database at ${this.directory}`)
+  }
+
+  private checkWritable(): void {
+    this.checkOpen()
+    if (this.readOnlyError !== undefined) {
+      throw new ReadOnlyError(
+        `the database at ${this.directory} is read-only after an I/O failure (${this.readOnlyError.message}); ` +
+          'reads still work; close and reopen it once the cause is fixed',
+        { cause: this.readOnlyError },
+      )
+    }
+  }
+
+  private encodeKey(key: K): Uint8Array {
+    if (key === undefined || key === null) {
+      throw new InvalidArgumentError(`key must be given (a ${this.keyEncoding.name} key), not ${String(key)}`, {
+        argument: 'key',
+      })
+    }
+    const bytes = this.keyEncoding.encode(key, 'key')
+    if (bytes.length === 0) throw new InvalidArgumentError('key must not be empty (1 byte or more)', { argument: 'key' })
+    if (bytes.length > MAX_KEY_BYTES) {
+      throw new InvalidArgumentError(`key is ${bytes.length} bytes; the largest allowed is ${MAX_KEY_BYTES}`, {
+        argument: 'key',
+      })
+    }
+    return bytes
+  }
+
+  private encodeValue(value: V): Uint8Array {
+    if (value === undefined || value === null) {
+      throw new InvalidArgumentError(
+        `value must be given (a ${this.valueEncoding.name} value), not ${String(value)}; use delete() to remove a key`,
+        { argument: 'value' },
+      )
+    }
+    const bytes = this.valueEncoding.encode(value, 'value')
+    if (bytes.length > MAX_VALUE_BYTES) {
+      throw new InvalidArgumentError(`value is ${bytes.length} bytes; the largest allowed is ${MAX_VALUE_BYTES}`, {
+        argument: 'value',
+      })
+    }
+    return bytes
+  }
+
+  private readSeq(options: ReadOptions | undefined): number {
+    const snapshot = options?.snapshot
+    if (snapshot === undefined) return this.visibleSeq
+    snapshot.check()
+    return snapshot.seq
+  }
+
+  // ------------------------------------------------------------------------------ write path
+
+  /** Writes `value` under `key`. Resolves once the write is durable under its `sync` rule
+   *  (default: the database's `sync`, true: fsynced). */
+  async put(key: K, value: V, options?: WriteOptions): Promise<void> {
+    this.checkWritable()
+    const keyBytes = this.encodeKey(key)
+    const valueBytes = this.encodeValue(value)
+    return this.write([{ op: OpType.Put, key: keyBytes, value: valueBytes }], options)
+  }
+
+  /** Deletes `key` (a tombstone; deleting a missing key is not an error). */
+  async delete(key: K, options?: WriteOptions): Promise<void> {
+    this.checkWritable()
+    return this.write([{ op: OpType.Delete, key: this.encodeKey(key), value: null }], options)
+  }
+
+  /** Alias of `delete`, as abstract-level names it. */
+  del(key: K, options?: WriteOptions): Promise<void> {
+    return this.delete(key, options)
+  }
+
+  /** Applies `operations` atomically (all or none, even across a crash). With no argument,
+   *  returns a chained batch: `database.batch().put(k, v).delete(k2).write()`. */
+  batch(): ChainedBatch<K, V>
+  batch(operations: BatchOperation<K, V>[], options?: WriteOptions): Promise<void>
+  batch(operations?: BatchOperation<K, V>[], options?: WriteOptions): ChainedBatch<K, V> | Promise<void> {
+    if (operations === undefined) {
+      this.checkOpen()
+      return new ChainedBatch<K, V>((queued, writeOptions) => this.batch(queued, writeOptions))
+    }
+    try {
+      this.checkWritable()
+      checkOperations(operations)
+      const encoded = operations.map((operation) =>
+        operation.type === 'put'
+          ? { op: OpType.Put, key: this.encodeKey(operation.key), value: this.encodeValue(operation.value) }
+          : { op: OpType.Delete, key: this.encodeKey(operation.key), value: null },
+      )
+      if (encoded.length === 0) return Promise.resolve()
+      return this.write(encoded, options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  private async write(
+    operations: { op: OpType; key: Uint8Array; value: Uint8Array | null }[],
+    options: WriteOptions | undefined,
+  ): Promise<void> {
+    const sync = options?.sync ?? this.options.sync
+    if (typeof sync !== 'boolean') {
+      throw new InvalidArgumentError(`options.sync must be true or false, not ${String(sync)}`, {
+        argument: 'options.sync',
+      })
+    }
+    if (this.needsRoom()) await this.makeRoom()
+    this.checkWritable()
+    // From here to the WAL call nothing awaits: seqs reach the WAL in order.
+    const first = this.lastSeq + 1
+    this.lastSeq += operations.length
+    const now = Date.now()
+    let userBytes = 0
+    const entries = operations.map((operation, index) => {
+      userBytes += operation.key.length + (operation.value?.length ?? 0)
+      return new WALEntry(first + index, now, operation.op, operation.key, operation.value)
+    })
+    this.counters.userBytesWritten += userBytes
+    const walBefore = this.wal.sizeBytes
+    const appended = entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
+    this.memtable.apply(entries)
+    const done = new Promise<void>((resolve, reject) => {
+      const pending: PendingWrite = { lastSeq: this.lastSeq, done: false, error: undefined, resolve, reject }
+      this.pending.push(pending)
+      appended.then(
+        () => {
+          pending.done = true
+          this.drainPending()
+        },
+        (error: unknown) => {
+          pending.done = true
+          pending.error = error
+          this.drainPending()
+        },
+      )
+    })
+    this.counters.walBytesWritten += Math.max(0, this.wal.sizeBytes - walBefore)
+    if (this.memtable.approximateBytes >= this.options.memtableBytes) {
+      this.freezeMemtable()
+      this.scheduleFlush()
+    }
+    return done
+  }
+
+  /** Acknowledges finished writes in seq order, so a write is visible only with all before it. */
+  private drainPending(): void {
+    const pending = this.pending
+    while (this.pendingHead < pending.length) {
+      const write = pending[this.pendingHead]!
+      if (!write.done) break
+      this.pendingHead++
+      if (write.error !== undefined || this.readOnlyError !== undefined) {
+        const error = write.error ?? this.readOnlyError
+        this.enterReadOnly(error)
+        write.reject(write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'))
+        continue
+      }
+      this.visibleSeq = write.lastSeq
+      write.resolve()
+    }
+    if (this.pendingHead === pending.length) {
+      this.pending = []
+      this.pendingHead = 0
+    } else if (this.pendingHead > 1024) {
+      this.pending = pending.slice(this.pendingHead)
+      this.pendingHead = 0
+    }
+    if (this.visibilityWaiters.length > 0) {
+      const ready = this.visibilityWaiters.filter((waiter) => waiter.seq <= this.visibleSeq)
+      this.visibilityWaiters = this.visibilityWaiters.filter((waiter) => waiter.seq > this.visibleSeq)
+      for (const waiter of ready) waiter.resolve()
+    }
+  }
+
+  private readOnlyWriteError(): ReadOnlyError {
+    return new ReadOnlyError(
+      `the database at ${this.directory} became read-only after an I/O failure; this write was not made durable`,
+      { cause: this.readOnlyError },
+    )
+  }
+
+  private enterReadOnly(error: unknown): void {
+    if (this.readOnlyError !== undefined) return
+    this.readOnlyError = toIOError(error, 'a background write')
+    for (const waiter of this.visibilityWaiters) waiter.reject(this.readOnlyError)
+    this.visibilityWaiters = []
+    this.wakeRoomWaiters()
+  }
+
+  /** Resolves once every write up to `seq` is acknowledged. */
+  private waitVisible(seq: number): Promise<void> {
+    if (seq <= this.visibleSeq) return Promise.resolve()
+    if (this.readOnlyError !== undefined) return Promise.reject(this.readOnlyError)
+    return new Promise((resolve, reject) => this.visibilityWaiters.push({ seq, resolve, reject }))
+  }
+
+  // -------------------------------------------------------------------- memtable and flush
+
+  private needsRoom(): boolean {
+    return this.frozen.length >= this.options.maxFrozenMemtables
+  }
+
+  /** Writers wait here while too many frozen memtables wait for their flush. */
+  private async makeRoom(): Promise<void> {
+    const started = performance.now()
+    this.counters.stalls++
+    while (this.needsRoom() && this.readOnlyError === undefined && this.statusValue === 'open') {
+      this.scheduleFlush()
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+    }
+    this.counters.stallMs += performance.now() - started
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters
+    this.roomWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  private freezeMemtable(): void {
+    if (this.memtable.isEmpty) return
+    this.memtable.freeze()
+    this.frozen.push(this.memtable)
+    this.memtable = new Memtable()
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing !== undefined || this.frozen.length === 0 || this.readOnlyError !== undefined) return
+    this.flushing = this.runFlushes().finally(() => {
+      this.flushing = undefined
+      // A freeze may have happened while the last flush was finishing.
+      if (this.statusValue === 'open') this.scheduleFlush()
+    })
+  }
+
+  private async runFlushes(): Promise<void> {
+    while (this.frozen.length > 0 && this.readOnlyError === undefined) {
+      const memtable = this.frozen[0]!
+      try {
+        await this.flushMemtable(memtable)
+      } catch (error) {
+        this.enterReadOnly(error)
+        return
+      }
+      this.frozen.shift()
+      this.wakeRoomWaiters()
+    }
+  }
+
+  /** Writes one frozen memtable to a level-0 table; commits it in the manifest; then truncates
+   *  the WAL. Commit first, clean up after. */
+  private async flushMemtable(memtable: Memtable): Promise<void> {
+    const maxSeq = memtable.maxSeq ?? this.flushedSeq
+    await this.waitVisible(maxSeq)
+    const fileNumber = this.nextFileNumber++
+    const path = pathIn(this.directory, tableFileName(fileNumber))
+    const builder = new TableBuilder(path, {
+      fs: this.fs,
+      blockBytes: this.options.blockBytes,
+      bloomBitsPerKey: this.options.bloomBitsPerKey,
+    })
+    let meta: TableMeta
+    try {
+      let count = 0
+      for (const entry of memtable.iterator({ versions: 'all' })) {
+        builder.add(entry)
+        if (++count % FLUSH_YIELD_ENTRIES === 0) await yieldToEventLoop()
+      }
+      meta = await builder.finish()
+      await this.fs.syncDir(this.directory)
+    } catch (error) {
+      await builder.abandon().catch(() => {})
+      throw toIOError(error, 'flushing the memtable to a table', path)
+    }
+    this.counters.flushBytesWritten += meta.fileSize
+    const table = toFileMeta(fileNumber, meta)
+    await this.applyEdit({
+      added: [{ level: 0, table }],
+      flushedSeq: maxSeq,
+      lastSeq: maxSeq,
+      nextFileNumber: this.nextFileNumber,
+    })
+    this.flushedSeq = maxSeq
+    this.counters.flushes++
+    // The table is committed: the WAL no longer needs what it holds.
+    await this.wal.truncateBefore(maxSeq)
+  }
+
+  /** Records `edit` in the manifest (one edit at a time), opens new tables, installs the
+   *  version, and deletes files nothing reads any more. */
+  private applyEdit(edit: VersionEdit): Promise<void> {
+    const run = async () => {
+      const next = this.manifest.current.version.apply(edit)
+      await this.tables.openTables(next)
+      const state = await this.manifest.apply(edit)
+      this.tables.install(state.version)
+      await this.deleteObsoleteFiles()
+    }
+    const result = this.manifestQueue.then(run, run)
+    this.manifestQueue = result.catch(() => {})
+    return result
+  }
+
+  private async deleteObsoleteFiles(): Promise<void> {
+    for (const { fileNumber, table } of this.tables.takeObsolete()) {
+      await table?.close().catch(() => {})
+      await this.fs.unlink(pathIn(this.directory, tableFileName(fileNumber))).catch(() => {})
+    }
+  }
+
+  /** Flushes the memtable to a level-0 table now and waits for every pending flush. */
+  async flush(): Promise<void> {
+    this.checkWritable()
+    if (this.lastSeq > this.visibleSeq) await this.waitVisible(this.lastSeq)
+    this.freezeMemtable()
+    this.scheduleFlush()
+    while (this.flushing !== undefined) await this.flushing
+    if (this.readOnlyError !== undefined) throw this.readOnlyWriteError()
+  }
+
+  // -------------------------------------------------------------------------------- reads
+
+  /** The newest value of `key` visible at the read's snapshot, or `undefined` if absent or
+   *  deleted. Rejects with STRATA_CLOSED once the database is closed. */
+  async get(key: K, options?: ReadOptions): Promise<V | undefined> {
+    this.checkOpen()
+    const entry = await this.getAt(this.encodeKey(key), this.readSeq(options))
+    return entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined
+  }
+
+  /** The newest version of `key` with seq <= `seq` in any source (a tombstone included). */
+  private async getAt(key: Uint8Array, seq: number): Promise<InternalEntry | undefined> {
+    const found = this.getFromMemtables(key, seq)
+    if (found !== undefined) return found
+    const handle = this.tables.acquire()
+    try {
+      return await this.getFromTables(handle.version, key, seq)
+    } finally {
+      this.tables.release(handle)
+      if (handle.refs === 0) void this.deleteObsoleteFiles()
+    }
+  }
+
+  /** `get` without a promise, for callers who accept a blocking read: a cached read costs a
+   *  lookup, an uncached one a synchronous disk read. Same answer as `get`. */
+  getSync(key: K, options?: ReadOptions): V | undefined {
+    this.checkOpen()
+    const keyBytes = this.encodeKey(key)
+    const seq = this.readSeq(options)
+    let entry = this.getFromMemtables(keyBytes, seq)
+    if (entry === undefined) {
+      for (const file of this.candidateTables(this.tables.current, keyBytes)) {
+        entry = this.tables.table(file.fileNumber).getSync(keyBytes, seq)
+        if (entry !== undefined) break
+      }
+    }
+    return entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined
+  }
+
+  /** Values of `keys` in order (`undefined` where absent), all read at one snapshot. */
+  async getMany(keys: K[], options?: ReadOptions): Promise<(V | undefined)[]> {
+    this.checkOpen()
+    if (!Array.isArray(keys)) throw new InvalidArgumentError('keys must be an array', { argument: 'keys' })
+    const seq = this.readSeq(options)
+    const encoded = keys.map((key) => this.encodeKey(key))
+    const entries = await Promise.all(encoded.map((key) => this.getAt(key, seq)))
+    return entries.map((entry) => (entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined))
+  }
+
+  /** True when `key` has a visible value. */
+  async has(key: K, options?: ReadOptions): Promise<boolean> {
+    this.checkOpen()
+    return (await this.getAt(this.encodeKey(key), this.readSeq(options)))?.op === OpType.Put
+  }
+
+  private getFromMemtables(key: Uint8Array, seq: number): InternalEntry | undefined {
+    const found = this.memtable.get(key, seq)
+    if (found !== undefined) return found
+    for (let index = this.frozen.length - 1; index >= 0; index--) {
+      const entry = this.frozen[index]!.get(key, seq)
+      if (entry !== undefined) return entry
+    }
+    return undefined
+  }
+
+  /** The tables that may hold `key`, in search order: level 0 newest first, then one table per
+   *  deeper level. */
+  private *candidateTables(version: Version, key: Uint8Array): Generator<TableFileMeta> {
+    for (const file of version.levels[0] ?? []) {
+      if (keyWithin(file, key)) yield file
+    }
+    for (let level = 1; level < version.levels.length; level++) {
+      const file = version.fileFor(level, key)
+      if (file !== undefined) yield file
+    }
+  }
+
+  private async getFromTables(version: Version, key: Uint8Array, seq: number): Promise<InternalEntry | undefined> {
+    for (const file of this.candidateTables(version, key)) {
+      const entry = await this.tables.table(file.fileNumber).get(key, seq)
+      if (entry !== undefined) return entry
+    }
+    return undefined
+  }
+
+  /** An iterator over a consistent snapshot: what is written meanwhile is not seen. */
+  iterator(options: IteratorOptions<K> = {}): DatabaseIterator<K, V> {
+    this.checkOpen()
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('iterator options must be an object', { argument: 'options' })
+    }
+    const seq = this.readSeq(options)
+    const limit = options.limit === undefined || options.limit < 0 ? Number.POSITIVE_INFINITY : options.limit
+    if (typeof limit !== 'number' || Number.isNaN(limit)) {
+      throw new InvalidArgumentError('options.limit must be a number (-1 for no limit)', { argument: 'options.limit' })
+    }
+    const range: KeyRange = {}
+    for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const value = options[bound]
+      if (value !== undefined) range[bound] = this.keyEncoding.encode(value, `options.${bound}`)
+    }
+    const reverse = options.reverse === true
+    const handle = this.tables.acquire()
+    const version = handle.version
+    const sourceOptions = { ...range, reverse, atSeq: seq, versions: 'visible' as const }
+    const sources: EntrySource[] = [this.memtable.iterator(sourceOptions)]
+    for (let index = this.frozen.length - 1; index >= 0; index--) {
+      sources.push(this.frozen[index]!.iterator(sourceOptions))
+    }
+    for (const file of version.levels[0] ?? []) {
+      sources.push(this.tables.table(file.fileNumber).iterator(sourceOptions))
+    }
+    for (let level = 1; level < version.levels.length; level++) {
+      const files = version.levels[level] ?? []
+      if (files.length > 0) sources.push(new LevelSource(files, this.tables, range, reverse, seq))
+    }
+    const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
+      merge: new MergeIterator(sources, reverse),
+      limit,
+      decodeKey: options.keys === false ? undefined : (data) => this.keyEncoding.decode(data),
+      decodeValue: options.values === false ? undefined : (data) => this.valueEncoding.decode(data),
+      encodeTarget: (target) => this.keyEncoding.encode(target, 'target'),
+      release: () => {
+        this.iterators.delete(iterator)
+        this.tables.release(handle)
+        void this.deleteObsoleteFiles()
+      },
+    })
+    this.iterators.add(iterator)
+    return iterator
+  }
+
+  /** Keys only: an async iterable of keys. */
+  async *keys(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<K> {
+    for await (const [key] of this.iterator({ ...options, values: false })) yield key
+  }
+
+  /** Values only: an async iterable of values. */
+  async *values(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<V> {
+    for await (const [, value] of this.iterator({ ...options, keys: false })) yield value
+  }
+
+  /** A handle for repeatable reads across gets and iterators; `release()` it when done. */
+  snapshot(): Snapshot {
+    this.checkOpen()
+    return this.snapshots.create(this.visibleSeq)
+  }
+
+  // ------------------------------------------------------------------------------- stats
+
+  stats(): DatabaseStats {
+    const version = this.tables?.current
+    const levels: LevelStats[] = (version?.levels ?? []).map((files, level) => ({
+      level,
+      files: files.length,
+      bytes: files.reduce((total, file) => total + file.fileSize, 0),
+    }))
+    const tableBytes = levels.reduce((total, level) => total + level.bytes, 0)
+    const diskBytesWritten = this.counters.walBytesWritten + this.counters.flushBytesWritten
+    return {
+      directory: this.directory,
+      status: this.statusValue,
+      levels,
+      tableFiles: levels.reduce((total, level) => total + level.files, 0),
+      tableBytes,
+      memtableBytes: this.memtable.approximateBytes,
+      frozenMemtables: this.frozen.length,
+      frozenMemtableBytes: this.frozen.reduce((total, memtable) => total + memtable.approximateBytes, 0),
+      lastSeq: this.visibleSeq,
+      flushedSeq: this.flushedSeq,
+      walBytes: this.statusValue === 'closed' ? 0 : this.wal.sizeBytes,
+      manifestBytes: this.manifest?.sizeBytes ?? 0,
+      flushes: this.counters.flushes,
+      snapshots: this.snapshots.size,
+      openIterators: this.iterators.size,
+      cache: {
+        hits: this.cache.hits,
+        misses: this.cache.misses,
+        usedBytes: this.cache.usedBytes,
+        capacityBytes: this.cache.capacityBytes,
+      },
+      userBytesWritten: this.counters.userBytesWritten,
+      diskBytesWritten,
+      walBytesWritten: this.counters.walBytesWritten,
+      flushBytesWritten: this.counters.flushBytesWritten,
+      writeAmplification:
+        this.counters.userBytesWritten === 0 ? 0 : diskBytesWritten / this.counters.userBytesWritten,
+      stalls: { count: this.counters.stalls, totalMs: Math.round(this.counters.stallMs) },
+      readOnlyReason: this.readOnlyError?.message,
+    }
+  }
+
+  // ------------------------------------------------------------------------------- close
+
+  /** Waits for pending writes and background work, then closes every file and releases the
+   *  directory lock. Idempotent: a second call waits for the first. */
+  async close(): Promise<void> {
+    if (this.statusValue === 'closed') return
+    if (this.closing !== undefined) return this.closing
+    this.closing = this.closeOnce()
+    return this.closing
+  }
+
+  private closing: Promise<void> | undefined
+
+  private async closeOnce(): Promise<void> {
+    this.statusValue = 'closing'
+    this.wakeRoomWaiters()
+    if (this.lastSeq > this.visibleSeq && this.readOnlyError === undefined) {
+      await this.waitVisible(this.lastSeq).catch(() => {})
+    }
+    while (this.flushing !== undefined) await this.flushing
+    await this.manifestQueue
+    for (const iterator of [...this.iterators]) await iterator.close()
+    this.snapshots.releaseAll()
+    await this.wal.close()
+    await this.manifest.close()
+    await this.tables.closeAll()
+    this.lock.release()
+    this.statusValue = 'closed'
+  }
+}
+
+/** Opens (and by default creates) a database: `const db = await open('./data')`. */
+export function open<K = Uint8Array, V = Uint8Array>(
+  directory: string,
+  options?: OpenOptions<K, V>,
+): Promise<Database<K, V>> {
+  return Database.open<K, V>(directory, options)
+}
+
+export { MAX_SEQ }

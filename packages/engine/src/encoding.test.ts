@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { resolveEncoding } from './encoding.js'
+
+describe('encodings', () => {
+  it('binary accepts bytes and UTF-8 strings and returns Buffers', () => {
+    const binary = resolveEncoding(undefined, 'keyEncoding')
+    expect([...binary.encode(new Uint8Array([1, 2]), 'key')]).toEqual([1, 2])
+    expect([...binary.encode('é' as unknown as Uint8Array, 'key')]).toEqual([0xc3, 0xa9])
+    expect(Buffer.isBuffer(binary.decode(new Uint8Array([7])))).toBe(true)
+  })
+
+  it('utf8 round-trips strings, json round-trips values', () => {
+    const utf8 = resolveEncoding('utf8', 'keyEncoding')
+    expect(utf8.decode(utf8.encode('ключ', 'key'))).toBe('ключ')
+    const json = resolveEncoding<unknown>('json', 'valueEncoding')
+    expect(json.decode(json.encode({ a: [1, 'b'], c: null }, 'value'))).toEqual({ a: [1, 'b'], c: null })
+  })
+
+  it('rejects values it cannot encode with a typed error naming the argument', () => {
+    const utf8 = resolveEncoding('utf8', 'keyEncoding')
+    expect(() => utf8.encode(42 as unknown as string, 'key')).toThrow(
+      expect.objectContaining({ code: 'STRATA_INVALID_ARGUMENT', message: expect.stringMatching(/key must be a Uint8Array or a string.*not a number/) }),
+    )
+    const json = resolveEncoding<unknown>('json', 'valueEncoding')
+    expect(() => json.encode(undefined, 'value')).toThrow(/cannot be encoded as JSON/)
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    expect(() => json.encode(cyclic, 'value')).toThrow(/cannot be encoded as JSON/)
+  })
+
+  it('uses a user codec and rejects unknown encoding names', () => {
+    const codec = resolveEncoding<number>(
+      { name: 'u32', encode: (n) => new Uint8Array(new Uint32Array([n]).buffer), decode: (d) => new Uint32Array(d.slice().buffer)[0]! },
+      'valueEncoding',
+    )
+    expect(codec.decode(codec.encode(123456, 'value'))).toBe(123456)
+    expect(() => resolveEncoding('hex' as never, 'keyEncoding')).toThrow(/options.keyEncoding must be 'binary'.*not 'hex'/)
+  })
+})

@@ -1,0 +1,110 @@
+/**
+ * Key and value encodings. The core stores bytes; an encoding turns what the caller passes into
+ * bytes on the way in and bytes into what the caller wants on the way out.
+ */
+import { describeType, InvalidArgumentError } from '@strata/base'
+
+/** A user codec: `encode` returns bytes (or a string, stored as UTF-8); `decode` gets bytes. */
+export interface Codec<T> {
+  encode(value: T): Uint8Array | string
+  decode(data: Uint8Array): T
+  /** Shown in error messages. */
+  name?: string
+}
+
+/**
+ * - `binary` (also `buffer`, `view`): Uint8Array in and out (strings are accepted as UTF-8);
+ *   values read back are `Buffer`s (a Uint8Array subclass).
+ * - `utf8`: strings in and out (Uint8Array accepted on the way in).
+ * - `json`: any JSON-serialisable value, stored as its UTF-8 JSON text.
+ */
+export type EncodingName = 'binary' | 'buffer' | 'view' | 'utf8' | 'json'
+export type Encoding<T> = EncodingName | Codec<T>
+
+/** The type an encoding yields, for typed `open()` calls. */
+export type Decoded<E> = E extends 'utf8'
+  ? string
+  : E extends 'json'
+    ? unknown
+    : E extends Codec<infer T>
+      ? T
+      : Uint8Array
+
+export interface ResolvedEncoding<T> {
+  readonly name: string
+  /** Bytes for `value`; `argument` names it in errors ("key", "value"). */
+  encode(value: T, argument: string): Uint8Array
+  decode(data: Uint8Array): T
+}
+
+const encoder = new TextEncoder()
+
+function bytesOrString(value: unknown, argument: string, encodingName: string): Uint8Array {
+  if (value instanceof Uint8Array) return value
+  if (typeof value === 'string') return Buffer.from(value, 'utf8')
+  throw new InvalidArgumentError(
+    `${argument} must be a Uint8Array or a string with the '${encodingName}' encoding, not ${describeType(value)}`,
+    { argument },
+  )
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+const binary: ResolvedEncoding<Uint8Array> = {
+  name: 'binary',
+  encode: (value, argument) => bytesOrString(value, argument, 'binary'),
+  decode: (data) => toBuffer(data),
+}
+
+const utf8: ResolvedEncoding<string> = {
+  name: 'utf8',
+  encode: (value, argument) => bytesOrString(value, argument, 'utf8'),
+  decode: (data) => toBuffer(data).toString('utf8'),
+}
+
+const json: ResolvedEncoding<unknown> = {
+  name: 'json',
+  encode(value, argument) {
+    let text: string | undefined
+    try {
+      text = JSON.stringify(value)
+    } catch (cause) {
+      throw new InvalidArgumentError(`${argument} cannot be encoded as JSON: ${(cause as Error).message}`, {
+        argument,
+        cause,
+      })
+    }
+    if (text === undefined) {
+      throw new InvalidArgumentError(`${argument} cannot be encoded as JSON (${describeType(value)})`, { argument })
+    }
+    return encoder.encode(text)
+  },
+  decode: (data) => JSON.parse(toBuffer(data).toString('utf8')),
+}
+
+/** Turns an `Encoding` option into encode/decode functions, or throws naming the option. */
+export function resolveEncoding<T>(encoding: Encoding<T> | undefined, option: string): ResolvedEncoding<T> {
+  if (encoding === undefined || encoding === 'binary' || encoding === 'buffer' || encoding === 'view') {
+    return binary as unknown as ResolvedEncoding<T>
+  }
+  if (encoding === 'utf8') return utf8 as unknown as ResolvedEncoding<T>
+  if (encoding === 'json') return json as ResolvedEncoding<T>
+  if (typeof encoding === 'object' && typeof encoding.encode === 'function' && typeof encoding.decode === 'function') {
+    const codec = encoding
+    const name = codec.name ?? 'custom codec'
+    return {
+      name,
+      encode(value, argument) {
+        return bytesOrString(codec.encode(value), `${argument} (as encoded by ${name})`, name)
+      },
+      decode: (data) => codec.decode(data),
+    }
+  }
+  throw new InvalidArgumentError(
+    `options.${option} must be 'binary', 'buffer', 'view', 'utf8', 'json' or a codec { encode, decode }, ` +
+      `not ${typeof encoding === 'string' ? `'${encoding}'` : describeType(encoding)}`,
+    { argument: `options.${option}` },
+  )
+}

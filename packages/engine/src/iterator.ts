@@ -1,0 +1,110 @@
+/**
+ * Database iterators: a merged, snapshot-consistent walk over the memtables and every level.
+ * Async iterable of `[key, value]`; `next()`, `nextv(n)`, `all()`, `seek(target)`, `close()`.
+ */
+import { ClosedError } from '@strata/base'
+import type { MergeIterator } from './merge-iterator.js'
+
+export interface IteratorOptions<K> {
+  gt?: K
+  gte?: K
+  lt?: K
+  lte?: K
+  /** Walk from the largest key down. Default false. */
+  reverse?: boolean
+  /** Stop after this many entries; -1 or Infinity for no limit. Default no limit. */
+  limit?: number
+  /** Read at this snapshot instead of the latest acknowledged write. */
+  snapshot?: import('./snapshot.js').Snapshot
+  /** Decode keys. Default true (when false, keys come back `undefined`). */
+  keys?: boolean
+  /** Decode values. Default true (when false, values come back `undefined`). */
+  values?: boolean
+}
+
+export interface IteratorInternals<K, V> {
+  merge: MergeIterator
+  limit: number
+  decodeKey: ((data: Uint8Array) => K) | undefined
+  decodeValue: ((data: Uint8Array) => V) | undefined
+  encodeTarget: (target: K) => Uint8Array
+  /** Releases what the iterator pinned (version, snapshot registration). */
+  release: () => void
+}
+
+export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
+  private count = 0
+  private closed = false
+
+  /** @internal created by `Database.iterator()` */
+  constructor(private readonly internals: IteratorInternals<K, V>) {}
+
+  /** Entries returned so far. */
+  get yielded(): number {
+    return this.count
+  }
+
+  /** The next `[key, value]`, or `undefined` at the end (or past `limit`). */
+  async next(): Promise<[K, V] | undefined> {
+    if (this.closed) throw new ClosedError('this iterator')
+    if (this.count >= this.internals.limit) return undefined
+    const entry = await this.internals.merge.next()
+    if (entry === undefined) return undefined
+    this.count++
+    const { decodeKey, decodeValue } = this.internals
+    return [
+      (decodeKey === undefined ? undefined : decodeKey(entry.key)) as K,
+      (decodeValue === undefined || entry.value === null ? undefined : decodeValue(entry.value)) as V,
+    ]
+  }
+
+  /** Up to `size` entries; fewer (or none) at the end. */
+  async nextv(size: number): Promise<[K, V][]> {
+    const entries: [K, V][] = []
+    while (entries.length < size) {
+      const entry = await this.next()
+      if (entry === undefined) break
+      entries.push(entry)
+    }
+    return entries
+  }
+
+  /** Every remaining entry; closes the iterator. */
+  async all(): Promise<[K, V][]> {
+    try {
+      return await this.nextv(Number.POSITIVE_INFINITY)
+    } finally {
+      await this.close()
+    }
+  }
+
+  /** Moves to the first key >= target (<= target when reverse), within the iterator's range. */
+  seek(target: K): void {
+    if (this.closed) throw new ClosedError('this iterator')
+    this.internals.merge.seek(this.internals.encodeTarget(target))
+  }
+
+  /** Releases what the iterator holds. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.internals.merge.close()
+    this.internals.release()
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<[K, V]> {
+    try {
+      for (;;) {
+        const entry = await this.next()
+        if (entry === undefined) return
+        yield entry
+      }
+    } finally {
+      await this.close()
+    }
+  }
+}

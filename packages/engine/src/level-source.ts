@@ -1,0 +1,102 @@
+/**
+ * An `EntrySource` over one sorted level (1 and deeper): its tables hold disjoint key ranges in
+ * order, so one table iterator at a time is enough. Tables are entered lazily and closed as soon
+ * as the walk leaves them.
+ */
+import { compareBytes, type InternalEntry, type KeyRange } from '@strata/base'
+import type { TableIterator } from '@strata/sstable'
+import type { EntrySource } from './merge-iterator.js'
+import type { TableSet } from './table-set.js'
+import type { TableFileMeta } from './version.js'
+
+export class LevelSource implements EntrySource {
+  private index: number
+  private iterator: TableIterator | undefined
+  private seekTarget: Uint8Array | undefined
+
+  constructor(
+    private readonly files: readonly TableFileMeta[],
+    private readonly tables: TableSet,
+    private readonly range: KeyRange,
+    private readonly reverse: boolean,
+    private readonly atSeq: number,
+  ) {
+    this.index = this.startIndex(undefined)
+  }
+
+  /** The first file to visit for a walk starting at `target` (or at the range's start). */
+  private startIndex(target: Uint8Array | undefined): number {
+    const files = this.files
+    if (!this.reverse) {
+      const from = target ?? this.range.gte ?? this.range.gt
+      if (from === undefined) return 0
+      // First file whose largest key >= from.
+      let low = 0
+      let high = files.length
+      while (low < high) {
+        const middle = (low + high) >>> 1
+        if (compareBytes(files[middle]!.largestKey, from) < 0) low = middle + 1
+        else high = middle
+      }
+      return low
+    }
+    const from = target ?? this.range.lte ?? this.range.lt
+    if (from === undefined) return files.length - 1
+    // Last file whose smallest key <= from.
+    let low = 0
+    let high = files.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (compareBytes(files[middle]!.smallestKey, from) <= 0) low = middle + 1
+      else high = middle
+    }
+    return low - 1
+  }
+
+  private open(): TableIterator | undefined {
+    const file = this.files[this.index]
+    if (file === undefined) return undefined
+    const iterator = this.tables.table(file.fileNumber).iterator({
+      ...this.range,
+      reverse: this.reverse,
+      atSeq: this.atSeq,
+      versions: 'visible',
+    })
+    if (this.seekTarget !== undefined) {
+      iterator.seek(this.seekTarget)
+      this.seekTarget = undefined
+    }
+    return iterator
+  }
+
+  async next(): Promise<InternalEntry | undefined> {
+    for (;;) {
+      if (this.iterator === undefined) {
+        this.iterator = this.open()
+        if (this.iterator === undefined) return undefined
+      }
+      const entry = await this.iterator.next()
+      if (entry !== undefined) return entry
+      this.iterator.close()
+      this.iterator = undefined
+      this.index += this.reverse ? -1 : 1
+      if (this.index < 0 || this.index >= this.files.length) {
+        this.index = this.reverse ? -1 : this.files.length
+        return undefined
+      }
+    }
+  }
+
+  seek(target: Uint8Array): void {
+    this.iterator?.close()
+    this.iterator = undefined
+    this.index = this.startIndex(target)
+    this.seekTarget = target
+  }
+
+  close(): void {
+    this.iterator?.close()
+    this.iterator = undefined
+    this.index = this.reverse ? -1 : this.files.length
+  }
+}

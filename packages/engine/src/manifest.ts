@@ -1,0 +1,267 @@
+/**
+ * The manifest: a log of version edits, framed with the WAL's frame codec, one frame per edit.
+ * `CURRENT` names the live manifest and is replaced atomically (temp file, rename, directory
+ * fsync). The first edit of a manifest is a full snapshot of the tree; when the manifest grows
+ * past `rewriteBytes`, a fresh one is written from a snapshot and CURRENT switched to it.
+ * Format: docs/format.md, "Manifest".
+ */
+import { CorruptionError, type FileSystem, toIOError } from '@strata/base'
+import { Packr } from 'msgpackr'
+import { CURRENT_FILE, manifestFileName, pathIn } from './filenames.js'
+import { decodeManifestFrames, encodeManifestFrame } from './manifest-frames.js'
+import { type TableFileMeta, Version, type VersionEdit } from './version.js'
+
+/** Version of the manifest's edit encoding. On disk. */
+export const MANIFEST_FORMAT_VERSION = 1
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true })
+
+/** The state a manifest replays to. */
+export interface ManifestState {
+  version: Version
+  flushedSeq: number
+  lastSeq: number
+  nextFileNumber: number
+}
+
+function encodeTable(table: TableFileMeta): unknown[] {
+  return [
+    table.fileNumber,
+    table.fileSize,
+    table.smallestKey,
+    table.largestKey,
+    table.minSeq,
+    table.maxSeq,
+    table.entryCount,
+    table.tombstoneCount,
+    table.rawKeyBytes,
+    table.rawValueBytes,
+  ]
+}
+
+function decodeTable(value: unknown, file: string, offset: number): TableFileMeta {
+  const fields = value as unknown[]
+  const numbers = [0, 1, 4, 5, 6, 7, 8, 9].map((index) => fields?.[index])
+  if (
+    !Array.isArray(fields) ||
+    numbers.some((number) => typeof number !== 'number') ||
+    !(fields[2] instanceof Uint8Array) ||
+    !(fields[3] instanceof Uint8Array)
+  ) {
+    throw new CorruptionError({ file, offset, reason: 'a manifest edit holds a malformed table record' })
+  }
+  const [fileNumber, fileSize, minSeq, maxSeq, entryCount, tombstoneCount, rawKeyBytes, rawValueBytes] =
+    numbers as number[]
+  return {
+    fileNumber: fileNumber!,
+    fileSize: fileSize!,
+    smallestKey: fields[2] as Uint8Array,
+    largestKey: fields[3] as Uint8Array,
+    minSeq: minSeq!,
+    maxSeq: maxSeq!,
+    entryCount: entryCount!,
+    tombstoneCount: tombstoneCount!,
+    rawKeyBytes: rawKeyBytes!,
+    rawValueBytes: rawValueBytes!,
+  }
+}
+
+/** The msgpack payload of one edit (docs/format.md lists the keys). */
+export function encodeEdit(edit: VersionEdit, formatVersion?: number): Uint8Array {
+  const record: Record<string, unknown> = {}
+  if (formatVersion !== undefined) record.formatVersion = formatVersion
+  if (edit.added !== undefined) record.added = edit.added.map(({ level, table }) => [level, ...encodeTable(table)])
+  if (edit.removed !== undefined) record.removed = edit.removed.map(({ level, fileNumber }) => [level, fileNumber])
+  if (edit.flushedSeq !== undefined) record.flushedSeq = edit.flushedSeq
+  if (edit.lastSeq !== undefined) record.lastSeq = edit.lastSeq
+  if (edit.nextFileNumber !== undefined) record.nextFileNumber = edit.nextFileNumber
+  return packr.pack(record)
+}
+
+export function decodeEdit(payload: Uint8Array, file: string, offset: number): VersionEdit & { formatVersion?: number } {
+  let record: Record<string, unknown>
+  try {
+    record = packr.unpack(payload) as Record<string, unknown>
+  } catch (cause) {
+    throw new CorruptionError({ file, offset, reason: 'a manifest edit is not valid msgpack', cause })
+  }
+  const malformed = (what: string) => new CorruptionError({ file, offset, reason: `a manifest edit has ${what}` })
+  if (typeof record !== 'object' || record === null) throw malformed('no record')
+  const edit: VersionEdit & { formatVersion?: number } = {}
+  if (record.formatVersion !== undefined) {
+    if (record.formatVersion !== MANIFEST_FORMAT_VERSION) {
+      throw malformed(`format version ${String(record.formatVersion)} (this strata reads ${MANIFEST_FORMAT_VERSION})`)
+    }
+    edit.formatVersion = record.formatVersion
+  }
+  if (record.added !== undefined) {
+    if (!Array.isArray(record.added)) throw malformed('a malformed added list')
+    edit.added = record.added.map((entry: unknown) => {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'number') throw malformed('a malformed added table')
+      return { level: entry[0], table: decodeTable(entry.slice(1), file, offset) }
+    })
+  }
+  if (record.removed !== undefined) {
+    if (!Array.isArray(record.removed)) throw malformed('a malformed removed list')
+    edit.removed = record.removed.map((entry: unknown) => {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[1] !== 'number') {
+        throw malformed('a malformed removed table')
+      }
+      return { level: entry[0], fileNumber: entry[1] }
+    })
+  }
+  for (const name of ['flushedSeq', 'lastSeq', 'nextFileNumber'] as const) {
+    const value = record[name]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw malformed(`a bad ${name}`)
+    edit[name] = value
+  }
+  return edit
+}
+
+function applyToState(state: ManifestState, edit: VersionEdit, file: string): ManifestState {
+  return {
+    version: state.version.apply(edit, file),
+    flushedSeq: edit.flushedSeq ?? state.flushedSeq,
+    lastSeq: Math.max(state.lastSeq, edit.lastSeq ?? 0),
+    nextFileNumber: Math.max(state.nextFileNumber, edit.nextFileNumber ?? 0),
+  }
+}
+
+function snapshotEdit(state: ManifestState): VersionEdit {
+  return {
+    added: [...state.version.files()],
+    flushedSeq: state.flushedSeq,
+    lastSeq: state.lastSeq,
+    nextFileNumber: state.nextFileNumber,
+  }
+}
+
+export const EMPTY_STATE: ManifestState = { version: new Version(), flushedSeq: 0, lastSeq: 0, nextFileNumber: 1 }
+
+/** Reads `CURRENT`; `undefined` when the directory holds no database. */
+export function readCurrent(fs: FileSystem, directory: string): string | undefined {
+  const path = pathIn(directory, CURRENT_FILE)
+  if (fs.statSync(path) === undefined) return undefined
+  const name = Buffer.from(fs.readFileSync(path)).toString('utf8')
+  if (!/^MANIFEST-\d{6,}\n$/.test(name)) {
+    throw new CorruptionError({ file: path, offset: 0, reason: 'CURRENT does not name a manifest' })
+  }
+  return name.trimEnd()
+}
+
+/** Writes a small file durably and atomically: temp file, fsync, rename, directory fsync. */
+export async function writeFileAtomically(fs: FileSystem, directory: string, name: string, data: Uint8Array) {
+  const path = pathIn(directory, name)
+  const temporary = `${path}.tmp`
+  const fd = await fs.open(temporary, 'w')
+  try {
+    await fs.write(fd, data, 0, data.length, 0)
+    await fs.fsync(fd)
+  } finally {
+    await fs.close(fd)
+  }
+  await fs.rename(temporary, path)
+  await fs.syncDir(directory)
+}
+
+export class Manifest {
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly directory: string,
+    /** File number of the live manifest. */
+    public fileNumber: number,
+    private fd: number,
+    private size: number,
+    private state: ManifestState,
+    private readonly rewriteBytes: number,
+  ) {}
+
+  get current(): ManifestState {
+    return this.state
+  }
+
+  get sizeBytes(): number {
+    return this.size
+  }
+
+  /** Replays the live manifest. A torn final frame (a crash mid-append) is dropped: that edit was
+   *  never acknowledged. Any other damage is a `CorruptionError`. */
+  static async recover(fs: FileSystem, directory: string, rewriteBytes: number): Promise<Manifest> {
+    const name = readCurrent(fs, directory)
+    if (name === undefined) throw new Error('no CURRENT file: the caller checks this first')
+    const path = pathIn(directory, name)
+    if (fs.statSync(path) === undefined) {
+      throw new CorruptionError({ file: path, offset: 0, reason: 'CURRENT names a manifest that does not exist' })
+    }
+    const data = await fs.readFile(path)
+    const { frames, validBytes } = decodeManifestFrames(data, path)
+    let state = EMPTY_STATE
+    for (const { payload, offset } of frames) state = applyToState(state, decodeEdit(payload, path, offset), path)
+    const fileNumber = Number(name.slice('MANIFEST-'.length))
+    const fd = await fs.open(path, 'r+')
+    if (validBytes < data.length) {
+      await fs.ftruncate(fd, validBytes)
+      await fs.fsync(fd)
+    }
+    state = { ...state, nextFileNumber: Math.max(state.nextFileNumber, fileNumber + 1) }
+    return new Manifest(fs, directory, fileNumber, fd, validBytes, state, rewriteBytes)
+  }
+
+  /** Creates a new manifest holding `state` and points CURRENT at it. */
+  static async create(
+    fs: FileSystem,
+    directory: string,
+    state: ManifestState,
+    rewriteBytes: number,
+  ): Promise<Manifest> {
+    const fileNumber = state.nextFileNumber
+    const next = { ...state, nextFileNumber: fileNumber + 1 }
+    const path = pathIn(directory, manifestFileName(fileNumber))
+    const frame = encodeManifestFrame(encodeEdit(snapshotEdit(next), MANIFEST_FORMAT_VERSION))
+    let fd: number
+    try {
+      fd = await fs.open(path, 'w')
+      await fs.write(fd, frame, 0, frame.length, 0)
+      await fs.fsync(fd)
+      await fs.syncDir(directory)
+      await writeFileAtomically(fs, directory, CURRENT_FILE, Buffer.from(`${manifestFileName(fileNumber)}\n`))
+    } catch (error) {
+      throw toIOError(error, 'writing a new manifest', path)
+    }
+    return new Manifest(fs, directory, fileNumber, fd, frame.length, next, rewriteBytes)
+  }
+
+  /** Records `edit` durably (write + fsync) and returns the new state. The caller serialises
+   *  edits (one at a time). When the manifest has grown past its budget, switches to a fresh one
+   *  and deletes the old. */
+  async apply(edit: VersionEdit): Promise<ManifestState> {
+    const next = applyToState(this.state, edit, manifestFileName(this.fileNumber))
+    if (this.size >= this.rewriteBytes) {
+      const old = this.fileNumber
+      const oldFd = this.fd
+      const fresh = await Manifest.create(this.fs, this.directory, next, this.rewriteBytes)
+      this.fileNumber = fresh.fileNumber
+      this.fd = fresh.fd
+      this.size = fresh.size
+      this.state = fresh.state
+      await this.fs.close(oldFd).catch(() => {})
+      await this.fs.unlink(pathIn(this.directory, manifestFileName(old))).catch(() => {})
+      return this.state
+    }
+    const frame = encodeManifestFrame(encodeEdit(edit))
+    try {
+      await this.fs.write(this.fd, frame, 0, frame.length, this.size)
+      await this.fs.fsync(this.fd)
+    } catch (error) {
+      throw toIOError(error, 'recording a manifest edit', pathIn(this.directory, manifestFileName(this.fileNumber)))
+    }
+    this.size += frame.length
+    this.state = next
+    return next
+  }
+
+  async close(): Promise<void> {
+    await this.fs.close(this.fd).catch(() => {})
+  }
+}

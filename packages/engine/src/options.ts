@@ -1,0 +1,196 @@
+/**
+ * Options of `open()`: defaults, their cost, and validation. An unknown or invalid option is an
+ * `InvalidArgumentError` that names it and says what is allowed.
+ */
+import { type FileSystem, InvalidArgumentError, nodeFileSystem } from '@strata/base'
+import type { Encoding } from './encoding.js'
+
+export type WalRecovery = 'tolerate-tail' | 'point-in-time' | 'strict'
+
+export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
+  /** Create the directory and an empty database when missing. Default `true`. */
+  createIfMissing?: boolean
+  /** Fail with `STRATA_EXISTS` when a database already exists there. Default `false`. */
+  errorIfExists?: boolean
+  /** Size at which the memtable is frozen and flushed to a level-0 table. Default 4 MiB. Larger
+   *  means fewer, bigger flushes and fewer level-0 tables, at the cost of memory and a longer
+   *  WAL replay after a crash. */
+  memtableBytes?: number
+  /** Frozen memtables allowed to wait for their flush before writers wait. Default 2. */
+  maxFrozenMemtables?: number
+  /** Default durability of writes: `true` resolves after fsync (survives power loss; costs one
+   *  fsync per group of concurrent writes); `false` after the OS has the bytes (survives a
+   *  process crash, not a power cut). Default `true`. */
+  sync?: boolean
+  /** Bytes of decoded SSTable blocks kept in the shared LRU cache. Default 32 MiB. */
+  blockCacheBytes?: number
+  /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
+  bloomBitsPerKey?: number
+  /** Target size of an SSTable data block. Default 4096. */
+  blockBytes?: number
+  /** What to do with a damaged WAL at open: `tolerate-tail` (default) drops an incomplete final
+   *  frame (a crash mid-write) and fails on other damage; `point-in-time` recovers everything
+   *  before the first damaged frame and drops the rest; `strict` fails on any damage. */
+  walRecovery?: WalRecovery
+  /** Level-0 table count that triggers a compaction into level 1. Default 4. */
+  level0CompactionTrigger?: number
+  /** Level-0 table count at which writes are slowed down a little. Default 8. */
+  level0SlowdownTrigger?: number
+  /** Level-0 table count at which writes wait for compaction. Default 12. */
+  level0StopTrigger?: number
+  /** Target total size of level 1; each deeper level is `levelSizeMultiplier` times larger.
+   *  Default 64 MiB. */
+  level1Bytes?: number
+  /** Growth factor between levels. Default 10. */
+  levelSizeMultiplier?: number
+  /** Size at which compaction output files are cut. Default 8 MiB. */
+  targetFileBytes?: number
+  /** Run compactions in the background. Default `true`; `false` leaves the tree as flushed
+   *  (useful for tests and for bulk loads followed by `compactRange()`). */
+  autoCompaction?: boolean
+  /** Encoding of keys: `binary` (default; Uint8Array, strings accepted as UTF-8), `utf8`, `json`,
+   *  or a codec `{ encode, decode }`. */
+  keyEncoding?: Encoding<K>
+  /** Encoding of values, as `keyEncoding`. */
+  valueEncoding?: Encoding<V>
+  /** The file system strata uses (tests pass an in-memory or fault-injecting one). */
+  fs?: FileSystem
+}
+
+export interface ResolvedOptions {
+  createIfMissing: boolean
+  errorIfExists: boolean
+  memtableBytes: number
+  maxFrozenMemtables: number
+  sync: boolean
+  blockCacheBytes: number
+  bloomBitsPerKey: number
+  blockBytes: number
+  walRecovery: WalRecovery
+  level0CompactionTrigger: number
+  level0SlowdownTrigger: number
+  level0StopTrigger: number
+  level1Bytes: number
+  levelSizeMultiplier: number
+  targetFileBytes: number
+  autoCompaction: boolean
+  fs: FileSystem
+}
+
+const MiB = 1024 * 1024
+
+export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
+  createIfMissing: true,
+  errorIfExists: false,
+  memtableBytes: 4 * MiB,
+  maxFrozenMemtables: 2,
+  sync: true,
+  blockCacheBytes: 32 * MiB,
+  bloomBitsPerKey: 10,
+  blockBytes: 4096,
+  walRecovery: 'tolerate-tail',
+  level0CompactionTrigger: 4,
+  level0SlowdownTrigger: 8,
+  level0StopTrigger: 12,
+  level1Bytes: 64 * MiB,
+  levelSizeMultiplier: 10,
+  targetFileBytes: 8 * MiB,
+  autoCompaction: true,
+}
+
+/** Largest key strata accepts, in bytes. */
+export const MAX_KEY_BYTES = 64 * 1024
+/** Largest value strata accepts, in bytes. */
+export const MAX_VALUE_BYTES = 64 * MiB
+
+type IntegerRule = { min: number; max: number }
+const integerRules: Record<string, IntegerRule> = {
+  memtableBytes: { min: 1024, max: 1024 * MiB },
+  maxFrozenMemtables: { min: 1, max: 64 },
+  blockCacheBytes: { min: 0, max: 64 * 1024 * MiB },
+  bloomBitsPerKey: { min: 0, max: 64 },
+  blockBytes: { min: 256, max: 4 * MiB },
+  level0CompactionTrigger: { min: 2, max: 1000 },
+  level0SlowdownTrigger: { min: 2, max: 1000 },
+  level0StopTrigger: { min: 2, max: 1000 },
+  level1Bytes: { min: 1024, max: 1024 * 1024 * MiB },
+  levelSizeMultiplier: { min: 2, max: 100 },
+  targetFileBytes: { min: 1024, max: 4096 * MiB },
+}
+const booleanOptions = ['createIfMissing', 'errorIfExists', 'sync', 'autoCompaction']
+const otherOptions = ['walRecovery', 'keyEncoding', 'valueEncoding', 'fs']
+const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...otherOptions])
+
+/** Checks `options` and fills in defaults. Encodings are checked by `resolveEncoding`. */
+export function resolveOptions(options: object | undefined): ResolvedOptions {
+  if (options === undefined || options === null) return { ...DEFAULT_OPTIONS, fs: nodeFileSystem }
+  if (typeof options !== 'object') {
+    throw new InvalidArgumentError(`options must be an object, not ${typeof options}`, { argument: 'options' })
+  }
+  const given = options as Record<string, unknown>
+  const unknown = Object.keys(given).filter((name) => !known.has(name) && given[name] !== undefined)
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}; ` +
+        `allowed: ${[...known].join(', ')}`,
+      { argument: `options.${unknown[0]}` },
+    )
+  }
+  const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS, fs: nodeFileSystem }
+  const target = resolved as unknown as Record<string, unknown>
+  for (const [name, rule] of Object.entries(integerRules)) {
+    const value = given[name]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < rule.min || value > rule.max) {
+      throw new InvalidArgumentError(
+        `options.${name} must be an integer from ${rule.min} to ${rule.max}, not ${String(value)}`,
+        { argument: `options.${name}` },
+      )
+    }
+    target[name] = value
+  }
+  for (const name of booleanOptions) {
+    const value = given[name]
+    if (value === undefined) continue
+    if (typeof value !== 'boolean') {
+      throw new InvalidArgumentError(`options.${name} must be true or false, not ${String(value)}`, {
+        argument: `options.${name}`,
+      })
+    }
+    target[name] = value
+  }
+  const recovery = given.walRecovery
+  if (recovery !== undefined) {
+    if (recovery !== 'tolerate-tail' && recovery !== 'point-in-time' && recovery !== 'strict') {
+      throw new InvalidArgumentError(
+        `options.walRecovery must be 'tolerate-tail', 'point-in-time' or 'strict', not ${String(recovery)}`,
+        { argument: 'options.walRecovery' },
+      )
+    }
+    resolved.walRecovery = recovery
+  }
+  const fs = given.fs
+  if (fs !== undefined) {
+    if (typeof fs !== 'object' || fs === null || typeof (fs as FileSystem).openSync !== 'function') {
+      throw new InvalidArgumentError('options.fs must implement the FileSystem interface of @strata/base', {
+        argument: 'options.fs',
+      })
+    }
+    resolved.fs = fs as FileSystem
+  }
+  if (resolved.level0SlowdownTrigger < resolved.level0CompactionTrigger) {
+    throw new InvalidArgumentError(
+      `options.level0SlowdownTrigger (${resolved.level0SlowdownTrigger}) must be at least ` +
+        `level0CompactionTrigger (${resolved.level0CompactionTrigger})`,
+      { argument: 'options.level0SlowdownTrigger' },
+    )
+  }
+  if (resolved.level0StopTrigger < resolved.level0SlowdownTrigger) {
+    throw new InvalidArgumentError(
+      `options.level0StopTrigger (${resolved.level0StopTrigger}) must be at least ` +
+        `level0SlowdownTrigger (${resolved.level0SlowdownTrigger})`,
+      { argument: 'options.level0StopTrigger' },
+    )
+  }
+  return resolved
+}
