@@ -1,0 +1,464 @@
+/**
+ * The state of one open WAL file and the I/O both front ends share: `WALWriter` (synchronous,
+ * the reference's API) and `WALManager` (asynchronous, group commit) drive the same `LogFile`.
+ * Private to the package.
+ */
+import {
+  ClosedError,
+  type FileSystem,
+  InvalidArgumentError,
+  IOError,
+  parentDirectory,
+  StrataError,
+  toIOError,
+} from '@strata/base'
+import { Checkpoints } from './checkpoints.js'
+import type { WALEntry } from './entry.js'
+import { type WALCorruptError, WALPoisonedError } from './errors.js'
+import { COPY_CHUNK_BYTES, HEADER_BYTES, headerBytes } from './format.js'
+import type { ResolvedOptions } from './options.js'
+import { type LogScan, type ReplayReport, scanLog } from './reader.js'
+import { type Cut, firstSeqOf, planCut } from './truncation.js'
+
+/** A frame on its way into the log. */
+export interface FrameRecord {
+  frame: Buffer
+  firstSeq: number
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === 'ENOENT'
+}
+
+/** Creates `directory` and any missing parents, making each new entry durable. */
+function ensureDirectory(fs: FileSystem, directory: string): void {
+  const missing: string[] = []
+  let current = directory
+  while (fs.statSync(current) === undefined) {
+    missing.push(current)
+    const parent = parentDirectory(current)
+    if (parent === current) break
+    current = parent
+  }
+  if (missing.length === 0) return
+  fs.mkdirSync(directory)
+  for (const created of missing.reverse()) fs.syncDirSync(parentDirectory(created))
+}
+
+export class LogFile {
+  readonly path: string
+  readonly directory: string
+  readonly tempPath: string
+  readonly fs: FileSystem
+  readonly options: ResolvedOptions
+
+  /** Append-mode descriptor; `undefined` once closed. */
+  fd: number | undefined
+  /** Bytes of the file that hold the header and whole, written frames. */
+  size = 0
+  /** Highest seq accepted (written, or queued by the manager). */
+  lastSeq: number | undefined
+  checkpoints = new Checkpoints()
+  closed = false
+  /** Set by a failed write/fsync: every later write is refused with it. */
+  poison: WALPoisonedError | undefined
+  /** Damage the recovery mode does not accept: appends are refused with it. */
+  damage: WALCorruptError | undefined
+  /** Before the next write the file must be cut back to this length (torn tail, point-in-time
+   *  stop, torn header: below HEADER_BYTES the header is rewritten). */
+  cutTo: number | undefined
+  report: ReplayReport
+  /** The scan made at open, handed to the first `replay()` if nothing changed since. */
+  private openScan: LogScan | undefined
+  /** Set by a WALManager: true while asynchronous work is queued or in flight. */
+  asyncBusy: (() => boolean) | undefined
+
+  constructor(path: string, options: ResolvedOptions) {
+    if (typeof path !== 'string' || path.length === 0) {
+      throw new InvalidArgumentError(
+        `path must be a non-empty string naming the WAL file, got ${typeof path === 'string' ? 'an empty string' : typeof path}`,
+        { argument: 'path' },
+      )
+    }
+    this.path = path
+    this.directory = parentDirectory(path)
+    this.tempPath = `${path}.tmp`
+    this.fs = options.fs
+    this.options = options
+    const fs = this.fs
+    let fd: number
+    let existed: boolean
+    try {
+      ensureDirectory(fs, this.directory)
+      const stat = fs.statSync(path)
+      if (stat?.isDirectory) {
+        throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), {
+          code: 'EISDIR',
+          syscall: 'open',
+        })
+      }
+      existed = stat !== undefined
+      fd = fs.openSync(path, 'a')
+    } catch (error) {
+      throw this.openError(error)
+    }
+    this.fd = fd
+    try {
+      const fileBytes = fs.fstatSync(fd).size
+      if (fileBytes === 0) {
+        this.writeAllSync(fd, headerBytes())
+        fs.fsyncSync(fd)
+        if (!existed) fs.syncDirSync(this.directory)
+        this.size = HEADER_BYTES
+        this.report = scanLog(new Uint8Array(0), path, options.recovery).report
+        return
+      }
+      const scan = scanLog(fs.readFileSync(path), path, options.recovery)
+      this.report = scan.report
+      this.openScan = scan
+      this.size = scan.report.validBytes
+      this.lastSeq = scan.lastSeq
+      this.checkpoints = scan.checkpoints
+      this.damage = scan.report.error
+      if (scan.report.validBytes < fileBytes || !scan.hasHeader) this.cutTo = scan.report.validBytes
+    } catch (error) {
+      try {
+        fs.closeSync(fd)
+      } catch {}
+      throw this.openError(error)
+    }
+  }
+
+  private openError(error: unknown): StrataError {
+    if (error instanceof StrataError) return error
+    const system = error as { code?: unknown; message?: unknown; syscall?: unknown }
+    return new IOError(
+      `cannot open or create the WAL file ${this.path}${typeof system?.code === 'string' ? ` (${system.code})` : ''}: ${
+        typeof system?.message === 'string' ? system.message : String(error)
+      }`,
+      {
+        cause: error,
+        path: this.path,
+        ...(typeof system?.syscall === 'string' ? { syscall: system.syscall } : {}),
+      },
+    )
+  }
+
+  // ---- state checks -------------------------------------------------------------------------
+
+  /** Throws unless the log may be written: open, not poisoned, not damaged. */
+  checkWritable(): void {
+    if (this.closed) throw new ClosedError(`WAL ${this.path}`)
+    if (this.poison !== undefined) throw this.poison
+    if (this.damage !== undefined) throw this.damage
+  }
+
+  /** Throws when a synchronous write would race the manager's asynchronous work. */
+  checkNotBusy(call: string): void {
+    if (this.asyncBusy?.()) {
+      throw new InvalidArgumentError(
+        `${call} cannot run while asynchronous appends or a truncation of this WAL are in flight; ` +
+          'await them first, or use the asynchronous methods',
+        { argument: call },
+      )
+    }
+  }
+
+  /** Marks the log poisoned by a failed `action`; returns the error to reject with. */
+  poisonWith(action: string, cause: unknown): WALPoisonedError {
+    this.poison ??= new WALPoisonedError(this.path, action, cause)
+    return this.poison
+  }
+
+  /** Something is about to change the file: the cached open scan is stale from now on. */
+  private touched(): void {
+    this.openScan = undefined
+  }
+
+  // ---- replay -------------------------------------------------------------------------------
+
+  /** Reads the file and returns its entries in seq order; throws the damage the mode refuses. */
+  replay(): WALEntry[] {
+    if (this.closed) throw new ClosedError(`WAL ${this.path}`)
+    let scan = this.openScan
+    this.openScan = undefined
+    if (scan === undefined) {
+      let bytes: Uint8Array
+      try {
+        bytes = this.fs.readFileSync(this.path)
+      } catch (error) {
+        if (!isMissing(error)) throw toIOError(error, 'reading the WAL', this.path)
+        bytes = new Uint8Array(0)
+      }
+      // Bytes past `size` belong to a write still in flight: not part of the log yet.
+      if (this.cutTo === undefined && bytes.length > this.size) bytes = bytes.subarray(0, this.size)
+      scan = scanLog(bytes, this.path, this.options.recovery)
+    }
+    this.report = scan.report
+    if (scan.report.error !== undefined) throw scan.report.error
+    return scan.entries
+  }
+
+  // ---- synchronous writes -------------------------------------------------------------------
+
+  private writeAllSync(fd: number, buffer: Uint8Array, position: number | null = null): void {
+    let written = 0
+    while (written < buffer.length) {
+      written += this.fs.writeSync(
+        fd,
+        buffer,
+        written,
+        buffer.length - written,
+        position === null ? null : position + written,
+      )
+    }
+  }
+
+  /** Cuts the file back as the open scan decided (once, before the first write). */
+  repairSync(): void {
+    if (this.cutTo === undefined) return
+    this.touched()
+    const fd = this.fd!
+    try {
+      this.fs.ftruncateSync(fd, this.cutTo < HEADER_BYTES ? 0 : this.cutTo)
+      if (this.cutTo < HEADER_BYTES) this.writeAllSync(fd, headerBytes())
+      this.fs.fsyncSync(fd)
+    } catch (error) {
+      throw this.poisonWith('cutting the torn tail', error)
+    }
+    this.size = Math.max(this.cutTo, HEADER_BYTES)
+    this.cutTo = undefined
+  }
+
+  /** Book-keeping after `records` were written at `base`. */
+  noteWritten(records: readonly FrameRecord[], base: number): void {
+    let offset = base
+    for (const record of records) {
+      this.checkpoints.note(offset, record.firstSeq)
+      offset += record.frame.length
+    }
+    this.size = offset
+  }
+
+  /** Writes `records` and fdatasyncs: the synchronous append. A failure poisons the log. */
+  appendSync(records: readonly FrameRecord[], lastSeq: number): void {
+    this.touched()
+    this.repairSync()
+    const buffer =
+      records.length === 1 ? records[0]!.frame : Buffer.concat(records.map((record) => record.frame))
+    const base = this.size
+    this.lastSeq = lastSeq
+    try {
+      this.writeAllSync(this.fd!, buffer)
+    } catch (error) {
+      throw this.poisonWith('writing', error)
+    }
+    this.noteWritten(records, base)
+    try {
+      this.fs.fdatasyncSync(this.fd!)
+    } catch (error) {
+      throw this.poisonWith('fsync', error)
+    }
+  }
+
+  // ---- asynchronous writes (WALManager) -----------------------------------------------------
+
+  async writeAll(fd: number, buffer: Uint8Array, position: number | null = null): Promise<void> {
+    let written = 0
+    while (written < buffer.length) {
+      written += await this.fs.write(
+        fd,
+        buffer,
+        written,
+        buffer.length - written,
+        position === null ? null : position + written,
+      )
+    }
+  }
+
+  /** Asynchronous `repairSync`. */
+  async repair(): Promise<void> {
+    if (this.cutTo === undefined) return
+    this.touched()
+    const fd = this.fd!
+    const cutTo = this.cutTo
+    try {
+      await this.fs.ftruncate(fd, cutTo < HEADER_BYTES ? 0 : cutTo)
+      if (cutTo < HEADER_BYTES) await this.writeAll(fd, headerBytes())
+      await this.fs.fsync(fd)
+    } catch (error) {
+      throw this.poisonWith('cutting the torn tail', error)
+    }
+    this.size = Math.max(cutTo, HEADER_BYTES)
+    this.cutTo = undefined
+  }
+
+  // ---- truncation ---------------------------------------------------------------------------
+
+  /** Reads `[start, end)` of the descriptor, synchronously. */
+  private readRangeSync(fd: number, start: number, end: number): Buffer {
+    const buffer = Buffer.allocUnsafe(end - start)
+    let done = 0
+    while (done < buffer.length) {
+      const read = this.fs.readSync(fd, buffer, done, buffer.length - done, start + done)
+      if (read === 0) throw Object.assign(new Error(`unexpected end of ${this.path}`), { code: 'EIO' })
+      done += read
+    }
+    return buffer
+  }
+
+  async readRange(fd: number, start: number, end: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(end - start)
+    let done = 0
+    while (done < buffer.length) {
+      const read = await this.fs.read(fd, buffer, done, buffer.length - done, start + done)
+      if (read === 0) throw Object.assign(new Error(`unexpected end of ${this.path}`), { code: 'EIO' })
+      done += read
+    }
+    return buffer
+  }
+
+  /** The cut for `seq`, or `undefined` when no entry is at or below `seq`. */
+  planSync(seq: number, readFd: number): Cut | undefined {
+    const span = this.checkpoints.span(seq, this.size)
+    if (span === undefined) return undefined
+    return this.completeCut(
+      planCut(this.readRangeSync(readFd, span.start, span.end), span.start, seq, this.path),
+      span,
+    )
+  }
+
+  async plan(seq: number, readFd: number): Promise<Cut | undefined> {
+    const span = this.checkpoints.span(seq, this.size)
+    if (span === undefined) return undefined
+    const region = await this.readRange(readFd, span.start, span.end)
+    return this.completeCut(planCut(region, span.start, seq, this.path), span)
+  }
+
+  private completeCut(cut: Cut, span: { end: number; nextSeq: number | undefined }): Cut {
+    // Nothing kept inside the span: the kept part starts at the next checkpoint, if any.
+    if (cut.firstKeptSeq === undefined && span.nextSeq !== undefined && cut.keptStart === span.end) {
+      return { ...cut, firstKeptSeq: span.nextSeq }
+    }
+    return cut
+  }
+
+  /** Synchronous truncateBefore: rewrite what is kept into a temp file, fsync it, rename it
+   *  over the log, fsync the directory. Costs the kept bytes; the removed part is not read
+   *  beyond one checkpoint interval. */
+  truncateBeforeSync(seq: number): void {
+    this.touched()
+    this.repairSync()
+    const fs = this.fs
+    let readFd: number | undefined
+    let tempFd: number | undefined
+    let cut: Cut | undefined
+    const end = this.size
+    try {
+      readFd = fs.openSync(this.path, 'r')
+      cut = this.planSync(seq, readFd)
+      if (cut === undefined) return
+      tempFd = fs.openSync(this.tempPath, 'w')
+      let position = 0
+      const write = (bytes: Uint8Array) => {
+        this.writeAllSync(tempFd!, bytes, position)
+        position += bytes.length
+      }
+      write(headerBytes())
+      if (cut.head !== undefined) write(cut.head)
+      for (let from = cut.keptStart; from < end; from += COPY_CHUNK_BYTES) {
+        write(this.readRangeSync(readFd, from, Math.min(end, from + COPY_CHUNK_BYTES)))
+      }
+      fs.fsyncSync(tempFd)
+      fs.closeSync(tempFd)
+      tempFd = undefined
+      fs.renameSync(this.tempPath, this.path)
+    } catch (error) {
+      if (tempFd !== undefined) this.quietly(() => fs.closeSync(tempFd!))
+      if (cut !== undefined) this.quietly(() => fs.unlinkSync(this.tempPath))
+      throw toIOError(error, `truncating the WAL before seq ${seq}`, this.path)
+    } finally {
+      if (readFd !== undefined) this.quietly(() => fs.closeSync(readFd!))
+    }
+    // The new file is in place: from here a failure leaves the log's state unknown.
+    let fd: number
+    try {
+      fs.syncDirSync(this.directory)
+      fd = fs.openSync(this.path, 'a')
+    } catch (error) {
+      throw this.poisonWith('switching to the truncated file', error)
+    }
+    this.switchTo(fd, cut, end, end)
+  }
+
+  /** Adopts the truncated file: `cut` of the old file's `[.., end)`, whose first `plannedEnd`
+   *  bytes were planned; `firstSeq` of the kept bytes when the plan did not see any. */
+  switchTo(fd: number, cut: Cut, end: number, plannedEnd: number, caughtUpFirstSeq?: number): void {
+    const old = this.fd!
+    this.quietly(() => this.fs.closeSync(old))
+    this.fd = fd
+    const movedTo = HEADER_BYTES + (cut.head?.length ?? 0)
+    let firstSeq = cut.firstKeptSeq
+    if (firstSeq === undefined && cut.keptStart >= plannedEnd && end > cut.keptStart)
+      firstSeq = caughtUpFirstSeq
+    this.checkpoints.rebase(cut.keptStart, movedTo, firstSeq)
+    this.size = movedTo + (end - cut.keptStart)
+  }
+
+  /** First seq of the frame at `offset` of the (old) file behind `readFd`, synchronously. */
+  firstSeqAtSync(readFd: number, offset: number, end: number): number {
+    return firstSeqOf(this.readRangeSync(readFd, offset, end), this.path, offset)
+  }
+
+  quietly(work: () => void): void {
+    try {
+      work()
+    } catch {}
+  }
+
+  // ---- close --------------------------------------------------------------------------------
+
+  /** fsync and close; never throws (failures go to onWarning); a second call does nothing. */
+  closeSync(): void {
+    if (this.closed) return
+    this.closed = true
+    this.openScan = undefined
+    const fd = this.fd
+    this.fd = undefined
+    if (fd === undefined) return
+    if (this.poison === undefined) {
+      try {
+        this.fs.fsyncSync(fd)
+      } catch (error) {
+        this.options.onWarning(`fsync of WAL ${this.path} failed while closing it`, error)
+      }
+    }
+    try {
+      this.fs.closeSync(fd)
+    } catch (error) {
+      this.options.onWarning(`closing WAL ${this.path} failed`, error)
+    }
+  }
+
+  /** Asynchronous `closeSync`. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.openScan = undefined
+    const fd = this.fd
+    this.fd = undefined
+    if (fd === undefined) return
+    if (this.poison === undefined) {
+      try {
+        await this.fs.fsync(fd)
+      } catch (error) {
+        this.options.onWarning(`fsync of WAL ${this.path} failed while closing it`, error)
+      }
+    }
+    try {
+      await this.fs.close(fd)
+    } catch (error) {
+      this.options.onWarning(`closing WAL ${this.path} failed`, error)
+    }
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * `WALManager`: the asynchronous front end of a `WALWriter`, with group commit. Appends queue
+ * up; one loop writes everything queued with one write and one fdatasync, then resolves each
+ * append whose bytes that fsync covered. All I/O on this path is asynchronous: the event loop
+ * never waits on the disk.
+ */
+import { ClosedError, toIOError } from '@strata/base'
+import type { WALEntry } from './entry.js'
+import { COPY_CHUNK_BYTES, headerBytes, MAX_WRITE_BYTES } from './format.js'
+import type { FrameRecord, LogFile } from './log-file.js'
+import { type AppendOptions, resolveSync, type WALOptions } from './options.js'
+import { encodeBatchPayload, encodeEntryPayload } from './payload.js'
+import type { ReplayReport } from './reader.js'
+import type { Cut } from './truncation.js'
+import { firstSeqOf } from './truncation.js'
+import { checkBatch, checkEntry, checkTruncateSeq } from './validate.js'
+import { frameOf, logFileOf, WALWriter } from './writer.js'
+
+interface PendingAppend extends FrameRecord {
+  sync: boolean
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+export class WALManager {
+  /** The wrapped synchronous writer. */
+  readonly wal: WALWriter
+  private readonly log: LogFile
+  private queue: PendingAppend[] = []
+  /** The write loop is running. */
+  private running = false
+  /** A truncation holds the file: the loop finishes its group and waits. */
+  private paused = false
+  private idleWaiters: Array<() => void> = []
+  /** Truncations run one after another. */
+  private truncations: Promise<void> = Promise.resolve()
+  private truncating = 0
+  private closing: Promise<void> | undefined
+
+  /** Wraps `wal`. From now on write through this manager only. */
+  constructor(wal: WALWriter) {
+    this.log = logFileOf(wal)
+    this.wal = wal
+    this.log.asyncBusy = () => this.running || this.queue.length > 0 || this.truncating > 0
+  }
+
+  /** Opens (or creates) the WAL at `path` (see `WALWriter`'s constructor) and wraps it. */
+  static open(path: string, options?: WALOptions): WALManager {
+    return new WALManager(new WALWriter(path, options))
+  }
+
+  get path(): string {
+    return this.log.path
+  }
+
+  /** Bytes in the log file (header and whole, written frames). */
+  get sizeBytes(): number {
+    return this.log.size
+  }
+
+  /** Highest seq accepted so far (queued or written); `undefined` for a log that never held one. */
+  get lastSeq(): number | undefined {
+    return this.log.lastSeq
+  }
+
+  /** What the open scan or the last `replay()` found (torn tail dropped, point-in-time stop). */
+  get replayReport(): ReplayReport {
+    return this.log.report
+  }
+
+  /** Synchronous replay (see `WALWriter.replay`): call it at open, before appending. */
+  replay(): WALEntry[] {
+    return this.log.replay()
+  }
+
+  /** Synchronous append + fdatasync on the calling thread (see `WALWriter.append`). Throws
+   *  InvalidArgumentError while asynchronous appends or a truncation are in flight. */
+  syncAppend(entry: WALEntry): void {
+    if (this.closing !== undefined) throw new ClosedError(`WAL ${this.log.path}`)
+    this.wal.append(entry)
+  }
+
+  /**
+   * Appends one entry. With `sync: true` (default) resolves once it is on disk; appends made
+   * while a write is in flight share the next write and fsync. With `sync: false` resolves once
+   * the OS has the bytes (no fsync). Rejects with InvalidArgumentError (malformed entry, seq not
+   * above the last accepted one: checked at call time, in call order), ClosedError once
+   * `close()` was called, WALPoisonedError (STRATA_IO) once a write or fsync failed.
+   */
+  append(entry: WALEntry, options: AppendOptions = {}): Promise<void> {
+    try {
+      const sync = resolveSync(options)
+      this.checkWritable()
+      const fields = checkEntry(entry, 'entry', this.log.lastSeq)
+      const record = frameOf(encodeEntryPayload(fields), fields.seq, 'entry')
+      this.log.lastSeq = fields.seq
+      return this.enqueue(record, sync)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Appends `entries` (strictly increasing seqs) as one frame: replay returns all or none of
+   *  them. Resolves as `append`; an empty array resolves at once and writes nothing. */
+  appendBatch(entries: readonly WALEntry[], options: AppendOptions = {}): Promise<void> {
+    try {
+      const sync = resolveSync(options)
+      this.checkWritable()
+      const checked = checkBatch(entries, this.log.lastSeq)
+      if (checked.length === 0) return Promise.resolve()
+      const record = frameOf(encodeBatchPayload(checked), checked[0]!.seq, 'entries')
+      this.log.lastSeq = checked[checked.length - 1]!.seq
+      return this.enqueue(record, sync)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  private checkWritable(): void {
+    if (this.closing !== undefined) throw new ClosedError(`WAL ${this.log.path}`)
+    this.log.checkWritable()
+  }
+
+  private enqueue(record: FrameRecord, sync: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ frame: record.frame, firstSeq: record.firstSeq, sync, resolve, reject })
+      this.kick()
+    })
+  }
+
+  private kick(): void {
+    if (this.running || this.paused || this.queue.length === 0) return
+    this.running = true
+    void this.drain()
+  }
+
+  /** Rejects everything queued with the poison error. */
+  private failQueued(error: unknown): void {
+    const queued = this.queue
+    this.queue = []
+    for (const pending of queued) pending.reject(error)
+  }
+
+  /** The write loop: one group per iteration, one write and (if any member asked) one fsync. */
+  private async drain(): Promise<void> {
+    const log = this.log
+    try {
+      await log.repair()
+      while (this.queue.length > 0 && !this.paused) {
+        if (log.poison !== undefined || log.fd === undefined) {
+          this.failQueued(log.poison ?? new ClosedError(`WAL ${log.path}`))
+          break
+        }
+        let bytes = 0
+        let count = 0
+        while (
+          count < this.queue.length &&
+          (count === 0 || bytes + this.queue[count]!.frame.length <= MAX_WRITE_BYTES)
+        ) {
+          bytes += this.queue[count]!.frame.length
+          count++
+        }
+        const group = this.queue.splice(0, count)
+        const buffer =
+          count === 1
+            ? group[0]!.frame
+            : Buffer.concat(
+                group.map((pending) => pending.frame),
+                bytes,
+              )
+        const base = log.size
+        try {
+          await log.writeAll(log.fd, buffer)
+        } catch (error) {
+          const poison = log.poisonWith('writing', error)
+          for (const pending of group) pending.reject(poison)
+          this.failQueued(poison)
+          break
+        }
+        log.noteWritten(group, base)
+        let synced = false
+        for (const pending of group) {
+          if (pending.sync) synced = true
+          else pending.resolve()
+        }
+        if (!synced) continue
+        try {
+          await log.fs.fdatasync(log.fd!)
+        } catch (error) {
+          const poison = log.poisonWith('fsync', error)
+          for (const pending of group) if (pending.sync) pending.reject(poison)
+          this.failQueued(poison)
+          break
+        }
+        for (const pending of group) if (pending.sync) pending.resolve()
+      }
+    } catch (error) {
+      this.failQueued(log.poison ?? error)
+    } finally {
+      this.running = false
+      for (const waiter of this.idleWaiters.splice(0)) waiter()
+      this.kick()
+    }
+  }
+
+  /** Stops the loop after its current group; resolves once no write is in flight. */
+  private async pauseWrites(): Promise<void> {
+    this.paused = true
+    while (this.running) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private resumeWrites(): void {
+    this.paused = false
+    this.kick()
+  }
+
+  /**
+   * Removes every entry with `entry.seq <= seq`, while appends go on. The kept entries are
+   * copied to `<path>.tmp` in the background; then appends pause for the short final step
+   * (copy what was appended meanwhile, fsync, rename over the log, fsync the directory) and
+   * resume on the new file. Costs the kept bytes; never loses an entry appended concurrently.
+   * Rejects with ClosedError after `close()`, WALPoisonedError if the log is poisoned (or the
+   * switch to the new file fails), IOError if the copy fails (the log is then unchanged).
+   */
+  truncateBefore(seq: number): Promise<void> {
+    try {
+      checkTruncateSeq(seq)
+      this.checkWritable()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    this.truncating++
+    const run = this.truncations.then(() => this.truncate(seq))
+    const settled = run.then(
+      () => {
+        this.truncating--
+      },
+      () => {
+        this.truncating--
+      },
+    )
+    this.truncations = settled
+    return run
+  }
+
+  private async truncate(seq: number): Promise<void> {
+    const log = this.log
+    log.checkWritable()
+    if (log.cutTo !== undefined) {
+      await this.pauseWrites()
+      try {
+        await log.repair()
+      } finally {
+        this.resumeWrites()
+      }
+    }
+    if (log.checkpoints.firstSeq === undefined || log.checkpoints.firstSeq > seq) return
+    const fs = log.fs
+    let readFd: number | undefined
+    let tempFd: number | undefined
+    let cut: Cut | undefined
+    let paused = false
+    let switched = false
+    try {
+      readFd = await fs.open(log.path, 'r')
+      const plannedEnd = log.size
+      cut = await log.plan(seq, readFd)
+      if (cut === undefined) return
+      tempFd = await fs.open(log.tempPath, 'w')
+      let position = 0
+      const write = async (bytes: Uint8Array) => {
+        await log.writeAll(tempFd!, bytes, position)
+        position += bytes.length
+      }
+      const copy = async (from: number, to: number) => {
+        for (let start = from; start < to; start += COPY_CHUNK_BYTES) {
+          await write(await log.readRange(readFd!, start, Math.min(to, start + COPY_CHUNK_BYTES)))
+        }
+      }
+      await write(headerBytes())
+      if (cut.head !== undefined) await write(cut.head)
+      await copy(cut.keptStart, plannedEnd)
+      // Final step, with appends paused: catch up with what was written meanwhile, then switch.
+      await this.pauseWrites()
+      paused = true
+      log.checkWritable()
+      const end = log.size
+      const catchUpFrom = Math.max(plannedEnd, cut.keptStart)
+      let caughtUpFirstSeq: number | undefined
+      if (end > catchUpFrom) {
+        const first = await log.readRange(readFd, catchUpFrom, end)
+        if (cut.firstKeptSeq === undefined) caughtUpFirstSeq = firstSeqOf(first, log.path, catchUpFrom)
+        await write(first)
+      }
+      await fs.fsync(tempFd)
+      await fs.close(tempFd)
+      tempFd = undefined
+      await fs.rename(log.tempPath, log.path)
+      switched = true
+      let fd: number
+      try {
+        await fs.syncDir(log.directory)
+        fd = await fs.open(log.path, 'a')
+      } catch (error) {
+        const poison = log.poisonWith('switching to the truncated file', error)
+        this.failQueued(poison)
+        throw poison
+      }
+      log.switchTo(fd, cut, end, plannedEnd, caughtUpFirstSeq)
+    } catch (error) {
+      if (switched) throw error
+      if (tempFd !== undefined) await fs.close(tempFd).catch(() => {})
+      if (cut !== undefined) await fs.unlink(log.tempPath).catch(() => {})
+      throw toIOError(error, `truncating the WAL before seq ${seq}`, log.path)
+    } finally {
+      if (readFd !== undefined) await fs.close(readFd).catch(() => {})
+      if (paused) this.resumeWrites()
+    }
+  }
+
+  /**
+   * Stops accepting appends (they reject with ClosedError), waits for queued appends and
+   * truncations to finish, then fsyncs and closes the file. Never rejects: failures go to
+   * `options.onWarning`. Safe to call twice (both calls resolve when closed).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow()
+    return this.closing
+  }
+
+  private async closeNow(): Promise<void> {
+    await this.truncations
+    this.kick()
+    while (this.running || this.queue.length > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    }
+    await this.log.close()
+  }
+}
