@@ -32,7 +32,16 @@ import { type EntrySource, MergeIterator } from './merge-iterator.js'
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet } from './table-set.js'
-import type { TableFileMeta, Version, VersionEdit } from './version.js'
+import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
+import type { KeySpan } from './compaction-merge.js'
+import {
+  type CompactionPlan,
+  keyRange,
+  maxGrandparentOverlapBytes,
+  pickCompaction,
+  planRangeCompaction,
+} from './compaction-picker.js'
+import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
 
 export interface ReadOptions {
   /** Read at this snapshot instead of the latest acknowledged write. */
@@ -81,6 +90,26 @@ function keyWithin(file: TableFileMeta, key: Uint8Array): boolean {
   return compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
 }
 
+/**
+ * Live data in the tables, estimated without reading them: walking from the bottom level up, a
+ * table counts in full unless a deeper table's key range overlaps it, in which case only the
+ * part of it that the deeper levels do not already account for (its size minus the overlapped
+ * deeper bytes, at least 0) counts. Exact when every key lives in one level; an estimate when
+ * upper levels hold overwrites of deeper keys. */
+export function estimateLiveBytes(version: Version): number {
+  let live = 0
+  for (let level = version.levels.length - 1; level >= 0; level--) {
+    for (const file of version.levels[level] ?? []) {
+      let deeper = 0
+      for (let below = level + 1; below < version.levels.length; below++) {
+        for (const other of version.overlapping(below, file.smallestKey, file.largestKey)) deeper += other.fileSize
+      }
+      live += deeper === 0 ? file.fileSize : Math.max(0, file.fileSize - deeper)
+    }
+  }
+  return live
+}
+
 export type DatabaseStatus = 'opening' | 'open' | 'closing' | 'closed'
 
 export interface LevelStats {
@@ -116,6 +145,22 @@ export interface DatabaseStats {
   /** diskBytesWritten / userBytesWritten (0 before any write). */
   writeAmplification: number
   stalls: { count: number; totalMs: number }
+  compaction: {
+    running: boolean
+    compactions: number
+    trivialMoves: number
+    /** Compactions run, by the level they read from. */
+    byLevel: number[]
+    bytesRead: number
+    bytesWritten: number
+    droppedVersions: number
+    droppedTombstones: number
+    totalMs: number
+  }
+  /** Estimated bytes of live data in tables (see `estimateLiveBytes`). */
+  estimatedLiveBytes: number
+  /** tableBytes / estimatedLiveBytes (0 when empty). */
+  spaceAmplification: number
   readOnlyReason: string | undefined
 }
 
@@ -152,7 +197,23 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private manifestQueue: Promise<unknown> = Promise.resolve()
   private readOnlyError: StrataError | undefined
 
+  private readonly mergeRunner: MergeRunner
+  private compacting: Promise<void> | undefined
+  /** Per level, the largest key of its last compaction: the next one starts after it. */
+  private readonly compactPointers: (Uint8Array | undefined)[] = []
+  /** Files in a running compaction (its plan's inputs). */
+  private readonly compactingFiles = new Set<number>()
+  private compactionWaiters: (() => void)[] = []
+
   private counters = {
+    compactions: 0,
+    trivialMoves: 0,
+    compactionBytesRead: 0,
+    compactionBytesWritten: 0,
+    compactionMs: 0,
+    compactionsByLevel: Array.from({ length: NUM_LEVELS }, () => 0),
+    droppedVersions: 0,
+    droppedTombstones: 0,
     flushes: 0,
     userBytesWritten: 0,
     walBytesWritten: 0,
@@ -168,6 +229,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.keyEncoding = keyEncoding
     this.valueEncoding = valueEncoding
     this.cache = new BlockCache(options.blockCacheBytes)
+    this.mergeRunner = mergeRunnerFor(options.fs)
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
@@ -228,6 +290,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
     this.statusValue = 'open'
     this.scheduleFlush()
+    this.scheduleCompaction()
   }
 
   private async recoverLocked(): Promise<void> {
@@ -495,16 +558,35 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   // -------------------------------------------------------------------- memtable and flush
 
   private needsRoom(): boolean {
-    return this.frozen.length >= this.options.maxFrozenMemtables
+    return (
+      this.frozen.length >= this.options.maxFrozenMemtables ||
+      (this.options.autoCompaction && this.level0Files() >= this.options.level0SlowdownTrigger)
+    )
   }
 
-  /** Writers wait here while too many frozen memtables wait for their flush. */
+  private level0Files(): number {
+    return this.tables.current.levels[0]?.length ?? 0
+  }
+
+  /** Backpressure. Writers wait while too many frozen memtables wait for their flush, or while
+   *  level 0 is at the stop threshold; at the slowdown threshold each write is delayed 1 ms once,
+   *  giving compaction a share of the machine instead of stopping writes later. */
   private async makeRoom(): Promise<void> {
     const started = performance.now()
     this.counters.stalls++
-    while (this.needsRoom() && this.readOnlyError === undefined && this.statusValue === 'open') {
-      this.scheduleFlush()
-      await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+    let delayed = false
+    for (;;) {
+      if (this.readOnlyError !== undefined || this.statusValue !== 'open') break
+      if (this.frozen.length >= this.options.maxFrozenMemtables) {
+        this.scheduleFlush()
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+      } else if (this.options.autoCompaction && this.level0Files() >= this.options.level0StopTrigger) {
+        this.scheduleCompaction()
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+      } else if (!delayed && this.options.autoCompaction && this.level0Files() >= this.options.level0SlowdownTrigger) {
+        delayed = true
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      } else break
     }
     this.counters.stallMs += performance.now() - started
   }
@@ -582,6 +664,150 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.counters.flushes++
     // The table is committed: the WAL no longer needs what it holds.
     await this.wal.truncateBefore(maxSeq)
+    this.scheduleCompaction()
+  }
+
+  // ----------------------------------------------------------------------------- compaction
+
+  private scheduleCompaction(): void {
+    if (!this.options.autoCompaction || this.compacting !== undefined) return
+    if (this.statusValue !== 'open' || this.readOnlyError !== undefined) return
+    this.compacting = this.runCompactions().finally(() => {
+      this.compacting = undefined
+      const waiters = this.compactionWaiters
+      this.compactionWaiters = []
+      for (const wake of waiters) wake()
+    })
+  }
+
+  private async runCompactions(): Promise<void> {
+    while (this.statusValue === 'open' && this.readOnlyError === undefined) {
+      const plan = pickCompaction(this.tables.current, this.options, this.compactPointers, this.compactingFiles)
+      if (plan === undefined) return
+      try {
+        await this.runCompaction(plan)
+      } catch (error) {
+        if (this.statusValue !== 'open') return
+        this.enterReadOnly(error)
+        return
+      }
+      this.wakeRoomWaiters()
+    }
+  }
+
+  /** Runs one plan: merge in the worker (or move), fsync, one manifest edit, then the inputs go
+   *  once nothing reads them. */
+  private async runCompaction(plan: CompactionPlan): Promise<void> {
+    const started = performance.now()
+    const inputs = [...plan.inputs, ...plan.outputInputs]
+    for (const file of inputs) this.compactingFiles.add(file.fileNumber)
+    try {
+      if (plan.trivialMove) {
+        await this.applyEdit({
+          removed: plan.inputs.map((file) => ({ level: plan.level, fileNumber: file.fileNumber })),
+          added: plan.inputs.map((table) => ({ level: plan.outputLevel, table })),
+        })
+        this.counters.trivialMoves++
+      } else {
+        const version = this.tables.current
+        const inputBytes = inputs.reduce((total, file) => total + file.fileSize, 0)
+        const fileNumbers: number[] = []
+        const budget = inputs.length + Math.ceil(inputBytes / this.options.targetFileBytes) * 2 + 8
+        for (let index = 0; index < budget; index++) fileNumbers.push(this.nextFileNumber++)
+        const span = (file: TableFileMeta) => ({ smallest: file.smallestKey, largest: file.largestKey, size: file.fileSize })
+        const { smallest, largest } = keyRange(inputs)
+        const deeperLevels: KeySpan[][] = []
+        for (let level = plan.outputLevel + 1; level < NUM_LEVELS; level++) {
+          deeperLevels.push(version.overlapping(level, smallest, largest).map(span))
+        }
+        const result = await this.mergeRunner.run({
+          inputs: inputs.map((file) => pathIn(this.directory, tableFileName(file.fileNumber))),
+          directory: this.directory,
+          fileNumbers,
+          targetFileBytes: this.options.targetFileBytes,
+          blockBytes: this.options.blockBytes,
+          bloomBitsPerKey: this.options.bloomBitsPerKey,
+          snapshots: this.snapshots.seqs(),
+          deeperLevels,
+          grandparents: version.overlapping(plan.outputLevel + 1, smallest, largest).map(span),
+          maxGrandparentOverlapBytes: maxGrandparentOverlapBytes(this.options),
+        })
+        await this.fs.syncDir(this.directory)
+        await this.applyEdit({
+          removed: inputs.map((file) => ({
+            level: plan.inputs.includes(file) ? plan.level : plan.outputLevel,
+            fileNumber: file.fileNumber,
+          })),
+          added: result.outputs.map(({ fileNumber, meta }) => ({
+            level: plan.outputLevel,
+            table: toFileMeta(fileNumber, meta),
+          })),
+          nextFileNumber: this.nextFileNumber,
+        })
+        this.counters.compactions++
+        this.counters.compactionsByLevel[plan.level]!++
+        this.counters.compactionBytesRead += result.bytesRead
+        this.counters.compactionBytesWritten += result.bytesWritten
+        this.counters.droppedVersions += result.droppedVersions
+        this.counters.droppedTombstones += result.droppedTombstones
+      }
+      this.compactPointers[plan.level] = keyRange(plan.inputs).largest
+    } finally {
+      for (const file of inputs) this.compactingFiles.delete(file.fileNumber)
+      this.counters.compactionMs += performance.now() - started
+    }
+  }
+
+  /** Waits until no compaction is running. */
+  private async waitForCompactions(): Promise<void> {
+    while (this.compacting !== undefined) await this.compacting
+  }
+
+  /**
+   * Compacts the keys in [start, end] (either bound open; both open: everything) down to the
+   * bottom-most level holding data, dropping overwritten versions and tombstones nobody can see.
+   * Use it to reclaim space after mass deletes. Flushes the memtable first.
+   */
+  async compactRange(start?: K, end?: K): Promise<void> {
+    this.checkWritable()
+    const startBytes = start === undefined ? undefined : this.keyEncoding.encode(start, 'start')
+    const endBytes = end === undefined ? undefined : this.keyEncoding.encode(end, 'end')
+    await this.flush()
+    // The automatic compactions would race for the same files: let them finish, then hold them.
+    const automatic = this.options.autoCompaction
+    this.options.autoCompaction = false
+    try {
+      await this.waitForCompactions()
+      let bottom = 0
+      for (let level = 0; level < NUM_LEVELS; level++) {
+        if ((this.tables.current.levels[level]?.length ?? 0) > 0) bottom = level
+      }
+      for (let level = 0; level < bottom; level++) {
+        const plan = planRangeCompaction(this.tables.current, level, startBytes, endBytes)
+        if (plan !== undefined) await this.runCompaction(plan)
+      }
+      // Everything in range now sits in `bottom`; one more pass there drops what is dead.
+      if (bottom > 0) {
+        const files = this.tables.current.overlapping(bottom, startBytes, endBytes)
+        if (files.length > 0) {
+          await this.runCompaction({
+            reason: 'manual',
+            level: bottom,
+            outputLevel: bottom,
+            inputs: files,
+            outputInputs: [],
+            trivialMove: false,
+            score: 0,
+          })
+        }
+      }
+    } catch (error) {
+      this.enterReadOnly(error)
+      throw toIOError(error, 'compacting a range')
+    } finally {
+      this.options.autoCompaction = automatic
+    }
+    this.scheduleCompaction()
   }
 
   /** Records `edit` in the manifest (one edit at a time), opens new tables, installs the
@@ -774,7 +1000,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       bytes: files.reduce((total, file) => total + file.fileSize, 0),
     }))
     const tableBytes = levels.reduce((total, level) => total + level.bytes, 0)
-    const diskBytesWritten = this.counters.walBytesWritten + this.counters.flushBytesWritten
+    const liveBytes = version === undefined ? 0 : estimateLiveBytes(version)
+    const diskBytesWritten =
+      this.counters.walBytesWritten + this.counters.flushBytesWritten + this.counters.compactionBytesWritten
     return {
       directory: this.directory,
       status: this.statusValue,
@@ -804,6 +1032,19 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       writeAmplification:
         this.counters.userBytesWritten === 0 ? 0 : diskBytesWritten / this.counters.userBytesWritten,
       stalls: { count: this.counters.stalls, totalMs: Math.round(this.counters.stallMs) },
+      compaction: {
+        running: this.compacting !== undefined,
+        compactions: this.counters.compactions,
+        trivialMoves: this.counters.trivialMoves,
+        byLevel: [...this.counters.compactionsByLevel],
+        bytesRead: this.counters.compactionBytesRead,
+        bytesWritten: this.counters.compactionBytesWritten,
+        droppedVersions: this.counters.droppedVersions,
+        droppedTombstones: this.counters.droppedTombstones,
+        totalMs: Math.round(this.counters.compactionMs),
+      },
+      estimatedLiveBytes: liveBytes,
+      spaceAmplification: liveBytes === 0 ? 0 : tableBytes / liveBytes,
       readOnlyReason: this.readOnlyError?.message,
     }
   }
@@ -828,7 +1069,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       await this.waitVisible(this.lastSeq).catch(() => {})
     }
     while (this.flushing !== undefined) await this.flushing
+    await this.waitForCompactions()
     await this.manifestQueue
+    await this.mergeRunner.close()
     for (const iterator of [...this.iterators]) await iterator.close()
     this.snapshots.releaseAll()
     await this.wal.close()

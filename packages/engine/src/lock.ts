@@ -28,13 +28,13 @@ export class DatabaseLockedError extends LockedError {
   }
 }
 
-/** Directories held in this process, per file system (each in-memory file system is its own disk). */
-const heldInThisProcess = new WeakMap<FileSystem, Set<string>>()
+/** Locks held in this process, per file system (each in-memory file system is its own disk). */
+const heldInThisProcess = new WeakMap<FileSystem, Map<string, DirectoryLock>>()
 
-function heldBy(fs: FileSystem): Set<string> {
+function heldBy(fs: FileSystem): Map<string, DirectoryLock> {
   let held = heldInThisProcess.get(fs)
   if (held === undefined) {
-    held = new Set()
+    held = new Map()
     heldInThisProcess.set(fs, held)
   }
   return held
@@ -84,12 +84,26 @@ export class DirectoryLock {
     private readonly fs: FileSystem,
     private readonly directory: string,
     private readonly key: string,
+    /** The LOCK file stays open while held: like an OS file lock, the hold ends with the
+     *  descriptor (a simulated crash of an in-memory file system closes it). */
+    private readonly fd: number,
   ) {}
+
+  /** False once released or once its descriptor is gone. */
+  get isHeld(): boolean {
+    if (this.released) return false
+    try {
+      this.fs.fstatSync(this.fd)
+      return true
+    } catch {
+      return false
+    }
+  }
 
   /** Takes the lock of `directory` (which must exist) or throws `DatabaseLockedError`. */
   static acquire(fs: FileSystem, directory: string): DirectoryLock {
     const key = resolve(directory)
-    if (heldBy(fs).has(key)) throw new DatabaseLockedError(directory, process.pid)
+    if (heldBy(fs).get(key)?.isHeld) throw new DatabaseLockedError(directory, process.pid)
     const path = pathIn(directory, LOCK_FILE)
     try {
       const existing = fs.statSync(path)
@@ -117,15 +131,28 @@ export class DirectoryLock {
       if (error instanceof LockedError) throw error
       throw toIOError(error, 'taking the directory lock', path)
     }
-    heldBy(fs).add(key)
-    return new DirectoryLock(fs, directory, key)
+    let fd: number
+    try {
+      fd = fs.openSync(path, 'r')
+    } catch (error) {
+      throw toIOError(error, 'taking the directory lock', path)
+    }
+    const lock = new DirectoryLock(fs, directory, key, fd)
+    heldBy(fs).set(key, lock)
+    return lock
   }
 
   /** Releases the lock; safe to call twice. */
   release(): void {
     if (this.released) return
     this.released = true
-    heldBy(this.fs).delete(this.key)
+    const superseded = heldBy(this.fs).get(this.key) !== this
+    if (!superseded) heldBy(this.fs).delete(this.key)
+    try {
+      this.fs.closeSync(this.fd)
+    } catch {}
+    // A lock taken over after this one's descriptor died belongs to another database now.
+    if (superseded) return
     try {
       this.fs.unlinkSync(pathIn(this.directory, LOCK_FILE))
     } catch {

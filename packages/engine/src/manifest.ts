@@ -67,33 +67,33 @@ function decodeTable(value: unknown, file: string, offset: number): TableFileMet
 }
 
 /** The msgpack payload of one edit (docs/format.md lists the keys). */
-export function encodeEdit(edit: VersionEdit, formatVersion?: number): Uint8Array {
+export function encodeEdit(edit: VersionEdit): Uint8Array {
   const record: Record<string, unknown> = {}
-  if (formatVersion !== undefined) record.formatVersion = formatVersion
   if (edit.added !== undefined) record.added = edit.added.map(({ level, table }) => [level, ...encodeTable(table)])
   if (edit.removed !== undefined) record.removed = edit.removed.map(({ level, fileNumber }) => [level, fileNumber])
   if (edit.flushedSeq !== undefined) record.flushedSeq = edit.flushedSeq
   if (edit.lastSeq !== undefined) record.lastSeq = edit.lastSeq
   if (edit.nextFileNumber !== undefined) record.nextFileNumber = edit.nextFileNumber
-  return packr.pack(record)
+  // An array (not a bare map): [format version, edit]. The frame reader recognises msgpack
+  // arrays when it must tell a torn tail from a damaged length.
+  return packr.pack([MANIFEST_FORMAT_VERSION, record])
 }
 
-export function decodeEdit(payload: Uint8Array, file: string, offset: number): VersionEdit & { formatVersion?: number } {
-  let record: Record<string, unknown>
+export function decodeEdit(payload: Uint8Array, file: string, offset: number): VersionEdit {
+  let decoded: unknown
   try {
-    record = packr.unpack(payload) as Record<string, unknown>
+    decoded = packr.unpack(payload)
   } catch (cause) {
     throw new CorruptionError({ file, offset, reason: 'a manifest edit is not valid msgpack', cause })
   }
   const malformed = (what: string) => new CorruptionError({ file, offset, reason: `a manifest edit has ${what}` })
-  if (typeof record !== 'object' || record === null) throw malformed('no record')
-  const edit: VersionEdit & { formatVersion?: number } = {}
-  if (record.formatVersion !== undefined) {
-    if (record.formatVersion !== MANIFEST_FORMAT_VERSION) {
-      throw malformed(`format version ${String(record.formatVersion)} (this strata reads ${MANIFEST_FORMAT_VERSION})`)
-    }
-    edit.formatVersion = record.formatVersion
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw malformed('no [version, record] pair')
+  if (decoded[0] !== MANIFEST_FORMAT_VERSION) {
+    throw malformed(`format version ${String(decoded[0])} (this strata reads ${MANIFEST_FORMAT_VERSION})`)
   }
+  const record = decoded[1] as Record<string, unknown>
+  if (typeof record !== 'object' || record === null) throw malformed('no record')
+  const edit: VersionEdit = {}
   if (record.added !== undefined) {
     if (!Array.isArray(record.added)) throw malformed('a malformed added list')
     edit.added = record.added.map((entry: unknown) => {
@@ -218,7 +218,7 @@ export class Manifest {
     const fileNumber = state.nextFileNumber
     const next = { ...state, nextFileNumber: fileNumber + 1 }
     const path = pathIn(directory, manifestFileName(fileNumber))
-    const frame = encodeManifestFrame(encodeEdit(snapshotEdit(next), MANIFEST_FORMAT_VERSION))
+    const frame = encodeManifestFrame(encodeEdit(snapshotEdit(next)))
     let fd: number
     try {
       fd = await fs.open(path, 'w')

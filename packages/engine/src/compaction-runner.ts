@@ -1,0 +1,101 @@
+/**
+ * Where compaction merges run. With the real disk: in one `worker_threads` worker, so the event
+ * loop stays responsive while a large compaction decodes, merges and encodes. With any other
+ * `FileSystem` (in-memory, fault-injecting: objects a worker cannot share) the same merge runs
+ * on the main thread in slices that give the event loop a turn.
+ */
+import { Worker } from 'node:worker_threads'
+import { CorruptionError, type FileSystem, IOError, NodeFileSystem, StrataError } from '@strata/base'
+import { type MergeJob, type MergeResult, runMergeSliced } from './compaction-merge.js'
+import type { WorkerRequest, WorkerResponse } from './compaction-worker.js'
+
+export interface MergeRunner {
+  run(job: MergeJob): Promise<MergeResult>
+  close(): Promise<void>
+}
+
+/** Runs merges on the calling thread (any file system). */
+export class InlineMergeRunner implements MergeRunner {
+  constructor(private readonly fs: FileSystem) {}
+  run(job: MergeJob): Promise<MergeResult> {
+    return runMergeSliced(job, this.fs)
+  }
+  async close(): Promise<void> {}
+}
+
+function workerLocation(): { url: URL; execArgv: string[] } {
+  // Built package: dist/compaction-worker.js beside this file. Source (tests): load the .ts
+  // through tsx, a dev dependency.
+  if (import.meta.url.endsWith('.ts')) {
+    return { url: new URL('./compaction-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
+  }
+  return { url: new URL('./compaction-worker.js', import.meta.url), execArgv: [] }
+}
+
+/** Runs merges in one worker thread, one at a time, started on first use. */
+export class WorkerMergeRunner implements MergeRunner {
+  private worker: Worker | undefined
+  private nextId = 1
+  private readonly waiting = new Map<number, { resolve: (result: MergeResult) => void; reject: (error: unknown) => void }>()
+
+  private start(): Worker {
+    if (this.worker !== undefined) return this.worker
+    const { url, execArgv } = workerLocation()
+    const worker = new Worker(url, { execArgv })
+    worker.on('message', (response: WorkerResponse) => {
+      const waiter = this.waiting.get(response.id)
+      if (waiter === undefined) return
+      this.waiting.delete(response.id)
+      if (this.waiting.size === 0) worker.unref()
+      if ('result' in response) waiter.resolve(response.result)
+      else waiter.reject(reviveError(response.error))
+    })
+    worker.on('error', (error) => this.failAll(error))
+    worker.on('exit', (code) => {
+      this.worker = undefined
+      if (this.waiting.size > 0) this.failAll(new IOError(`the compaction worker exited (code ${code})`))
+    })
+    worker.unref()
+    this.worker = worker
+    return worker
+  }
+
+  private failAll(error: unknown): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error)
+    this.waiting.clear()
+  }
+
+  run(job: MergeJob): Promise<MergeResult> {
+    const worker = this.start()
+    const id = this.nextId++
+    worker.ref()
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject })
+      worker.postMessage({ id, job } satisfies WorkerRequest)
+    })
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker
+    this.worker = undefined
+    if (worker !== undefined) await worker.terminate()
+  }
+}
+
+function reviveError(error: { name: string; message: string; code: string | undefined; stack: string | undefined }) {
+  let revived: Error
+  if (error.code === 'STRATA_CORRUPTION') {
+    revived = new CorruptionError({ file: 'compaction input', offset: 0, reason: error.message }, error.message)
+  } else if (error.code?.startsWith('STRATA_')) {
+    revived = new StrataError(error.code as StrataError['code'], error.message)
+  } else {
+    revived = new IOError(`compaction failed: ${error.message}`, { cause: error })
+  }
+  if (error.stack !== undefined) revived.stack = error.stack
+  return revived
+}
+
+/** The runner for `fs`: a worker thread for the real disk, inline otherwise. */
+export function mergeRunnerFor(fs: FileSystem): MergeRunner {
+  return fs instanceof NodeFileSystem ? new WorkerMergeRunner() : new InlineMergeRunner(fs)
+}
