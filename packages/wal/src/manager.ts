@@ -36,6 +36,8 @@ export class WALManager {
   private truncations: Promise<void> = Promise.resolve()
   private truncating = 0
   private closing: Promise<void> | undefined
+  /** The most recently queued append: a truncation first waits for it. */
+  private lastQueued: Promise<void> | undefined
 
   /** Wraps `wal`. From now on write through this manager only. */
   constructor(wal: WALWriter) {
@@ -122,10 +124,12 @@ export class WALManager {
   }
 
   private enqueue(record: FrameRecord, sync: boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const appended = new Promise<void>((resolve, reject) => {
       this.queue.push({ frame: record.frame, firstSeq: record.firstSeq, sync, resolve, reject })
       this.kick()
     })
+    this.lastQueued = appended
+    return appended
   }
 
   private kick(): void {
@@ -215,7 +219,10 @@ export class WALManager {
   }
 
   /**
-   * Removes every entry with `entry.seq <= seq`, while appends go on. The kept entries are
+   * Removes every entry with `entry.seq <= seq`, while appends go on. It first waits for the
+   * appends made before the call to be written, so none of those at or below `seq` survives;
+   * appends made after the call are concurrent with it (kept unless their seq is at or below
+   * `seq` and they were written before the cut was planned). The kept entries are
    * copied to `<path>.tmp` in the background; then appends pause for the short final step
    * (copy what was appended meanwhile, fsync, rename over the log, fsync the directory) and
    * resume on the new file. Costs the kept bytes; never loses an entry appended concurrently.
@@ -230,7 +237,14 @@ export class WALManager {
       return Promise.reject(error)
     }
     this.truncating++
-    const run = this.truncations.then(() => this.truncate(seq))
+    const barrier = this.lastQueued
+    const run = this.truncations.then(async () => {
+      await barrier?.then(
+        () => {},
+        () => {},
+      )
+      return this.truncate(seq)
+    })
     const settled = run.then(
       () => {
         this.truncating--

@@ -1,0 +1,230 @@
+import { join } from 'node:path'
+import { FaultyFileSystem, MemoryFileSystem, NodeFileSystem } from '@strata/base'
+import { afterEach, describe, expect, it } from 'vitest'
+import { entryFor, plain, random, seedFor, tempDirectory } from '../test/support.js'
+import type { WALEntry } from './entry.js'
+import { WALManager } from './manager.js'
+import { WALWriter } from './writer.js'
+
+const seqs = (entries: WALEntry[]) => entries.map((entry) => entry.seq)
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
+
+const directories: Array<() => void> = []
+afterEach(() => {
+  for (const cleanup of directories.splice(0)) cleanup()
+})
+
+describe('WALManager', () => {
+  it('appends asynchronously, synced or not, and replays everything in seq order', async () => {
+    const memory = new MemoryFileSystem()
+    const manager = WALManager.open('/db/wal.log', { fs: memory })
+    expect(manager.replay()).toEqual([])
+    await manager.append(entryFor(1))
+    await manager.append(entryFor(2), { sync: false })
+    await manager.appendBatch([entryFor(3), entryFor(4)], { sync: true })
+    await manager.appendBatch([])
+    expect(manager.replay().map(plain)).toEqual(range(1, 4).map((seq) => plain(entryFor(seq))))
+    expect(manager.lastSeq).toBe(4)
+    await manager.close()
+    expect(seqs(WALManager.open('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 4))
+  })
+
+  it('group commit: 200 concurrent synced appends share a handful of writes and fsyncs', async () => {
+    const faulty = new FaultyFileSystem(new MemoryFileSystem())
+    const manager = WALManager.open('/db/wal.log', { fs: faulty })
+    const fsyncs = faulty.counts.fsync
+    const writes = faulty.counts.write
+    await Promise.all(range(1, 200).map((seq) => manager.append(entryFor(seq))))
+    expect(faulty.counts.fsync - fsyncs).toBeLessThanOrEqual(3)
+    expect(faulty.counts.write - writes).toBeLessThanOrEqual(3)
+    expect(seqs(manager.replay())).toEqual(range(1, 200))
+    await manager.close()
+  })
+
+  it('group commit on the real disk: 16 appenders in a loop need far fewer fsyncs than appends', async () => {
+    const directory = tempDirectory()
+    directories.push(directory.cleanup)
+    const faulty = new FaultyFileSystem(new NodeFileSystem())
+    const manager = WALManager.open(join(directory.path, 'wal.log'), { fs: faulty })
+    const fsyncs = faulty.counts.fsync
+    let seq = 0
+    await Promise.all(
+      range(1, 16).map(async () => {
+        for (let round = 0; round < 25; round++) await manager.append(entryFor(++seq))
+      }),
+    )
+    expect(faulty.counts.fsync - fsyncs).toBeLessThan(400 / 4)
+    expect(seqs(manager.replay())).toEqual(range(1, 400))
+    await manager.close()
+  })
+
+  it('resolves a synced append only once its bytes survive a power cut', async () => {
+    const rng = random(seedFor('durable on resolve'))
+    for (let trial = 0; trial < 20; trial++) {
+      const memory = new MemoryFileSystem()
+      const manager = WALManager.open('/db/wal.log', { fs: memory })
+      const acknowledged: number[] = []
+      const cutAfter = 1 + Math.floor(rng() * 150)
+      let cut = false
+      const appends = range(1, 200).map(async (seq) => {
+        // Staggered arrival, so appends land in several groups.
+        if (rng() < 0.5) await new Promise((resolve) => setImmediate(resolve))
+        await manager.append(entryFor(seq), { sync: true })
+        if (cut) return
+        acknowledged.push(seq)
+        if (acknowledged.length === cutAfter) {
+          cut = true
+          memory.powerLoss()
+        }
+      })
+      await Promise.allSettled(appends)
+      const replayed = new WALWriter('/db/wal.log', { fs: memory }).replay()
+      const present = new Set(seqs(replayed))
+      for (const seq of acknowledged) expect(present.has(seq)).toBe(true)
+      expect(replayed.map(plain)).toEqual(replayed.map((entry) => plain(entryFor(entry.seq))))
+    }
+  })
+
+  it('keeps sync: false appends through a process crash', async () => {
+    const memory = new MemoryFileSystem()
+    const manager = WALManager.open('/db/wal.log', { fs: memory })
+    await Promise.all(range(1, 50).map((seq) => manager.append(entryFor(seq), { sync: false })))
+    memory.crash()
+    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 50))
+  })
+
+  it('poisons the log when fsync fails: that group and every later append reject, nothing after is acknowledged', async () => {
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const manager = WALManager.open('/db/wal.log', { fs: faulty })
+    await Promise.all(range(1, 10).map((seq) => manager.append(entryFor(seq))))
+    faulty.inject({ operation: 'fsync' })
+    const results = await Promise.allSettled(range(11, 20).map((seq) => manager.append(entryFor(seq))))
+    for (const result of results) {
+      expect(result).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'WALPoisonedError', code: 'STRATA_IO', cause: { code: 'EIO' } },
+      })
+    }
+    faulty.heal()
+    await expect(manager.append(entryFor(21))).rejects.toMatchObject({ name: 'WALPoisonedError' })
+    await expect(manager.truncateBefore(5)).rejects.toMatchObject({ name: 'WALPoisonedError' })
+    await manager.close()
+    memory.powerLoss()
+    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 10))
+  })
+
+  it('poisons the log when a write fails (disk full) and recovers every acknowledged entry', async () => {
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const manager = WALManager.open('/db/wal.log', { fs: faulty })
+    faulty.spaceLimitBytes = faulty.bytesWritten + 1000
+    const acknowledged: number[] = []
+    const results = await Promise.allSettled(
+      range(1, 100).map(async (seq) => {
+        await new Promise((resolve) => setImmediate(resolve))
+        await manager.append(entryFor(seq))
+        acknowledged.push(seq)
+      }),
+    )
+    const rejected = results.filter((result) => result.status === 'rejected')
+    expect(rejected.length).toBeGreaterThan(0)
+    expect(rejected[0]).toMatchObject({ reason: { code: 'STRATA_IO', systemCode: 'ENOSPC' } })
+    await manager.close()
+    const reopened = new WALWriter('/db/wal.log', { fs: memory })
+    const replayed = seqs(reopened.replay())
+    expect(replayed.slice(0, acknowledged.length)).toEqual(acknowledged)
+    expect(reopened.replayReport.tornTail).toBeDefined()
+  })
+
+  it('truncates while appends keep running, losing no acknowledged entry above the cut', async () => {
+    const rng = random(seedFor('truncate during appends'))
+    for (const fs of [new MemoryFileSystem(), new NodeFileSystem()]) {
+      const directory = tempDirectory()
+      directories.push(directory.cleanup)
+      const path = fs instanceof MemoryFileSystem ? '/db/wal.log' : join(directory.path, 'wal.log')
+      const manager = WALManager.open(path, { fs })
+      let seq = 0
+      let acknowledged = 0
+      let running = true
+      const appenders = range(1, 8).map(async () => {
+        while (running) {
+          const next = ++seq
+          await manager.append(entryFor(next, 200), { sync: rng() < 0.5 })
+          acknowledged = Math.max(acknowledged, next)
+        }
+      })
+      let floor = 0
+      for (let round = 0; round < 12; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 5 + rng() * 10))
+        floor = Math.max(floor, acknowledged - Math.floor(rng() * 50))
+        await manager.truncateBefore(floor)
+      }
+      running = false
+      await Promise.all(appenders)
+      const replayed = manager.replay()
+      expect(seqs(replayed)).toEqual(range(floor + 1, seq))
+      await manager.close()
+      const reopened = new WALWriter(path, { fs }).replay()
+      expect(reopened.map(plain)).toEqual(range(floor + 1, seq).map((next) => plain(entryFor(next, 200))))
+      expect(seq).toBeGreaterThan(100)
+    }
+  })
+
+  it('a failing truncation leaves the log whole and appends going', async () => {
+    const faulty = new FaultyFileSystem(new MemoryFileSystem())
+    const manager = WALManager.open('/db/wal.log', { fs: faulty })
+    await Promise.all(range(1, 20).map((seq) => manager.append(entryFor(seq))))
+    faulty.inject({ operation: 'rename', path: /wal\.log$/ })
+    await expect(manager.truncateBefore(10)).rejects.toMatchObject({ code: 'STRATA_IO', systemCode: 'EIO' })
+    await manager.append(entryFor(21))
+    expect(seqs(manager.replay())).toEqual(range(1, 21))
+    await manager.truncateBefore(10)
+    expect(seqs(manager.replay())).toEqual(range(11, 21))
+    await manager.close()
+  })
+
+  it('close() waits for in-flight appends, then refuses new ones with ClosedError', async () => {
+    const memory = new MemoryFileSystem()
+    const manager = WALManager.open('/db/wal.log', { fs: memory })
+    const appends = range(1, 100).map((seq) => manager.append(entryFor(seq)))
+    const truncation = manager.truncateBefore(10)
+    const closed = manager.close()
+    await expect(manager.append(entryFor(101))).rejects.toMatchObject({ code: 'STRATA_CLOSED' })
+    await Promise.all([...appends, truncation, closed, manager.close()])
+    expect(memory.openDescriptors).toBe(0)
+    memory.powerLoss()
+    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(11, 100))
+  })
+
+  it('syncAppend works when idle and refuses to race asynchronous appends', async () => {
+    const manager = WALManager.open('/db/wal.log', { fs: new MemoryFileSystem() })
+    manager.syncAppend(entryFor(1))
+    const pending = manager.append(entryFor(2))
+    expect(() => manager.syncAppend(entryFor(3))).toThrow(
+      expect.objectContaining({
+        code: 'STRATA_INVALID_ARGUMENT',
+        message: expect.stringMatching(/in flight/),
+      }),
+    )
+    await pending
+    manager.syncAppend(entryFor(3))
+    expect(seqs(manager.replay())).toEqual([1, 2, 3])
+    await manager.close()
+    expect(() => manager.syncAppend(entryFor(4))).toThrow(expect.objectContaining({ code: 'STRATA_CLOSED' }))
+  })
+
+  it('rejects bad input at call time without disturbing queued appends', async () => {
+    const manager = WALManager.open('/db/wal.log', { fs: new MemoryFileSystem() })
+    const first = manager.append(entryFor(5))
+    await expect(manager.append(entryFor(5))).rejects.toMatchObject({ argument: 'entry.seq' })
+    await expect(manager.append(entryFor(6), { sync: 'yes' as unknown as boolean })).rejects.toMatchObject({
+      argument: 'options.sync',
+    })
+    await expect(manager.truncateBefore(Number.NaN)).rejects.toMatchObject({ argument: 'seq' })
+    await first
+    await manager.append(entryFor(6))
+    expect(seqs(manager.replay())).toEqual([5, 6])
+    await manager.close()
+  })
+})
