@@ -23,13 +23,11 @@ export class InlineMergeRunner implements MergeRunner {
   async close(): Promise<void> {}
 }
 
-function workerLocation(): { url: URL; execArgv: string[] } {
-  // Built package: dist/compaction-worker.js beside this file. Source (tests): load the .ts
-  // through tsx, a dev dependency.
-  if (import.meta.url.endsWith('.ts')) {
-    return { url: new URL('./compaction-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
-  }
-  return { url: new URL('./compaction-worker.js', import.meta.url), execArgv: [] }
+function startWorker(): Worker {
+  // Built package: dist/compaction-worker.js beside this file. From the TypeScript sources (tests),
+  // a small loader registers tsx first.
+  const source = import.meta.url.endsWith('.ts')
+  return new Worker(new URL(source ? './compaction-worker-source.mjs' : './compaction-worker.js', import.meta.url))
 }
 
 /** Runs merges in one worker thread, one at a time, started on first use. */
@@ -40,8 +38,7 @@ export class WorkerMergeRunner implements MergeRunner {
 
   private start(): Worker {
     if (this.worker !== undefined) return this.worker
-    const { url, execArgv } = workerLocation()
-    const worker = new Worker(url, { execArgv })
+    const worker = startWorker()
     worker.on('message', (response: WorkerResponse) => {
       const waiter = this.waiting.get(response.id)
       if (waiter === undefined) return

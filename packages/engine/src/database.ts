@@ -188,6 +188,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private flushedSeq = 0
   private nextFileNumber = 1
 
+  /** WAL size when last looked at (for `walBytesWritten`). */
+  private walSizeSeen = 0
   private pending: PendingWrite[] = []
   private pendingHead = 0
   private visibilityWaiters: Waiter[] = []
@@ -336,6 +338,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       if (this.memtable.approximateBytes >= options.memtableBytes) this.freezeMemtable()
     }
     this.visibleSeq = this.lastSeq
+    this.walSizeSeen = this.wal.sizeBytes
   }
 
   /** Deletes files no manifest references: tables from a flush or compaction that crashed before
@@ -477,7 +480,6 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       return new WALEntry(first + index, now, operation.op, operation.key, operation.value)
     })
     this.counters.userBytesWritten += userBytes
-    const walBefore = this.wal.sizeBytes
     const appended = entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
     this.memtable.apply(entries)
     const done = new Promise<void>((resolve, reject) => {
@@ -495,7 +497,6 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         },
       )
     })
-    this.counters.walBytesWritten += Math.max(0, this.wal.sizeBytes - walBefore)
     if (this.memtable.approximateBytes >= this.options.memtableBytes) {
       this.freezeMemtable()
       this.scheduleFlush()
@@ -503,8 +504,16 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return done
   }
 
+  /** Adds what the WAL grew by since last looked at to the bytes written to disk. */
+  private countWalGrowth(): void {
+    const size = this.wal.sizeBytes
+    if (size > this.walSizeSeen) this.counters.walBytesWritten += size - this.walSizeSeen
+    this.walSizeSeen = size
+  }
+
   /** Acknowledges finished writes in seq order, so a write is visible only with all before it. */
   private drainPending(): void {
+    this.countWalGrowth()
     const pending = this.pending
     while (this.pendingHead < pending.length) {
       const write = pending[this.pendingHead]!
@@ -663,7 +672,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.flushedSeq = maxSeq
     this.counters.flushes++
     // The table is committed: the WAL no longer needs what it holds.
+    this.countWalGrowth()
     await this.wal.truncateBefore(maxSeq)
+    this.walSizeSeen = this.wal.sizeBytes
     this.scheduleCompaction()
   }
 

@@ -12,7 +12,8 @@ import { compareBytes, type InternalEntry, OpType } from '@strata/base'
 export interface EntrySource {
   next(): InternalEntry | undefined | Promise<InternalEntry | undefined>
   seek(target: Uint8Array): void
-  close(): void
+  /** Releases what the source holds (table iterators); memtable iterators need nothing. */
+  close?(): void
 }
 
 interface Head {
@@ -60,7 +61,7 @@ export class MergeIterator {
   }
 
   close(): void {
-    for (const source of this.sources) source.close()
+    for (const source of this.sources) source.close?.()
     this.heap = []
   }
 

@@ -109,6 +109,11 @@ describe('crash recovery (SIGKILL)', () => {
       }
     }
     expect(acknowledged).toBeGreaterThan(rounds * 5)
+    // The kills landed on a tree that was flushing and compacting, not on a lone memtable.
+    const database = await open(directory, { autoCompaction: false })
+    const levels = database.stats().levels
+    await database.close()
+    expect(levels.slice(1).some((level) => level.files > 0)).toBe(true)
     console.log(`crash: ${rounds} kills, ${acknowledged} acknowledged writes checked`)
   }, 120_000)
 })
