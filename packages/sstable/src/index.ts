@@ -1,1 +1,8 @@
-export {}
+export { TableBuilder } from './builder.js'
+export { BlockCache, DEFAULT_CACHE_BYTES } from './cache.js'
+export { type SSTableCorruptDetails, SSTableCorruptError } from './errors.js'
+export { type BlockKind, FORMAT_VERSION, MAGIC } from './format.js'
+export type { IteratorOptions, TableIterator } from './iterator.js'
+export type { TableBuilderOptions, TableOpenOptions } from './options.js'
+export type { TableMeta } from './properties.js'
+export { Table } from './table.js'

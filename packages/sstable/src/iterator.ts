@@ -1,0 +1,397 @@
+/**
+ * `TableIterator`: walks a table's entries within bounds, forward or in reverse, at a snapshot
+ * seq, yielding either the visible version of each key or every version. It decodes one data
+ * block at a time into an array, so `next()` is a few comparisons when the next entry is already
+ * decoded; only moving into a block that is not cached needs I/O.
+ *
+ * The walk itself (`step`) is synchronous and pure: when it needs a block that is not in memory
+ * it says which one and stops; `next()` reads it asynchronously, `nextSync()` with `readSync`.
+ */
+import { ClosedError, type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ } from '@strata/base'
+import type { Block } from './block.js'
+import { compareKeys } from './coding.js'
+import type { Table } from './table.js'
+
+export interface IteratorOptions extends KeyRange {
+  /** Walk from the largest key down. Default false. */
+  reverse?: boolean
+  /** Snapshot: entries with a larger seq are invisible. Default: everything (`MAX_SEQ`). */
+  atSeq?: number
+  /** `visible` (default): per key, the newest version with seq <= atSeq, tombstones included.
+   *  `all`: every version with seq <= atSeq, in internal order (reversed when `reverse`). */
+  versions?: 'visible' | 'all'
+}
+
+export interface TableIterator extends AsyncIterable<InternalEntry> {
+  /** The next entry, or `undefined` at the end. Resolves without I/O when the entry's block is
+   *  already decoded. Rejects with `SSTableCorruptError` if a block it needs is damaged,
+   *  `ClosedError` after `close()` (of the iterator or its table). */
+  next(): Promise<InternalEntry | undefined>
+  /** Same as `next()`, synchronously (`readSync` on a cache miss). */
+  nextSync(): InternalEntry | undefined
+  /** Repositions: the next `next()` yields the first key >= `target` (<= `target` when
+   *  reverse), never outside the iterator's bounds. Allowed after the end. */
+  seek(target: Uint8Array): void
+  /** Releases the iterator; later calls fail with `ClosedError`. */
+  close(): void
+}
+
+interface Bound {
+  key: Uint8Array
+  inclusive: boolean
+}
+
+/** A pending repositioning: to the first entry >= target (forward) / last <= target (reverse);
+ *  `target` undefined means the start (forward) or the end (reverse). */
+interface Position {
+  target: Uint8Array | undefined
+  inclusive: boolean
+}
+
+const NEED_BLOCK = Symbol('need block')
+/** Readahead of a sequential scan doubles from one block up to this many bytes per read. */
+const MAX_READAHEAD_BYTES = 256 * 1024
+const NO_ENTRIES: InternalEntry[] = []
+
+export class TableIteratorImpl implements TableIterator {
+  private readonly table: Table
+  private readonly reverse: boolean
+  private readonly atSeq: number
+  private readonly all: boolean
+  private readonly lower: Bound | undefined
+  private readonly upper: Bound | undefined
+  private entries: InternalEntry[] = NO_ENTRIES
+  private blockIndex = -1
+  /** Forward: the next entry is entries[pos]. Reverse: the next entry is entries[pos - 1]. */
+  private pos = 0
+  private pending: Position | undefined
+  private wantBlock = -1
+  private done = false
+  private closed = false
+  /** Forward, visible mode: the last key yielded (later versions of it are skipped). */
+  private lastKey: Uint8Array | undefined
+  /** Reverse, visible mode: the newest visible version seen so far of the current key. */
+  private candidate: InternalEntry | undefined
+  /** Blocks of the last readahead read: run[i] is block runFirst + i. */
+  private run: Block[] = []
+  private runFirst = 0
+  /** The block furthest along the walk that this iterator read, and the readahead size. */
+  private lastRead = -2
+  private readahead = 0
+  /** A `next()` waiting on I/O; later calls queue behind it. */
+  private inflight: Promise<unknown> | undefined
+
+  constructor(table: Table, options: IteratorOptions | undefined) {
+    this.table = table
+    const given = (options ?? {}) as IteratorOptions
+    if (typeof given !== 'object' || given === null) {
+      throw new InvalidArgumentError('iterator options must be an object or undefined', {
+        argument: 'options',
+      })
+    }
+    const atSeq = given.atSeq ?? MAX_SEQ
+    if (typeof atSeq !== 'number' || !Number.isSafeInteger(atSeq) || atSeq < 0) {
+      throw new InvalidArgumentError(
+        `options.atSeq must be an integer from 0 to 2^53 - 1, got ${String(atSeq)}`,
+        {
+          argument: 'options.atSeq',
+        },
+      )
+    }
+    const versions = given.versions ?? 'visible'
+    if (versions !== 'visible' && versions !== 'all') {
+      throw new InvalidArgumentError(`options.versions must be 'visible' or 'all', got ${String(versions)}`, {
+        argument: 'options.versions',
+      })
+    }
+    this.reverse = given.reverse === true
+    this.atSeq = atSeq
+    this.all = versions === 'all'
+    this.lower = tighter(bound(given.gt, false, 'gt'), bound(given.gte, true, 'gte'), 1)
+    this.upper = tighter(bound(given.lt, false, 'lt'), bound(given.lte, true, 'lte'), -1)
+    this.pending = this.reverse ? this.fromBound(this.upper) : this.fromBound(this.lower)
+  }
+
+  next(): Promise<InternalEntry | undefined> {
+    if (this.inflight !== undefined) {
+      const queued = this.inflight.then(
+        () => this.next(),
+        () => this.next(),
+      )
+      return queued
+    }
+    let result: InternalEntry | undefined | typeof NEED_BLOCK
+    try {
+      this.checkOpen()
+      result = this.step()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (result !== NEED_BLOCK) return Promise.resolve(result)
+    const slow = this.nextSlow()
+    this.inflight = slow
+    const clear = () => {
+      if (this.inflight === slow) this.inflight = undefined
+    }
+    slow.then(clear, clear)
+    return slow
+  }
+
+  private async nextSlow(): Promise<InternalEntry | undefined> {
+    for (;;) {
+      const wanted = this.wantBlock
+      const [first, last] = this.planRead(wanted)
+      const blocks = await this.table.loadRun(first, last)
+      this.checkOpen()
+      this.installRun(wanted, first, last, blocks)
+      const result = this.step()
+      if (result !== NEED_BLOCK) return result
+    }
+  }
+
+  nextSync(): InternalEntry | undefined {
+    this.checkOpen()
+    if (this.inflight !== undefined) {
+      throw new InvalidArgumentError('nextSync() was called while a next() is still pending; await it first')
+    }
+    for (;;) {
+      const result = this.step()
+      if (result !== NEED_BLOCK) return result
+      const wanted = this.wantBlock
+      const [first, last] = this.planRead(wanted)
+      this.installRun(wanted, first, last, this.table.loadRunSync(first, last))
+    }
+  }
+
+  seek(target: Uint8Array): void {
+    this.checkOpen()
+    if (!(target instanceof Uint8Array)) {
+      throw new InvalidArgumentError('seek target must be a Uint8Array (or Buffer)', { argument: 'target' })
+    }
+    if (this.reverse) {
+      const upper = this.upper
+      const order = upper === undefined ? -1 : compareKeys(target, upper.key)
+      this.pending =
+        order > 0 || (order === 0 && !upper!.inclusive) ? this.fromBound(upper) : { target, inclusive: true }
+    } else {
+      const lower = this.lower
+      const order = lower === undefined ? 1 : compareKeys(target, lower.key)
+      this.pending =
+        order < 0 || (order === 0 && !lower!.inclusive) ? this.fromBound(lower) : { target, inclusive: true }
+    }
+    this.done = false
+    this.lastKey = undefined
+    this.candidate = undefined
+  }
+
+  close(): void {
+    this.closed = true
+    this.run = []
+    this.entries = NO_ENTRIES
+    this.blockIndex = -1
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<InternalEntry> {
+    return {
+      next: async () => {
+        const entry = await this.next()
+        return entry === undefined ? { done: true, value: undefined } : { done: false, value: entry }
+      },
+      return: async () => {
+        this.close()
+        return { done: true, value: undefined }
+      },
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClosedError('SSTable iterator')
+    this.table.checkOpen()
+  }
+
+  private fromBound(limit: Bound | undefined): Position {
+    return limit === undefined
+      ? { target: undefined, inclusive: true }
+      : { target: limit.key, inclusive: limit.inclusive }
+  }
+
+  /** Makes block `index` the decoded one if it is in memory; else records it as wanted. */
+  private ensureBlock(index: number): boolean {
+    if (index === this.blockIndex) return true
+    const offset = index - this.runFirst
+    if (offset >= 0 && offset < this.run.length) {
+      this.install(index, this.run[offset]!)
+      return true
+    }
+    const block = this.table.cachedBlock(index)
+    if (block === undefined) {
+      this.wantBlock = index
+      return false
+    }
+    this.install(index, block)
+    return true
+  }
+
+  /**
+   * Which blocks to read for `wanted`: just it, unless the walk is sequential (it wants the
+   * block right after the last one it read), in which case the readahead doubles, up to
+   * MAX_READAHEAD_BYTES, and the following blocks in the walk's direction come along.
+   */
+  private planRead(wanted: number): [number, number] {
+    const sequential = wanted === this.lastRead + (this.reverse ? -1 : 1)
+    this.readahead = sequential ? Math.min(MAX_READAHEAD_BYTES, Math.max(2 * this.readahead, 16 * 1024)) : 0
+    const table = this.table
+    let first = wanted
+    let last = wanted
+    let bytes = table.blockSize(wanted)
+    if (this.reverse) {
+      while (first > 0 && bytes + table.blockSize(first - 1) <= this.readahead)
+        bytes += table.blockSize(--first)
+    } else {
+      const count = table.blockCount
+      while (last + 1 < count && bytes + table.blockSize(last + 1) <= this.readahead) {
+        bytes += table.blockSize(++last)
+      }
+    }
+    return [first, last]
+  }
+
+  private installRun(wanted: number, first: number, last: number, blocks: Block[]): void {
+    this.run = blocks
+    this.runFirst = first
+    this.lastRead = this.reverse ? first : last
+    this.install(wanted, blocks[wanted - first]!)
+  }
+
+  private install(index: number, block: Block): void {
+    this.entries = block.decodeAll()
+    this.blockIndex = index
+    this.pos = this.reverse ? this.entries.length : 0
+  }
+
+  /** The next entry, `undefined` at the end, or NEED_BLOCK (block `wantBlock` must be read). */
+  private step(): InternalEntry | undefined | typeof NEED_BLOCK {
+    if (this.pending !== undefined && !this.position(this.pending)) return NEED_BLOCK
+    if (this.done) return undefined
+    return this.reverse ? this.stepBackward() : this.stepForward()
+  }
+
+  /** Applies a pending repositioning; false when a block must be read first. */
+  private position(pending: Position): boolean {
+    const count = this.table.blockCount
+    const target = pending.target
+    let index: number
+    if (target === undefined) index = this.reverse ? count - 1 : 0
+    else if (this.reverse) index = Math.min(this.table.blockAtOrAfter(target, pending.inclusive), count - 1)
+    else index = this.table.blockAtOrAfter(target, !pending.inclusive)
+    if (index < 0 || index >= count) {
+      this.pending = undefined
+      this.done = true
+      return true
+    }
+    if (!this.ensureBlock(index)) return false
+    const entries = this.entries
+    if (target === undefined) this.pos = this.reverse ? entries.length : 0
+    else {
+      // Forward: the first entry with key >= target (> when exclusive). Reverse: the count of
+      // entries with key <= target (< when exclusive), i.e. one past the last one to yield.
+      const pastEqual = this.reverse === pending.inclusive
+      let low = 0
+      let high = entries.length
+      while (low < high) {
+        const middle = (low + high) >>> 1
+        const order = compareKeys(entries[middle]!.key, target)
+        if (order < 0 || (order === 0 && pastEqual)) low = middle + 1
+        else high = middle
+      }
+      this.pos = low
+    }
+    this.pending = undefined
+    this.done = false
+    return true
+  }
+
+  private stepForward(): InternalEntry | undefined | typeof NEED_BLOCK {
+    const upper = this.upper
+    const atSeq = this.atSeq
+    for (;;) {
+      if (this.pos >= this.entries.length) {
+        const next = this.blockIndex + 1
+        if (next >= this.table.blockCount) return this.finish()
+        if (!this.ensureBlock(next)) return NEED_BLOCK
+        continue
+      }
+      const entry = this.entries[this.pos++]!
+      if (upper !== undefined) {
+        const order = compareKeys(entry.key, upper.key)
+        if (order > 0 || (order === 0 && !upper.inclusive)) return this.finish()
+      }
+      if (entry.seq > atSeq) continue
+      if (!this.all) {
+        if (this.lastKey !== undefined && compareKeys(entry.key, this.lastKey) === 0) continue
+        this.lastKey = entry.key
+      }
+      return entry
+    }
+  }
+
+  private stepBackward(): InternalEntry | undefined | typeof NEED_BLOCK {
+    const lower = this.lower
+    const atSeq = this.atSeq
+    for (;;) {
+      if (this.pos <= 0) {
+        const previous = this.blockIndex - 1
+        if (previous < 0) return this.finish()
+        if (!this.ensureBlock(previous)) return NEED_BLOCK
+        continue
+      }
+      const entry = this.entries[this.pos - 1]!
+      if (lower !== undefined) {
+        const order = compareKeys(entry.key, lower.key)
+        if (order < 0 || (order === 0 && !lower.inclusive)) return this.finish()
+      }
+      if (this.all) {
+        this.pos--
+        if (entry.seq > atSeq) continue
+        return entry
+      }
+      const candidate = this.candidate
+      if (candidate !== undefined && compareKeys(entry.key, candidate.key) !== 0) {
+        // A smaller key: the current key is complete. Leave `entry` for the next call.
+        this.candidate = undefined
+        return candidate
+      }
+      this.pos--
+      if (entry.seq <= atSeq) this.candidate = entry
+    }
+  }
+
+  /** Ends the walk; in reverse visible mode the last key's candidate is still due. */
+  private finish(): InternalEntry | undefined {
+    this.done = true
+    const candidate = this.candidate
+    this.candidate = undefined
+    return candidate
+  }
+}
+
+function bound(key: Uint8Array | undefined, inclusive: boolean, name: string): Bound | undefined {
+  if (key === undefined) return undefined
+  if (!(key instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`options.${name} must be a Uint8Array (or Buffer) or undefined`, {
+      argument: `options.${name}`,
+    })
+  }
+  return { key, inclusive }
+}
+
+/** The stricter of two bounds: for a lower bound (`direction` 1) the larger, for an upper the
+ *  smaller; on equal keys the exclusive one. */
+function tighter(a: Bound | undefined, b: Bound | undefined, direction: 1 | -1): Bound | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  const order = compareKeys(a.key, b.key) * direction
+  if (order > 0) return a
+  if (order < 0) return b
+  return a.inclusive ? b : a
+}

@@ -1,0 +1,504 @@
+/**
+ * `Table`: an open, immutable SSTable. `open` reads the footer, then the filter, properties and
+ * index blocks in one positioned read, verifies their checksums and keeps them in memory (counted
+ * as pinned bytes of the block cache). Data blocks are read on demand with positioned reads,
+ * verified, and cached in the shared `BlockCache`. A table is opened once and read concurrently
+ * by any number of gets and iterators.
+ */
+import {
+  ClosedError,
+  crc32c,
+  type FileSystem,
+  type InternalEntry,
+  InvalidArgumentError,
+  MAX_SEQ,
+  toIOError,
+} from '@strata/base'
+import { Block } from './block.js'
+import { BloomFilter } from './bloom.js'
+import type { BlockCache, CacheSpace } from './cache.js'
+import { compareKeys } from './coding.js'
+import { SSTableCorruptError } from './errors.js'
+import { decodeFooter, type Footer } from './footer.js'
+import { BLOCK_KIND, type BlockHandle, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
+import { type IteratorOptions, type TableIterator, TableIteratorImpl } from './iterator.js'
+import { resolveOpenOptions, type TableOpenOptions } from './options.js'
+import { decodeProperties, type TableMeta } from './properties.js'
+import { TableIndex } from './table-index.js'
+
+/** What `open` learns from the file before the `Table` exists. */
+interface Opened {
+  meta: TableMeta
+  index: TableIndex
+  filter: BloomFilter
+  pinnedBytes: number
+}
+
+export class Table {
+  /** The table's summary (the same values `TableBuilder.finish()` returned). */
+  readonly meta: TableMeta
+  readonly path: string
+  private readonly fs: FileSystem
+  private readonly fd: number
+  private readonly cache: BlockCache | undefined
+  private readonly space: CacheSpace = new Map()
+  private readonly index: TableIndex
+  private readonly filter: BloomFilter
+  private readonly pinnedBytes: number
+  private readonly loading = new Map<number, Promise<Block>>()
+  private closed = false
+  private closing: Promise<void> | undefined
+  private reads = 0
+  private readsDrained: (() => void) | undefined
+
+  /**
+   * Opens the table at `path`: reads and verifies the footer, filter, properties and index.
+   * Rejects with `SSTableCorruptError` when any of them is damaged (bad magic, version, handle
+   * or checksum; a truncated file), `IOError` when the file cannot be read.
+   */
+  static async open(path: string, options?: TableOpenOptions): Promise<Table> {
+    const { fs, cache } = resolveOpenOptions(options)
+    checkPath(path)
+    let fd: number
+    try {
+      fd = await fs.open(path, 'r')
+    } catch (error) {
+      throw toIOError(error, 'opening SSTable', path)
+    }
+    try {
+      const { size } = await fs.fstat(fd)
+      const footerBytes = await readExactly(fs, fd, path, 'footer', size - FOOTER_BYTES, FOOTER_BYTES, size)
+      const footer = parseFooter(path, size, footerBytes)
+      const tailOffset = footer.filter.offset
+      const tail = await readExactly(
+        fs,
+        fd,
+        path,
+        'filter',
+        tailOffset,
+        size - FOOTER_BYTES - tailOffset,
+        size,
+      )
+      return new Table(path, fs, fd, cache, parseTail(path, size, footer, tail))
+    } catch (error) {
+      await fs.close(fd).catch(() => undefined)
+      throw error
+    }
+  }
+
+  /** Same as `open`, synchronously. */
+  static openSync(path: string, options?: TableOpenOptions): Table {
+    const { fs, cache } = resolveOpenOptions(options)
+    checkPath(path)
+    let fd: number
+    try {
+      fd = fs.openSync(path, 'r')
+    } catch (error) {
+      throw toIOError(error, 'opening SSTable', path)
+    }
+    try {
+      const { size } = fs.fstatSync(fd)
+      const footerBytes = readExactlySync(fs, fd, path, 'footer', size - FOOTER_BYTES, FOOTER_BYTES, size)
+      const footer = parseFooter(path, size, footerBytes)
+      const tailOffset = footer.filter.offset
+      const tail = readExactlySync(fs, fd, path, 'filter', tailOffset, size - FOOTER_BYTES - tailOffset, size)
+      return new Table(path, fs, fd, cache, parseTail(path, size, footer, tail))
+    } catch (error) {
+      try {
+        fs.closeSync(fd)
+      } catch {
+        // Reporting the open failure matters more than a failed close.
+      }
+      throw error
+    }
+  }
+
+  private constructor(
+    path: string,
+    fs: FileSystem,
+    fd: number,
+    cache: BlockCache | undefined,
+    opened: Opened,
+  ) {
+    this.path = path
+    this.fs = fs
+    this.fd = fd
+    this.cache = cache
+    this.meta = opened.meta
+    this.index = opened.index
+    this.filter = opened.filter
+    this.pinnedBytes = opened.pinnedBytes
+    cache?.pin(this.pinnedBytes)
+  }
+
+  /** Number of data blocks. */
+  get blockCount(): number {
+    return this.index.count
+  }
+
+  /** Whether `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /**
+   * The newest version of `key` with seq <= `atSeq` (default: the newest): a Put entry, a Delete
+   * entry (a tombstone: the key is deleted at that snapshot), or `undefined` when this table
+   * holds no such version. Consults the bloom filter, then the in-memory index, then at most
+   * one data block (from the cache, or one positioned read). Rejects with `ClosedError` after
+   * `close()`, `SSTableCorruptError` when that data block is damaged.
+   */
+  async get(key: Uint8Array, atSeq: number = MAX_SEQ): Promise<InternalEntry | undefined> {
+    const blockIndex = this.locate(key, atSeq)
+    if (blockIndex < 0) return undefined
+    const block = this.cachedBlock(blockIndex) ?? (await this.loadBlock(blockIndex))
+    return block.find(key, atSeq)
+  }
+
+  /** Same answer as `get`, synchronously (`readSync` on a cache miss). */
+  getSync(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
+    const blockIndex = this.locate(key, atSeq)
+    if (blockIndex < 0) return undefined
+    const block = this.cachedBlock(blockIndex) ?? this.loadBlockSync(blockIndex)
+    return block.find(key, atSeq)
+  }
+
+  /**
+   * An iterator over the table's entries within the bounds (`gt`/`gte`/`lt`/`lte`; when both of
+   * a pair are given, both apply), forward or `reverse`, at snapshot `atSeq` (default: newest).
+   * `versions: 'visible'` (default) yields per key the newest version with seq <= atSeq,
+   * tombstones included; `'all'` yields every version with seq <= atSeq in internal order (or
+   * its reverse). Nothing is read until the first `next()`.
+   */
+  iterator(options?: IteratorOptions): TableIterator {
+    this.checkOpen()
+    return new TableIteratorImpl(this, options)
+  }
+
+  /**
+   * Closes the table: waits for reads in flight, drops its cached blocks, releases its pinned
+   * memory and closes the file. Later calls resolve at once; later reads fail with `ClosedError`.
+   */
+  close(): Promise<void> {
+    if (this.closing === undefined) this.closing = this.closeNow()
+    return this.closing
+  }
+
+  private async closeNow(): Promise<void> {
+    this.closed = true
+    this.cache?.dropSpace(this.space)
+    this.cache?.pin(-this.pinnedBytes)
+    if (this.reads > 0) await new Promise<void>((resolve) => (this.readsDrained = resolve))
+    try {
+      await this.fs.close(this.fd)
+    } catch (error) {
+      throw toIOError(error, 'closing SSTable', this.path)
+    }
+  }
+
+  /** @internal Throws `ClosedError` once closed. */
+  checkOpen(): void {
+    if (this.closed) throw new ClosedError(`SSTable ${this.path}`)
+  }
+
+  /** The data block that may hold `(key, atSeq)`, or -1 when the table certainly has none. */
+  private locate(key: Uint8Array, atSeq: number): number {
+    this.checkOpen()
+    if (!(key instanceof Uint8Array)) {
+      throw new InvalidArgumentError('key must be a Uint8Array (or Buffer)', { argument: 'key' })
+    }
+    if (typeof atSeq !== 'number' || !Number.isSafeInteger(atSeq) || atSeq < 0) {
+      throw new InvalidArgumentError(`atSeq must be an integer from 0 to 2^53 - 1, got ${String(atSeq)}`, {
+        argument: 'atSeq',
+      })
+    }
+    const index = this.index
+    if (index.count === 0) return -1
+    if (compareKeys(key, this.meta.smallestKey) < 0 || compareKeys(key, this.meta.largestKey) > 0) return -1
+    if (!this.filter.mayContain(key)) return -1
+    const position = index.find(key, atSeq)
+    return position < index.count ? position : -1
+  }
+
+  /**
+   * @internal First block whose last key is >= `key` (`strict`: > `key`); `blockCount` if none.
+   */
+  blockAtOrAfter(key: Uint8Array, strict: boolean): number {
+    return this.index.atOrAfter(key, strict)
+  }
+
+  /** @internal The block from the cache (counted as a hit or a miss), if there. */
+  cachedBlock(blockIndex: number): Block | undefined {
+    return this.cache?.lookup(this.space, this.index.offsets[blockIndex]!)
+  }
+
+  /** @internal Reads, verifies and caches a block; concurrent loads of one block share a read. */
+  loadBlock(blockIndex: number): Promise<Block> {
+    const existing = this.loading.get(blockIndex)
+    if (existing !== undefined) return existing
+    this.checkOpen()
+    const handle = this.handle(blockIndex)
+    this.reads++
+    const loading = readExactly(
+      this.fs,
+      this.fd,
+      this.path,
+      'data',
+      handle.offset,
+      handle.length + TRAILER_BYTES,
+      undefined,
+    )
+      .then((bytes) => this.admit(handle, bytes))
+      .finally(() => {
+        this.loading.delete(blockIndex)
+        this.readDone()
+      })
+    this.loading.set(blockIndex, loading)
+    return loading
+  }
+
+  /** @internal `loadBlock`, synchronously. */
+  loadBlockSync(blockIndex: number): Block {
+    this.checkOpen()
+    const handle = this.handle(blockIndex)
+    const bytes = readExactlySync(
+      this.fs,
+      this.fd,
+      this.path,
+      'data',
+      handle.offset,
+      handle.length + TRAILER_BYTES,
+      undefined,
+    )
+    return this.admit(handle, bytes)
+  }
+
+  /** @internal Size of data block `blockIndex` with its trailer, in bytes. */
+  blockSize(blockIndex: number): number {
+    return this.index.lengths[blockIndex]! + TRAILER_BYTES
+  }
+
+  /**
+   * @internal Reads data blocks `first..last` (inclusive) in one positioned read, verifies each
+   * and caches them: the readahead of a scan.
+   */
+  loadRun(first: number, last: number): Promise<Block[]> {
+    if (first === last) return this.loadBlock(first).then((block) => [block])
+    const { offset, length } = this.runExtent(first, last)
+    this.reads++
+    return readExactly(this.fs, this.fd, this.path, 'data', offset, length, undefined)
+      .then((bytes) => this.splitRun(first, last, bytes))
+      .finally(() => this.readDone())
+  }
+
+  /** @internal `loadRun`, synchronously. */
+  loadRunSync(first: number, last: number): Block[] {
+    if (first === last) return [this.loadBlockSync(first)]
+    const { offset, length } = this.runExtent(first, last)
+    return this.splitRun(
+      first,
+      last,
+      readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined),
+    )
+  }
+
+  private runExtent(first: number, last: number): BlockHandle {
+    this.checkOpen()
+    const offset = this.index.offsets[first]!
+    return { offset, length: this.index.offsets[last]! + this.blockSize(last) - offset }
+  }
+
+  private splitRun(first: number, last: number, bytes: Buffer): Block[] {
+    const blocks: Block[] = []
+    const base = this.index.offsets[first]!
+    for (let blockIndex = first; blockIndex <= last; blockIndex++) {
+      const handle = this.handle(blockIndex)
+      const start = handle.offset - base
+      blocks.push(this.admit(handle, bytes.subarray(start, start + handle.length + TRAILER_BYTES)))
+    }
+    return blocks
+  }
+
+  private handle(blockIndex: number): BlockHandle {
+    return { offset: this.index.offsets[blockIndex]!, length: this.index.lengths[blockIndex]! }
+  }
+
+  private admit(handle: BlockHandle, bytes: Buffer): Block {
+    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data)
+    const block = new Block(contents, this.path, handle.offset, 'data')
+    if (!this.closed) this.cache?.insert(this.space, handle.offset, block)
+    return block
+  }
+
+  private readDone(): void {
+    this.reads--
+    if (this.reads === 0 && this.readsDrained !== undefined) {
+      const resolve = this.readsDrained
+      this.readsDrained = undefined
+      resolve()
+    }
+  }
+}
+
+function checkPath(path: unknown): void {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new InvalidArgumentError('SSTable path must be a non-empty string', { argument: 'path' })
+  }
+}
+
+function corrupt(file: string, offset: number, block: SSTableCorruptError['block'], reason: string) {
+  return new SSTableCorruptError({ file, offset, block, reason })
+}
+
+function checkRead(
+  path: string,
+  block: SSTableCorruptError['block'],
+  position: number,
+  length: number,
+  fileSize: number | undefined,
+): void {
+  if (position < 0 || (fileSize !== undefined && position + length > fileSize)) {
+    throw corrupt(
+      path,
+      Math.max(0, position),
+      block,
+      `file of ${fileSize} bytes is too short for its ${block} block (${length} bytes at ${position}): truncated?`,
+    )
+  }
+}
+
+/** Reads `length` bytes at `position`; a short read (the file ends early) is corruption. */
+async function readExactly(
+  fs: FileSystem,
+  fd: number,
+  path: string,
+  block: SSTableCorruptError['block'],
+  position: number,
+  length: number,
+  fileSize: number | undefined,
+): Promise<Buffer> {
+  checkRead(path, block, position, length, fileSize)
+  const buffer = Buffer.allocUnsafeSlow(length)
+  let done = 0
+  while (done < length) {
+    let count: number
+    try {
+      count = await fs.read(fd, buffer, done, length - done, position + done)
+    } catch (error) {
+      throw toIOError(error, `reading the ${block} block of SSTable`, path)
+    }
+    if (count === 0) {
+      throw corrupt(path, position, block, `file ends ${length - done} bytes before the end of the block`)
+    }
+    done += count
+  }
+  return buffer
+}
+
+function readExactlySync(
+  fs: FileSystem,
+  fd: number,
+  path: string,
+  block: SSTableCorruptError['block'],
+  position: number,
+  length: number,
+  fileSize: number | undefined,
+): Buffer {
+  checkRead(path, block, position, length, fileSize)
+  const buffer = Buffer.allocUnsafeSlow(length)
+  let done = 0
+  while (done < length) {
+    let count: number
+    try {
+      count = fs.readSync(fd, buffer, done, length - done, position + done)
+    } catch (error) {
+      throw toIOError(error, `reading the ${block} block of SSTable`, path)
+    }
+    if (count === 0) {
+      throw corrupt(path, position, block, `file ends ${length - done} bytes before the end of the block`)
+    }
+    done += count
+  }
+  return buffer
+}
+
+/** Checks a block's trailer (type and CRC32C); returns its contents. */
+function verifyBlock(path: string, handle: BlockHandle, bytes: Buffer, type: BlockType): Buffer {
+  const length = handle.length
+  const kind = BLOCK_KIND[type]
+  const stored = bytes.readUInt32LE(length + 1)
+  const actual = crc32c(bytes.subarray(0, length + 1))
+  if (stored !== actual) {
+    throw corrupt(
+      path,
+      handle.offset,
+      kind,
+      `checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)})`,
+    )
+  }
+  if (bytes[length] !== type) {
+    throw corrupt(
+      path,
+      handle.offset + length,
+      kind,
+      `block type ${bytes[length]} where ${type} (${kind}) belongs`,
+    )
+  }
+  return bytes.subarray(0, length)
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`
+}
+
+function parseFooter(path: string, fileSize: number, bytes: Buffer): Footer {
+  const footer = decodeFooter(bytes, fileSize)
+  if ('reason' in footer) throw corrupt(path, fileSize - FOOTER_BYTES + footer.at, 'footer', footer.reason)
+  return footer
+}
+
+/** Verifies and decodes the filter, properties and index blocks (`tail` starts at the filter). */
+function parseTail(path: string, fileSize: number, footer: Footer, tail: Buffer): Opened {
+  const base = footer.filter.offset
+  const slice = (handle: BlockHandle) =>
+    tail.subarray(handle.offset - base, handle.offset - base + handle.length + TRAILER_BYTES)
+
+  const filterBytes = verifyBlock(path, footer.filter, slice(footer.filter), BlockType.Filter)
+  const filter = BloomFilter.decode(filterBytes)
+  if (typeof filter === 'string') throw corrupt(path, footer.filter.offset, 'filter', filter)
+
+  const propertiesBytes = verifyBlock(path, footer.properties, slice(footer.properties), BlockType.Properties)
+  const properties = decodeProperties(propertiesBytes)
+  if (typeof properties === 'string') throw corrupt(path, footer.properties.offset, 'properties', properties)
+
+  const indexBytes = verifyBlock(path, footer.index, slice(footer.index), BlockType.Index)
+  const index = TableIndex.decode(
+    new Block(indexBytes, path, footer.index.offset, 'index').decodeAll(),
+    footer.filter.offset,
+  )
+  if (typeof index === 'string') throw corrupt(path, footer.index.offset, 'index', index)
+
+  const indexProblem = (reason: string) => corrupt(path, footer.index.offset, 'index', reason)
+  if ((index.count === 0) !== (properties.entryCount === 0)) {
+    throw indexProblem(`${index.count} data blocks for ${properties.entryCount} entries`)
+  }
+  if (index.count > 0 && compareKeys(index.lastKey(index.count - 1), properties.largestKey) !== 0) {
+    throw indexProblem('the last block does not end with the largest key')
+  }
+  const meta: TableMeta = {
+    path,
+    fileSize,
+    entryCount: properties.entryCount,
+    tombstoneCount: properties.tombstoneCount,
+    smallestKey: properties.smallestKey,
+    largestKey: properties.largestKey,
+    minSeq: properties.minSeq,
+    maxSeq: properties.maxSeq,
+    rawKeyBytes: properties.rawKeyBytes,
+    rawValueBytes: properties.rawValueBytes,
+  }
+  const pinnedBytes = filter.byteLength + index.byteLength
+  return { meta, index, filter, pinnedBytes }
+}
+
+export type { IteratorOptions }
