@@ -1,0 +1,62 @@
+/**
+ * The one small interface every engine is driven through. Each adapter file opens its engine the
+ * way that engine's own documentation recommends for throughput, at the durability it is asked
+ * for, and says whether its calls complete synchronously (the runner then calls them in a plain
+ * loop) or return promises (the runner awaits them).
+ */
+
+export type Key = Buffer
+export type Value = Buffer
+export type MaybePromise<T> = T | Promise<T>
+
+export const ENGINE_NAMES = [
+  'strata',
+  'classic-level',
+  'rocksdb',
+  'lmdb',
+  'better-sqlite3',
+  'snap-db',
+] as const
+export type EngineName = (typeof ENGINE_NAMES)[number]
+
+export interface OpenSettings {
+  /** `true`: an acknowledged write has been fsynced (survives a power cut). `false`: the OS has
+   *  the bytes (survives a process crash, not a power cut). strata's `sync` option, mapped onto
+   *  each peer's nearest equivalent (see README, "Fairness"). */
+  sync: boolean
+}
+
+export type BatchOperation = { type: 'put'; key: Key; value: Value } | { type: 'del'; key: Key }
+
+export interface ScanOptions {
+  /** Forward: start at the first key >= `from`; reverse: at the last key <= `from`. Absent: from
+   *  the first (last, when reverse) key of the store. */
+  from?: Key
+  reverse: boolean
+  /** Stop after this many entries (`Infinity` for all). */
+  limit: number
+}
+
+/** Called for each entry of a scan, in order. */
+export type Visit = (key: Key, value: Value) => void
+
+export interface Adapter {
+  readonly engine: EngineName
+  /** `get` and `scan` return results, not promises. */
+  readonly syncReads: boolean
+  /** `put`, `delete` and `batch` finish before they return (no promise to await). */
+  readonly syncWrites: boolean
+  put(key: Key, value: Value): MaybePromise<void>
+  /** The value of `key`, or `undefined` when absent. */
+  get(key: Key): MaybePromise<Value | undefined>
+  delete(key: Key): MaybePromise<void>
+  /** Applies every operation atomically. */
+  batch(operations: BatchOperation[]): MaybePromise<void>
+  /** Visits entries in key order (descending when reverse); resolves to the number visited. */
+  scan(options: ScanOptions, visit: Visit): MaybePromise<number>
+  /** Waits for pending writes and closes every file. */
+  close(): Promise<void>
+}
+
+/** Opens (creating when missing) the engine's store in `directory`. */
+export type OpenAdapter = (directory: string, settings: OpenSettings) => Promise<Adapter>

@@ -1,0 +1,41 @@
+/**
+ * strata through its own API, at its defaults (4 MiB memtable, 32 MiB block cache, 10-bit bloom
+ * filters) with the workload's `sync`: promises for writes and `get`, `iterator().nextv()` for
+ * scans, `batch()` for batches.
+ */
+import { open } from '@strata/engine'
+import type { Adapter, BatchOperation, Key, OpenSettings, ScanOptions, Value, Visit } from './adapter.js'
+
+const SCAN_CHUNK = 1000
+
+export async function openStrata(directory: string, settings: OpenSettings): Promise<Adapter> {
+  const db = await open(directory, { sync: settings.sync })
+  return {
+    engine: 'strata',
+    syncReads: false,
+    syncWrites: false,
+    put: (key: Key, value: Value) => db.put(key, value),
+    get: (key: Key) => db.get(key) as Promise<Value | undefined>,
+    delete: (key: Key) => db.delete(key),
+    batch: (operations: BatchOperation[]) => db.batch(operations),
+    async scan(options: ScanOptions, visit: Visit): Promise<number> {
+      const range =
+        options.from === undefined ? {} : options.reverse ? { lte: options.from } : { gte: options.from }
+      const iterator = db.iterator({ ...range, reverse: options.reverse, limit: options.limit })
+      let count = 0
+      try {
+        for (;;) {
+          const entries = await iterator.nextv(Math.min(SCAN_CHUNK, options.limit - count))
+          if (entries.length === 0) break
+          for (const [key, value] of entries) visit(key as Key, value as Value)
+          count += entries.length
+          if (count >= options.limit) break
+        }
+      } finally {
+        await iterator.close()
+      }
+      return count
+    },
+    close: () => db.close(),
+  }
+}

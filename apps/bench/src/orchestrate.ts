@@ -1,0 +1,147 @@
+/**
+ * The run: rounds × workloads × engines, each job in a fresh directory and its own child
+ * process. Engines are interleaved inside every round (their order rotates from round to round)
+ * so drift on a shared, noisy machine spreads over all of them instead of landing on one.
+ * Prefilled workloads copy a store that was filled once per engine, closed, and is reopened by
+ * the job.
+ */
+import { fork } from 'node:child_process'
+import { cpSync, mkdirSync } from 'node:fs'
+import type { EngineName } from './adapters/adapter.js'
+import type { JobMessage, OutcomeMessage } from './child.js'
+import { freshDirectory, removeDirectory } from './disk.js'
+import type { Job, JobOutcome, RunResult } from './job.js'
+import type { BenchOptions } from './options.js'
+import { WORKLOADS, type WorkloadName } from './workloads.js'
+
+export interface RoundResults {
+  round: number
+  runs: RunResult[]
+  /** Raw one-at-a-time fdatasync rate measured in this round (when fillsync ran). */
+  fsyncPerSecond: number | undefined
+  failures: { engine: EngineName; workload: WorkloadName; error: string }[]
+}
+
+export type RunLog = (line: string) => void
+
+/** A job that takes longer than this is killed and recorded as failed (never a hang). */
+const JOB_TIMEOUT_MS = 60 * 60 * 1000
+const CHILD = new URL('./child.js', import.meta.url)
+
+/** Runs `job` in a child process and resolves with its outcome. */
+export function runInChild(job: Job, execArgv: string[] = []): Promise<JobOutcome> {
+  return new Promise((resolve) => {
+    const child = fork(CHILD, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    let outcome: JobOutcome | undefined
+    const timer = setTimeout(() => {
+      outcome = { ok: false, error: `timed out after ${JOB_TIMEOUT_MS / 60000} minutes` }
+      child.kill('SIGKILL')
+    }, JOB_TIMEOUT_MS)
+    child.on('message', (message: Partial<OutcomeMessage>) => {
+      if (typeof message === 'object' && message !== null && message.benchOutcome !== undefined) {
+        outcome ??= message.benchOutcome
+      }
+    })
+    child.once('error', (error) => {
+      outcome ??= { ok: false, error: error.message }
+    })
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve(
+        outcome ?? { ok: false, error: `child exited (code ${code}, signal ${signal}) without a result` },
+      )
+    })
+    const message: JobMessage = { benchJob: job }
+    child.send(message)
+  })
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const shift = by % items.length
+  return [...items.slice(shift), ...items.slice(0, shift)]
+}
+
+/** Runs every round; `log` receives one progress line per job. */
+export async function runRounds(options: BenchOptions, log: RunLog): Promise<RoundResults[]> {
+  const templates = new Map<EngineName, string | Error>()
+  const results: RoundResults[] = []
+  const profileArgs = (engine: EngineName) =>
+    options.cpuProf !== undefined && engine === 'strata'
+      ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`]
+      : []
+  if (options.cpuProf !== undefined) mkdirSync(options.cpuProf, { recursive: true })
+
+  async function template(engine: EngineName): Promise<string> {
+    const existing = templates.get(engine)
+    if (existing instanceof Error) throw existing
+    if (existing !== undefined) return existing
+    const directory = freshDirectory(`template-${engine}`)
+    const outcome = await runInChild({ kind: 'prefill', engine, n: options.n, seed: options.seed, directory })
+    if (!outcome.ok) {
+      removeDirectory(directory)
+      const error = new Error(`prefill failed: ${outcome.error}`)
+      templates.set(engine, error)
+      throw error
+    }
+    if (outcome.kind === 'prefill')
+      log(`  prefilled ${engine} with ${options.n} keys in ${outcome.result.seconds.toFixed(1)} s`)
+    templates.set(engine, directory)
+    return directory
+  }
+
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      const roundResults: RoundResults = { round, runs: [], fsyncPerSecond: undefined, failures: [] }
+      results.push(roundResults)
+      for (const workload of options.workloads) {
+        const spec = WORKLOADS[workload]
+        if (workload === 'fillsync') {
+          const directory = freshDirectory('fsync-probe')
+          const outcome = await runInChild({
+            kind: 'fsync-probe',
+            operations: spec.operations(options.n),
+            directory,
+          })
+          removeDirectory(directory)
+          if (outcome.ok && outcome.kind === 'fsync-probe') {
+            roundResults.fsyncPerSecond = outcome.result.opsPerSecond
+            log(
+              `[round ${round}/${options.rounds}] raw fdatasync: ${Math.round(outcome.result.opsPerSecond)} /s`,
+            )
+          }
+        }
+        for (const engine of rotate(options.engines, round - 1)) {
+          const directory = freshDirectory(`${engine}-${workload}`)
+          try {
+            if (spec.prefilled) {
+              removeDirectory(directory)
+              cpSync(await template(engine), directory, { recursive: true })
+            }
+            const outcome = await runInChild(
+              { kind: 'run', engine, workload, n: options.n, seed: options.seed, directory },
+              profileArgs(engine),
+            )
+            if (!outcome.ok) throw new Error(outcome.error)
+            if (outcome.kind !== 'run') throw new Error(`unexpected ${outcome.kind} outcome`)
+            roundResults.runs.push(outcome.result)
+            const result = outcome.result
+            log(
+              `[round ${round}/${options.rounds}] ${workload.padEnd(12)} ${engine.padEnd(14)} ` +
+                `${Math.round(result.opsPerSecond).toLocaleString('en-US').padStart(11)} ops/s ` +
+                `(${result.seconds.toFixed(2)} s)`,
+            )
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error)
+            roundResults.failures.push({ engine, workload, error: message })
+            log(`[round ${round}/${options.rounds}] ${workload} ${engine} FAILED: ${message.split('\n')[0]}`)
+          } finally {
+            removeDirectory(directory)
+          }
+        }
+      }
+    }
+  } finally {
+    for (const directory of templates.values()) if (typeof directory === 'string') removeDirectory(directory)
+  }
+  return results
+}
