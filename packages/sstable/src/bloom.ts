@@ -2,11 +2,11 @@
  * The bloom filter over user keys: one per table. A key is hashed twice (32-bit murmur3 with two
  * fixed seeds, h1 and h2). Two layouts, chosen by bits per key:
  *
- * - blocked (up to 12 bits per key): h1 picks one 512-bit (64-byte) block, and the k probes all
+ * - blocked (up to 10 bits per key): h1 picks one 512-bit (64-byte) block, and the k probes all
  *   fall inside it (bit = top 9 bits of h2 * 0x9e3779b9^i). A lookup touches one cache line
  *   instead of k, for a slightly higher false-positive rate (about 0.96% instead of 0.82% at
  *   10 bits per key), which grows with bits per key, hence the limit;
- * - standard (more than 12 bits per key): probes at (h1 + i * h2) mod m over the whole array.
+ * - standard (more than 10 bits per key): probes at (h1 + i * h2) mod m over the whole array.
  *
  * With b bits per key and k = round(b * ln 2) probes the textbook rate is (1 - e^(-k/b))^k.
  * A filter with 0 bits answers "maybe" for every key.
@@ -14,7 +14,7 @@
 import { FILTER_HEADER_BYTES, FILTER_SEED_1, FILTER_SEED_2, FilterLayout } from './format.js'
 
 /** Bits per key up to which the blocked layout is used. */
-export const BLOCKED_MAX_BITS_PER_KEY = 12
+export const BLOCKED_MAX_BITS_PER_KEY = 10
 const BLOCK_BITS = 512
 const GOLDEN = 0x9e3779b9
 

@@ -1,0 +1,347 @@
+import * as nodePath from 'node:path'
+import { FaultyFileSystem, type InternalEntry, MemoryFileSystem, OpType } from '@strata/base'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  buildTable,
+  bytes,
+  del,
+  expectedGet,
+  expectedScan,
+  plain,
+  put,
+  removeDirectory,
+  temporaryDirectory,
+} from '../test/helpers.js'
+import { TableBuilder } from './builder.js'
+import { BlockCache } from './cache.js'
+import { Table } from './table.js'
+
+const directory = temporaryDirectory()
+afterAll(() => removeDirectory(directory))
+
+/** Key i as 8 digits, so order is numeric order. */
+const keyOf = (index: number) => bytes(`key${String(index).padStart(8, '0')}`)
+
+function entriesOf(count: number, valueBytes: (index: number) => number): InternalEntry[] {
+  return Array.from({ length: count }, (_, index) => {
+    const value = new Uint8Array(valueBytes(index))
+    for (let position = 0; position < value.length; position += 97)
+      value[position] = (index + position) & 0xff
+    return { key: keyOf(index), seq: count - index, op: OpType.Put, value }
+  })
+}
+
+async function scanAll(
+  table: Table,
+  reverse = false,
+  sync = false,
+  visible = false,
+): Promise<InternalEntry[]> {
+  const iterator = table.iterator({ reverse, versions: visible ? 'visible' : 'all' })
+  const result: InternalEntry[] = []
+  for (;;) {
+    const entry = sync ? iterator.nextSync() : await iterator.next()
+    if (entry === undefined) return result
+    result.push(entry)
+  }
+}
+
+/** Writes `entries` to a real file, reopens it, and checks every read path against them. */
+async function roundTrip(name: string, entries: InternalEntry[], options: { blockBytes?: number } = {}) {
+  const path = nodePath.join(directory, `${name}.sst`)
+  const meta = await buildTable(path, entries, options)
+  const cache = new BlockCache()
+  const table = await Table.open(path, { cache })
+  expect(table.meta).toEqual(meta)
+  expect(table.meta.entryCount).toBe(entries.length)
+  const expected = entries.map(plain)
+  expect((await scanAll(table)).map(plain)).toEqual(expected)
+  expect((await scanAll(table, true, true)).map(plain)).toEqual([...expected].reverse())
+  expect((await scanAll(table, false, false, true)).map(plain)).toEqual(expectedScan(entries).map(plain))
+  const step = Math.max(1, Math.floor(entries.length / 2000))
+  for (let index = 0; index < entries.length; index += step) {
+    const entry = entries[index]!
+    const newest = plain(expectedGet(entries, entry.key))
+    expect(plain(await table.get(entry.key))).toEqual(newest)
+    expect(plain(table.getSync(entry.key))).toEqual(newest)
+    expect(plain(await table.get(entry.key, entry.seq))).toEqual(plain(entry))
+  }
+  expect(await table.get(bytes('key'))).toBeUndefined() // before the first key
+  expect(await table.get(bytes('kez'))).toBeUndefined() // after the last
+  await table.close()
+  return { meta, blocks: table.blockCount }
+}
+
+describe('Table round trips', () => {
+  it('stores a single entry', async () => {
+    const { blocks } = await roundTrip('one', [put('only', 1, 'value')])
+    expect(blocks).toBe(1)
+  })
+
+  it('fills exactly one block, then starts a second at the next entry', async () => {
+    // Entries of 'key00000000' (11 bytes) and a 20-byte value; find how many fit one 512-byte block.
+    let fit = 0
+    for (let count = 1; count < 100; count++) {
+      const { blocks } = await roundTrip(
+        `fit-${count}`,
+        entriesOf(count, () => 20),
+        { blockBytes: 512 },
+      )
+      if (blocks > 1) break
+      fit = count
+    }
+    expect(fit).toBeGreaterThan(5)
+    expect(
+      (
+        await roundTrip(
+          'exact',
+          entriesOf(fit, () => 20),
+          { blockBytes: 512 },
+        )
+      ).blocks,
+    ).toBe(1)
+    expect(
+      (
+        await roundTrip(
+          'exact-plus-one',
+          entriesOf(fit + 1, () => 20),
+          { blockBytes: 512 },
+        )
+      ).blocks,
+    ).toBe(2)
+  })
+
+  it('round-trips around many block boundaries, with several versions of a key across blocks', async () => {
+    const entries: InternalEntry[] = []
+    for (let key = 0; key < 300; key++) {
+      const versions = 1 + (key % 7)
+      for (let version = versions; version >= 1; version--) {
+        entries.push(
+          version % 3 === 0 ? del(keyOf(key), version) : put(keyOf(key), version, `v${key}.${version}`),
+        )
+      }
+    }
+    const { blocks } = await roundTrip('versions', entries, { blockBytes: 64 })
+    expect(blocks).toBeGreaterThan(100)
+  })
+
+  it('round-trips 100,000 entries', async () => {
+    const { meta, blocks } = await roundTrip(
+      'large',
+      entriesOf(100_000, (index) => index % 50),
+    )
+    expect(blocks).toBeGreaterThan(500)
+    expect(meta.rawValueBytes).toBe(
+      Array.from({ length: 100_000 }, (_, index) => index % 50).reduce((a, b) => a + b),
+    )
+  })
+
+  it('round-trips values of 0 bytes and of 1 MiB, larger than a block', async () => {
+    const sizes = [0, 1024 * 1024, 0, 5, 1024 * 1024 + 3, 0]
+    const { blocks } = await roundTrip(
+      'sizes',
+      entriesOf(sizes.length, (index) => sizes[index]!),
+    )
+    expect(blocks).toBeGreaterThanOrEqual(3)
+  })
+
+  it('round-trips keys longer than a block and keys that share long prefixes', async () => {
+    const prefix = 'p'.repeat(300)
+    const entries = [
+      put(`${prefix}a`, 3, 'x'),
+      put(`${prefix}ab`, 2, 'y'),
+      put('q'.repeat(10_000), 1, 'z'),
+      put(new Uint8Array(0), 9, 'empty key sorts first'),
+    ]
+    await roundTrip('long-keys', [entries[3]!, entries[0]!, entries[1]!, entries[2]!], { blockBytes: 256 })
+  })
+})
+
+describe('Table reads', () => {
+  const entries = [
+    put('a', 9, 'a9'),
+    del('a', 7),
+    put('a', 4, 'a4'),
+    put('b', 8, 'b8'),
+    del('c', 6),
+    put('c', 2, 'c2'),
+    put('d', 5, 'd5'),
+  ]
+
+  it('get answers with the newest version at the snapshot: value, tombstone or undefined', async () => {
+    const fs = new MemoryFileSystem()
+    await buildTable('/t.sst', entries, { fs, blockBytes: 64 })
+    const table = await Table.open('/t.sst', { fs })
+    for (const key of ['a', 'b', 'c', 'd', 'e', '']) {
+      for (const atSeq of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100]) {
+        const expected = plain(expectedGet(entries, bytes(key), atSeq))
+        expect(plain(await table.get(bytes(key), atSeq)), `${key}@${atSeq}`).toEqual(expected)
+        expect(plain(table.getSync(bytes(key), atSeq)), `${key}@${atSeq}`).toEqual(expected)
+      }
+    }
+    expect((await table.get(bytes('c')))?.op).toBe(OpType.Delete)
+    await table.close()
+  })
+
+  it('returns values that do not alias a cached block', async () => {
+    const fs = new MemoryFileSystem()
+    await buildTable('/t.sst', entries, { fs })
+    const cache = new BlockCache()
+    const table = await Table.open('/t.sst', { fs, cache })
+    const first = await table.get(bytes('a'))
+    first!.value!.fill(0)
+    first!.key.fill(0)
+    expect(plain(await table.get(bytes('a')))).toEqual(plain(entries[0]))
+    expect(cache.hits).toBe(1)
+    await table.close()
+  })
+
+  it('reads data blocks with positioned reads only, and once each while cached', async () => {
+    const memory = new MemoryFileSystem()
+    const fs = new FaultyFileSystem(memory)
+    const many = Array.from({ length: 2000 }, (_, index) =>
+      put(`k${String(index).padStart(5, '0')}`, 1, 'v'.repeat(40)),
+    )
+    await buildTable('/t.sst', many, { fs })
+    let wholeFileReads = 0
+    memory.readFile = () => {
+      wholeFileReads++
+      throw new Error('whole-file read')
+    }
+    memory.readFileSync = memory.readFile as never
+    const cache = new BlockCache()
+    const before = fs.counts.read
+    const table = await Table.open('/t.sst', { fs, cache })
+    expect(fs.counts.read - before).toBe(2) // footer, then filter + properties + index
+    await table.get(many[1000]!.key)
+    await table.get(many[1001]!.key) // same block
+    expect(fs.counts.read - before).toBe(3)
+    expect(cache.misses).toBe(1)
+    expect(cache.hits).toBe(1)
+    expect(wholeFileReads).toBe(0)
+    await table.close()
+  })
+
+  it('shares one read between concurrent gets of the same block', async () => {
+    const memory = new MemoryFileSystem()
+    const fs = new FaultyFileSystem(memory)
+    await buildTable('/t.sst', entries, { fs })
+    const table = await Table.open('/t.sst', { fs })
+    const before = fs.counts.read
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((key) => table.get(bytes(key))))
+    expect(results.map((entry) => entry?.seq)).toEqual([9, 8, 6, 5])
+    expect(fs.counts.read - before).toBe(1)
+    await table.close()
+  })
+
+  it('counts its index and filter as pinned cache bytes until closed, and drops its blocks at close', async () => {
+    const fs = new MemoryFileSystem()
+    await buildTable('/t.sst', entries, { fs })
+    const cache = new BlockCache()
+    const table = await Table.open('/t.sst', { fs, cache })
+    expect(cache.pinnedBytes).toBeGreaterThan(0)
+    await table.get(bytes('a'))
+    expect(cache.blockCount).toBe(1)
+    await table.close()
+    expect(cache.pinnedBytes).toBe(0)
+    expect(cache.blockCount).toBe(0)
+    expect(cache.usedBytes).toBe(0)
+  })
+
+  it('fails reads after close with ClosedError, and close waits for reads in flight', async () => {
+    const fs = new MemoryFileSystem()
+    await buildTable('/t.sst', entries, { fs })
+    const table = await Table.open('/t.sst', { fs })
+    const iterator = table.iterator()
+    const inFlight = table.get(bytes('b'))
+    const closing = table.close()
+    expect((await inFlight)?.seq).toBe(8)
+    await closing
+    expect(fs.openDescriptors).toBe(0)
+    await expect(table.get(bytes('a'))).rejects.toMatchObject({ code: 'STRATA_CLOSED' })
+    expect(() => table.getSync(bytes('a'))).toThrow(expect.objectContaining({ code: 'STRATA_CLOSED' }))
+    expect(() => table.iterator()).toThrow(expect.objectContaining({ code: 'STRATA_CLOSED' }))
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'STRATA_CLOSED' })
+    await table.close() // again: resolves
+  })
+
+  it('rejects bad arguments with InvalidArgumentError', async () => {
+    const fs = new MemoryFileSystem()
+    await buildTable('/t.sst', entries, { fs })
+    const table = await Table.open('/t.sst', { fs })
+    await expect(table.get('a' as never)).rejects.toMatchObject({
+      code: 'STRATA_INVALID_ARGUMENT',
+      argument: 'key',
+    })
+    expect(() => table.getSync(bytes('a'), -1)).toThrow(expect.objectContaining({ argument: 'atSeq' }))
+    expect(() => table.iterator({ atSeq: 1.5 })).toThrow(
+      expect.objectContaining({ argument: 'options.atSeq' }),
+    )
+    expect(() => table.iterator({ versions: 'some' as never })).toThrow(/'visible' or 'all'/)
+    expect(() => table.iterator({ gt: 'a' as never })).toThrow(
+      expect.objectContaining({ argument: 'options.gt' }),
+    )
+    expect(() => table.iterator().seek('a' as never)).toThrow(expect.objectContaining({ argument: 'target' }))
+    await expect(Table.open('', { fs })).rejects.toMatchObject({ argument: 'path' })
+    await expect(Table.open('/t.sst', { fs, cache: {} as never })).rejects.toMatchObject({
+      argument: 'options.cache',
+    })
+    await expect(Table.open('/missing.sst', { fs })).rejects.toMatchObject({
+      code: 'STRATA_IO',
+      systemCode: 'ENOENT',
+    })
+    expect(() => Table.openSync('/missing.sst', { fs })).toThrow(
+      expect.objectContaining({ code: 'STRATA_IO' }),
+    )
+    await table.close()
+  })
+
+  it('reports a failed read as an IOError, not as corruption', async () => {
+    const fs = new FaultyFileSystem(new MemoryFileSystem())
+    await buildTable('/t.sst', entries, { fs })
+    const table = await Table.open('/t.sst', { fs })
+    fs.inject({ operation: 'read' })
+    await expect(table.get(bytes('a'))).rejects.toMatchObject({ code: 'STRATA_IO', systemCode: 'EIO' })
+    expect(plain(await table.get(bytes('a')))).toEqual(plain(entries[0])) // the next read works
+    await table.close()
+  })
+
+  it('openSync and open see the same table', async () => {
+    const fs = new MemoryFileSystem()
+    await buildTable('/t.sst', entries, { fs })
+    const table = Table.openSync('/t.sst', { fs })
+    expect(table.meta.entryCount).toBe(entries.length)
+    const iterator = table.iterator({ versions: 'all' })
+    const all: InternalEntry[] = []
+    for (let entry = iterator.nextSync(); entry !== undefined; entry = iterator.nextSync()) all.push(entry)
+    expect(all.map(plain)).toEqual(expectedScan(entries, { versions: 'all' }).map(plain))
+    await table.close()
+  })
+
+  it('supports for await, and closes the iterator when the loop breaks', async () => {
+    const fs = new MemoryFileSystem()
+    await buildTable('/t.sst', entries, { fs })
+    const table = await Table.open('/t.sst', { fs })
+    const seen: string[] = []
+    for await (const entry of table.iterator({ reverse: true, atSeq: 6 }))
+      seen.push(`${String.fromCharCode(entry.key[0]!)}${entry.seq}`)
+    expect(seen).toEqual(['d5', 'c6', 'a4']) // b's only version (seq 8) is after the snapshot
+    const iterator = table.iterator()
+    for await (const _entry of iterator) break
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'STRATA_CLOSED' })
+    await table.close()
+  })
+})
+
+describe('TableBuilder and Table together', () => {
+  it('leave no descriptor open after build, open, reads and close', async () => {
+    const fs = new MemoryFileSystem()
+    const builder = new TableBuilder('/t.sst', { fs })
+    builder.add(put('a', 1, 'x'))
+    await builder.finish()
+    const table = await Table.open('/t.sst', { fs })
+    await table.get(bytes('a'))
+    await table.close()
+    expect(fs.openDescriptors).toBe(0)
+  })
+})
