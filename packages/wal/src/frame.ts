@@ -8,6 +8,7 @@
  * an error unless the caller asked for point-in-time recovery).
  */
 import { crc32c, InvalidArgumentError, isBytes } from '@strata/base'
+import { crc32cRange } from './checksum.js'
 import { CHECKSUM_BYTES, FRAME_OVERHEAD_BYTES, LENGTH_BYTES, MAX_PAYLOAD_BYTES } from './format.js'
 
 /** One frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). The payload is copied. */
@@ -56,8 +57,7 @@ function u32(buffer: Uint8Array, offset: number): number {
 }
 
 function checksumMatches(buffer: Uint8Array, payloadStart: number, length: number): boolean {
-  const stored = u32(buffer, payloadStart + length)
-  return crc32c(buffer.subarray(payloadStart, payloadStart + length)) === stored
+  return crc32cRange(buffer, payloadStart, payloadStart + length) === u32(buffer, payloadStart + length)
 }
 
 /** True when a complete, checksum-valid frame starts anywhere in `buffer[from..]`. Used only
@@ -75,6 +75,19 @@ function validFrameFollows(buffer: Uint8Array, from: number): boolean {
     if (checksumMatches(buffer, payloadStart, length)) return true
   }
   return false
+}
+
+/** The hot path of reading: the end of the valid frame at `offset` (its payload is
+ *  `[offset + 4, end - 4)`), or -1 when there is no valid frame there (end of buffer, torn or
+ *  damaged: `readFrame` says which). Allocates nothing. */
+export function validFrameEnd(buffer: Uint8Array, offset: number): number {
+  if (buffer.length - offset < LENGTH_BYTES) return -1
+  const length = u32(buffer, offset)
+  if (length === 0 || length > MAX_PAYLOAD_BYTES) return -1
+  const payloadStart = offset + LENGTH_BYTES
+  const next = payloadStart + length + CHECKSUM_BYTES
+  if (next > buffer.length || !checksumMatches(buffer, payloadStart, length)) return -1
+  return next
 }
 
 /** Reads the frame starting at `offset` in `buffer` (which ends where the file ends). */
@@ -122,7 +135,8 @@ export function readFrame(buffer: Uint8Array, offset: number): FrameRead {
     }
     return { status: 'damaged', offset, reason: 'checksum mismatch' }
   }
-  return { status: 'frame', offset, payload: buffer.subarray(payloadStart, payloadStart + length), next }
+  const payload = new Uint8Array(buffer.buffer, buffer.byteOffset + payloadStart, length)
+  return { status: 'frame', offset, payload, next }
 }
 
 /** Every frame of `buffer` from `start`, and how the buffer ends. */

@@ -57,8 +57,189 @@ function toEntry(value: unknown): WALEntry | string {
   return `op ${String(op)} of seq ${seq} is neither Put (1) nor Delete (2)`
 }
 
+// ---- fast path ------------------------------------------------------------------------------
+// Replay decodes millions of small payloads; msgpackr's generic decoder allocates an array per
+// tuple and a Buffer per bin. This reader handles exactly the encodings msgpackr writes for our
+// tuples (positive fixint, uint 8/16/32/64, float 64 holding an integer; bin 8/16/32; nil) with
+// no intermediate objects; any other byte sends the payload to the generic decoder below, which
+// accepts every valid msgpack spelling and explains what is wrong with an invalid one.
+
+// The reader works in absolute positions over the payload's whole ArrayBuffer (payloads are
+// views into one file buffer), so nothing is allocated per payload besides the entries.
+let buffer: ArrayBufferLike = new ArrayBuffer(0)
+let bytes: Uint8Array = new Uint8Array(buffer)
+let view: DataView = new DataView(buffer)
+let position = 0
+let limit = 0
+const FALLBACK = -1
+
+/** A non-negative safe integer at `position`, or FALLBACK. */
+function readInteger(): number {
+  if (position >= limit) return FALLBACK
+  const marker = bytes[position]!
+  if (marker < 0x80) {
+    position += 1
+    return marker
+  }
+  let value: number
+  switch (marker) {
+    case 0xcc:
+      if (position + 2 > limit) return FALLBACK
+      value = bytes[position + 1]!
+      position += 2
+      return value
+    case 0xcd:
+      if (position + 3 > limit) return FALLBACK
+      value = view.getUint16(position + 1)
+      position += 3
+      return value
+    case 0xce:
+      if (position + 5 > limit) return FALLBACK
+      value = view.getUint32(position + 1)
+      position += 5
+      return value
+    case 0xcf:
+      if (position + 9 > limit || view.getUint32(position + 1) >= 0x200000) return FALLBACK
+      value = view.getUint32(position + 1) * 0x100000000 + view.getUint32(position + 5)
+      position += 9
+      return value
+    case 0xcb:
+      if (position + 9 > limit) return FALLBACK
+      value = view.getFloat64(position + 1)
+      if (!Number.isSafeInteger(value) || value < 0 || Object.is(value, -0)) return FALLBACK
+      position += 9
+      return value
+    default:
+      return FALLBACK
+  }
+}
+
+/** A bin at `position` as a view (no copy), or undefined. */
+function readBin(): Uint8Array | undefined {
+  if (position >= limit) return undefined
+  const marker = bytes[position]!
+  let length: number
+  let header: number
+  if (marker === 0xc4 && position + 2 <= limit) {
+    length = bytes[position + 1]!
+    header = 2
+  } else if (marker === 0xc5 && position + 3 <= limit) {
+    length = view.getUint16(position + 1)
+    header = 3
+  } else if (marker === 0xc6 && position + 5 <= limit) {
+    length = view.getUint32(position + 1)
+    header = 5
+  } else return undefined
+  const start = position + header
+  if (start + length > limit) return undefined
+  position = start + length
+  return new Uint8Array(buffer, start, length)
+}
+
+function readTuple(): WALEntry | undefined {
+  if (position >= limit || bytes[position] !== 0x95) return undefined
+  position++
+  const seq = readInteger()
+  if (seq === FALLBACK) return undefined
+  const timestampMs = readInteger()
+  if (timestampMs === FALLBACK || position >= limit) return undefined
+  const op = bytes[position++]
+  const key = readBin()
+  if (key === undefined) return undefined
+  if (op === OpType.Put) {
+    const value = readBin()
+    return value === undefined ? undefined : new WALEntry(seq, timestampMs, OpType.Put, key, value)
+  }
+  if (op === OpType.Delete && position < limit && bytes[position] === 0xc0) {
+    position++
+    return new WALEntry(seq, timestampMs, OpType.Delete, key, null)
+  }
+  return undefined
+}
+
+/** Entries of a canonically encoded payload, pushed onto `out`; false (nothing pushed) otherwise. */
+function decodeCanonical(payload: Uint8Array, out: WALEntry[]): boolean {
+  return decodeCanonicalRange(payload, 0, payload.length, out)
+}
+
+/** `decodeCanonical` of `source[start..end)`, without a view of the payload. */
+function decodeCanonicalRange(source: Uint8Array, start: number, end: number, out: WALEntry[]): boolean {
+  if (source.buffer !== buffer) {
+    buffer = source.buffer
+    bytes = new Uint8Array(buffer)
+    view = new DataView(buffer)
+  }
+  position = source.byteOffset + start
+  limit = source.byteOffset + end
+  const length = end - start
+  const marker = bytes[position]
+  if (marker === 0x95) {
+    const entry = readTuple()
+    if (entry === undefined || position !== limit) return false
+    out.push(entry)
+    return true
+  }
+  let count: number
+  if (marker !== undefined && marker >= 0x91 && marker <= 0x9f) {
+    count = marker - 0x90
+    position += 1
+  } else if (marker === 0xdc && length >= 3) {
+    count = view.getUint16(position + 1)
+    position += 3
+  } else if (marker === 0xdd && length >= 5) {
+    count = view.getUint32(position + 1)
+    position += 5
+  } else return false
+  if (count === 0) return false
+  const before = out.length
+  let previous = -1
+  for (let index = 0; index < count; index++) {
+    const entry = readTuple()
+    if (entry === undefined || entry.seq <= previous) {
+      out.length = before
+      return false
+    }
+    previous = entry.seq
+    out.push(entry)
+  }
+  if (position !== limit) {
+    out.length = before
+    return false
+  }
+  return true
+}
+
+/**
+ * Appends the entries of `payload` (one, or a whole batch) to `out` and returns undefined, or
+ * returns what is wrong with it (then nothing is appended).
+ */
+export function decodePayloadInto(payload: Uint8Array, out: WALEntry[]): string | undefined {
+  if (decodeCanonical(payload, out)) return undefined
+  const decoded = decodeGeneric(payload)
+  if (typeof decoded === 'string') return decoded
+  for (const entry of decoded) out.push(entry)
+  return undefined
+}
+
+/** `decodePayloadInto` for the payload `source[start..end)`: the replay hot path. */
+export function decodeRangeInto(
+  source: Uint8Array,
+  start: number,
+  end: number,
+  out: WALEntry[],
+): string | undefined {
+  if (decodeCanonicalRange(source, start, end, out)) return undefined
+  return decodePayloadInto(source.subarray(start, end), out)
+}
+
 /** Decodes a payload into its entries (one, or a whole batch), or says what is wrong with it. */
 export function decodePayload(payload: Uint8Array): WALEntry[] | string {
+  const out: WALEntry[] = []
+  const problem = decodePayloadInto(payload, out)
+  return problem ?? out
+}
+
+function decodeGeneric(payload: Uint8Array): WALEntry[] | string {
   let decoded: unknown
   try {
     decoded = unpackr.unpack(payload)

@@ -5,10 +5,10 @@
 import { Checkpoints } from './checkpoints.js'
 import type { WALEntry } from './entry.js'
 import { WALCorruptError } from './errors.js'
-import { FORMAT_VERSION, HEADER_BYTES, headerBytes, MAGIC } from './format.js'
-import { readFrame } from './frame.js'
+import { CHECKSUM_BYTES, FORMAT_VERSION, HEADER_BYTES, headerBytes, LENGTH_BYTES, MAGIC } from './format.js'
+import { readFrame, validFrameEnd } from './frame.js'
 import type { RecoveryMode } from './options.js'
-import { decodePayload } from './payload.js'
+import { decodeRangeInto } from './payload.js'
 
 /** What the last replay found. */
 export interface ReplayReport {
@@ -99,27 +99,32 @@ export function scanLog(bytes: Uint8Array, path: string, recovery: RecoveryMode)
     offset = HEADER_BYTES
     let lastSeq: number | undefined
     for (;;) {
-      const read = readFrame(bytes, offset)
-      if (read.status === 'end') break
-      if (read.status !== 'frame') {
-        problem = { offset, reason: read.reason, torn: read.status === 'torn' }
+      let next = validFrameEnd(bytes, offset)
+      if (next < 0) {
+        const read = readFrame(bytes, offset)
+        if (read.status === 'end') break
+        if (read.status !== 'frame') {
+          problem = { offset, reason: read.reason, torn: read.status === 'torn' }
+          break
+        }
+        next = read.next
+      }
+      const before = entries.length
+      const reason = decodeRangeInto(bytes, offset + LENGTH_BYTES, next - CHECKSUM_BYTES, entries)
+      if (reason !== undefined) {
+        problem = { offset, reason, torn: false }
         break
       }
-      const decoded = decodePayload(read.payload)
-      if (typeof decoded === 'string') {
-        problem = { offset, reason: decoded, torn: false }
-        break
-      }
-      const first = decoded[0]!.seq
+      const first = entries[before]!.seq
       if (lastSeq !== undefined && first <= lastSeq) {
+        entries.length = before
         problem = { offset, reason: `seq ${first} follows seq ${lastSeq}: seqs must increase`, torn: false }
         break
       }
       checkpoints.note(offset, first)
-      for (let index = 0; index < decoded.length; index++) entries.push(decoded[index]!)
-      lastSeq = decoded[decoded.length - 1]!.seq
+      lastSeq = entries[entries.length - 1]!.seq
       report.frames++
-      offset = read.next
+      offset = next
     }
     scan.lastSeq = lastSeq
   }
