@@ -1,0 +1,272 @@
+/**
+ * Iteration over one snapshot of the memtable: a B-tree that no write changes any more (a
+ * copy-on-write clone, or the tree of a frozen table) and immutable version records.
+ */
+import {
+  compareBytes,
+  describeType,
+  type InternalEntry,
+  InvalidArgumentError,
+  type KeyRange,
+  MAX_SEQ,
+} from '@strata/base'
+import type { Layer } from './layer.js'
+import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
+import { checkKey, checkSeq } from './validate.js'
+import { NO_RECORD, type RecordLog } from './record-log.js'
+
+export interface IteratorOptions {
+  /** Descending key order. Default false (ascending). */
+  reverse?: boolean
+  /** Snapshot: only versions with seq <= atSeq exist for the iterator. Default MAX_SEQ. */
+  atSeq?: number
+  /** 'visible' (default): the newest version per key, tombstones included. 'all': every version,
+   *  in internal order (key ascending, seq descending), reversed when `reverse` is true. */
+  versions?: 'visible' | 'all'
+}
+
+export interface MemtableIterator extends Iterable<InternalEntry> {
+  /** The next entry, or `undefined` at the end (and after it, until `seek`). Synchronous. */
+  next(): InternalEntry | undefined
+  /**
+   * Repositions the iterator, forwards or backwards: `next()` then yields the first key >= target
+   * (<= target in reverse) that lies within the bounds (with all of its versions in 'all' mode).
+   * A target outside the bounds clamps to them. Throws `InvalidArgumentError` for a non-byte target.
+   */
+  seek(target: Uint8Array): void
+}
+
+type Cursor = IterableIterator<[number, number | Layer]>
+
+/** Where the walk is in one layer of the index. */
+interface Frame {
+  /** The layer's B-tree cursor; it writes each [slice, record or layer] pair into `pair`. */
+  cursor: Cursor
+  readonly pair: [number, number | Layer]
+  /** A record to yield before reading the cursor again (found while positioning), or NO_RECORD. */
+  pending: number
+  /** True while every layer above agreed with the far bound's slices (the upper bound going
+   *  forward, the lower one in reverse), so entries here must be checked against that bound. */
+  boundary: boolean
+}
+
+export class TableIterator implements MemtableIterator {
+  readonly #root: Layer
+  readonly #log: RecordLog
+  readonly #reverse: boolean
+  readonly #atSeq: number
+  readonly #all: boolean
+  readonly #lower: Uint8Array | undefined
+  readonly #lowerExclusive: boolean
+  readonly #upper: Uint8Array | undefined
+  readonly #upperExclusive: boolean
+  /** The bound the walk runs towards (upper forward, lower in reverse), and whether it is exclusive. */
+  readonly #far: Uint8Array | undefined
+  readonly #farExclusive: boolean
+  /** One frame per layer from the top layer down to the one being walked; reused. */
+  readonly #frames: Frame[] = []
+  /** Index in `#frames` of the layer being walked; -1 once the end is reached. */
+  #depth = -1
+  /** 'all' mode, forward: the next older version of the current key to yield, or NO_RECORD. */
+  #older = NO_RECORD
+  /** 'all' mode, reverse: versions of the current key still to yield, the next one last. */
+  readonly #stack: number[] = []
+
+  constructor(root: Layer, log: RecordLog, options: KeyRange & IteratorOptions) {
+    const { gt, gte, lt, lte, reverse, atSeq, versions: mode } = options
+    if (reverse !== undefined && typeof reverse !== 'boolean') {
+      throw new InvalidArgumentError(`options.reverse must be a boolean, got ${describeType(reverse)}`, {
+        argument: 'options.reverse',
+      })
+    }
+    if (atSeq !== undefined) checkSeq(atSeq, 'options.atSeq')
+    if (mode !== undefined && mode !== 'visible' && mode !== 'all') {
+      throw new InvalidArgumentError(
+        `options.versions must be 'visible' or 'all', got ${typeof mode === 'string' ? `'${mode}'` : describeType(mode)}`,
+        { argument: 'options.versions' },
+      )
+    }
+    for (const [name, bound] of [['gt', gt], ['gte', gte], ['lt', lt], ['lte', lte]] as const) {
+      if (bound !== undefined) checkKey(bound, `options.${name}`)
+    }
+    // Both bounds of a side apply: keep the tighter one.
+    if (gt !== undefined && (gte === undefined || compareBytes(gt, gte) >= 0)) {
+      this.#lower = gt
+      this.#lowerExclusive = true
+    } else {
+      this.#lower = gte
+      this.#lowerExclusive = false
+    }
+    if (lt !== undefined && (lte === undefined || compareBytes(lt, lte) <= 0)) {
+      this.#upper = lt
+      this.#upperExclusive = true
+    } else {
+      this.#upper = lte
+      this.#upperExclusive = false
+    }
+    this.#root = root
+    this.#log = log
+    this.#reverse = reverse === true
+    this.#atSeq = atSeq ?? MAX_SEQ
+    this.#all = mode === 'all'
+    this.#far = this.#reverse ? this.#lower : this.#upper
+    this.#farExclusive = this.#reverse ? this.#lowerExclusive : this.#upperExclusive
+    this.#position(undefined)
+  }
+
+  next(): InternalEntry | undefined {
+    const log = this.#log
+    if (this.#all) {
+      if (this.#older !== NO_RECORD) {
+        // Older versions of the current key: all have seq <= atSeq, since a chain is newest first.
+        const record = this.#older
+        this.#older = log.next(record)
+        return log.entry(record)
+      }
+      if (this.#stack.length > 0) return log.entry(this.#stack.pop()!)
+    }
+    for (;;) {
+      const head = this.#nextKey()
+      if (head === NO_RECORD) return undefined
+      const record = log.visible(head, this.#atSeq)
+      if (record === NO_RECORD) continue
+      if (this.#all && log.next(record) !== NO_RECORD) {
+        if (!this.#reverse) {
+          this.#older = log.next(record)
+        } else {
+          // Reverse internal order yields a key's versions oldest first: stack them in chain
+          // order (newest at the bottom) and pop.
+          for (let at = record; at !== NO_RECORD; at = log.next(at)) this.#stack.push(at)
+          return log.entry(this.#stack.pop()!)
+        }
+      }
+      return log.entry(record)
+    }
+  }
+
+  seek(target: Uint8Array): void {
+    checkKey(target, 'target')
+    this.#position(target)
+  }
+
+  *[Symbol.iterator](): Iterator<InternalEntry> {
+    for (let entry = this.next(); entry !== undefined; entry = this.next()) yield entry
+  }
+
+  /** The head record of the next key within the bounds, or NO_RECORD at the end. */
+  #nextKey(): number {
+    const frames = this.#frames
+    while (this.#depth >= 0) {
+      const frame = frames[this.#depth]!
+      if (frame.pending !== NO_RECORD) {
+        // Found while positioning, and already checked against the bounds there.
+        const record = frame.pending
+        frame.pending = NO_RECORD
+        return record
+      }
+      if (frame.cursor.next().done === true) {
+        this.#depth--
+        continue
+      }
+      const found = frame.pair[1]
+      let boundary = false
+      if (frame.boundary) {
+        const slice = frame.pair[0]
+        const farSlice = sliceOf(this.#far!, this.#depth * SLICE_BYTES)
+        if (this.#reverse ? slice < farSlice : slice > farSlice) return this.#end()
+        // Same slice as the far bound: a key here is the bound itself or, when both go on past
+        // the slice, the bytes after it decide; a layer here is on the boundary in turn.
+        boundary = slice === farSlice
+        if (boundary && typeof found === 'number' && !this.#withinFar(found)) return this.#end()
+      }
+      if (typeof found === 'number') return found
+      this.#enter(found, boundary, undefined)
+    }
+    return NO_RECORD
+  }
+
+  /** True when the key of `record` is on the near side of the far bound (or on it, inclusive). */
+  #withinFar(record: number): boolean {
+    const order = this.#log.compareKey(record, this.#far!, 0)
+    if (order === 0) return !this.#farExclusive
+    return this.#reverse ? order > 0 : order < 0
+  }
+
+  /** Pushes a frame for `layer`, positioned at its start (or `from`, a slice number, when given). */
+  #enter(layer: Layer, boundary: boolean, from: number | undefined, skipFrom = false): Frame {
+    const depth = ++this.#depth
+    let frame = this.#frames[depth]
+    const pair: [number, number | Layer] = frame?.pair ?? [0, NO_RECORD]
+    const cursor = (
+      this.#reverse ? layer.tree.entriesReversed(from, pair, skipFrom) : layer.tree.entries(from, pair)
+    ) as Cursor
+    if (frame === undefined) {
+      frame = { cursor, pair, pending: NO_RECORD, boundary }
+      this.#frames[depth] = frame
+    } else {
+      frame.cursor = cursor
+      frame.pending = NO_RECORD
+      frame.boundary = boundary
+    }
+    return frame
+  }
+
+  /**
+   * Starts the walk at the near bound, or at `target` when it lies further in (seek): the first
+   * key >= start going forward (> for an exclusive bound), <= start in reverse.
+   */
+  #position(target: Uint8Array | undefined): void {
+    this.#older = NO_RECORD
+    this.#stack.length = 0
+    this.#depth = -1
+    const reverse = this.#reverse
+    let start = reverse ? this.#upper : this.#lower
+    let exclusive = reverse ? this.#upperExclusive : this.#lowerExclusive
+    if (target !== undefined) {
+      const order = start === undefined ? 1 : compareBytes(target, start)
+      if (reverse ? order < 0 : order > 0) {
+        start = target
+        exclusive = false
+      }
+    }
+    // The far bound matters only if it is not already behind the start (then nothing is left).
+    let boundary = this.#far !== undefined
+    if (start === undefined) {
+      this.#enter(this.#root, boundary, undefined)
+      return
+    }
+    let layer = this.#root
+    for (let offset = 0; ; offset += SLICE_BYTES) {
+      const slice = sliceOf(start, offset)
+      if (!continuesPast(start, offset)) {
+        // The start key ends in this layer: begin at its slice (after it, if exclusive).
+        if (reverse) this.#enter(layer, boundary, slice, exclusive)
+        else this.#enter(layer, boundary, exclusive ? slice + 1 : slice)
+        return
+      }
+      const found = layer.tree.get(slice)
+      // Keys with this slice are dealt with below; the cursor goes on after them.
+      const frame = reverse ? this.#enter(layer, boundary, slice, true) : this.#enter(layer, boundary, slice + 1)
+      if (found === undefined) return
+      const farSlice = boundary ? sliceOf(this.#far!, offset) : 0
+      if (typeof found === 'number') {
+        const order = this.#log.compareKey(found, start, offset)
+        if (order === 0 ? !exclusive : reverse ? order < 0 : order > 0) {
+          frame.pending = found
+          // Pending records skip the slice test in #nextKey; apply the far bound here.
+          if (boundary && (reverse ? slice < farSlice : slice > farSlice)) frame.pending = NO_RECORD
+          else if (boundary && slice === farSlice && !this.#withinFar(found)) frame.pending = NO_RECORD
+        }
+        return
+      }
+      if (boundary && (reverse ? slice < farSlice : slice > farSlice)) return
+      boundary = boundary && slice === farSlice
+      layer = found
+    }
+  }
+
+  #end(): number {
+    this.#depth = -1
+    return NO_RECORD
+  }
+}

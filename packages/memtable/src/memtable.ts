@@ -1,0 +1,289 @@
+/**
+ * The memtable: the newest writes, sorted and versioned, until they are flushed to an SSTable.
+ *
+ * Layout (chosen for speed and heap; see README.md):
+ * - the index is a trie of `sorted-btree`s keyed by 6-byte key slices as numbers (slice.ts,
+ *   layer.ts); it maps each key to the record index of its newest version;
+ * - version records live in typed-array blocks (versions.ts) and chain to older versions;
+ * - key and value bytes are copied into shared slabs (arena.ts).
+ * A key with one version costs one B-tree slot, one 40-byte record and its bytes: no JavaScript
+ * object, string or array of its own.
+ */
+import { type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ, OpType } from '@strata/base'
+import { MemtableFrozenError } from './errors.js'
+import { type IteratorOptions, type MemtableIterator, TableIterator } from './iterator.js'
+import { cloneLayer, createLayer, LAYER_BYTES, type Layer } from './layer.js'
+import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
+import { checkEntries, checkKey, checkSeq, checkValue } from './validate.js'
+import { MAX_SLAB_BYTES, NO_RECORD, RecordLog } from './record-log.js'
+
+export interface MemtableOptions {
+  /**
+   * Largest slab the records (header, key and value bytes) are copied into: 64 KiB to 1 MiB,
+   * default 1 MiB. Slabs start at 4 KiB and double up to this size; a record larger than it gets a
+   * slab of its own. Larger slabs mean fewer allocations; the unused tail of the newest slab is the
+   * memory cost (less than this much). A memtable holds at most 16,384 slabs (16 GiB at 1 MiB).
+   * Note that a view returned by `get` or an iterator keeps its whole slab alive.
+   */
+  maxSlabBytes?: number
+  /**
+   * Entries per `sorted-btree` node (4..256). Default 32 (sorted-btree's own default): measured
+   * best here for random 16-byte keys; larger nodes trade faster lookups for slower inserts.
+   */
+  maxNodeSize?: number
+}
+
+/** Index heap per key: one slot in a leaf's keys array (an unboxed double) and one in its values
+ *  array (8 bytes each), at the fill factor random inserts leave, plus the inner nodes. Measured
+ *  (test/heap.test.ts). */
+const INDEX_BYTES_PER_KEY = 24
+
+const MIN_SLAB_BYTES = 64 * 1024
+
+export class Memtable {
+  readonly #maxNodeSize: number
+  /** The index's top layer. Replaced by a clone when written after an iterator took it. */
+  #root: Layer
+  readonly #log: RecordLog
+  #count = 0
+  #keyOverheadBytes = 0
+  #minSeq = MAX_SEQ
+  #maxSeq = -1
+  #frozen = false
+  /** Snapshot epoch: bumped when an iterator takes the current index; layers from an older epoch
+   *  may be shared with an iterator and are cloned before they are written (see layer.ts). */
+  #epoch = 0
+
+  /**
+   * An empty, writable memtable. `options` (all optional) is described by `MemtableOptions`; bad
+   * options throw `InvalidArgumentError`.
+   */
+  constructor(options: MemtableOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options must be an object or undefined', { argument: 'options' })
+    }
+    const maxSlabBytes = options.maxSlabBytes ?? MAX_SLAB_BYTES
+    if (!Number.isSafeInteger(maxSlabBytes) || maxSlabBytes < MIN_SLAB_BYTES || maxSlabBytes > MAX_SLAB_BYTES) {
+      throw new InvalidArgumentError(
+        `options.maxSlabBytes must be an integer from ${MIN_SLAB_BYTES} to ${MAX_SLAB_BYTES}, got ${String(maxSlabBytes)}`,
+        { argument: 'options.maxSlabBytes' },
+      )
+    }
+    const maxNodeSize = options.maxNodeSize ?? 32
+    if (!Number.isSafeInteger(maxNodeSize) || maxNodeSize < 4 || maxNodeSize > 256) {
+      throw new InvalidArgumentError(
+        `options.maxNodeSize must be an integer from 4 to 256, got ${String(maxNodeSize)}`,
+        { argument: 'options.maxNodeSize' },
+      )
+    }
+    this.#log = new RecordLog(maxSlabBytes)
+    this.#maxNodeSize = maxNodeSize
+    this.#root = createLayer(maxNodeSize, 0)
+    this.#keyOverheadBytes = LAYER_BYTES
+  }
+
+  /**
+   * Adds version `seq` of `key` with `value`. `key` and `value` are copied (the memtable keeps no
+   * reference to them). Any safe integer seq >= 0 is accepted in any order; writing a (key, seq)
+   * that is already present replaces that version. The empty key is accepted and sorts first.
+   * Throws `InvalidArgumentError` for a non-byte key or value or a bad seq, and
+   * `MemtableFrozenError` (STRATA_READ_ONLY) after `freeze()`.
+   */
+  put(key: Uint8Array, value: Uint8Array, seq: number): void {
+    if (this.#frozen) throw new MemtableFrozenError('put')
+    checkKey(key)
+    checkValue(value)
+    checkSeq(seq)
+    this.#insert(key, value, seq)
+  }
+
+  /** Adds a tombstone for `key` at `seq`: reads at `seq` or later see "deleted", older reads do
+   *  not. Same rules and errors as `put`. */
+  delete(key: Uint8Array, seq: number): void {
+    if (this.#frozen) throw new MemtableFrozenError('delete')
+    checkKey(key)
+    checkSeq(seq)
+    this.#insert(key, null, seq)
+  }
+
+  /**
+   * Adds every entry of a batch (each as `put` or `delete`, by its `op`). The whole batch is
+   * checked first: if any entry is bad, `InvalidArgumentError` names it and nothing is applied.
+   * A Put needs a byte `value`; a Delete's `value` must be null (or undefined).
+   */
+  apply(entries: readonly InternalEntry[]): void {
+    if (this.#frozen) throw new MemtableFrozenError('apply')
+    checkEntries(entries)
+    for (const entry of entries) this.#insert(entry.key, entry.op === OpType.Put ? entry.value : null, entry.seq)
+  }
+
+  /**
+   * The newest version of `key` with seq <= `atSeq` (default MAX_SEQ, i.e. the newest): an entry
+   * with op Put (the value), an entry with op Delete (a tombstone: "deleted here, stop looking"),
+   * or `undefined` (no version of the key here at that snapshot: look deeper). The entry is a new
+   * object; its `key` and `value` are read-only views into the memtable's storage that the memtable
+   * never changes (copy them before handing them to code that might write into them).
+   */
+  get(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
+    checkKey(key)
+    if (atSeq !== MAX_SEQ) checkSeq(atSeq, 'atSeq')
+    const head = this.#find(key)
+    if (head === NO_RECORD) return undefined
+    const record = this.#log.visible(head, atSeq)
+    return record === NO_RECORD ? undefined : this.#log.entry(record)
+  }
+
+  /**
+   * An iterator over the keys within the bounds (`gt`/`gte`/`lt`/`lte`, all optional; when both a
+   * `gt` and a `gte` are given, both apply), at snapshot `atSeq` (default MAX_SEQ), ascending or,
+   * with `reverse: true`, descending.
+   * - `versions: 'visible'` (the default): per key, the newest version with seq <= atSeq, tombstones
+   *   included; keys with no such version are skipped.
+   * - `versions: 'all'`: every version with seq <= atSeq in internal order (key ascending, seq
+   *   descending), or exactly the reverse of it with `reverse: true`.
+   * The iterator is a snapshot: writes made after it was created are never seen by it. Creating one
+   * is O(1): it shares the index copy-on-write, and the next writes copy the nodes they touch.
+   * Entries are as for `get`.
+   */
+  iterator(options: KeyRange & IteratorOptions = {}): MemtableIterator {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('iterator options must be an object or undefined', { argument: 'options' })
+    }
+    // From now on the current index belongs to this iterator too: writes copy what they change.
+    if (!this.#frozen && this.#root.epoch === this.#epoch) this.#epoch++
+    return new TableIterator(this.#root, this.#log, options)
+  }
+
+  /**
+   * The memtable's size estimate in bytes: key and value bytes, plus a measured per-version and
+   * per-key overhead (version record, index slot). It tracks real heap growth
+   * (V8 heap plus array buffers) within a few percent for typical entries; the engine compares it
+   * with its memtable size limit. O(1).
+   */
+  get approximateBytes(): number {
+    return this.#log.bytesUsed + this.#keyOverheadBytes
+  }
+
+  /** Versions stored (every put and delete, minus versions replaced by a write of the same key
+   *  and seq). O(1). */
+  get count(): number {
+    return this.#count
+  }
+
+  /** Smallest seq stored, or undefined when empty. */
+  get minSeq(): number | undefined {
+    return this.#count === 0 ? undefined : this.#minSeq
+  }
+
+  /** Largest seq stored, or undefined when empty. */
+  get maxSeq(): number | undefined {
+    return this.#count === 0 ? undefined : this.#maxSeq
+  }
+
+  get isEmpty(): boolean {
+    return this.#count === 0
+  }
+
+  /**
+   * Makes the memtable immutable: later `put`/`delete`/`apply` throw `MemtableFrozenError`
+   * (code STRATA_READ_ONLY). Reads and iterators, including ones created before, keep working.
+   * Idempotent.
+   */
+  freeze(): void {
+    this.#frozen = true
+  }
+
+  get isFrozen(): boolean {
+    return this.#frozen
+  }
+
+  /** The record index of the newest version of `key`, or NO_RECORD. */
+  #find(key: Uint8Array): number {
+    let layer = this.#root
+    for (let offset = 0; ; offset += SLICE_BYTES) {
+      const found = layer.tree.get(sliceOf(key, offset))
+      if (found === undefined) return NO_RECORD
+      if (typeof found === 'number') {
+        // A key that goes on past this slice shares it with no other key: check the rest.
+        if (continuesPast(key, offset) && this.#log.compareKey(found, key, offset) !== 0) {
+          return NO_RECORD
+        }
+        return found
+      }
+      layer = found
+    }
+  }
+
+  /** The layer `child` found under `slice` in `parent`, cloned first if an iterator may share it. */
+  #writable(parent: Layer, slice: number, child: Layer): Layer {
+    if (child.epoch === this.#epoch) return child
+    const copy = cloneLayer(child, this.#epoch)
+    parent.tree.set(slice, copy, true)
+    return copy
+  }
+
+  #insert(key: Uint8Array, value: Uint8Array | null, seq: number): void {
+    const log = this.#log
+    // Optimistically assume a new key (the common case): the record owns a copy of the key.
+    const record = log.append(seq, key, value, NO_RECORD)
+    this.#count++
+    if (seq < this.#minSeq) this.#minSeq = seq
+    if (seq > this.#maxSeq) this.#maxSeq = seq
+
+    if (this.#root.epoch !== this.#epoch) this.#root = cloneLayer(this.#root, this.#epoch)
+    let layer = this.#root
+    for (let offset = 0; ; offset += SLICE_BYTES) {
+      const slice = sliceOf(key, offset)
+      if (layer.tree.set(slice, record, false)) {
+        this.#keyOverheadBytes += INDEX_BYTES_PER_KEY
+        return
+      }
+      const found = layer.tree.get(slice)!
+      if (typeof found !== 'number') {
+        layer = this.#writable(layer, slice, found)
+        continue
+      }
+      if (continuesPast(key, offset) && log.compareKey(found, key, offset) !== 0) {
+        // Another key has this slice and goes on too: both move down to a new layer.
+        const below = createLayer(this.#maxNodeSize, this.#epoch)
+        below.tree.set(sliceOf(log.keyView(found), offset + SLICE_BYTES), found)
+        layer.tree.set(slice, below, true)
+        this.#keyOverheadBytes += LAYER_BYTES
+        layer = below
+        continue
+      }
+      // The key exists: share its bytes and link the new version in.
+      log.shareKey(record, found)
+      if (seq > log.seq(found)) {
+        log.setNext(record, found)
+        layer.tree.set(slice, record, true)
+      } else {
+        layer.tree.set(slice, this.#linkOlder(found, record, seq), true)
+      }
+      return
+    }
+  }
+
+  /**
+   * Links `record` (version `seq`) into the chain starting at `head`, where it is not the newest.
+   * Records are immutable once reachable, so the newer records are copied; returns the new head.
+   */
+  #linkOlder(head: number, record: number, seq: number): number {
+    const log = this.#log
+    const newer: number[] = []
+    let at = head
+    while (at !== NO_RECORD && log.seq(at) > seq) {
+      newer.push(at)
+      at = log.next(at)
+    }
+    if (at !== NO_RECORD && log.seq(at) === seq) {
+      // Same key and seq: the new write replaces that version.
+      at = log.next(at)
+      this.#count--
+    }
+    log.setNext(record, at)
+    let next = record
+    for (let index = newer.length - 1; index >= 0; index--) next = log.copy(newer[index]!, next)
+    return next
+  }
+}
