@@ -51,8 +51,7 @@ describe('bloom filter', () => {
   // Both layouts: blocked up to BLOCKED_MAX_BITS_PER_KEY (10) bits per key, standard above.
   for (const bitsPerKey of [6, BLOCKED_MAX_BITS_PER_KEY, 12, 16]) {
     it(`has a false-positive rate within 1.5x of theory at ${bitsPerKey} bits/key (100k absent keys)`, () => {
-      const seed = testSeed()
-      console.log(`bloom ${bitsPerKey} bits/key: seed ${seed} (replay with STRATA_SEED=${seed})`)
+      const seed = testSeed(`bloom ${bitsPerKey} bits/key`)
       const next = generator(seed)
       const count = 100_000
       const present = Array.from({ length: count }, (_, index) => keyFrom(next, index))

@@ -109,9 +109,11 @@ export function generator(seed: number): () => number {
   }
 }
 
-/** A seed for a randomised test: STRATA_SEED from the environment to replay, else random. The
- *  caller prints it so a failure can be replayed. */
-export function testSeed(): number {
+/** A seed for a randomised test: STRATA_SEED from the environment to replay, else random.
+ *  Printed with the test's name so a failure can be replayed. */
+export function testSeed(name: string): number {
   const given = process.env.STRATA_SEED
-  return given !== undefined && given !== '' ? Number(given) : Math.floor(Math.random() * 0x7fff_ffff)
+  const seed = given !== undefined && given !== '' ? Number(given) : Math.floor(Math.random() * 0x7fff_ffff)
+  console.log(`${name}: seed ${seed} (replay with STRATA_SEED=${seed})`)
+  return seed
 }
