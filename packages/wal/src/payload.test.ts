@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { plain, seedFor } from '../test/support.js'
 import { WALEntry } from './entry.js'
+import { encodeFrame } from './frame.js'
 import { decodePayload, encodeBatchPayload, encodeEntryPayload } from './payload.js'
 
 const packr = new Packr({ useRecords: false })
@@ -88,5 +89,19 @@ describe('entry payloads', () => {
     ).toMatch(/not valid msgpack/)
     // A uint64 above 2^53 cannot be a seq: it fails instead of being rounded.
     expect(decodePayload(Buffer.from('95cf00200000000000010001c4016bc40176', 'hex'))).toMatch(/safe integer/)
+  })
+})
+
+describe('the worked example in docs/format.md', () => {
+  it('is exactly what the encoder writes', () => {
+    const hex = (data: Uint8Array) => Buffer.from(data).toString('hex')
+    const entry = WALEntry.put(42, bytes('user:1'), bytes('alice'), 1732406400000)
+    expect(hex(encodeFrame(encodeEntryPayload(entry)))).toBe(
+      '1b000000952acb427935b77d40000001c406757365723a31c405616c696365974160f9',
+    )
+    const batch = [WALEntry.put(43, bytes('a'), bytes('1'), 1732406400001), WALEntry.delete(44, bytes('b'), 1732406400001)]
+    expect(hex(encodeFrame(encodeBatchPayload(batch)))).toBe(
+      '2300000092952bcb427935b77d40100001c40161c40131952ccb427935b77d40100002c40162c071def788',
+    )
   })
 })
