@@ -99,7 +99,10 @@ describe('the worked example in docs/format.md', () => {
     expect(hex(encodeFrame(encodeEntryPayload(entry)))).toBe(
       '1b000000952acb427935b77d40000001c406757365723a31c405616c696365974160f9',
     )
-    const batch = [WALEntry.put(43, bytes('a'), bytes('1'), 1732406400001), WALEntry.delete(44, bytes('b'), 1732406400001)]
+    const batch = [
+      WALEntry.put(43, bytes('a'), bytes('1'), 1732406400001),
+      WALEntry.delete(44, bytes('b'), 1732406400001),
+    ]
     expect(hex(encodeFrame(encodeBatchPayload(batch)))).toBe(
       '2300000092952bcb427935b77d40100001c40161c40131952ccb427935b77d40100002c40162c071def788',
     )
