@@ -130,9 +130,9 @@ export class BloomFilterBuilder {
   }
 }
 
-/** The 512-bit block `h1` selects among `blocks` (multiply-shift, no modulo bias to speak of). */
+/** The 512-bit block `h1` selects among `blocks` (exact integer arithmetic, as documented). */
 function blockOf(h1: number, blocks: number): number {
-  return Math.floor((h1 / 0x1_0000_0000) * blocks)
+  return h1 % blocks
 }
 
 /** A decoded filter block. `mayContain` is false only for keys certainly absent. */
