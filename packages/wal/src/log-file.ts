@@ -201,7 +201,7 @@ export class LogFile {
 
   // ---- synchronous writes -------------------------------------------------------------------
 
-  private writeAllSync(fd: number, buffer: Uint8Array, position: number | null = null): void {
+  writeAllSync(fd: number, buffer: Uint8Array, position: number | null = null): void {
     let written = 0
     while (written < buffer.length) {
       written += this.fs.writeSync(

@@ -16,6 +16,9 @@ import { firstSeqOf } from './truncation.js'
 import { checkBatch, checkEntry, checkTruncateSeq } from './validate.js'
 import { frameOf, logFileOf, WALWriter } from './writer.js'
 
+/** Synchronous writes of unsynced groups allowed per event-loop turn (see `takeSyncWriteTurn`). */
+const SYNC_WRITES_PER_TURN = 64
+
 interface PendingAppend extends FrameRecord {
   sync: boolean
   resolve: () => void
@@ -36,6 +39,8 @@ export class WALManager {
   private truncations: Promise<void> = Promise.resolve()
   private truncating = 0
   private closing: Promise<void> | undefined
+  private syncWritesThisTurn = 0
+  private turnResetScheduled = false
   /** The most recently queued append: a truncation first waits for it. */
   private lastQueued: Promise<void> | undefined
 
@@ -173,8 +178,10 @@ export class WALManager {
                 bytes,
               )
         const base = log.size
+        const anySync = group.some((pending) => pending.sync)
         try {
-          await log.writeAll(log.fd, buffer)
+          if (!anySync && this.takeSyncWriteTurn()) log.writeAllSync(log.fd, buffer)
+          else await log.writeAll(log.fd, buffer)
         } catch (error) {
           const poison = log.poisonWith('writing', error)
           for (const pending of group) pending.reject(poison)
@@ -205,6 +212,26 @@ export class WALManager {
       for (const waiter of this.idleWaiters.splice(0)) waiter()
       this.kick()
     }
+  }
+
+  /**
+   * A group with no synced member is written with one synchronous write(2): the bytes only have
+   * to reach the OS, and a page-cache write of a few KiB costs microseconds, far less than a
+   * round trip through libuv's thread pool — so `sync: false` appends awaited one at a time run
+   * at memory speed. At most `SYNC_WRITES_PER_TURN` such writes happen per event-loop turn; then
+   * the loop goes asynchronous, so a writer that never yields cannot starve timers and I/O.
+   */
+  private takeSyncWriteTurn(): boolean {
+    if (this.syncWritesThisTurn >= SYNC_WRITES_PER_TURN) return false
+    this.syncWritesThisTurn++
+    if (!this.turnResetScheduled) {
+      this.turnResetScheduled = true
+      setImmediate(() => {
+        this.syncWritesThisTurn = 0
+        this.turnResetScheduled = false
+      })
+    }
+    return true
   }
 
   /** Stops the loop after its current group; resolves once no write is in flight. */
