@@ -10,7 +10,7 @@ import { StrataError } from '@strata/base'
 import { loadAdapter } from './adapters/index.js'
 import { describeMachine } from './machine.js'
 import { parseOptions, USAGE } from './options.js'
-import { runRounds } from './orchestrate.js'
+import { type RoundResults, runRounds } from './orchestrate.js'
 import { precheck } from './precheck.js'
 import { buildCells, checkTargets, fsyncFigures, type Report, renderMarkdown } from './report.js'
 
@@ -37,29 +37,38 @@ async function main(): Promise<number> {
     `pre-check passed: ${checked.engines.join(', ')} agree on ${checked.gets} gets and ${checked.scans} scans`,
   )
 
-  const rounds = await runRounds(options, log)
-  const cells = buildCells(rounds, options.engines, options.workloads)
-  const fsync = fsyncFigures(rounds)
-  const report: Report = {
-    createdAt: new Date().toISOString(),
-    command,
-    machine: describeMachine(),
-    n: options.n,
-    rounds: options.rounds,
-    seed: options.seed,
-    engines: options.engines,
-    workloads: options.workloads,
-    durationSeconds: (performance.now() - started) / 1000,
-    precheck: checked,
-    fsyncPerSecond: fsync.fsync,
-    fillsyncToFsync: fsync.ratio,
-    cells,
-    targets: checkTargets(cells, options.engines, fsync.ratio),
-  }
-  const markdown = renderMarkdown(report)
-  const json = `${JSON.stringify(report, null, 2)}\n`
   const out = resolve(options.out)
   mkdirSync(out, { recursive: true })
+  const build = (rounds: RoundResults[]): Report => {
+    const cells = buildCells(rounds, options.engines, options.workloads)
+    const fsync = fsyncFigures(rounds)
+    return {
+      createdAt: new Date().toISOString(),
+      command,
+      machine: describeMachine(),
+      n: options.n,
+      rounds: rounds.length,
+      seed: options.seed,
+      engines: options.engines,
+      workloads: options.workloads,
+      durationSeconds: (performance.now() - started) / 1000,
+      precheck: checked,
+      fsyncPerSecond: fsync.fsync,
+      fillsyncToFsync: fsync.ratio,
+      cells,
+      targets: checkTargets(cells, options.engines, fsync.ratio),
+    }
+  }
+  const rounds = await runRounds(options, log, (sofar) => {
+    if (sofar.length < options.rounds) {
+      writeFileSync(join(out, 'partial.md'), renderMarkdown(build(sofar)))
+      log(`rounds so far written to ${join(out, 'partial.md')}`)
+    }
+  })
+  const report = build(rounds)
+  const cells = report.cells
+  const markdown = renderMarkdown(report)
+  const json = `${JSON.stringify(report, null, 2)}\n`
   writeFileSync(join(out, 'latest.md'), markdown)
   writeFileSync(join(out, 'latest.json'), json)
   process.stdout.write(options.json ? json : markdown)

@@ -61,8 +61,13 @@ function rotate<T>(items: T[], by: number): T[] {
   return [...items.slice(shift), ...items.slice(0, shift)]
 }
 
-/** Runs every round; `log` receives one progress line per job. */
-export async function runRounds(options: BenchOptions, log: RunLog): Promise<RoundResults[]> {
+/** Runs every round; `log` receives one progress line per job, `onRound` the results so far
+ *  after each round (so a long run that is stopped still leaves its finished rounds). */
+export async function runRounds(
+  options: BenchOptions,
+  log: RunLog,
+  onRound: (results: RoundResults[]) => void = () => {},
+): Promise<RoundResults[]> {
   const templates = new Map<EngineName, string | Error>()
   const results: RoundResults[] = []
   const profileArgs = (engine: EngineName) =>
@@ -95,7 +100,7 @@ export async function runRounds(options: BenchOptions, log: RunLog): Promise<Rou
       results.push(roundResults)
       for (const workload of options.workloads) {
         const spec = WORKLOADS[workload]
-        if (workload === 'fillsync') {
+        const probe = async () => {
           const directory = freshDirectory('fsync-probe')
           const outcome = await runInChild({
             kind: 'fsync-probe',
@@ -103,13 +108,18 @@ export async function runRounds(options: BenchOptions, log: RunLog): Promise<Rou
             directory,
           })
           removeDirectory(directory)
-          if (outcome.ok && outcome.kind === 'fsync-probe') {
-            roundResults.fsyncPerSecond = outcome.result.opsPerSecond
-            log(
-              `[round ${round}/${options.rounds}] raw fdatasync: ${Math.round(outcome.result.opsPerSecond)} /s`,
-            )
-          }
+          if (!outcome.ok || outcome.kind !== 'fsync-probe') return
+          // Probed before and after the engines: the round keeps the faster figure (what the disk
+          // can do; a neighbour's burst of I/O only ever slows a probe down).
+          roundResults.fsyncPerSecond = Math.max(
+            roundResults.fsyncPerSecond ?? 0,
+            outcome.result.opsPerSecond,
+          )
+          log(
+            `[round ${round}/${options.rounds}] raw fdatasync: ${Math.round(outcome.result.opsPerSecond)} /s`,
+          )
         }
+        if (workload === 'fillsync') await probe()
         for (const engine of rotate(options.engines, round - 1)) {
           const directory = freshDirectory(`${engine}-${workload}`)
           try {
@@ -138,7 +148,9 @@ export async function runRounds(options: BenchOptions, log: RunLog): Promise<Rou
             removeDirectory(directory)
           }
         }
+        if (workload === 'fillsync') await probe()
       }
+      onRound(results)
     }
   } finally {
     for (const directory of templates.values()) if (typeof directory === 'string') removeDirectory(directory)

@@ -233,7 +233,7 @@ export function renderMarkdown(report: Report): string {
   )
   if (report.fsyncPerSecond !== undefined) {
     lines.push(
-      `- Raw disk: one 128-byte append + fdatasync at a time: ${withRange(report.fsyncPerSecond, thousands, report.rounds)} /s` +
+      `- Raw disk: one 128-byte append + fdatasync at a time (probed before and after the fillsync runs; the faster of the two per round): ${withRange(report.fsyncPerSecond, thousands, report.rounds)} /s` +
         (report.fillsyncToFsync === undefined
           ? ''
           : `; strata fillsync at ${fixed(report.fillsyncToFsync.median)}× that`),
