@@ -16,8 +16,9 @@ import { firstSeqOf } from './truncation.js'
 import { checkBatch, checkEntry, checkTruncateSeq } from './validate.js'
 import { frameOf, logFileOf, WALWriter } from './writer.js'
 
-/** Synchronous writes of unsynced groups allowed per event-loop turn (see `takeSyncWriteTurn`). */
-const SYNC_WRITES_PER_TURN = 64
+/** Time per event-loop turn that synchronous writes of unsynced groups may take (see
+ *  `takeSyncWriteTurn`). */
+const SYNC_WRITE_BUDGET_MS = 1
 
 interface PendingAppend extends FrameRecord {
   sync: boolean
@@ -39,8 +40,8 @@ export class WALManager {
   private truncations: Promise<void> = Promise.resolve()
   private truncating = 0
   private closing: Promise<void> | undefined
-  private syncWritesThisTurn = 0
-  private turnResetScheduled = false
+  /** When this event-loop turn's first synchronous write happened (see `takeSyncWriteTurn`). */
+  private turnStartedAt: number | undefined
   /** The most recently queued append: a truncation first waits for it. */
   private lastQueued: Promise<void> | undefined
 
@@ -218,20 +219,19 @@ export class WALManager {
    * A group with no synced member is written with one synchronous write(2): the bytes only have
    * to reach the OS, and a page-cache write of a few KiB costs microseconds, far less than a
    * round trip through libuv's thread pool — so `sync: false` appends awaited one at a time run
-   * at memory speed. At most `SYNC_WRITES_PER_TURN` such writes happen per event-loop turn; then
-   * the loop goes asynchronous, so a writer that never yields cannot starve timers and I/O.
+   * at memory speed. Synchronous writes stop for the rest of an event-loop turn once they have
+   * run for `SYNC_WRITE_BUDGET_MS` in it; the loop then goes asynchronous, so a writer that never
+   * yields cannot hold timers and I/O back for longer than that.
    */
   private takeSyncWriteTurn(): boolean {
-    if (this.syncWritesThisTurn >= SYNC_WRITES_PER_TURN) return false
-    this.syncWritesThisTurn++
-    if (!this.turnResetScheduled) {
-      this.turnResetScheduled = true
+    const now = performance.now()
+    if (this.turnStartedAt === undefined) {
+      this.turnStartedAt = now
       setImmediate(() => {
-        this.syncWritesThisTurn = 0
-        this.turnResetScheduled = false
+        this.turnStartedAt = undefined
       })
     }
-    return true
+    return now - this.turnStartedAt < SYNC_WRITE_BUDGET_MS
   }
 
   /** Stops the loop after its current group; resolves once no write is in flight. */
