@@ -17,7 +17,9 @@ export class ChainedBatch<K, V> {
   private done = false
 
   /** @internal */
-  constructor(private readonly commit: (operations: BatchOperation<K, V>[], options?: WriteOptions) => Promise<void>) {}
+  constructor(
+    private readonly commit: (operations: BatchOperation<K, V>[], options?: WriteOptions) => Promise<void>,
+  ) {}
 
   /** Number of queued operations. */
   get length(): number {
@@ -65,7 +67,9 @@ export class ChainedBatch<K, V> {
   }
 }
 
-export function checkOperations(operations: unknown): asserts operations is BatchOperation<unknown, unknown>[] {
+export function checkOperations(
+  operations: unknown,
+): asserts operations is BatchOperation<unknown, unknown>[] {
   if (!Array.isArray(operations)) {
     throw new InvalidArgumentError('batch operations must be an array of { type, key, value }', {
       argument: 'operations',
@@ -73,7 +77,11 @@ export function checkOperations(operations: unknown): asserts operations is Batc
   }
   for (let index = 0; index < operations.length; index++) {
     const operation = operations[index] as { type?: unknown } | null
-    if (typeof operation !== 'object' || operation === null || (operation.type !== 'put' && operation.type !== 'del')) {
+    if (
+      typeof operation !== 'object' ||
+      operation === null ||
+      (operation.type !== 'put' && operation.type !== 'del')
+    ) {
       throw new InvalidArgumentError(
         `batch operation ${index} must be { type: 'put', key, value } or { type: 'del', key }`,
         { argument: `operations[${index}]` },

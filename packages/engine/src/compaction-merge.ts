@@ -134,7 +134,11 @@ function firstSnapshotAtOrAfter(snapshots: number[], seq: number): number | unde
  * The merge as a generator: it yields (a count of entries read) every `sliceEntries` entries so
  * a caller on the main thread can give the event loop a turn; it returns the result.
  */
-export function* mergeSteps(job: MergeJob, fs: FileSystem, sliceEntries = 8192): Generator<number, MergeResult> {
+export function* mergeSteps(
+  job: MergeJob,
+  fs: FileSystem,
+  sliceEntries = 8192,
+): Generator<number, MergeResult> {
   const tables = job.inputs.map((path) => Table.openSync(path, { fs }))
   const result: MergeResult = {
     outputs: [],

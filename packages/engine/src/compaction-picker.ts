@@ -86,7 +86,10 @@ export function pickCompaction(
     .filter(({ score }) => score >= 1)
     .sort((a, b) => b.score - a.score)
   for (const { score, level } of order) {
-    const plan = level === 0 ? pickLevel0(version, score, options, busy) : pickLevelFile(version, level, score, options, pointers, busy)
+    const plan =
+      level === 0
+        ? pickLevel0(version, score, options, busy)
+        : pickLevelFile(version, level, score, options, pointers, busy)
     if (plan !== undefined) return plan
   }
   return undefined
@@ -136,7 +139,8 @@ function pickLevelFile(
   const files = version.levels[level] ?? []
   if (files.length === 0) return undefined
   const pointer = pointers[level]
-  let start = pointer === undefined ? 0 : files.findIndex((file) => compareBytes(file.largestKey, pointer) > 0)
+  let start =
+    pointer === undefined ? 0 : files.findIndex((file) => compareBytes(file.largestKey, pointer) > 0)
   if (start < 0) start = 0
   for (let step = 0; step < files.length; step++) {
     const file = files[(start + step) % files.length]!
@@ -144,8 +148,17 @@ function pickLevelFile(
     const outputInputs = version.overlapping(level + 1, file.smallestKey, file.largestKey)
     if (anyBusy(outputInputs, busy)) continue
     const grandparents = version.overlapping(level + 2, file.smallestKey, file.largestKey)
-    const trivialMove = outputInputs.length === 0 && totalBytes(grandparents) <= maxGrandparentOverlapBytes(options)
-    return { reason: 'level-size', level, outputLevel: level + 1, inputs: [file], outputInputs, trivialMove, score }
+    const trivialMove =
+      outputInputs.length === 0 && totalBytes(grandparents) <= maxGrandparentOverlapBytes(options)
+    return {
+      reason: 'level-size',
+      level,
+      outputLevel: level + 1,
+      inputs: [file],
+      outputInputs,
+      trivialMove,
+      score,
+    }
   }
   return undefined
 }
@@ -167,5 +180,13 @@ export function planRangeCompaction(
   if (level === 0) inputs = [...(version.levels[0] ?? [])]
   const { smallest, largest } = keyRange(inputs)
   const outputInputs = version.overlapping(level + 1, smallest, largest)
-  return { reason: 'manual', level, outputLevel: level + 1, inputs, outputInputs, trivialMove: false, score: 0 }
+  return {
+    reason: 'manual',
+    level,
+    outputLevel: level + 1,
+    inputs,
+    outputInputs,
+    trivialMove: false,
+    score: 0,
+  }
 }

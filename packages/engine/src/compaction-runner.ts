@@ -27,14 +27,19 @@ function startWorker(): Worker {
   // Built package: dist/compaction-worker.js beside this file. From the TypeScript sources (tests),
   // a small loader registers tsx first.
   const source = import.meta.url.endsWith('.ts')
-  return new Worker(new URL(source ? './compaction-worker-source.mjs' : './compaction-worker.js', import.meta.url))
+  return new Worker(
+    new URL(source ? './compaction-worker-source.mjs' : './compaction-worker.js', import.meta.url),
+  )
 }
 
 /** Runs merges in one worker thread, one at a time, started on first use. */
 export class WorkerMergeRunner implements MergeRunner {
   private worker: Worker | undefined
   private nextId = 1
-  private readonly waiting = new Map<number, { resolve: (result: MergeResult) => void; reject: (error: unknown) => void }>()
+  private readonly waiting = new Map<
+    number,
+    { resolve: (result: MergeResult) => void; reject: (error: unknown) => void }
+  >()
 
   private start(): Worker {
     if (this.worker !== undefined) return this.worker
@@ -79,10 +84,18 @@ export class WorkerMergeRunner implements MergeRunner {
   }
 }
 
-function reviveError(error: { name: string; message: string; code: string | undefined; stack: string | undefined }) {
+function reviveError(error: {
+  name: string
+  message: string
+  code: string | undefined
+  stack: string | undefined
+}) {
   let revived: Error
   if (error.code === 'STRATA_CORRUPTION') {
-    revived = new CorruptionError({ file: 'compaction input', offset: 0, reason: error.message }, error.message)
+    revived = new CorruptionError(
+      { file: 'compaction input', offset: 0, reason: error.message },
+      error.message,
+    )
   } else if (error.code?.startsWith('STRATA_')) {
     revived = new StrataError(error.code as StrataError['code'], error.message)
   } else {

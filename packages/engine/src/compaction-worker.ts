@@ -14,7 +14,10 @@ export interface WorkerRequest {
 
 export type WorkerResponse =
   | { id: number; result: import('./compaction-merge.js').MergeResult }
-  | { id: number; error: { name: string; message: string; code: string | undefined; stack: string | undefined } }
+  | {
+      id: number
+      error: { name: string; message: string; code: string | undefined; stack: string | undefined }
+    }
 
 parentPort?.on('message', (request: WorkerRequest) => {
   let response: WorkerResponse
@@ -27,7 +30,12 @@ parentPort?.on('message', (request: WorkerRequest) => {
       error: {
         name: failure?.name ?? 'Error',
         message: failure?.message ?? String(error),
-        code: error instanceof StrataError ? error.code : typeof failure?.code === 'string' ? failure.code : undefined,
+        code:
+          error instanceof StrataError
+            ? error.code
+            : typeof failure?.code === 'string'
+              ? failure.code
+              : undefined,
         stack: failure?.stack,
       },
     }

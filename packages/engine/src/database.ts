@@ -5,8 +5,8 @@
  */
 import {
   ClosedError,
-  compareBytes,
   CorruptionError,
+  compareBytes,
   ErrorCode,
   type FileSystem,
   type InternalEntry,
@@ -22,17 +22,6 @@ import { Memtable } from '@strata/memtable'
 import { BlockCache, TableBuilder, type TableMeta } from '@strata/sstable'
 import { WALEntry, WALManager } from '@strata/wal'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
-import { type ResolvedEncoding, resolveEncoding } from './encoding.js'
-import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
-import { DatabaseIterator, type IteratorOptions } from './iterator.js'
-import { LevelSource } from './level-source.js'
-import { DirectoryLock } from './lock.js'
-import { EMPTY_STATE, Manifest } from './manifest.js'
-import { type EntrySource, MergeIterator } from './merge-iterator.js'
-import { MAX_KEY_BYTES, MAX_VALUE_BYTES, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
-import { type Snapshot, SnapshotList } from './snapshot.js'
-import { TableSet } from './table-set.js'
-import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
 import type { KeySpan } from './compaction-merge.js'
 import {
   type CompactionPlan,
@@ -42,6 +31,23 @@ import {
   planRangeCompaction,
 } from './compaction-picker.js'
 import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
+import { type ResolvedEncoding, resolveEncoding } from './encoding.js'
+import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
+import { DatabaseIterator, type IteratorOptions } from './iterator.js'
+import { LevelSource } from './level-source.js'
+import { DirectoryLock } from './lock.js'
+import { EMPTY_STATE, Manifest } from './manifest.js'
+import { type EntrySource, MergeIterator } from './merge-iterator.js'
+import {
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  type OpenOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js'
+import { type Snapshot, SnapshotList } from './snapshot.js'
+import { TableSet } from './table-set.js'
+import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
 
 export interface ReadOptions {
   /** Read at this snapshot instead of the latest acknowledged write. */
@@ -51,7 +57,7 @@ export interface ReadOptions {
 /** Manifests are rewritten from a snapshot once they grow past this. */
 const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
 /** Flush yields to the event loop after this many entries. */
-const FLUSH_YIELD_ENTRIES = 4096
+const FLUSH_YIELD_ENTRIES = 1024
 
 interface PendingWrite {
   lastSeq: number
@@ -102,7 +108,8 @@ export function estimateLiveBytes(version: Version): number {
     for (const file of version.levels[level] ?? []) {
       let deeper = 0
       for (let below = level + 1; below < version.levels.length; below++) {
-        for (const other of version.overlapping(below, file.smallestKey, file.largestKey)) deeper += other.fileSize
+        for (const other of version.overlapping(below, file.smallestKey, file.largestKey))
+          deeper += other.fileSize
       }
       live += deeper === 0 ? file.fileSize : Math.max(0, file.fileSize - deeper)
     }
@@ -224,7 +231,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     stallMs: 0,
   }
 
-  private constructor(directory: string, options: ResolvedOptions, keyEncoding: ResolvedEncoding<K>, valueEncoding: ResolvedEncoding<V>) {
+  private constructor(
+    directory: string,
+    options: ResolvedOptions,
+    keyEncoding: ResolvedEncoding<K>,
+    valueEncoding: ResolvedEncoding<V>,
+  ) {
     this.directory = directory
     this.options = options
     this.fs = options.fs
@@ -375,16 +387,23 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   private encodeKey(key: K): Uint8Array {
     if (key === undefined || key === null) {
-      throw new InvalidArgumentError(`key must be given (a ${this.keyEncoding.name} key), not ${String(key)}`, {
-        argument: 'key',
-      })
+      throw new InvalidArgumentError(
+        `key must be given (a ${this.keyEncoding.name} key), not ${String(key)}`,
+        {
+          argument: 'key',
+        },
+      )
     }
     const bytes = this.keyEncoding.encode(key, 'key')
-    if (bytes.length === 0) throw new InvalidArgumentError('key must not be empty (1 byte or more)', { argument: 'key' })
+    if (bytes.length === 0)
+      throw new InvalidArgumentError('key must not be empty (1 byte or more)', { argument: 'key' })
     if (bytes.length > MAX_KEY_BYTES) {
-      throw new InvalidArgumentError(`key is ${bytes.length} bytes; the largest allowed is ${MAX_KEY_BYTES}`, {
-        argument: 'key',
-      })
+      throw new InvalidArgumentError(
+        `key is ${bytes.length} bytes; the largest allowed is ${MAX_KEY_BYTES}`,
+        {
+          argument: 'key',
+        },
+      )
     }
     return bytes
   }
@@ -398,9 +417,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
     const bytes = this.valueEncoding.encode(value, 'value')
     if (bytes.length > MAX_VALUE_BYTES) {
-      throw new InvalidArgumentError(`value is ${bytes.length} bytes; the largest allowed is ${MAX_VALUE_BYTES}`, {
-        argument: 'value',
-      })
+      throw new InvalidArgumentError(
+        `value is ${bytes.length} bytes; the largest allowed is ${MAX_VALUE_BYTES}`,
+        {
+          argument: 'value',
+        },
+      )
     }
     return bytes
   }
@@ -480,7 +502,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       return new WALEntry(first + index, now, operation.op, operation.key, operation.value)
     })
     this.counters.userBytesWritten += userBytes
-    const appended = entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
+    const appended =
+      entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
     this.memtable.apply(entries)
     const done = new Promise<void>((resolve, reject) => {
       const pending: PendingWrite = { lastSeq: this.lastSeq, done: false, error: undefined, resolve, reject }
@@ -522,7 +545,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       if (write.error !== undefined || this.readOnlyError !== undefined) {
         const error = write.error ?? this.readOnlyError
         this.enterReadOnly(error)
-        write.reject(write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'))
+        write.reject(
+          write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'),
+        )
         continue
       }
       this.visibleSeq = write.lastSeq
@@ -592,7 +617,11 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       } else if (this.options.autoCompaction && this.level0Files() >= this.options.level0StopTrigger) {
         this.scheduleCompaction()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
-      } else if (!delayed && this.options.autoCompaction && this.level0Files() >= this.options.level0SlowdownTrigger) {
+      } else if (
+        !delayed &&
+        this.options.autoCompaction &&
+        this.level0Files() >= this.options.level0SlowdownTrigger
+      ) {
         delayed = true
         await new Promise((resolve) => setTimeout(resolve, 1))
       } else break
@@ -693,7 +722,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   private async runCompactions(): Promise<void> {
     while (this.statusValue === 'open' && this.readOnlyError === undefined) {
-      const plan = pickCompaction(this.tables.current, this.options, this.compactPointers, this.compactingFiles)
+      const plan = pickCompaction(
+        this.tables.current,
+        this.options,
+        this.compactPointers,
+        this.compactingFiles,
+      )
       if (plan === undefined) return
       try {
         await this.runCompaction(plan)
@@ -725,7 +759,11 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         const fileNumbers: number[] = []
         const budget = inputs.length + Math.ceil(inputBytes / this.options.targetFileBytes) * 2 + 8
         for (let index = 0; index < budget; index++) fileNumbers.push(this.nextFileNumber++)
-        const span = (file: TableFileMeta) => ({ smallest: file.smallestKey, largest: file.largestKey, size: file.fileSize })
+        const span = (file: TableFileMeta) => ({
+          smallest: file.smallestKey,
+          largest: file.largestKey,
+          size: file.fileSize,
+        })
         const { smallest, largest } = keyRange(inputs)
         const deeperLevels: KeySpan[][] = []
         for (let level = plan.outputLevel + 1; level < NUM_LEVELS; level++) {
@@ -899,7 +937,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const seq = this.readSeq(options)
     const encoded = keys.map((key) => this.encodeKey(key))
     const entries = await Promise.all(encoded.map((key) => this.getAt(key, seq)))
-    return entries.map((entry) => (entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined))
+    return entries.map((entry) =>
+      entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined,
+    )
   }
 
   /** True when `key` has a visible value. */
@@ -930,7 +970,11 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
   }
 
-  private async getFromTables(version: Version, key: Uint8Array, seq: number): Promise<InternalEntry | undefined> {
+  private async getFromTables(
+    version: Version,
+    key: Uint8Array,
+    seq: number,
+  ): Promise<InternalEntry | undefined> {
     for (const file of this.candidateTables(version, key)) {
       const entry = await this.tables.table(file.fileNumber).get(key, seq)
       if (entry !== undefined) return entry
@@ -947,7 +991,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const seq = this.readSeq(options)
     const limit = options.limit === undefined || options.limit < 0 ? Number.POSITIVE_INFINITY : options.limit
     if (typeof limit !== 'number' || Number.isNaN(limit)) {
-      throw new InvalidArgumentError('options.limit must be a number (-1 for no limit)', { argument: 'options.limit' })
+      throw new InvalidArgumentError('options.limit must be a number (-1 for no limit)', {
+        argument: 'options.limit',
+      })
     }
     const range: KeyRange = {}
     for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {

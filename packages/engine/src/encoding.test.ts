@@ -19,7 +19,10 @@ describe('encodings', () => {
   it('rejects values it cannot encode with a typed error naming the argument', () => {
     const utf8 = resolveEncoding('utf8', 'keyEncoding')
     expect(() => utf8.encode(42 as unknown as string, 'key')).toThrow(
-      expect.objectContaining({ code: 'STRATA_INVALID_ARGUMENT', message: expect.stringMatching(/key must be a Uint8Array or a string.*not a number/) }),
+      expect.objectContaining({
+        code: 'STRATA_INVALID_ARGUMENT',
+        message: expect.stringMatching(/key must be a Uint8Array or a string.*not a number/),
+      }),
     )
     const json = resolveEncoding<unknown>('json', 'valueEncoding')
     expect(() => json.encode(undefined, 'value')).toThrow(/cannot be encoded as JSON/)
@@ -30,10 +33,16 @@ describe('encodings', () => {
 
   it('uses a user codec and rejects unknown encoding names', () => {
     const codec = resolveEncoding<number>(
-      { name: 'u32', encode: (n) => new Uint8Array(new Uint32Array([n]).buffer), decode: (d) => new Uint32Array(d.slice().buffer)[0]! },
+      {
+        name: 'u32',
+        encode: (n) => new Uint8Array(new Uint32Array([n]).buffer),
+        decode: (d) => new Uint32Array(d.slice().buffer)[0]!,
+      },
       'valueEncoding',
     )
     expect(codec.decode(codec.encode(123456, 'value'))).toBe(123456)
-    expect(() => resolveEncoding('hex' as never, 'keyEncoding')).toThrow(/options.keyEncoding must be 'binary'.*not 'hex'/)
+    expect(() => resolveEncoding('hex' as never, 'keyEncoding')).toThrow(
+      /options.keyEncoding must be 'binary'.*not 'hex'/,
+    )
   })
 })

@@ -77,7 +77,9 @@ const json: ResolvedEncoding<unknown> = {
       })
     }
     if (text === undefined) {
-      throw new InvalidArgumentError(`${argument} cannot be encoded as JSON (${describeType(value)})`, { argument })
+      throw new InvalidArgumentError(`${argument} cannot be encoded as JSON (${describeType(value)})`, {
+        argument,
+      })
     }
     return encoder.encode(text)
   },
@@ -91,7 +93,11 @@ export function resolveEncoding<T>(encoding: Encoding<T> | undefined, option: st
   }
   if (encoding === 'utf8') return utf8 as unknown as ResolvedEncoding<T>
   if (encoding === 'json') return json as ResolvedEncoding<T>
-  if (typeof encoding === 'object' && typeof encoding.encode === 'function' && typeof encoding.decode === 'function') {
+  if (
+    typeof encoding === 'object' &&
+    typeof encoding.encode === 'function' &&
+    typeof encoding.decode === 'function'
+  ) {
     const codec = encoding
     const name = codec.name ?? 'custom codec'
     return {

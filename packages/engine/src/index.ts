@@ -1,23 +1,3 @@
-export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
-export {
-  Database,
-  type DatabaseStats,
-  type DatabaseStatus,
-  type LevelStats,
-  open,
-  type ReadOptions,
-} from './database.js'
-export { type Codec, type Decoded, type Encoding, type EncodingName } from './encoding.js'
-export { DatabaseIterator, type IteratorOptions } from './iterator.js'
-export { DatabaseLockedError } from './lock.js'
-export {
-  DEFAULT_OPTIONS,
-  MAX_KEY_BYTES,
-  MAX_VALUE_BYTES,
-  type OpenOptions,
-  type WalRecovery,
-} from './options.js'
-export { Snapshot } from './snapshot.js'
 export {
   ClosedError,
   CorruptionError,
@@ -28,3 +8,23 @@ export {
   ReadOnlyError,
   StrataError,
 } from '@strata/base'
+export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
+export {
+  Database,
+  type DatabaseStats,
+  type DatabaseStatus,
+  type LevelStats,
+  open,
+  type ReadOptions,
+} from './database.js'
+export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
+export { DatabaseIterator, type IteratorOptions } from './iterator.js'
+export { DatabaseLockedError } from './lock.js'
+export {
+  DEFAULT_OPTIONS,
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  type OpenOptions,
+  type WalRecovery,
+} from './options.js'
+export { Snapshot } from './snapshot.js'

@@ -69,8 +69,10 @@ function decodeTable(value: unknown, file: string, offset: number): TableFileMet
 /** The msgpack payload of one edit (docs/format.md lists the keys). */
 export function encodeEdit(edit: VersionEdit): Uint8Array {
   const record: Record<string, unknown> = {}
-  if (edit.added !== undefined) record.added = edit.added.map(({ level, table }) => [level, ...encodeTable(table)])
-  if (edit.removed !== undefined) record.removed = edit.removed.map(({ level, fileNumber }) => [level, fileNumber])
+  if (edit.added !== undefined)
+    record.added = edit.added.map(({ level, table }) => [level, ...encodeTable(table)])
+  if (edit.removed !== undefined)
+    record.removed = edit.removed.map(({ level, fileNumber }) => [level, fileNumber])
   if (edit.flushedSeq !== undefined) record.flushedSeq = edit.flushedSeq
   if (edit.lastSeq !== undefined) record.lastSeq = edit.lastSeq
   if (edit.nextFileNumber !== undefined) record.nextFileNumber = edit.nextFileNumber
@@ -86,7 +88,8 @@ export function decodeEdit(payload: Uint8Array, file: string, offset: number): V
   } catch (cause) {
     throw new CorruptionError({ file, offset, reason: 'a manifest edit is not valid msgpack', cause })
   }
-  const malformed = (what: string) => new CorruptionError({ file, offset, reason: `a manifest edit has ${what}` })
+  const malformed = (what: string) =>
+    new CorruptionError({ file, offset, reason: `a manifest edit has ${what}` })
   if (!Array.isArray(decoded) || decoded.length !== 2) throw malformed('no [version, record] pair')
   if (decoded[0] !== MANIFEST_FORMAT_VERSION) {
     throw malformed(`format version ${String(decoded[0])} (this strata reads ${MANIFEST_FORMAT_VERSION})`)
@@ -113,7 +116,8 @@ export function decodeEdit(payload: Uint8Array, file: string, offset: number): V
   for (const name of ['flushedSeq', 'lastSeq', 'nextFileNumber'] as const) {
     const value = record[name]
     if (value === undefined) continue
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw malformed(`a bad ${name}`)
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+      throw malformed(`a bad ${name}`)
     edit[name] = value
   }
   return edit
@@ -137,7 +141,12 @@ function snapshotEdit(state: ManifestState): VersionEdit {
   }
 }
 
-export const EMPTY_STATE: ManifestState = { version: new Version(), flushedSeq: 0, lastSeq: 0, nextFileNumber: 1 }
+export const EMPTY_STATE: ManifestState = {
+  version: new Version(),
+  flushedSeq: 0,
+  lastSeq: 0,
+  nextFileNumber: 1,
+}
 
 /** Reads `CURRENT`; `undefined` when the directory holds no database. */
 export function readCurrent(fs: FileSystem, directory: string): string | undefined {
@@ -192,12 +201,17 @@ export class Manifest {
     if (name === undefined) throw new Error('no CURRENT file: the caller checks this first')
     const path = pathIn(directory, name)
     if (fs.statSync(path) === undefined) {
-      throw new CorruptionError({ file: path, offset: 0, reason: 'CURRENT names a manifest that does not exist' })
+      throw new CorruptionError({
+        file: path,
+        offset: 0,
+        reason: 'CURRENT names a manifest that does not exist',
+      })
     }
     const data = await fs.readFile(path)
     const { frames, validBytes } = decodeManifestFrames(data, path)
     let state = EMPTY_STATE
-    for (const { payload, offset } of frames) state = applyToState(state, decodeEdit(payload, path, offset), path)
+    for (const { payload, offset } of frames)
+      state = applyToState(state, decodeEdit(payload, path, offset), path)
     const fileNumber = Number(name.slice('MANIFEST-'.length))
     const fd = await fs.open(path, 'r+')
     if (validBytes < data.length) {
@@ -254,7 +268,11 @@ export class Manifest {
       await this.fs.write(this.fd, frame, 0, frame.length, this.size)
       await this.fs.fsync(this.fd)
     } catch (error) {
-      throw toIOError(error, 'recording a manifest edit', pathIn(this.directory, manifestFileName(this.fileNumber)))
+      throw toIOError(
+        error,
+        'recording a manifest edit',
+        pathIn(this.directory, manifestFileName(this.fileNumber)),
+      )
     }
     this.size += frame.length
     this.state = next

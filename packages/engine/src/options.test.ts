@@ -15,23 +15,33 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ memtableSize: 5, cacheSize: 1 })).toThrow(
       expect.objectContaining({
         code: 'STRATA_INVALID_ARGUMENT',
-        message: expect.stringMatching(/unknown options 'memtableSize', 'cacheSize'; allowed: .*memtableBytes/),
+        message: expect.stringMatching(
+          /unknown options 'memtableSize', 'cacheSize'; allowed: .*memtableBytes/,
+        ),
       }),
     )
   })
 
   it('rejects out-of-range and mistyped values, saying what is allowed', () => {
-    expect(() => resolveOptions({ memtableBytes: 10 })).toThrow(/options.memtableBytes must be an integer from 1024/)
+    expect(() => resolveOptions({ memtableBytes: 10 })).toThrow(
+      /options.memtableBytes must be an integer from 1024/,
+    )
     expect(() => resolveOptions({ bloomBitsPerKey: 2.5 })).toThrow(InvalidArgumentError)
     expect(() => resolveOptions({ sync: 'yes' })).toThrow(/options.sync must be true or false/)
-    expect(() => resolveOptions({ walRecovery: 'best-effort' })).toThrow(/'tolerate-tail', 'point-in-time' or 'strict'/)
+    expect(() => resolveOptions({ walRecovery: 'best-effort' })).toThrow(
+      /'tolerate-tail', 'point-in-time' or 'strict'/,
+    )
     expect(() => resolveOptions({ fs: {} })).toThrow(/FileSystem interface/)
   })
 
   it('requires the level-0 thresholds to grow: compaction <= slowdown <= stop', () => {
-    expect(() => resolveOptions({ level0SlowdownTrigger: 3 })).toThrow(/level0SlowdownTrigger \(3\) must be at least/)
+    expect(() => resolveOptions({ level0SlowdownTrigger: 3 })).toThrow(
+      /level0SlowdownTrigger \(3\) must be at least/,
+    )
     expect(() => resolveOptions({ level0StopTrigger: 6 })).toThrow(/level0StopTrigger \(6\) must be at least/)
-    expect(resolveOptions({ level0CompactionTrigger: 2, level0SlowdownTrigger: 2, level0StopTrigger: 2 })).toMatchObject({
+    expect(
+      resolveOptions({ level0CompactionTrigger: 2, level0SlowdownTrigger: 2, level0StopTrigger: 2 }),
+    ).toMatchObject({
       level0StopTrigger: 2,
     })
   })

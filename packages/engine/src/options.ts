@@ -125,7 +125,9 @@ const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...other
 export function resolveOptions(options: object | undefined): ResolvedOptions {
   if (options === undefined || options === null) return { ...DEFAULT_OPTIONS, fs: nodeFileSystem }
   if (typeof options !== 'object') {
-    throw new InvalidArgumentError(`options must be an object, not ${typeof options}`, { argument: 'options' })
+    throw new InvalidArgumentError(`options must be an object, not ${typeof options}`, {
+      argument: 'options',
+    })
   }
   const given = options as Record<string, unknown>
   const unknown = Object.keys(given).filter((name) => !known.has(name) && given[name] !== undefined)

@@ -51,7 +51,10 @@ describe('Version', () => {
 
   it('removes files and leaves the old version unchanged', () => {
     const first = new Version().apply({ added: [{ level: 0, table: table(1, 'a', 'b') }] })
-    const second = first.apply({ removed: [{ level: 0, fileNumber: 1 }], added: [{ level: 1, table: table(2, 'a', 'b') }] })
+    const second = first.apply({
+      removed: [{ level: 0, fileNumber: 1 }],
+      added: [{ level: 1, table: table(2, 'a', 'b') }],
+    })
     expect(first.levels[0]!.length).toBe(1)
     expect(second.levels[0]!.length).toBe(0)
     expect(second.levels[1]!.length).toBe(1)

@@ -5,7 +5,7 @@
  * Level 0 holds flushed memtables; its tables may overlap and are kept newest first. Levels 1
  * and deeper hold non-overlapping tables sorted by smallest key.
  */
-import { compareBytes, CorruptionError } from '@strata/base'
+import { CorruptionError, compareBytes } from '@strata/base'
 
 export const NUM_LEVELS = 7
 
@@ -66,7 +66,11 @@ export class Version {
     for (const { level, table } of edit.added ?? []) {
       const files = levels[level]
       if (files === undefined) {
-        throw new CorruptionError({ file: source, offset: 0, reason: `an edit adds a table to level ${level}` })
+        throw new CorruptionError({
+          file: source,
+          offset: 0,
+          reason: `an edit adds a table to level ${level}`,
+        })
       }
       files.push(table)
     }
@@ -103,7 +107,11 @@ export class Version {
   }
 
   /** Files of `level` whose key range overlaps [smallest, largest] (either bound may be open). */
-  overlapping(level: number, smallest: Uint8Array | undefined, largest: Uint8Array | undefined): TableFileMeta[] {
+  overlapping(
+    level: number,
+    smallest: Uint8Array | undefined,
+    largest: Uint8Array | undefined,
+  ): TableFileMeta[] {
     return (this.levels[level] ?? []).filter(
       (file) =>
         (smallest === undefined || compareBytes(file.largestKey, smallest) >= 0) &&

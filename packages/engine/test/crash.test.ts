@@ -25,9 +25,13 @@ interface Event {
 /** Runs the writer until `killAfterMs` after it is ready, then SIGKILLs it; returns its events. */
 function runAndKill(directory: string, round: number, seed: number, killAfterMs: number): Promise<Event[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, directory, String(round), String(seed)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fixture, directory, String(round), String(seed)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     const events: Event[] = []
     let buffered = ''
     let stderr = ''
@@ -66,9 +70,15 @@ describe('crash recovery (SIGKILL)', () => {
     let acknowledged = 0
     const rounds = 8
     for (let round = 0; round < rounds; round++) {
-      const events = await runAndKill(directory, round, Math.floor(next() * 2 ** 31), 150 + Math.floor(next() * 600))
+      const events = await runAndKill(
+        directory,
+        round,
+        Math.floor(next() * 2 ** 31),
+        150 + Math.floor(next() * 600),
+      )
       for (const event of events) {
-        if (event.I === 'put') uncertain.set(event.key!, { before: expected.get(event.key!), after: event.value! })
+        if (event.I === 'put')
+          uncertain.set(event.key!, { before: expected.get(event.key!), after: event.value! })
         if (event.I === 'del') uncertain.set(event.key!, { before: expected.get(event.key!), after: null })
         if (event.I === 'batch') batches.push({ id: event.id!, keys: event.keys!, acknowledged: false })
         if (event.A === 'put' || event.A === 'del') {
@@ -85,7 +95,9 @@ describe('crash recovery (SIGKILL)', () => {
       try {
         for (const [key, value] of expected) {
           if (uncertain.has(key)) continue
-          expect(await database.get(key), `seed ${seed} round ${round}: acknowledged ${key}`).toBe(value ?? undefined)
+          expect(await database.get(key), `seed ${seed} round ${round}: acknowledged ${key}`).toBe(
+            value ?? undefined,
+          )
         }
         for (const [key, { before, after }] of uncertain) {
           const actual = (await database.get(key)) ?? null
@@ -98,9 +110,14 @@ describe('crash recovery (SIGKILL)', () => {
           const values = await database.getMany(batch.keys)
           const present = values.filter((value) => value === `batch-${batch.id}`).length
           if (batch.acknowledged) {
-            expect(present, `seed ${seed} round ${round}: acknowledged batch ${batch.id}`).toBe(batch.keys.length)
+            expect(present, `seed ${seed} round ${round}: acknowledged batch ${batch.id}`).toBe(
+              batch.keys.length,
+            )
           } else {
-            expect([0, batch.keys.length], `seed ${seed} round ${round}: batch ${batch.id} all-or-nothing`).toContain(present)
+            expect(
+              [0, batch.keys.length],
+              `seed ${seed} round ${round}: batch ${batch.id} all-or-nothing`,
+            ).toContain(present)
           }
           for (const key of batch.keys) expected.set(key, present > 0 ? `batch-${batch.id}` : null)
         }

@@ -82,8 +82,12 @@ describe('reads and writes', () => {
     await expect(database.put(new Uint8Array(MAX_KEY_BYTES + 1), bytes('v'))).rejects.toThrow(
       /the largest allowed is 65536/,
     )
-    await expect(database.put(42 as never, bytes('v'))).rejects.toThrow(/key must be a Uint8Array or a string/)
-    await expect(database.put(bytes('k'), undefined as never)).rejects.toThrow(/use delete\(\) to remove a key/)
+    await expect(database.put(42 as never, bytes('v'))).rejects.toThrow(
+      /key must be a Uint8Array or a string/,
+    )
+    await expect(database.put(bytes('k'), undefined as never)).rejects.toThrow(
+      /use delete\(\) to remove a key/,
+    )
     await expect(database.get(null as never)).rejects.toMatchObject({ code: 'STRATA_INVALID_ARGUMENT' })
     await expect(database.put(bytes('k'), bytes('v'), { sync: 'no' as never })).rejects.toThrow(
       /options.sync must be true or false/,
@@ -142,7 +146,10 @@ describe('reads and writes', () => {
 
   it('encodes keys and values with utf8, json and a user codec', async () => {
     const directory = temporaryDirectory()
-    const database = await open<string, { n: number }>(directory, { keyEncoding: 'utf8', valueEncoding: 'json' })
+    const database = await open<string, { n: number }>(directory, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'json',
+    })
     await database.put('ключ', { n: 1 })
     expect(await database.get('ключ')).toEqual({ n: 1 })
     expect(await database.iterator().all()).toEqual([['ключ', { n: 1 }]])
@@ -238,7 +245,10 @@ describe('iterators', () => {
 
 describe('snapshots', () => {
   it('gives repeatable reads until released', async () => {
-    const database = await open<string, string>(temporaryDirectory(), { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+    const database = await open<string, string>(temporaryDirectory(), {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+    })
     await database.put('k', 'old')
     const snapshot = database.snapshot()
     await database.put('k', 'new')
@@ -262,7 +272,8 @@ describe('flush and the WAL', () => {
   it('moves the memtable into a level-0 table and truncates the WAL to what follows it', async () => {
     const directory = temporaryDirectory()
     const database = await open(directory, { autoCompaction: false })
-    for (let index = 0; index < 100; index++) await database.put(bytes(`key-${index}`), bytes(`value-${index}`))
+    for (let index = 0; index < 100; index++)
+      await database.put(bytes(`key-${index}`), bytes(`value-${index}`))
     const walBefore = database.stats().walBytes
     await database.flush()
     const stats = database.stats()
@@ -336,7 +347,8 @@ describe('in-memory file system', () => {
     for (let index = 0; index < 200; index++) await database.put(bytes(`k${index}`), bytes(`v${index}`))
     fs.crash()
     const reopened = await Database.open('/db', { fs })
-    for (let index = 0; index < 200; index += 17) expect(text(await reopened.get(bytes(`k${index}`)))).toBe(`v${index}`)
+    for (let index = 0; index < 200; index += 17)
+      expect(text(await reopened.get(bytes(`k${index}`)))).toBe(`v${index}`)
     await reopened.close()
   })
 })

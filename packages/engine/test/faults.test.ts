@@ -11,11 +11,20 @@ const key = (index: number) => `key-${String(index).padStart(4, '0')}`
 const value = (index: number) => `value-${index}-${'v'.repeat(index % 40)}`
 
 async function openOn(fs: MemoryFileSystem | FaultyFileSystem) {
-  return open<string, string>('/db', { fs, keyEncoding: 'utf8', valueEncoding: 'utf8', autoCompaction: false })
+  return open<string, string>('/db', {
+    fs,
+    keyEncoding: 'utf8',
+    valueEncoding: 'utf8',
+    autoCompaction: false,
+  })
 }
 
 /** Every key in `acknowledged` has its value; nothing else is there but `maybe` keys. */
-async function expectExactly(database: Database<string, string>, acknowledged: Map<string, string>, maybe = new Set<string>()) {
+async function expectExactly(
+  database: Database<string, string>,
+  acknowledged: Map<string, string>,
+  maybe = new Set<string>(),
+) {
   const entries = await database.iterator().all()
   const seen = new Map(entries)
   expect(seen.size).toBe(entries.length)
@@ -84,7 +93,9 @@ describe('crash at every step of a flush', () => {
     }
     expect(cases).toBeGreaterThan(10)
     expect(failedFlushes).toBeGreaterThan(cases / 4)
-    console.log(`flush faults: ${cases} cases, ${failedFlushes} failed flushes, operations per flush ${JSON.stringify(counts)}`)
+    console.log(
+      `flush faults: ${cases} cases, ${failedFlushes} failed flushes, operations per flush ${JSON.stringify(counts)}`,
+    )
   })
 })
 
@@ -118,7 +129,9 @@ describe('write-path faults', () => {
     const database = await openOn(faulty)
     await database.put('before', '1')
     faulty.inject({ operation: 'fsync', path: /wal\.log$/ })
-    const results = await Promise.allSettled(Array.from({ length: 16 }, (_, index) => database.put(key(index), 'x')))
+    const results = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, index) => database.put(key(index), 'x')),
+    )
     expect(results.every((result) => result.status === 'rejected')).toBe(true)
     memory.powerLoss()
     const reopened = await openOn(memory)

@@ -17,7 +17,8 @@ afterEach(() => {
 })
 
 export const bytes = (text: string) => Buffer.from(text, 'utf8')
-export const text = (data: Uint8Array | undefined) => (data === undefined ? undefined : Buffer.from(data).toString('utf8'))
+export const text = (data: Uint8Array | undefined) =>
+  data === undefined ? undefined : Buffer.from(data).toString('utf8')
 
 /** A small deterministic PRNG (mulberry32) so randomised tests replay from their seed. */
 export function random(seed: number): () => number {
@@ -33,7 +34,10 @@ export function random(seed: number): () => number {
 
 /** The seed of a randomised test: STRATA_SEED if set (to replay), else a fresh one. Printed. */
 export function seedFor(name: string): number {
-  const seed = process.env.STRATA_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.STRATA_SEED)
+  const seed =
+    process.env.STRATA_SEED === undefined
+      ? Math.floor(Math.random() * 2 ** 31)
+      : Number(process.env.STRATA_SEED)
   console.log(`${name}: seed ${seed} (replay with STRATA_SEED=${seed})`)
   return seed
 }

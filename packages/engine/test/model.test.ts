@@ -5,7 +5,7 @@
  */
 import { MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { type Database, open, type OpenOptions, type Snapshot } from '../src/index.js'
+import { type Database, type OpenOptions, open, type Snapshot } from '../src/index.js'
 import { random, seedFor, temporaryDirectory } from './helpers.js'
 
 type Model = Map<string, string>
@@ -17,21 +17,38 @@ interface HeldSnapshot {
   iteratorExpected: [string, string][] | undefined
 }
 
-function expectedRange(model: Model, options: { gt?: string; gte?: string; lt?: string; lte?: string; reverse?: boolean; limit?: number }) {
+function expectedRange(
+  model: Model,
+  options: { gt?: string; gte?: string; lt?: string; lte?: string; reverse?: boolean; limit?: number },
+) {
   let entries = [...model.entries()]
-    .filter(([key]) => (options.gt === undefined || key > options.gt) && (options.gte === undefined || key >= options.gte))
-    .filter(([key]) => (options.lt === undefined || key < options.lt) && (options.lte === undefined || key <= options.lte))
+    .filter(
+      ([key]) =>
+        (options.gt === undefined || key > options.gt) && (options.gte === undefined || key >= options.gte),
+    )
+    .filter(
+      ([key]) =>
+        (options.lt === undefined || key < options.lt) && (options.lte === undefined || key <= options.lte),
+    )
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   if (options.reverse) entries.reverse()
   if (options.limit !== undefined && options.limit >= 0) entries = entries.slice(0, options.limit)
   return entries
 }
 
-async function runModel(seed: number, steps: number, options: OpenOptions<string, string>, directory: string) {
+async function runModel(
+  seed: number,
+  steps: number,
+  options: OpenOptions<string, string>,
+  directory: string,
+) {
   const next = random(seed)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
   // Latin-1 keys only: JS string order equals byte order for them, so the oracle sorts right.
-  const keyOf = () => `k${Math.floor(next() * 300).toString(36).padStart(2, '0')}${next() < 0.1 ? '\u00ff' : ''}`
+  const keyOf = () =>
+    `k${Math.floor(next() * 300)
+      .toString(36)
+      .padStart(2, '0')}${next() < 0.1 ? '\u00ff' : ''}`
   const valueOf = (step: number) => `v${step}-${'x'.repeat(Math.floor(next() * 60))}`
   const fullOptions: OpenOptions<string, string> = { ...options, keyEncoding: 'utf8', valueEncoding: 'utf8' }
   let database = await open<string, string>(directory, fullOptions)
@@ -58,7 +75,9 @@ async function runModel(seed: number, steps: number, options: OpenOptions<string
       model.delete(key)
     } else if (roll < 0.55) {
       const operations = Array.from({ length: 1 + Math.floor(next() * 6) }, () =>
-        next() < 0.7 ? { type: 'put' as const, key: keyOf(), value: valueOf(step) } : { type: 'del' as const, key: keyOf() },
+        next() < 0.7
+          ? { type: 'put' as const, key: keyOf(), value: valueOf(step) }
+          : { type: 'del' as const, key: keyOf() },
       )
       await database.batch(operations)
       for (const operation of operations) {
@@ -77,10 +96,17 @@ async function runModel(seed: number, steps: number, options: OpenOptions<string
       if (next() < 0.5) bounds.reverse = true
       if (next() < 0.3) bounds.limit = Math.floor(next() * 20)
       const actual = await database.iterator(bounds).all()
-      expect(actual, context(step, `iterator ${JSON.stringify(bounds)}`)).toEqual(expectedRange(model, bounds))
+      expect(actual, context(step, `iterator ${JSON.stringify(bounds)}`)).toEqual(
+        expectedRange(model, bounds),
+      )
     } else if (roll < 0.85) {
       const snapshot = database.snapshot()
-      const entry: HeldSnapshot = { snapshot, model: new Map(model), iterator: undefined, iteratorExpected: undefined }
+      const entry: HeldSnapshot = {
+        snapshot,
+        model: new Map(model),
+        iterator: undefined,
+        iteratorExpected: undefined,
+      }
       if (next() < 0.5) {
         // An iterator opened now must read this state even after later flushes and compactions.
         entry.iterator = database.iterator()
@@ -91,14 +117,18 @@ async function runModel(seed: number, steps: number, options: OpenOptions<string
       const index = Math.floor(next() * held.length)
       const entry = held[index]!
       const key = pick([...entry.model.keys(), keyOf()])
-      expect(await database.get(key, { snapshot: entry.snapshot }), context(step, `snapshot get ${key}`)).toBe(
-        entry.model.get(key),
-      )
-      expect(await database.iterator({ snapshot: entry.snapshot }).all(), context(step, 'snapshot iterator')).toEqual(
-        expectedRange(entry.model, {}),
-      )
+      expect(
+        await database.get(key, { snapshot: entry.snapshot }),
+        context(step, `snapshot get ${key}`),
+      ).toBe(entry.model.get(key))
+      expect(
+        await database.iterator({ snapshot: entry.snapshot }).all(),
+        context(step, 'snapshot iterator'),
+      ).toEqual(expectedRange(entry.model, {}))
       if (entry.iterator !== undefined) {
-        expect(await entry.iterator.all(), context(step, 'iterator opened earlier')).toEqual(entry.iteratorExpected)
+        expect(await entry.iterator.all(), context(step, 'iterator opened earlier')).toEqual(
+          entry.iteratorExpected,
+        )
         entry.iterator = undefined
       }
       if (next() < 0.5) {
@@ -121,7 +151,9 @@ async function runModel(seed: number, steps: number, options: OpenOptions<string
   expect(await database.iterator().all(), `seed ${seed}: final scan`).toEqual(expectedRange(model, {}))
   if (options.autoCompaction !== false) {
     await database.compactRange()
-    expect(await database.iterator().all(), `seed ${seed}: scan after compactRange`).toEqual(expectedRange(model, {}))
+    expect(await database.iterator().all(), `seed ${seed}: scan after compactRange`).toEqual(
+      expectedRange(model, {}),
+    )
   }
   count()
   await database.close()
