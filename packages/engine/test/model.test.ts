@@ -45,11 +45,11 @@ async function runModel(
   const next = random(seed)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
   // Latin-1 keys only: JS string order equals byte order for them, so the oracle sorts right.
-  const keyOf = () =>
+  const keyFor = () =>
     `k${Math.floor(next() * 300)
       .toString(36)
       .padStart(2, '0')}${next() < 0.1 ? '\u00ff' : ''}`
-  const valueOf = (step: number) => `v${step}-${'x'.repeat(Math.floor(next() * 60))}`
+  const valueFor = (step: number) => `v${step}-${'x'.repeat(Math.floor(next() * 60))}`
   const fullOptions: OpenOptions<string, string> = { ...options, keyEncoding: 'utf8', valueEncoding: 'utf8' }
   let database = await open<string, string>(directory, fullOptions)
   let model: Model = new Map()
@@ -65,19 +65,19 @@ async function runModel(
   for (let step = 0; step < steps; step++) {
     const roll = next()
     if (roll < 0.35) {
-      const key = keyOf()
-      const value = valueOf(step)
+      const key = keyFor()
+      const value = valueFor(step)
       await database.put(key, value)
       model.set(key, value)
     } else if (roll < 0.45) {
-      const key = keyOf()
+      const key = keyFor()
       await database.delete(key)
       model.delete(key)
     } else if (roll < 0.55) {
       const operations = Array.from({ length: 1 + Math.floor(next() * 6) }, () =>
         next() < 0.7
-          ? { type: 'put' as const, key: keyOf(), value: valueOf(step) }
-          : { type: 'del' as const, key: keyOf() },
+          ? { type: 'put' as const, key: keyFor(), value: valueFor(step) }
+          : { type: 'del' as const, key: keyFor() },
       )
       await database.batch(operations)
       for (const operation of operations) {
@@ -85,14 +85,14 @@ async function runModel(
         else model.delete(operation.key)
       }
     } else if (roll < 0.7) {
-      const key = next() < 0.8 ? pick([...model.keys(), keyOf()]) : keyOf()
+      const key = next() < 0.8 ? pick([...model.keys(), keyFor()]) : keyFor()
       const expected = model.get(key)
       expect(await database.get(key), context(step, `get ${key}`)).toBe(expected)
       expect(database.getSync(key), context(step, `getSync ${key}`)).toBe(expected)
     } else if (roll < 0.8) {
       const bounds: Record<string, string | boolean | number> = {}
-      if (next() < 0.5) bounds[pick(['gt', 'gte'])] = keyOf()
-      if (next() < 0.5) bounds[pick(['lt', 'lte'])] = keyOf()
+      if (next() < 0.5) bounds[pick(['gt', 'gte'])] = keyFor()
+      if (next() < 0.5) bounds[pick(['lt', 'lte'])] = keyFor()
       if (next() < 0.5) bounds.reverse = true
       if (next() < 0.3) bounds.limit = Math.floor(next() * 20)
       const actual = await database.iterator(bounds).all()
@@ -116,7 +116,7 @@ async function runModel(
     } else if (roll < 0.92 && held.length > 0) {
       const index = Math.floor(next() * held.length)
       const entry = held[index]!
-      const key = pick([...entry.model.keys(), keyOf()])
+      const key = pick([...entry.model.keys(), keyFor()])
       expect(
         await database.get(key, { snapshot: entry.snapshot }),
         context(step, `snapshot get ${key}`),
