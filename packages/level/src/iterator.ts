@@ -1,0 +1,264 @@
+/**
+ * Iterators: abstract-level's entry, key and value iterators over one engine iterator (a merged
+ * walk of the memtables and tables at one snapshot, taken synchronously when the iterator is
+ * created). After the first entry, entries are read ahead in batches (at most `READAHEAD`, never
+ * past `limit`) so a `next()` loop costs one engine call per batch, not per entry; `seek()`
+ * drops what was read ahead. Keys and values are copied out of the engine's memory.
+ */
+import type { Database, DatabaseIterator } from '@strata/engine'
+import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level'
+import { AbortError, toLevelError } from './errors.js'
+import { fromStoredKey, type Range, STORED_KEY_CEILING, storedRange, toStoredBound } from './keys.js'
+import { engineSnapshotOf } from './snapshot.js'
+
+/** Entries read ahead per engine call once a caller has asked for more than one. */
+export const READAHEAD = 1000
+
+/** What abstract-level passes to `_iterator()`, `_keys()` and `_values()` (encoded bounds). */
+export interface PrivateIteratorOptions extends Range {
+  reverse: boolean
+  /** -1 for no limit. */
+  limit: number
+  keys?: boolean
+  values?: boolean
+  signal?: AbortSignal | null
+  snapshot?: unknown
+}
+
+type Bytes = Uint8Array
+type Shape = 'entries' | 'keys' | 'values'
+type Item = [Buffer | undefined, Buffer | undefined] | Buffer
+
+/** The engine iterator for abstract-level's `options`; created synchronously, so it reads the
+ *  database as it is at this call (the implicit snapshot). */
+function openEngineIterator(
+  database: Database,
+  options: PrivateIteratorOptions,
+  keys: boolean,
+  values: boolean,
+): DatabaseIterator<Bytes, Bytes> {
+  const range = storedRange(options)
+  const reverse = options.reverse === true
+  // Engine workaround: a reverse memtable walk with no upper bound ignores seek() (see the
+  // README, "Engine notes"). An upper bound at or above every storable key changes nothing else.
+  if (reverse && range.lt === undefined && range.lte === undefined) range.lte = STORED_KEY_CEILING
+  return database.iterator({
+    ...range,
+    reverse,
+    keys,
+    values,
+    snapshot: engineSnapshotOf(options.snapshot, database),
+  })
+}
+
+/** The reading shared by the three iterator kinds. */
+class Cursor {
+  /** `undefined` when it could not be created: `failure` says why, and every read throws it. */
+  private readonly iterator: DatabaseIterator<Bytes, Bytes> | undefined
+  private readonly failure: unknown
+  private readonly shape: Shape
+  private readonly wantKeys: boolean
+  private readonly wantValues: boolean
+  private readonly signal: AbortSignal | undefined
+  private readonly limit: number
+  /** Items handed to abstract-level so far (it stops asking at `limit`). */
+  private yielded = 0
+  private cache: Item[] = []
+  private position = 0
+  /** True until the first read after creation or a seek: that read fetches one entry. */
+  private fresh = true
+
+  constructor(database: Database, options: PrivateIteratorOptions, shape: Shape) {
+    this.shape = shape
+    this.wantKeys = shape === 'keys' || (shape === 'entries' && options.keys !== false)
+    this.wantValues = shape === 'values' || (shape === 'entries' && options.values !== false)
+    this.signal = options.signal ?? undefined
+    this.limit = options.limit >= 0 ? options.limit : Number.POSITIVE_INFINITY
+    // abstract-level has already registered the iterator with the database (which closes it on
+    // close), so a failure here (a closed snapshot, say) must not leave it half-built: it is
+    // reported by the first read instead, as abstract-level's own checks are.
+    let iterator: DatabaseIterator<Bytes, Bytes> | undefined
+    let failure: unknown
+    try {
+      iterator = openEngineIterator(database, options, this.wantKeys, this.wantValues)
+    } catch (error) {
+      failure = toLevelError(error, 'iterator')
+    }
+    this.iterator = iterator
+    this.failure = failure
+  }
+
+  async next(): Promise<Item | undefined> {
+    if (this.position === this.cache.length) {
+      const size = this.fresh ? 1 : Math.min(READAHEAD, this.limit - this.yielded)
+      this.fresh = false
+      this.cache = await this.read(size)
+      this.position = 0
+      if (this.cache.length === 0) return undefined
+    }
+    this.yielded++
+    return this.cache[this.position++]
+  }
+
+  async nextv(size: number): Promise<Item[]> {
+    this.fresh = false
+    let items: Item[]
+    if (this.position < this.cache.length) {
+      items = this.cache.slice(this.position, this.position + size)
+      this.position += items.length
+    } else {
+      items = await this.read(size)
+    }
+    this.yielded += items.length
+    return items
+  }
+
+  async all(): Promise<Item[]> {
+    const items = this.cache.slice(this.position)
+    this.cache = []
+    this.position = 0
+    const rest = await this.read(this.limit - this.yielded - items.length)
+    for (const item of rest) items.push(item)
+    this.yielded += items.length
+    return items
+  }
+
+  seek(target: Uint8Array): void {
+    this.cache = []
+    this.position = 0
+    this.fresh = true
+    this.iterator?.seek(toStoredBound(target))
+  }
+
+  async close(): Promise<void> {
+    this.cache = []
+    this.position = 0
+    await this.iterator?.close()
+  }
+
+  /** Up to `size` items from the engine (fewer at the end). */
+  private async read(size: number): Promise<Item[]> {
+    const items: Item[] = []
+    const { iterator, signal } = this
+    if (iterator === undefined) throw this.failure
+    try {
+      while (items.length < size) {
+        const entry = await iterator.next()
+        if (signal?.aborted) throw new AbortError(signal.reason)
+        if (entry === undefined) break
+        items.push(this.item(entry))
+      }
+    } catch (error) {
+      throw toLevelError(error, 'iterator')
+    }
+    return items
+  }
+
+  private item(entry: [Bytes, Bytes]): Item {
+    if (this.shape === 'keys') return fromStoredKey(entry[0])
+    if (this.shape === 'values') return Buffer.from(entry[1])
+    return [
+      this.wantKeys ? fromStoredKey(entry[0]) : undefined,
+      this.wantValues ? Buffer.from(entry[1]) : undefined,
+    ]
+  }
+}
+
+/** Casts abstract-level's typed options for its constructors (the private API's options are
+ *  not in its typings). */
+function asPublic<T>(options: PrivateIteratorOptions): T {
+  return options as unknown as T
+}
+
+/** `db.iterator()`: entries `[key, value]`. */
+export class StrataIterator<TDatabase, K, V> extends AbstractIterator<TDatabase, K, V> {
+  private readonly cursor: Cursor
+
+  /** @internal created by `StrataLevel._iterator()` */
+  constructor(db: TDatabase, database: Database, options: PrivateIteratorOptions) {
+    super(db, asPublic(options))
+    this.cursor = new Cursor(database, options, 'entries')
+  }
+
+  async _next(): Promise<Item | undefined> {
+    return this.cursor.next()
+  }
+
+  async _nextv(size: number): Promise<Item[]> {
+    return this.cursor.nextv(size)
+  }
+
+  async _all(): Promise<Item[]> {
+    return this.cursor.all()
+  }
+
+  _seek(target: Uint8Array): void {
+    this.cursor.seek(target)
+  }
+
+  async _close(): Promise<void> {
+    await this.cursor.close()
+  }
+}
+
+/** `db.keys()`: keys only (values are not decoded or copied). */
+export class StrataKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDatabase, K> {
+  private readonly cursor: Cursor
+
+  /** @internal created by `StrataLevel._keys()` */
+  constructor(db: TDatabase, database: Database, options: PrivateIteratorOptions) {
+    super(db, asPublic(options))
+    this.cursor = new Cursor(database, options, 'keys')
+  }
+
+  async _next(): Promise<Item | undefined> {
+    return this.cursor.next()
+  }
+
+  async _nextv(size: number): Promise<Item[]> {
+    return this.cursor.nextv(size)
+  }
+
+  async _all(): Promise<Item[]> {
+    return this.cursor.all()
+  }
+
+  _seek(target: Uint8Array): void {
+    this.cursor.seek(target)
+  }
+
+  async _close(): Promise<void> {
+    await this.cursor.close()
+  }
+}
+
+/** `db.values()`: values only (keys are not copied). */
+export class StrataValueIterator<TDatabase, K, V> extends AbstractValueIterator<TDatabase, K, V> {
+  private readonly cursor: Cursor
+
+  /** @internal created by `StrataLevel._values()` */
+  constructor(db: TDatabase, database: Database, options: PrivateIteratorOptions) {
+    super(db, asPublic(options))
+    this.cursor = new Cursor(database, options, 'values')
+  }
+
+  async _next(): Promise<Item | undefined> {
+    return this.cursor.next()
+  }
+
+  async _nextv(size: number): Promise<Item[]> {
+    return this.cursor.nextv(size)
+  }
+
+  async _all(): Promise<Item[]> {
+    return this.cursor.all()
+  }
+
+  _seek(target: Uint8Array): void {
+    this.cursor.seek(target)
+  }
+
+  async _close(): Promise<void> {
+    await this.cursor.close()
+  }
+}

@@ -1,0 +1,405 @@
+/**
+ * `StrataLevel`: an abstract-level database backed by `@strata/engine`. abstract-level does the
+ * public API (argument checks, encodings, deferred open, sublevels, events, hooks); this class
+ * implements its private API on the engine, with keys and values as Buffers (the manifest
+ * declares the 'buffer' format only, so every other encoding is transcoded to it).
+ */
+import { mkdir } from 'node:fs/promises'
+import { ErrorCode, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
+import { type Database, type DatabaseStats, open, type WriteOptions } from '@strata/engine'
+import {
+  type AbstractDatabaseOptions,
+  type AbstractIterator,
+  type AbstractKeyIterator,
+  AbstractLevel,
+  type AbstractValueIterator,
+} from 'abstract-level'
+import { LevelError, toLevelError } from './errors.js'
+import {
+  type PrivateIteratorOptions,
+  StrataIterator,
+  StrataKeyIterator,
+  StrataValueIterator,
+} from './iterator.js'
+import { storedRange, toStoredBound, toStoredKey } from './keys.js'
+import { engineOptions, type StrataOpenOptions } from './options.js'
+import { engineSnapshotOf, StrataSnapshot } from './snapshot.js'
+
+/** Constructor options: abstract-level's (`keyEncoding`, `valueEncoding`, default `'utf8'`)
+ *  plus the open options, which `open()` calls may override. */
+export type StrataLevelOptions<K, V> = Omit<AbstractDatabaseOptions<K, V>, keyof StrataOpenOptions> &
+  Omit<StrataOpenOptions, 'passive'>
+
+/** Options of the private API calls: the encodings are always 'buffer'; userland options stay. */
+interface PrivateOptions {
+  snapshot?: unknown
+  sync?: unknown
+}
+
+interface PrivateOperation {
+  type: 'put' | 'del'
+  key: Uint8Array
+  value?: Uint8Array
+}
+
+interface PrivateClearOptions extends PrivateIteratorOptions {}
+
+/** Keys deleted per engine batch by `clear()`. */
+export const CLEAR_BATCH = 1000
+
+function writeOptions(options: PrivateOptions): WriteOptions | undefined {
+  return options.sync === undefined ? undefined : ({ sync: options.sync } as WriteOptions)
+}
+
+/** The engine's open error, with the wording abstract-level users (and its suite) look for when
+ *  `createIfMissing` / `errorIfExists` refuse the open; same class and code, engine error as cause. */
+function openFailure(error: unknown, location: string): unknown {
+  if (!(error instanceof StrataError)) return error
+  if (error.code === ErrorCode.NotFound) {
+    return new StrataError(
+      ErrorCode.NotFound,
+      `the database at ${location} does not exist (createIfMissing is false): ${error.message}`,
+      { cause: error },
+    )
+  }
+  if (error.code === ErrorCode.Exists) {
+    return new StrataError(
+      ErrorCode.Exists,
+      `the database at ${location} already exists (errorIfExists is true): ${error.message}`,
+      { cause: error },
+    )
+  }
+  return error
+}
+
+function notOpen(method: string): LevelError {
+  return new LevelError('LEVEL_DATABASE_NOT_OPEN', `the database is not open: cannot call ${method}()`)
+}
+
+export class StrataLevel<KDefault = string, VDefault = string> extends AbstractLevel<
+  Buffer | Uint8Array | string,
+  KDefault,
+  VDefault
+> {
+  readonly #location: string
+  #database: Database | undefined
+  /** Private API calls in progress: `_close()` waits for them before closing the engine. */
+  #inFlight = 0
+  #idle: (() => void) | undefined
+
+  /**
+   * A database in the directory `location` (created, with its parents, on open unless
+   * `createIfMissing: false`). Opens itself on the next tick, as every abstract-level database:
+   * calls made meanwhile wait for the open. Throws `InvalidArgumentError` for a location that is
+   * not a non-empty string.
+   */
+  constructor(location: string, options?: StrataLevelOptions<KDefault, VDefault>) {
+    if (typeof location !== 'string' || location === '') {
+      throw new InvalidArgumentError(
+        `location must be a non-empty string (a directory path), not ${location === '' ? 'an empty string' : typeof location}`,
+        { argument: 'location' },
+      )
+    }
+    const manifest = {
+      encodings: { buffer: true },
+      implicitSnapshots: true,
+      explicitSnapshots: true,
+      permanence: true,
+      seek: true,
+      has: true,
+      getSync: true,
+      createIfMissing: true,
+      errorIfExists: true,
+      deferredOpen: true,
+      signals: { iterators: true },
+      additionalMethods: { compactRange: true, stats: true },
+    }
+    super(manifest, options as AbstractDatabaseOptions<KDefault, VDefault>)
+    this.#location = location
+  }
+
+  /** The directory given to the constructor. */
+  get location(): string {
+    return this.#location
+  }
+
+  /** Opens the database (abstract-level calls it from the constructor; call it to see an open
+   *  failure, or to reopen after `close()`). Options override the constructor's. A failure is
+   *  `LEVEL_DATABASE_NOT_OPEN` with the reason as `cause`: `LEVEL_LOCKED` when the directory is
+   *  open elsewhere, `LEVEL_CORRUPTION`, `LEVEL_IO_ERROR`, or strata's `STRATA_NOT_FOUND` /
+   *  `STRATA_EXISTS` / `STRATA_INVALID_ARGUMENT` errors. */
+  override open(options?: StrataOpenOptions): Promise<void> {
+    return options === undefined ? super.open() : super.open(options)
+  }
+
+  // ------------------------------------------------------------------------- open / close
+
+  async _open(options: StrataOpenOptions): Promise<void> {
+    try {
+      if (options.createIfMissing !== false && options.fs === undefined) {
+        await mkdir(this.#location, { recursive: true }).catch((error: unknown) => {
+          throw toIOError(error, 'creating the database directory', this.#location)
+        })
+      }
+      this.#database = await open(this.#location, engineOptions(options))
+    } catch (error) {
+      throw toLevelError(openFailure(error, this.#location))
+    }
+  }
+
+  async _close(): Promise<void> {
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
+    const database = this.#database
+    try {
+      await database?.close()
+    } catch (error) {
+      throw toLevelError(error)
+    }
+    this.#database = undefined
+  }
+
+  #begin(): Database {
+    const database = this.#database
+    if (database === undefined) throw notOpen('this method')
+    this.#inFlight++
+    return database
+  }
+
+  #end(): void {
+    if (--this.#inFlight === 0 && this.#idle !== undefined) {
+      const idle = this.#idle
+      this.#idle = undefined
+      idle()
+    }
+  }
+
+  // -------------------------------------------------------------------------------- reads
+
+  async _get(key: Uint8Array, options: PrivateOptions): Promise<Buffer | undefined> {
+    const database = this.#begin()
+    try {
+      const snapshot = engineSnapshotOf(options.snapshot, database)
+      const value = await database.get(toStoredKey(key), snapshot === undefined ? undefined : { snapshot })
+      return value === undefined ? undefined : Buffer.from(value)
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  _getSync(key: Uint8Array, options: PrivateOptions): Buffer | undefined {
+    const database = this.#database
+    if (database === undefined) throw notOpen('getSync')
+    try {
+      const snapshot = engineSnapshotOf(options.snapshot, database)
+      const value = database.getSync(toStoredKey(key), snapshot === undefined ? undefined : { snapshot })
+      return value === undefined ? undefined : Buffer.from(value)
+    } catch (error) {
+      throw toLevelError(error)
+    }
+  }
+
+  async _getMany(keys: Uint8Array[], options: PrivateOptions): Promise<(Buffer | undefined)[]> {
+    const database = this.#begin()
+    try {
+      const snapshot = engineSnapshotOf(options.snapshot, database)
+      const values = await database.getMany(
+        keys.map(toStoredKey),
+        snapshot === undefined ? undefined : { snapshot },
+      )
+      return values.map((value) => (value === undefined ? undefined : Buffer.from(value)))
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  async _has(key: Uint8Array, options: PrivateOptions): Promise<boolean> {
+    const database = this.#begin()
+    try {
+      const snapshot = engineSnapshotOf(options.snapshot, database)
+      return await database.has(toStoredKey(key), snapshot === undefined ? undefined : { snapshot })
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  /** All keys are looked up at one snapshot (the engine's `getMany`). */
+  async _hasMany(keys: Uint8Array[], options: PrivateOptions): Promise<boolean[]> {
+    const database = this.#begin()
+    try {
+      const snapshot = engineSnapshotOf(options.snapshot, database)
+      const values = await database.getMany(
+        keys.map(toStoredKey),
+        snapshot === undefined ? undefined : { snapshot },
+      )
+      return values.map((value) => value !== undefined)
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  _iterator(options: PrivateIteratorOptions): AbstractIterator<typeof this, KDefault, VDefault> {
+    const database = this.#database
+    if (database === undefined) throw notOpen('iterator')
+    try {
+      return new StrataIterator(this, database, options) as never
+    } catch (error) {
+      throw toLevelError(error)
+    }
+  }
+
+  _keys(options: PrivateIteratorOptions): AbstractKeyIterator<typeof this, KDefault> {
+    const database = this.#database
+    if (database === undefined) throw notOpen('keys')
+    try {
+      return new StrataKeyIterator(this, database, options) as never
+    } catch (error) {
+      throw toLevelError(error)
+    }
+  }
+
+  _values(options: PrivateIteratorOptions): AbstractValueIterator<typeof this, KDefault, VDefault> {
+    const database = this.#database
+    if (database === undefined) throw notOpen('values')
+    try {
+      return new StrataValueIterator(this, database, options) as never
+    } catch (error) {
+      throw toLevelError(error)
+    }
+  }
+
+  _snapshot(options: object): StrataSnapshot {
+    const database = this.#database
+    if (database === undefined) throw notOpen('snapshot')
+    try {
+      return new StrataSnapshot(options, database)
+    } catch (error) {
+      throw toLevelError(error)
+    }
+  }
+
+  // ------------------------------------------------------------------------------- writes
+
+  async _put(key: Uint8Array, value: Uint8Array, options: PrivateOptions): Promise<void> {
+    const database = this.#begin()
+    try {
+      await database.put(toStoredKey(key), value, writeOptions(options))
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  async _del(key: Uint8Array, options: PrivateOptions): Promise<void> {
+    const database = this.#begin()
+    try {
+      await database.delete(toStoredKey(key), writeOptions(options))
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  /** One engine batch: all operations or none, also across a crash. */
+  async _batch(operations: PrivateOperation[], options: PrivateOptions): Promise<void> {
+    const database = this.#begin()
+    try {
+      const stored = operations.map((operation) =>
+        operation.type === 'put'
+          ? { type: 'put' as const, key: toStoredKey(operation.key), value: operation.value as Uint8Array }
+          : { type: 'del' as const, key: toStoredKey(operation.key) },
+      )
+      await database.batch(stored, writeOptions(options))
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  /**
+   * Deletes the keys in range (at most `limit`, from the end when `reverse`), read at the given
+   * snapshot or at an implicit one taken now: writes made after the call are never deleted.
+   * Not atomic: deletes go in batches of `CLEAR_BATCH` keys.
+   */
+  async _clear(options: PrivateClearOptions): Promise<void> {
+    const database = this.#begin()
+    let iterator: ReturnType<Database['iterator']> | undefined
+    try {
+      iterator = database.iterator({
+        ...storedRange(options),
+        reverse: options.reverse === true,
+        values: false,
+        snapshot: engineSnapshotOf(options.snapshot, database),
+      })
+      let remaining = options.limit >= 0 ? options.limit : Number.POSITIVE_INFINITY
+      while (remaining > 0) {
+        const keys: { type: 'del'; key: Buffer }[] = []
+        while (keys.length < CLEAR_BATCH && remaining > 0) {
+          const entry = await iterator.next()
+          if (entry === undefined) break
+          keys.push({ type: 'del', key: Buffer.from(entry[0]) })
+          remaining--
+        }
+        if (keys.length === 0) break
+        await database.batch(keys)
+        if (keys.length < CLEAR_BATCH) break
+      }
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      await iterator?.close()
+      this.#end()
+    }
+  }
+
+  // ------------------------------------------------------------------- additional methods
+
+  /**
+   * Compacts the keys in [start, end] down to the bottom level, dropping overwritten versions
+   * and tombstones no snapshot can see (reclaims space after mass deletes). Both bounds are
+   * required, as on classic-level (`LEVEL_INVALID_KEY` when missing); they are encoded with `options.keyEncoding` (default: the
+   * database's). Flushes the memtable first. Waits for the open if it is in progress.
+   */
+  async compactRange(start: KDefault, end: KDefault, options?: { keyEncoding?: string }): Promise<void> {
+    if (start === undefined || start === null || end === undefined || end === null) {
+      throw new LevelError(
+        'LEVEL_INVALID_KEY',
+        'compactRange(start, end) needs both bounds; start and end must not be null or undefined',
+      )
+    }
+    if (this.status === 'opening') return this.deferAsync(() => this.compactRange(start, end, options))
+    if (this.status !== 'open') throw notOpen('compactRange')
+    // The only format of this database is 'buffer': every encoding encodes to a Buffer here.
+    const keyEncoding = this.keyEncoding(options?.keyEncoding as 'utf8') as unknown as {
+      encode(key: KDefault): Buffer
+    }
+    const startKey = keyEncoding.encode(start)
+    const endKey = keyEncoding.encode(end)
+    const database = this.#begin()
+    try {
+      await database.compactRange(toStoredBound(startKey), toStoredBound(endKey))
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  /** The engine's statistics (files and bytes per level, cache, write amplification...; see
+   *  @strata/engine). Synchronous; throws `LEVEL_DATABASE_NOT_OPEN` unless open. */
+  stats(): DatabaseStats {
+    const database = this.#database
+    if (this.status !== 'open' || database === undefined) throw notOpen('stats')
+    return database.stats()
+  }
+}
