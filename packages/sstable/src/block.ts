@@ -11,9 +11,6 @@ import type { BlockKind } from './format.js'
 
 const EMPTY = new Uint8Array(0)
 
-/** Reused key buffer for in-place searches (searches are synchronous, so one is enough). */
-let scratch = new Uint8Array(256)
-
 export class Block {
   /** The block's contents (trailer excluded); never mutated once read. A plain Uint8Array view
    *  (not a Buffer): its `slice` and views are cheaper. */
@@ -134,6 +131,12 @@ export class Block {
    * The first entry at or after `(key, atSeq)` in internal order, if it has the same user key:
    * the newest version of `key` with seq <= atSeq. Values are copied unless they take most of
    * the block, so a small value does not keep a whole cached block alive.
+   *
+   * The scan never rebuilds keys: it tracks `matched`, how many leading bytes of the previous
+   * key equal `key`. An entry sharing fewer bytes than that with the previous key is greater
+   * than `key` (keys ascend, and the previous key agreed with `key` further); one sharing more
+   * is still smaller; only one sharing exactly `matched` bytes needs its suffix compared. At a
+   * restart point `shared` is 0 by construction, so such an entry is compared in full.
    */
   find(key: Uint8Array, atSeq: number): InternalEntry | undefined {
     const bytes = this.bytes
@@ -147,8 +150,13 @@ export class Block {
       if (this.restartSortsBefore(this.restart(middle), key, atSeq)) low = middle
       else high = middle - 1
     }
+    const keyLength = key.length
     let pos = this.restart(low)
-    let keyLength = 0
+    // Length of the previous entry's key, and how many of its leading bytes equal `key`'s
+    // (-1 before the first entry). `previousEqual`: the previous key equals `key`.
+    let previousLength = 0
+    let matched = -1
+    let previousEqual = false
     while (pos < limit) {
       const entryStart = pos
       let shared = bytes[pos]!
@@ -164,11 +172,15 @@ export class Block {
         pos = varintEnd
       }
       const op = bytes[pos++]
-      const seq = readVarint(bytes, pos, limit)
-      pos = varintEnd
+      let seq = pos < limit ? bytes[pos]! : 0x80
+      if (seq < 0x80) pos++
+      else {
+        seq = readVarint(bytes, pos, limit)
+        pos = varintEnd
+      }
       let valueLength = 0
       if (op === OpType.Put) {
-        valueLength = bytes[pos]!
+        valueLength = pos < limit ? bytes[pos]! : 0x80
         if (valueLength < 0x80) pos++
         else {
           valueLength = readVarint(bytes, pos, limit)
@@ -182,23 +194,49 @@ export class Block {
         seq < 0 ||
         valueLength < 0 ||
         (op !== OpType.Put && op !== OpType.Delete) ||
-        shared > keyLength ||
+        shared > previousLength ||
+        (matched < 0 && shared !== 0) ||
         valueStart + valueLength > limit
       ) {
         throw this.corrupt('malformed entry', entryStart)
       }
       const length = shared + unshared
-      if (length > scratch.length) {
-        const grown = new Uint8Array(Math.max(length, scratch.length * 2))
-        grown.set(scratch.subarray(0, shared))
-        scratch = grown
+      let equal: boolean
+      if (previousEqual && shared === previousLength && unshared === 0) {
+        equal = true // another version of the same key
+      } else if (shared !== 0 && shared < matched) {
+        return undefined // this key is greater than `key`
+      } else if (shared !== 0 && shared > matched) {
+        equal = false // still smaller than `key`
+        previousLength = length
+        previousEqual = false
+        pos = valueStart + valueLength
+        continue
+      } else {
+        // Compare the suffix with `key` from byte `shared`: == matched, or 0 (the first entry,
+        // or a restart point, where shared is 0 whatever the keys have in common).
+        let index = shared
+        let keyAt = pos
+        const end = Math.min(length, keyLength)
+        while (index < end && bytes[keyAt] === key[index]) {
+          index++
+          keyAt++
+        }
+        if (index < end) {
+          if (bytes[keyAt]! > key[index]!) return undefined
+          matched = index
+          equal = false
+        } else if (length > keyLength) {
+          return undefined // `key` is a proper prefix of this key: this key is greater
+        } else {
+          matched = index
+          equal = length === keyLength
+        }
       }
-      const buffer = scratch
-      for (let index = 0; index < unshared; index++) buffer[shared + index] = bytes[pos + index]!
-      keyLength = length
-      const order = compareRange(buffer, 0, keyLength, key, 0, key.length)
-      if (order > 0) return undefined
-      if (order === 0 && seq <= atSeq) {
+      if (matched < 0) matched = 0
+      previousLength = length
+      previousEqual = equal
+      if (equal && seq <= atSeq) {
         let value: Uint8Array | null = null
         if (op === OpType.Put) {
           value =
@@ -206,7 +244,7 @@ export class Block {
               ? new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength)
               : copyRange(bytes, valueStart, valueStart + valueLength)
         }
-        return { key: copyRange(buffer, 0, keyLength), seq, op: op as OpType, value }
+        return { key: copyRange(key, 0, keyLength), seq, op: op as OpType, value }
       }
       pos = valueStart + valueLength
     }
@@ -224,15 +262,26 @@ export class Block {
   private restartSortsBefore(at: number, key: Uint8Array, atSeq: number): boolean {
     const bytes = this.bytes
     const limit = this.restartsAt
-    const shared = readVarint(bytes, at, limit)
-    const unshared = readVarint(bytes, varintEnd, limit)
-    let pos = varintEnd
-    const op = bytes[pos++]
-    const seq = readVarint(bytes, pos, limit)
-    pos = varintEnd
-    if (op === OpType.Put) {
-      readVarint(bytes, pos, limit)
+    // Header bytes below 0x80 are one-byte varints: the common case, decoded inline.
+    let pos = at
+    const shared = bytes[pos++]
+    let unshared = pos < limit ? bytes[pos]! : 0x80
+    if (unshared < 0x80) pos++
+    else {
+      unshared = readVarint(bytes, pos, limit)
       pos = varintEnd
+    }
+    const op = bytes[pos++]
+    let seq = pos < limit ? bytes[pos]! : 0x80
+    if (seq < 0x80) pos++
+    else {
+      seq = readVarint(bytes, pos, limit)
+      pos = varintEnd
+    }
+    if (op === OpType.Put) {
+      if (pos < limit && bytes[pos]! < 0x80) pos++
+      else if (readVarint(bytes, pos, limit) < 0) pos = limit + 1
+      else pos = varintEnd
     }
     if (shared !== 0 || unshared < 0 || seq < 0 || pos + unshared > limit) {
       throw this.corrupt('malformed restart entry', at)

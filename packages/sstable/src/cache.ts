@@ -13,22 +13,23 @@ export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 /** Bookkeeping bytes charged per cached block on top of its contents (objects, map entry). */
 const BLOCK_OVERHEAD_BYTES = 128
 
-/** A table's slice of the cache: its cached blocks by file offset. */
-export type CacheSpace = Map<number, CacheNode>
+/** A table's slice of the cache: its cached blocks by block number (a plain array: a lookup is
+ *  one indexed load, no hashing). */
+export type CacheSpace = (CacheNode | undefined)[]
 
 /** @internal One cached block, in the LRU list (most recent at the head). */
 export class CacheNode {
   readonly block: Block
   readonly charge: number
   readonly space: CacheSpace
-  readonly offset: number
+  readonly slot: number
   newer: CacheNode | undefined
   older: CacheNode | undefined
 
-  constructor(block: Block, space: CacheSpace, offset: number) {
+  constructor(block: Block, space: CacheSpace, slot: number) {
     this.block = block
     this.space = space
-    this.offset = offset
+    this.slot = slot
     this.charge = block.bytes.length + BLOCK_OVERHEAD_BYTES
   }
 }
@@ -76,9 +77,9 @@ export class BlockCache {
     return this._blockCount
   }
 
-  /** @internal The cached block at `offset` of a table, counted as a hit or a miss. */
-  lookup(space: CacheSpace, offset: number): Block | undefined {
-    const node = space.get(offset)
+  /** @internal The cached block `slot` of a table, counted as a hit or a miss. */
+  lookup(space: CacheSpace, slot: number): Block | undefined {
+    const node = space[slot]
     if (node === undefined) {
       this._misses++
       return undefined
@@ -92,12 +93,12 @@ export class BlockCache {
   }
 
   /** @internal Caches a block just read (replacing any copy), then evicts down to capacity. */
-  insert(space: CacheSpace, offset: number, block: Block): void {
-    const existing = space.get(offset)
+  insert(space: CacheSpace, slot: number, block: Block): void {
+    const existing = space[slot]
     if (existing !== undefined) this.remove(existing)
-    const node = new CacheNode(block, space, offset)
+    const node = new CacheNode(block, space, slot)
     if (node.charge + this._pinnedBytes > this.capacityBytes) return
-    space.set(offset, node)
+    space[slot] = node
     this.pushNewest(node)
     this.blockBytes += node.charge
     this._blockCount++
@@ -106,7 +107,7 @@ export class BlockCache {
 
   /** @internal Drops every cached block of a table (at close). */
   dropSpace(space: CacheSpace): void {
-    for (const node of space.values()) this.remove(node)
+    for (const node of space) if (node !== undefined) this.remove(node)
   }
 
   /** @internal Counts `bytes` of index/filter held by an open table (negative to release). */
@@ -123,7 +124,7 @@ export class BlockCache {
 
   private remove(node: CacheNode): void {
     this.unlink(node)
-    node.space.delete(node.offset)
+    node.space[node.slot] = undefined
     this.blockBytes -= node.charge
     this._blockCount--
   }

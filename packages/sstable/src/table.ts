@@ -41,7 +41,7 @@ export class Table {
   private readonly fs: FileSystem
   private readonly fd: number
   private readonly cache: BlockCache | undefined
-  private readonly space: CacheSpace = new Map()
+  private readonly space: CacheSpace = []
   private readonly index: TableIndex
   private readonly filter: BloomFilter
   private readonly pinnedBytes: number
@@ -229,7 +229,7 @@ export class Table {
 
   /** @internal The block from the cache (counted as a hit or a miss), if there. */
   cachedBlock(blockIndex: number): Block | undefined {
-    return this.cache?.lookup(this.space, this.index.offsets[blockIndex]!)
+    return this.cache?.lookup(this.space, blockIndex)
   }
 
   /** @internal Reads, verifies and caches a block; concurrent loads of one block share a read. */
@@ -248,7 +248,7 @@ export class Table {
       handle.length + TRAILER_BYTES,
       undefined,
     )
-      .then((bytes) => this.admit(handle, bytes))
+      .then((bytes) => this.admit(blockIndex, handle, bytes))
       .finally(() => {
         this.loading.delete(blockIndex)
         this.readDone()
@@ -270,7 +270,7 @@ export class Table {
       handle.length + TRAILER_BYTES,
       undefined,
     )
-    return this.admit(handle, bytes)
+    return this.admit(blockIndex, handle, bytes)
   }
 
   /** @internal Size of data block `blockIndex` with its trailer, in bytes. */
@@ -314,7 +314,9 @@ export class Table {
     for (let blockIndex = first; blockIndex <= last; blockIndex++) {
       const handle = this.handle(blockIndex)
       const start = handle.offset - base
-      blocks.push(this.admit(handle, bytes.subarray(start, start + handle.length + TRAILER_BYTES)))
+      blocks.push(
+        this.admit(blockIndex, handle, bytes.subarray(start, start + handle.length + TRAILER_BYTES)),
+      )
     }
     return blocks
   }
@@ -323,10 +325,10 @@ export class Table {
     return { offset: this.index.offsets[blockIndex]!, length: this.index.lengths[blockIndex]! }
   }
 
-  private admit(handle: BlockHandle, bytes: Buffer): Block {
+  private admit(blockIndex: number, handle: BlockHandle, bytes: Buffer): Block {
     const contents = verifyBlock(this.path, handle, bytes, BlockType.Data)
     const block = new Block(contents, this.path, handle.offset, 'data')
-    if (!this.closed) this.cache?.insert(this.space, handle.offset, block)
+    if (!this.closed) this.cache?.insert(this.space, blockIndex, block)
     return block
   }
 
