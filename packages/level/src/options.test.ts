@@ -1,0 +1,53 @@
+import { MemoryFileSystem } from '@strata/base'
+import { describe, expect, it } from 'vitest'
+import { engineOptions } from './options.js'
+
+describe('engine options', () => {
+  it("defaults sync to false, classic-level's default, and passes an explicit one on", () => {
+    expect(engineOptions({}).sync).toBe(false)
+    expect(engineOptions({ sync: true }).sync).toBe(true)
+  })
+
+  it("maps classic-level's option names to strata's", () => {
+    expect(
+      engineOptions({ writeBufferSize: 1 << 20, cacheSize: 2 << 20, blockSize: 8192, maxFileSize: 3 << 20 }),
+    ).toEqual({
+      memtableBytes: 1 << 20,
+      blockCacheBytes: 2 << 20,
+      blockBytes: 8192,
+      targetFileBytes: 3 << 20,
+      sync: false,
+    })
+  })
+
+  it("lets strata's own name win over classic-level's alias", () => {
+    const options = engineOptions({ cacheSize: 1, blockCacheBytes: 2, writeBufferSize: 3, memtableBytes: 4 })
+    expect(options.blockCacheBytes).toBe(2)
+    expect(options.memtableBytes).toBe(4)
+  })
+
+  it('passes the engine options on and leaves out the rest', () => {
+    const fs = new MemoryFileSystem()
+    const options = engineOptions({
+      createIfMissing: false,
+      errorIfExists: true,
+      bloomBitsPerKey: 0,
+      autoCompaction: false,
+      walRecovery: 'strict',
+      fs,
+      compression: true,
+      maxOpenFiles: 10,
+      passive: true,
+      ...({ keyEncoding: 'json', someUserlandOption: 1 } as object),
+    })
+    expect(options).toEqual({
+      createIfMissing: false,
+      errorIfExists: true,
+      bloomBitsPerKey: 0,
+      autoCompaction: false,
+      walRecovery: 'strict',
+      fs,
+      sync: false,
+    })
+  })
+})
