@@ -36,7 +36,7 @@ const sortedEntries = fc
     keys.map(
       (key, index): InternalEntry => ({
         key,
-        seq: index * 1_000_003,
+        seq: index % 2 === 0 ? index * 1_000_003 : index * 150_000_000_007,
         op: values[index] === null ? OpType.Delete : OpType.Put,
         value: values[index] ?? null,
       }),

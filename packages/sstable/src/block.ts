@@ -172,9 +172,31 @@ export class Block {
         pos = varintEnd
       }
       const op = bytes[pos++]
-      let seq = pos < limit ? bytes[pos]! : 0x80
-      if (seq < 0x80) pos++
-      else {
+      // Seqs commonly take 2-4 bytes: decode up to 4 inline, longer ones with readVarint.
+      let seq = -1
+      if (pos + 4 <= limit) {
+        const b0 = bytes[pos]!
+        if (b0 < 0x80) {
+          seq = b0
+          pos += 1
+        } else {
+          const b1 = bytes[pos + 1]!
+          if (b1 < 0x80) {
+            seq = (b0 & 0x7f) | (b1 << 7)
+            pos += 2
+          } else {
+            const b2 = bytes[pos + 2]!
+            if (b2 < 0x80) {
+              seq = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14)
+              pos += 3
+            } else if (bytes[pos + 3]! < 0x80) {
+              seq = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | ((b2 & 0x7f) << 14) | (bytes[pos + 3]! << 21)
+              pos += 4
+            }
+          }
+        }
+      }
+      if (seq < 0) {
         seq = readVarint(bytes, pos, limit)
         pos = varintEnd
       }

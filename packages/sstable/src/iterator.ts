@@ -72,8 +72,8 @@ export class TableIteratorImpl implements TableIterator {
   private lastKey: Uint8Array | undefined
   /** Reverse, visible mode: the newest visible version seen so far of the current key. */
   private candidate: InternalEntry | undefined
-  /** Blocks of the last readahead read: run[i] is block runFirst + i. */
-  private run: Block[] = []
+  /** Blocks of the last readahead read: run[i] is block runFirst + i (undefined if damaged). */
+  private run: (Block | undefined)[] = []
   private runFirst = 0
   /** The block furthest along the walk that this iterator read, and the readahead size. */
   private lastRead = -2
@@ -141,7 +141,7 @@ export class TableIteratorImpl implements TableIterator {
     for (;;) {
       const wanted = this.wantBlock
       const [first, last] = this.planRead(wanted)
-      const blocks = await this.table.loadRun(first, last)
+      const blocks = await this.table.loadRun(first, last, wanted)
       this.checkOpen()
       this.installRun(wanted, first, last, blocks)
       const result = this.step()
@@ -159,7 +159,7 @@ export class TableIteratorImpl implements TableIterator {
       if (result !== NEED_BLOCK) return result
       const wanted = this.wantBlock
       const [first, last] = this.planRead(wanted)
-      this.installRun(wanted, first, last, this.table.loadRunSync(first, last))
+      this.installRun(wanted, first, last, this.table.loadRunSync(first, last, wanted))
     }
   }
 
@@ -218,9 +218,9 @@ export class TableIteratorImpl implements TableIterator {
   /** Makes block `index` the decoded one if it is in memory; else records it as wanted. */
   private ensureBlock(index: number): boolean {
     if (index === this.blockIndex) return true
-    const offset = index - this.runFirst
-    if (offset >= 0 && offset < this.run.length) {
-      this.install(index, this.run[offset]!)
+    const fromRun = this.run[index - this.runFirst]
+    if (fromRun !== undefined) {
+      this.install(index, fromRun)
       return true
     }
     const block = this.table.cachedBlock(index)
@@ -256,7 +256,7 @@ export class TableIteratorImpl implements TableIterator {
     return [first, last]
   }
 
-  private installRun(wanted: number, first: number, last: number, blocks: Block[]): void {
+  private installRun(wanted: number, first: number, last: number, blocks: (Block | undefined)[]): void {
     this.run = blocks
     this.runFirst = first
     this.lastRead = this.reverse ? first : last
@@ -342,6 +342,13 @@ export class TableIteratorImpl implements TableIterator {
       if (this.pos <= 0) {
         const previous = this.blockIndex - 1
         if (previous < 0) return this.finish()
+        const candidate = this.candidate
+        if (candidate !== undefined && this.table.compareLastKey(previous, candidate.key) !== 0) {
+          // The index shows no older version of this key in the previous block: yield it now,
+          // without reading that block.
+          this.candidate = undefined
+          return candidate
+        }
         if (!this.ensureBlock(previous)) return NEED_BLOCK
         continue
       }

@@ -92,6 +92,11 @@ export class TableIndex {
     return this.keyBytes.slice(this.keyStarts[position]!, this.keyStarts[position + 1]!)
   }
 
+  /** Compares the last key of block `position` with `key`. */
+  compareLastKey(position: number, key: Uint8Array): number {
+    return this.compareTo(position, key, prefixOf(key, 0, key.length))
+  }
+
   /** Compares the last key of block `position` with `key` (whose prefix is `prefix`). */
   private compareTo(position: number, key: Uint8Array, prefix: number): number {
     const own = this.prefixes[position]!

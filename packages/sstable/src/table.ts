@@ -66,7 +66,9 @@ export class Table {
       throw toIOError(error, 'opening SSTable', path)
     }
     try {
-      const { size } = await fs.fstat(fd)
+      const { size } = await fs.fstat(fd).catch((error: unknown) => {
+        throw toIOError(error, 'reading the size of SSTable', path)
+      })
       const footerBytes = await readExactly(fs, fd, path, 'footer', size - FOOTER_BYTES, FOOTER_BYTES, size)
       const footer = parseFooter(path, size, footerBytes)
       const tailOffset = footer.filter.offset
@@ -97,7 +99,12 @@ export class Table {
       throw toIOError(error, 'opening SSTable', path)
     }
     try {
-      const { size } = fs.fstatSync(fd)
+      let size: number
+      try {
+        size = fs.fstatSync(fd).size
+      } catch (error) {
+        throw toIOError(error, 'reading the size of SSTable', path)
+      }
       const footerBytes = readExactlySync(fs, fd, path, 'footer', size - FOOTER_BYTES, FOOTER_BYTES, size)
       const footer = parseFooter(path, size, footerBytes)
       const tailOffset = footer.filter.offset
@@ -227,6 +234,11 @@ export class Table {
     return this.index.atOrAfter(key, strict)
   }
 
+  /** @internal Compares the last key of data block `blockIndex` with `key`. */
+  compareLastKey(blockIndex: number, key: Uint8Array): number {
+    return this.index.compareLastKey(blockIndex, key)
+  }
+
   /** @internal The block from the cache (counted as a hit or a miss), if there. */
   cachedBlock(blockIndex: number): Block | undefined {
     return this.cache?.lookup(this.space, blockIndex)
@@ -280,24 +292,27 @@ export class Table {
 
   /**
    * @internal Reads data blocks `first..last` (inclusive) in one positioned read, verifies each
-   * and caches them: the readahead of a scan.
+   * and caches them: the readahead of a scan. `wanted` is the block the caller needs now: if it
+   * is damaged the call fails; another damaged block of the run is left out (`undefined`), so
+   * the reads that need it fail when they come to it, and not before.
    */
-  loadRun(first: number, last: number): Promise<Block[]> {
+  loadRun(first: number, last: number, wanted: number): Promise<(Block | undefined)[]> {
     if (first === last) return this.loadBlock(first).then((block) => [block])
     const { offset, length } = this.runExtent(first, last)
     this.reads++
     return readExactly(this.fs, this.fd, this.path, 'data', offset, length, undefined)
-      .then((bytes) => this.splitRun(first, last, bytes))
+      .then((bytes) => this.splitRun(first, last, wanted, bytes))
       .finally(() => this.readDone())
   }
 
   /** @internal `loadRun`, synchronously. */
-  loadRunSync(first: number, last: number): Block[] {
+  loadRunSync(first: number, last: number, wanted: number): (Block | undefined)[] {
     if (first === last) return [this.loadBlockSync(first)]
     const { offset, length } = this.runExtent(first, last)
     return this.splitRun(
       first,
       last,
+      wanted,
       readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined),
     )
   }
@@ -308,15 +323,20 @@ export class Table {
     return { offset, length: this.index.offsets[last]! + this.blockSize(last) - offset }
   }
 
-  private splitRun(first: number, last: number, bytes: Buffer): Block[] {
-    const blocks: Block[] = []
+  private splitRun(first: number, last: number, wanted: number, bytes: Buffer): (Block | undefined)[] {
+    const blocks: (Block | undefined)[] = []
     const base = this.index.offsets[first]!
     for (let blockIndex = first; blockIndex <= last; blockIndex++) {
       const handle = this.handle(blockIndex)
       const start = handle.offset - base
-      blocks.push(
-        this.admit(blockIndex, handle, bytes.subarray(start, start + handle.length + TRAILER_BYTES)),
-      )
+      try {
+        blocks.push(
+          this.admit(blockIndex, handle, bytes.subarray(start, start + handle.length + TRAILER_BYTES)),
+        )
+      } catch (error) {
+        if (blockIndex === wanted || !(error instanceof SSTableCorruptError)) throw error
+        blocks.push(undefined)
+      }
     }
     return blocks
   }

@@ -186,7 +186,9 @@ describe('a damaged table', () => {
     const damaged = await Table.open(path)
     let failed = 0
     let blockOffset = -1
-    for (const entry of entries) {
+    let firstFailed = -1
+    let lastFailed = -1
+    for (const [position, entry] of entries.entries()) {
       try {
         const found = await damaged.get(entry.key)
         expect(plain(found)).toEqual(plain(entry))
@@ -194,8 +196,12 @@ describe('a damaged table', () => {
         const corrupt = expectCorruption(error, path, file.length)
         expect(corrupt.block).toBe('data')
         expect(corrupt.message).toMatch(/checksum mismatch/)
-        if (blockOffset < 0) blockOffset = corrupt.offset
+        if (blockOffset < 0) {
+          blockOffset = corrupt.offset
+          firstFailed = position
+        }
         expect(corrupt.offset).toBe(blockOffset)
+        lastFailed = position
         failed++
       }
     }
@@ -203,7 +209,8 @@ describe('a damaged table', () => {
     expect(blockOffset).toBeGreaterThan(damageAt - 4200)
     expect(failed).toBeGreaterThan(0)
     expect(failed).toBeLessThan((2 * entries.length) / blockCount) // one block's worth
-    // A scan fails when it reaches the block, and fails again if retried.
+    // A scan (reading ahead many blocks at a time) yields every entry before the damaged block,
+    // fails when it reaches it, and fails again if retried.
     const iterator = damaged.iterator()
     let scanned = 0
     await expect(
@@ -215,7 +222,14 @@ describe('a damaged table', () => {
       })(),
     ).rejects.toBeInstanceOf(SSTableCorruptError)
     await expect(iterator.next()).rejects.toBeInstanceOf(SSTableCorruptError)
-    expect(scanned).toBeGreaterThan(0)
+    expect(scanned).toBe(firstFailed)
+    expect(lastFailed - firstFailed + 1).toBe(failed) // one contiguous run of keys: one block
+    const backward = damaged.iterator({ reverse: true })
+    let scannedBackward = 0
+    expect(() => {
+      while (backward.nextSync() !== undefined) scannedBackward++
+    }).toThrow(SSTableCorruptError)
+    expect(scannedBackward).toBe(entries.length - 1 - lastFailed)
     // Seeking past the damaged block reads on normally.
     const lastKey = entries[entries.length - 1]!.key
     iterator.seek(lastKey)
