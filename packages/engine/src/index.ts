@@ -20,6 +20,8 @@ export {
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
 export { DatabaseLockedError } from './lock.js'
+export { inspectManifest, type ManifestRecord, type ManifestState } from './manifest.js'
+export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'
 export {
   DEFAULT_OPTIONS,
   MAX_KEY_BYTES,

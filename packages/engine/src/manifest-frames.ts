@@ -10,6 +10,11 @@ export function encodeManifestFrame(payload: Uint8Array): Uint8Array {
   return encodeFrame(payload)
 }
 
+/** Every whole frame of `data`, and how it ends (`clean`, `torn` or `damaged`), without throwing. */
+export function readManifestFrames(data: Uint8Array) {
+  return readFrames(data)
+}
+
 export function decodeManifestFrames(
   data: Uint8Array,
   file: string,

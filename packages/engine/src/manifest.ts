@@ -8,7 +8,7 @@
 import { CorruptionError, type FileSystem, toIOError } from '@strata/base'
 import { Packr } from 'msgpackr'
 import { CURRENT_FILE, manifestFileName, pathIn } from './filenames.js'
-import { decodeManifestFrames, encodeManifestFrame } from './manifest-frames.js'
+import { decodeManifestFrames, encodeManifestFrame, readManifestFrames } from './manifest-frames.js'
 import { type TableFileMeta, Version, type VersionEdit } from './version.js'
 
 /** Version of the manifest's edit encoding. On disk. */
@@ -282,4 +282,45 @@ export class Manifest {
   async close(): Promise<void> {
     await this.fs.close(this.fd).catch(() => {})
   }
+}
+
+/** One edit of a manifest file, as `inspectManifest` reports it. */
+export interface ManifestRecord {
+  /** Byte offset of the edit's frame. */
+  offset: number
+  edit: VersionEdit
+}
+
+/**
+ * Reads a manifest file for inspection (the operator's tool): every edit with its byte offset,
+ * the state they replay to, and where the file stops being readable. Never throws for damage:
+ * a torn tail or a damaged frame is reported in `problem` (with its offset), and the edits
+ * before it are returned.
+ */
+export async function inspectManifest(
+  fs: FileSystem,
+  path: string,
+): Promise<{
+  records: ManifestRecord[]
+  state: ManifestState
+  fileBytes: number
+  problem: { offset: number; reason: string; kind: 'torn' | 'damaged' } | undefined
+}> {
+  const data = await fs.readFile(path)
+  const scan = readManifestFrames(data)
+  const records: ManifestRecord[] = []
+  let state = EMPTY_STATE
+  let problem: { offset: number; reason: string; kind: 'torn' | 'damaged' } | undefined =
+    scan.problem === undefined ? undefined : { ...scan.problem, kind: scan.status === 'torn' ? 'torn' : 'damaged' }
+  for (const { payload, offset } of scan.frames) {
+    try {
+      const edit = decodeEdit(payload, path, offset)
+      state = applyToState(state, edit, path)
+      records.push({ offset, edit })
+    } catch (error) {
+      problem = { offset, reason: (error as CorruptionError).reason ?? String(error), kind: 'damaged' }
+      break
+    }
+  }
+  return { records, state, fileBytes: data.length, problem }
 }

@@ -205,7 +205,8 @@ describe('damaged files', () => {
     for (let index = 0; index < 10; index++) await database.put(key(index), value(index))
     await database.close()
     const data = memory.readFileSync('/db/wal.log')
-    data[Math.floor(data.length / 2)] ^= 0x55
+    const middle = Math.floor(data.length / 2)
+    data[middle] = data[middle]! ^ 0x55
     memory.writeFileSync('/db/wal.log', data)
     await expect(openOn(memory)).rejects.toMatchObject({ code: 'STRATA_CORRUPTION' })
     const recovered = await Database.open<string, string>('/db', {
