@@ -165,7 +165,7 @@ export class BloomFilter {
       return `filter of ${bits} bits needs ${FILTER_HEADER_BYTES + Math.ceil(bits / 8)} bytes, block has ${block.length}`
     }
     // A copy: the filter outlives the buffer it was read into, which holds other blocks too.
-    return new BloomFilter(layout, probes, bits, block.slice(FILTER_HEADER_BYTES))
+    return new BloomFilter(layout, probes, bits, new Uint8Array(block.subarray(FILTER_HEADER_BYTES)))
   }
 
   private constructor(layout: FilterLayout, probes: number, bits: number, data: Uint8Array) {

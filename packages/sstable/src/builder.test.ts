@@ -95,6 +95,24 @@ describe('TableBuilder', () => {
     await table.close()
   })
 
+  it('keeps copies of what it is given: reusing the caller buffers changes nothing', async () => {
+    const fs = new MemoryFileSystem()
+    const builder = new TableBuilder(PATH, { fs })
+    const key = Buffer.from('aaaa')
+    const value = Buffer.from('value')
+    builder.add({ key, seq: 2, op: OpType.Put, value })
+    key.write('bbbb')
+    value.write('VALUE')
+    builder.add({ key, seq: 1, op: OpType.Put, value })
+    key.write('zzzz')
+    const meta = await builder.finish()
+    expect(meta.smallestKey).toEqual(bytes('aaaa'))
+    expect(meta.largestKey).toEqual(bytes('bbbb'))
+    const table = await Table.open(PATH, { fs })
+    expect((await table.get(bytes('aaaa')))?.value).toEqual(bytes('value'))
+    await table.close()
+  })
+
   it('fsyncs and closes the file in finish(), and refuses use afterwards', async () => {
     const memory = new MemoryFileSystem()
     const fs = new FaultyFileSystem(memory)

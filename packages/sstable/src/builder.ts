@@ -114,7 +114,7 @@ export class TableBuilder {
       if (order !== 0) this.filter.add(key)
     } else {
       this.filter.add(key)
-      this.smallestKey = key.slice()
+      this.smallestKey = new Uint8Array(key) // a copy (Buffer.prototype.slice would be a view)
     }
     this.block.add(key, seq, op, value)
     this.lastSeq = seq
