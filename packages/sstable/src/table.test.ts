@@ -222,6 +222,31 @@ describe('Table reads', () => {
     await table.close()
   })
 
+  it('reads ahead during a scan, and caches each block in memory of its own size', async () => {
+    const memory = new MemoryFileSystem()
+    const fs = new FaultyFileSystem(memory)
+    const many = Array.from({ length: 20_000 }, (_, index) =>
+      put(`k${String(index).padStart(6, '0')}`, 1, 'v'.repeat(40)),
+    )
+    await buildTable('/t.sst', many, { fs })
+    const cache = new BlockCache(64 * 1024 * 1024)
+    const table = await Table.open('/t.sst', { fs, cache })
+    const before = fs.counts.read
+    const iterator = table.iterator()
+    let count = 0
+    while ((await iterator.next()) !== undefined) count++
+    expect(count).toBe(many.length)
+    const reads = fs.counts.read - before
+    expect(reads).toBeLessThan(table.blockCount / 8) // many blocks per read
+    expect(cache.blockCount).toBe(table.blockCount)
+    for (let blockIndex = 0; blockIndex < table.blockCount; blockIndex++) {
+      const block = table.cachedBlock(blockIndex)!
+      // A view into a larger read would keep all of it alive while charged as one block.
+      expect(block.bytes.buffer.byteLength).toBeLessThanOrEqual(block.bytes.length + 5)
+    }
+    await table.close()
+  })
+
   it('shares one read between concurrent gets of the same block', async () => {
     const memory = new MemoryFileSystem()
     const fs = new FaultyFileSystem(memory)

@@ -329,10 +329,12 @@ export class Table {
     for (let blockIndex = first; blockIndex <= last; blockIndex++) {
       const handle = this.handle(blockIndex)
       const start = handle.offset - base
+      // Each block gets its own memory: a view into the run would keep the whole run alive
+      // while the cache charges only the block.
+      const own = Buffer.allocUnsafeSlow(handle.length + TRAILER_BYTES)
+      bytes.copy(own, 0, start, start + own.length)
       try {
-        blocks.push(
-          this.admit(blockIndex, handle, bytes.subarray(start, start + handle.length + TRAILER_BYTES)),
-        )
+        blocks.push(this.admit(blockIndex, handle, own))
       } catch (error) {
         if (blockIndex === wanted || !(error instanceof SSTableCorruptError)) throw error
         blocks.push(undefined)
