@@ -827,28 +827,40 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.options.autoCompaction = false
     try {
       await this.waitForCompactions()
-      let bottom = 0
+      let bottom = -1
       for (let level = 0; level < NUM_LEVELS; level++) {
         if ((this.tables.current.levels[level]?.length ?? 0) > 0) bottom = level
       }
-      for (let level = 0; level < bottom; level++) {
+      if (bottom < 0) return
+      const target = Math.max(bottom, 1)
+      const before = new Set([...this.tables.current.files()].map(({ table }) => table.fileNumber))
+      for (let level = 0; level < target; level++) {
         const plan = planRangeCompaction(this.tables.current, level, startBytes, endBytes)
         if (plan !== undefined) await this.runCompaction(plan)
       }
-      // Everything in range now sits in `bottom`; one more pass there drops what is dead.
-      if (bottom > 0) {
-        const files = this.tables.current.overlapping(bottom, startBytes, endBytes)
-        if (files.length > 0) {
-          await this.runCompaction({
-            reason: 'manual',
-            level: bottom,
-            outputLevel: bottom,
-            inputs: files,
-            outputInputs: [],
-            trivialMove: false,
-            score: 0,
-          })
+      // Tables of the bottom level that no pass above rewrote may still hold versions or
+      // tombstones nobody can see any more: one pass over them in place — run by run of
+      // neighbours, so an output never spans a table rewritten above (levels stay disjoint).
+      let run: TableFileMeta[] = []
+      const runs: TableFileMeta[][] = []
+      for (const file of this.tables.current.overlapping(target, startBytes, endBytes)) {
+        if (before.has(file.fileNumber)) run.push(file)
+        else if (run.length > 0) {
+          runs.push(run)
+          run = []
         }
+      }
+      if (run.length > 0) runs.push(run)
+      for (const inputs of runs) {
+        await this.runCompaction({
+          reason: 'manual',
+          level: target,
+          outputLevel: target,
+          inputs,
+          outputInputs: [],
+          trivialMove: false,
+          score: 0,
+        })
       }
     } catch (error) {
       this.enterReadOnly(error)

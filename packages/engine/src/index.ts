@@ -21,7 +21,6 @@ export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
 export { DatabaseLockedError } from './lock.js'
 export { inspectManifest, type ManifestRecord, type ManifestState } from './manifest.js'
-export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'
 export {
   DEFAULT_OPTIONS,
   MAX_KEY_BYTES,
@@ -30,3 +29,4 @@ export {
   type WalRecovery,
 } from './options.js'
 export { Snapshot } from './snapshot.js'
+export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'

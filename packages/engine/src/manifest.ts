@@ -311,7 +311,9 @@ export async function inspectManifest(
   const records: ManifestRecord[] = []
   let state = EMPTY_STATE
   let problem: { offset: number; reason: string; kind: 'torn' | 'damaged' } | undefined =
-    scan.problem === undefined ? undefined : { ...scan.problem, kind: scan.status === 'torn' ? 'torn' : 'damaged' }
+    scan.problem === undefined
+      ? undefined
+      : { ...scan.problem, kind: scan.status === 'torn' ? 'torn' : 'damaged' }
   for (const { payload, offset } of scan.frames) {
     try {
       const edit = decodeEdit(payload, path, offset)
