@@ -162,21 +162,31 @@ function measure(subject: Subject): Figures {
   const heapGrowth = heapBytes() - heapBefore
   const approximateBytes = subject.approximateBytes()
   let found = 0
-  const hits = ENTRIES / seconds(() => {
-    for (let index = 0; index < ENTRIES; index++) if (subject.get(keys[lookupOrder[index]!]!) !== undefined) found++
-  })
+  const hits =
+    ENTRIES /
+    seconds(() => {
+      for (let index = 0; index < ENTRIES; index++)
+        if (subject.get(keys[lookupOrder[index]!]!) !== undefined) found++
+    })
   let wronglyFound = 0
-  const missed = ENTRIES / seconds(() => {
-    for (let index = 0; index < ENTRIES; index++) if (subject.get(misses[lookupOrder[index]!]!) !== undefined) wronglyFound++
-  })
+  const missed =
+    ENTRIES /
+    seconds(() => {
+      for (let index = 0; index < ENTRIES; index++)
+        if (subject.get(misses[lookupOrder[index]!]!) !== undefined) wronglyFound++
+    })
   let scanned = 0
-  const scan = ENTRIES / seconds(() => {
-    scanned = subject.scan()
-  })
+  const scan =
+    ENTRIES /
+    seconds(() => {
+      scanned = subject.scan()
+    })
   subject.release()
   // Random 16-byte keys: a duplicate or a miss that hits is (astronomically) unlikely; check anyway.
   if (found !== ENTRIES || wronglyFound !== 0 || scanned !== ENTRIES) {
-    throw new Error(`wrong answers: ${found} hits, ${wronglyFound} misses found, ${scanned} scanned of ${ENTRIES}`)
+    throw new Error(
+      `wrong answers: ${found} hits, ${wronglyFound} misses found, ${scanned} scanned of ${ENTRIES}`,
+    )
   }
   return { insert, hits, misses: missed, scan, heapGrowth, approximateBytes }
 }
@@ -214,7 +224,9 @@ const rows: [string, keyof Figures][] = [
   ['full forward scan', 'scan'],
 ]
 console.log('')
-console.log(`${'operation'.padEnd(20)}${'memtable ops/s'.padStart(16)}${'reference ops/s'.padStart(18)}${'ratio'.padStart(9)}`)
+console.log(
+  `${'operation'.padEnd(20)}${'memtable ops/s'.padStart(16)}${'reference ops/s'.padStart(18)}${'ratio'.padStart(9)}`,
+)
 for (const [name, field] of rows) {
   const ratio = ours![field] / theirs![field]
   console.log(
@@ -242,7 +254,10 @@ const checks: [string, boolean][] = [
   [`get (hits) >= 3x reference: ${ratio('hits').toFixed(2)}x`, ratio('hits') >= 3],
   [`get (misses) >= 3x reference: ${ratio('misses').toFixed(2)}x`, ratio('misses') >= 3],
   [`full scan >= 5,000,000 entries/s: ${figure(ours!.scan)}`, ours!.scan >= 5_000_000],
-  [`heap per entry <= 3x raw key+value bytes: ${(heapPerEntry / rawBytes).toFixed(2)}x`, heapPerEntry <= 3 * rawBytes],
+  [
+    `heap per entry <= 3x raw key+value bytes: ${(heapPerEntry / rawBytes).toFixed(2)}x`,
+    heapPerEntry <= 3 * rawBytes,
+  ],
   [`approximateBytes within 25% of real heap growth: ${accuracy.toFixed(3)}`, Math.abs(accuracy - 1) <= 0.25],
 ]
 for (const [label, pass] of checks) console.log(`${pass ? 'PASS' : 'MISS'}  ${label}`)

@@ -11,9 +11,9 @@ import {
   MAX_SEQ,
 } from '@strata/base'
 import type { Layer } from './layer.js'
+import { NO_RECORD, type RecordLog } from './record-log.js'
 import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
 import { checkKey, checkSeq } from './validate.js'
-import { NO_RECORD, type RecordLog } from './record-log.js'
 
 export interface IteratorOptions {
   /** Descending key order. Default false (ascending). */
@@ -99,7 +99,12 @@ export class TableIterator implements MemtableIterator {
         { argument: 'options.versions' },
       )
     }
-    for (const [name, bound] of [['gt', gt], ['gte', gte], ['lt', lt], ['lte', lte]] as const) {
+    for (const [name, bound] of [
+      ['gt', gt],
+      ['gte', gte],
+      ['lt', lt],
+      ['lte', lte],
+    ] as const) {
       if (bound !== undefined) checkKey(bound, `options.${name}`)
     }
     // Both bounds of a side apply: keep the tighter one.
@@ -279,7 +284,9 @@ export class TableIterator implements MemtableIterator {
       }
       const found = layer.tree.get(slice)
       // Keys with this slice are dealt with below; the cursor goes on after them.
-      const frame = reverse ? this.#enter(layer, boundary, slice, true) : this.#enter(layer, boundary, slice + 1)
+      const frame = reverse
+        ? this.#enter(layer, boundary, slice, true)
+        : this.#enter(layer, boundary, slice + 1)
       if (found === undefined) return
       const farSlice = boundary ? sliceOf(this.#far!, offset) : 0
       if (typeof found === 'number') {

@@ -24,7 +24,7 @@ export interface Layer {
 }
 
 /** Heap bytes of an empty layer: its object, the BTree object and its first leaf. */
-export const LAYER_BYTES = 200
+export const LAYER_BYTES = 480
 
 export function createLayer(maxNodeSize: number, epoch: number): Layer {
   return { tree: new BTree<number, number | Layer>(undefined, compareSlices, maxNodeSize), epoch }

@@ -47,6 +47,8 @@ export class RecordLog {
   bytesUsed = 0
   /** Bytes of all slabs together. */
   bytesAllocated = 0
+  /** A sum of the seqs `touch` last read: nothing uses it. */
+  touched = 0
 
   // One entry per slab, three views of the same ArrayBuffer.
   readonly #bytes: Uint8Array[] = []
@@ -58,10 +60,8 @@ export class RecordLog {
   #slab = -1
   #used = 0
   #capacity = 0
-  /** Where the record last appended starts, and its size, while it may still be edited. */
-  #lastOffset = 0
+  /** The size of the record last appended, while it may still be edited. */
   #lastSize = 0
-  #touched = 0
 
   constructor(maxSlabBytes: number) {
     this.#maxSlabBytes = maxSlabBytes
@@ -88,7 +88,6 @@ export class RecordLog {
     const bytes = this.#bytes[slab]!
     bytes.set(key, offset + HEADER_BYTES)
     if (value !== null) bytes.set(value, offset + HEADER_BYTES + keyLength)
-    this.#lastOffset = offset
     this.#lastSize = size
     return address
   }
@@ -109,7 +108,7 @@ export class RecordLog {
       const start = offset + HEADER_BYTES
       this.#bytes[slab]!.copyWithin(start, start + keyLength, start + keyLength + valueLength)
     }
-    const size = (HEADER_BYTES + (valueLength > 0 ? valueLength : 0) + 7) & ~7
+    const size = (HEADER_BYTES + Math.max(valueLength, 0) + 7) & ~7
     this.#used -= this.#lastSize - size
     this.bytesUsed -= this.#lastSize - size
     this.#lastSize = size
@@ -139,7 +138,6 @@ export class RecordLog {
     toInts[toAt + KEY_LENGTH] = keyLength
     toInts[toAt + VALUE_LENGTH] = value === null ? -1 : valueLength
     if (value !== null) this.#bytes[to]!.set(value, offset + HEADER_BYTES)
-    this.#lastOffset = offset
     this.#lastSize = size
     return (to << OFFSET_BITS) | (offset >>> 3)
   }
@@ -166,8 +164,8 @@ export class RecordLog {
       const record = records[index]!
       sum += this.#floats[record >>> OFFSET_BITS]![record & OFFSET_MASK]!
     }
-    // Keep the loads from being optimised away.
-    this.#touched = sum
+    // Kept so that the loads are not optimised away.
+    this.touched = sum
   }
 
   /** The newest record in the chain starting at `record` with seq <= `atSeq`, or NO_RECORD. */
@@ -187,7 +185,7 @@ export class RecordLog {
     const length = this.#ints[slab]![(offset >>> 2) + KEY_LENGTH]!
     const stored = this.#bytes[slab]!
     const start = offset + HEADER_BYTES
-    const common = length < bytes.length ? length : bytes.length
+    const common = Math.min(length, bytes.length)
     for (let at = from; at < common; at++) {
       const difference = stored[start + at]! - bytes[at]!
       if (difference !== 0) return difference
@@ -224,7 +222,11 @@ export class RecordLog {
       key = new Uint8Array(buffer, valueOffset, keyLength)
       valueOffset += keyLength
     } else {
-      key = new Uint8Array(this.#bytes[owner >>> OFFSET_BITS]!.buffer, ((owner & OFFSET_MASK) << 3) + HEADER_BYTES, keyLength)
+      key = new Uint8Array(
+        this.#bytes[owner >>> OFFSET_BITS]!.buffer,
+        ((owner & OFFSET_MASK) << 3) + HEADER_BYTES,
+        keyLength,
+      )
     }
     if (valueLength < 0) return { key, seq, op: OpType.Delete, value: null }
     return { key, seq, op: OpType.Put, value: new Uint8Array(buffer, valueOffset, valueLength) }

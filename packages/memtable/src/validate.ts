@@ -49,9 +49,12 @@ export function checkSeq(seq: unknown, argument = 'seq'): asserts seq is number 
 /** Checks a whole batch before any of it is applied, so a bad entry leaves the table unchanged. */
 export function checkEntries(entries: unknown): asserts entries is readonly InternalEntry[] {
   if (!Array.isArray(entries)) {
-    throw new InvalidArgumentError(`entries must be an array of InternalEntry, got ${describeType(entries)}`, {
-      argument: 'entries',
-    })
+    throw new InvalidArgumentError(
+      `entries must be an array of InternalEntry, got ${describeType(entries)}`,
+      {
+        argument: 'entries',
+      },
+    )
   }
   for (let index = 0; index < entries.length; index++) {
     const entry: unknown = entries[index]

@@ -41,12 +41,12 @@ const value = fc.oneof(
 )
 /** How a write picks its seq: the next one (as the engine does), or any small one (out of order,
  *  or equal to an existing version, which replaces it). */
-const seqChoice = fc.oneof({ weight: 4, arbitrary: fc.constant('next' as const) }, { weight: 1, arbitrary: fc.nat(40) })
-
-const range = fc.record(
-  { gt: key, gte: key, lt: key, lte: key },
-  { requiredKeys: [] },
+const seqChoice = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('next' as const) },
+  { weight: 1, arbitrary: fc.nat(40) },
 )
+
+const range = fc.record({ gt: key, gte: key, lt: key, lte: key }, { requiredKeys: [] })
 const iterateOptions = fc.record(
   {
     range,
@@ -69,7 +69,11 @@ const operation = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('get' as const), key, atSeq: fc.option(fc.nat(30), { nil: undefined }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('get' as const),
+      key,
+      atSeq: fc.option(fc.nat(30), { nil: undefined }),
+    }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('iterate' as const), options: iterateOptions }) },
   {
@@ -81,12 +85,17 @@ const operation = fc.oneof(
       target: key,
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('open' as const), options: iterateOptions, before: fc.nat(3) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('open' as const), options: iterateOptions, before: fc.nat(3) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('drain' as const), which: fc.nat(10) }) },
 )
 type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never
 
-function toOptions(options: Operation & { kind: 'iterate' } extends { options: infer O } ? O : never): IterateOptions {
+function toOptions(
+  options: Operation & { kind: 'iterate' } extends { options: infer O } ? O : never,
+): IterateOptions {
   const result: IterateOptions = { ...options.range, reverse: options.reverse }
   if (options.atSeq !== undefined) result.atSeq = options.atSeq
   if (options.versions !== undefined) result.versions = options.versions
@@ -138,7 +147,9 @@ function check(operations: Operation[], freezeAtEnd: boolean): void {
         break
       }
       case 'get':
-        expect(plain(table.get(operation.key, operation.atSeq))).toEqual(plain(oracle.get(operation.key, operation.atSeq)))
+        expect(plain(table.get(operation.key, operation.atSeq))).toEqual(
+          plain(oracle.get(operation.key, operation.atSeq)),
+        )
         break
       case 'iterate': {
         const options = toOptions(operation.options)
@@ -161,7 +172,9 @@ function check(operations: Operation[], freezeAtEnd: boolean): void {
         const options = toOptions(operation.options)
         const iterator = table.iterator(options)
         const expected = oracle.iterate(options)
-        expect(plainAll(take(iterator, operation.before))).toEqual(plainAll(expected.slice(0, operation.before)))
+        expect(plainAll(take(iterator, operation.before))).toEqual(
+          plainAll(expected.slice(0, operation.before)),
+        )
         open.push({ iterator, expected: expected.slice(operation.before) })
         break
       }
@@ -182,7 +195,9 @@ function check(operations: Operation[], freezeAtEnd: boolean): void {
     expect(() => table.put(new Uint8Array([1]), new Uint8Array(0), ++nextSeq)).toThrow(
       expect.objectContaining({ code: 'STRATA_READ_ONLY' }),
     )
-    expect(plainAll(table.iterator({ versions: 'all' }))).toEqual(plainAll(oracle.iterate({ versions: 'all' })))
+    expect(plainAll(table.iterator({ versions: 'all' }))).toEqual(
+      plainAll(oracle.iterate({ versions: 'all' })),
+    )
     expect(plainAll(table.iterator({ reverse: true }))).toEqual(plainAll(oracle.iterate({ reverse: true })))
   }
   for (const opened of open) expect(plainAll(opened.iterator)).toEqual(plainAll(opened.expected))
@@ -193,9 +208,13 @@ describe('memtable against the oracle', () => {
   it('agrees on every get, iteration, seek and snapshot across random operation sequences', () => {
     const seed = seedFor('memtable model')
     fc.assert(
-      fc.property(fc.array(operation, { minLength: 5, maxLength: 150, size: "medium" }), fc.boolean(), (operations, freezeAtEnd) => {
-        check(operations, freezeAtEnd)
-      }),
+      fc.property(
+        fc.array(operation, { minLength: 5, maxLength: 150, size: 'medium' }),
+        fc.boolean(),
+        (operations, freezeAtEnd) => {
+          check(operations, freezeAtEnd)
+        },
+      ),
       { seed, numRuns: Number(process.env.MEMTABLE_RUNS ?? 400) },
     )
   })

@@ -25,9 +25,7 @@ export class Oracle {
     const same = this.versions.findIndex((version) => equalBytes(version.key, key) && version.seq === seq)
     if (same >= 0) this.versions.splice(same, 1)
     this.versions.push(entry)
-    this.versions.sort(
-      (a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || b.seq - a.seq,
-    )
+    this.versions.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || b.seq - a.seq)
   }
 
   get(key: Uint8Array, atSeq = MAX_SEQ): InternalEntry | undefined {
@@ -72,7 +70,12 @@ export class Oracle {
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  )
 }
 
 /** An entry as plain, comparable, readable data: [key hex, seq, op, value hex or null]. */
@@ -81,7 +84,9 @@ export function plain(entry: InternalEntry | undefined): [string, number, number
   return [hex(entry.key), entry.seq, entry.op, entry.value === null ? null : hex(entry.value)]
 }
 
-export function plainAll(entries: Iterable<InternalEntry>): ([string, number, number, string | null] | undefined)[] {
+export function plainAll(
+  entries: Iterable<InternalEntry>,
+): ([string, number, number, string | null] | undefined)[] {
   return [...entries].map(plain)
 }
 
@@ -92,7 +97,9 @@ export function hex(bytes: Uint8Array): string {
 /** The seed for a randomised test: MEMTABLE_SEED if set, else a fresh one. Printed either way. */
 export function seedFor(name: string): number {
   const seed =
-    process.env.MEMTABLE_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.MEMTABLE_SEED)
+    process.env.MEMTABLE_SEED === undefined
+      ? Math.floor(Math.random() * 2 ** 31)
+      : Number(process.env.MEMTABLE_SEED)
   console.log(`${name}: seed ${seed} (replay with MEMTABLE_SEED=${seed})`)
   return seed
 }
