@@ -3,11 +3,12 @@
  *
  * Layout (chosen for speed and heap; see README.md):
  * - the index is a trie of `sorted-btree`s keyed by 6-byte key slices as numbers (slice.ts,
- *   layer.ts); it maps each key to the record index of its newest version;
- * - version records live in typed-array blocks (versions.ts) and chain to older versions;
- * - key and value bytes are copied into shared slabs (arena.ts).
- * A key with one version costs one B-tree slot, one 40-byte record and its bytes: no JavaScript
- * object, string or array of its own.
+ *   layer.ts); it maps each key to the address of its newest version;
+ * - versions are records in an append-only log of slabs (record-log.ts): a 24-byte header, the key
+ *   bytes (first version of a key only) and the value bytes; each header links to the next older
+ *   version of its key.
+ * A key with one version costs one B-tree slot, one header and its bytes: no JavaScript object,
+ * string or array of its own.
  */
 import { type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ, OpType } from '@strata/base'
 import { MemtableFrozenError } from './errors.js'
