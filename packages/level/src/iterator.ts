@@ -5,6 +5,7 @@
  * past `limit`) so a `next()` loop costs one engine call per batch, not per entry; `seek()`
  * drops what was read ahead. Keys and values are copied out of the engine's memory.
  */
+import { inRange } from '@strata/base'
 import type { Database, DatabaseIterator } from '@strata/engine'
 import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level'
 import { AbortError, toLevelError } from './errors.js'
@@ -34,16 +35,18 @@ type Item = [Buffer | undefined, Buffer | undefined] | Buffer
 function openEngineIterator(
   database: Database,
   options: PrivateIteratorOptions,
+  range: Range,
   keys: boolean,
   values: boolean,
 ): DatabaseIterator<Bytes, Bytes> {
-  const range = storedRange(options)
   const reverse = options.reverse === true
   // Engine workaround: a reverse memtable walk with no upper bound ignores seek() (see the
   // README, "Engine notes"). An upper bound at or above every storable key changes nothing else.
-  if (reverse && range.lt === undefined && range.lte === undefined) range.lte = STORED_KEY_CEILING
+  const ceiling =
+    reverse && range.lt === undefined && range.lte === undefined ? { lte: STORED_KEY_CEILING } : {}
   return database.iterator({
     ...range,
+    ...ceiling,
     reverse,
     keys,
     values,
@@ -61,6 +64,10 @@ class Cursor {
   private readonly wantValues: boolean
   private readonly signal: AbortSignal | undefined
   private readonly limit: number
+  /** The iterator's range, in stored form: seek targets outside it end the iterator. */
+  private readonly range: Range
+  /** Set by a seek outside the range: reads find nothing until the next seek. */
+  private outOfRange = false
   /** Items handed to abstract-level so far (it stops asking at `limit`). */
   private yielded = 0
   private cache: Item[] = []
@@ -77,10 +84,11 @@ class Cursor {
     // abstract-level has already registered the iterator with the database (which closes it on
     // close), so a failure here (a closed snapshot, say) must not leave it half-built: it is
     // reported by the first read instead, as abstract-level's own checks are.
+    this.range = storedRange(options)
     let iterator: DatabaseIterator<Bytes, Bytes> | undefined
     let failure: unknown
     try {
-      iterator = openEngineIterator(database, options, this.wantKeys, this.wantValues)
+      iterator = openEngineIterator(database, options, this.range, this.wantKeys, this.wantValues)
     } catch (error) {
       failure = toLevelError(error, 'iterator')
     }
@@ -123,11 +131,16 @@ class Cursor {
     return items
   }
 
+  /** As abstract-level specifies (and classic-level does): the first key >= target (<= target
+   *  when reverse); a target outside the range ends the iterator, rather than moving to the
+   *  range's edge. */
   seek(target: Uint8Array): void {
     this.cache = []
     this.position = 0
     this.fresh = true
-    this.iterator?.seek(toStoredBound(target))
+    const stored = toStoredBound(target)
+    this.outOfRange = !inRange(stored, this.range)
+    if (!this.outOfRange) this.iterator?.seek(stored)
   }
 
   async close(): Promise<void> {
@@ -141,6 +154,7 @@ class Cursor {
     const items: Item[] = []
     const { iterator, signal } = this
     if (iterator === undefined) throw this.failure
+    if (this.outOfRange) return items
     try {
       while (items.length < size) {
         const entry = await iterator.next()

@@ -194,17 +194,104 @@ describe('engine workarounds', () => {
     await db.batch(['a', 'b', 'c', 'd', 'e'].map((key) => ({ type: 'put' as const, key, value: key })))
     for (const where of ['memtable', 'tables']) {
       if (where === 'tables') await db.compactRange('a', 'z')
-      for (const [options, target, expected] of [
+      const cases: [object, string, string[]][] = [
         [{ reverse: true }, 'c', ['c', 'b', 'a']],
         [{ reverse: true, gt: 'b' }, 'd', ['d', 'c']],
         [{ reverse: true, gt: 'b' }, 'a', []],
         [{ reverse: true }, 'zzz', ['e', 'd', 'c', 'b', 'a']],
-      ] as const) {
+      ]
+      for (const [options, target, expected] of cases) {
         const iterator = db.keys(options)
         iterator.seek(target)
         expect(await iterator.all(), `${where}: ${JSON.stringify(options)} seek ${target}`).toEqual(expected)
       }
     }
+    await db.close()
+  })
+})
+
+describe('seek', () => {
+  // abstract-level's own "seek() respects range" test pushes functions, not promises, so it
+  // asserts nothing; its table of expectations is checked here.
+  const table: [object, string, string | undefined][] = [
+    [{ gt: '5' }, '4', undefined],
+    [{ gt: '5' }, '5', undefined],
+    [{ gt: '5' }, '6', '6'],
+    [{ gte: '5' }, '4', undefined],
+    [{ gte: '5' }, '5', '5'],
+    [{ gte: '5', gt: '7' }, '4', undefined],
+    [{ gte: '5', gt: '7' }, '6', '6'],
+    [{ gte: '5', gt: '3' }, '4', undefined],
+    [{ lt: '5' }, '4', '4'],
+    [{ lt: '5' }, '5', undefined],
+    [{ lte: '5' }, '5', '5'],
+    [{ lte: '5' }, '6', undefined],
+    [{ lte: '5', lt: '3' }, '4', '4'],
+    [{ lte: '5', lt: '7' }, '6', undefined],
+    [{ lt: '5', reverse: true }, '4', '4'],
+    [{ lt: '5', reverse: true }, '5', undefined],
+    [{ lt: '5', reverse: true }, '6', undefined],
+    [{ lte: '5', reverse: true }, '5', '5'],
+    [{ lte: '5', reverse: true }, '6', undefined],
+    [{ gt: '5', reverse: true }, '4', undefined],
+    [{ gt: '5', reverse: true }, '5', undefined],
+    [{ gt: '5', reverse: true }, '6', '6'],
+    [{ gte: '5', reverse: true }, '5', '5'],
+    [{ gt: '7', lt: '8' }, '7', undefined],
+    [{ gte: '7', lt: '8' }, '7', '7'],
+    [{ gte: '7', lt: '8' }, '8', undefined],
+    [{ gt: '7', lte: '8' }, '8', '8'],
+  ]
+
+  it('ends the iterator when the target is outside the range, as abstract-level specifies', async () => {
+    const db = new StrataLevel(join(temporaryDirectory(), 'db'))
+    await db.batch(
+      Array.from({ length: 10 }, (_, index) => ({
+        type: 'put' as const,
+        key: String(index),
+        value: String(index),
+      })),
+    )
+    for (const where of ['memtable', 'tables']) {
+      if (where === 'tables') await db.compactRange('0', '9')
+      for (const [range, target, expected] of table) {
+        const iterator = db.keys(range)
+        iterator.seek(target)
+        expect(await iterator.next(), `${where}: seek(${target}) on ${JSON.stringify(range)}`).toBe(expected)
+        // A later seek inside the range reads again.
+        const first = (await db.keys(range).all())[0]
+        if (first !== undefined) {
+          iterator.seek(first)
+          expect(await iterator.next(), `${where}: seek(${first}) after seek(${target})`).toBe(first)
+        }
+        await iterator.close()
+      }
+    }
+    await db.close()
+  })
+
+  it('seeks in reverse to the empty key below an empty upper bound (classic-level 3.0.0 aborts there)', async () => {
+    const db = new StrataLevel<Buffer, string>(join(temporaryDirectory(), 'db'), { keyEncoding: 'buffer' })
+    await db.put(Buffer.from('a'), 'x')
+    await db.del(Buffer.from('a'))
+    const iterator = db.iterator({ reverse: true, lt: Buffer.alloc(0) })
+    expect(await iterator.nextv(2)).toEqual([])
+    iterator.seek(Buffer.alloc(0))
+    expect(await iterator.next()).toBeUndefined()
+    await iterator.close()
+    await db.close()
+  })
+
+  it('counts only the entries it yields against the limit, read-ahead and seeks notwithstanding', async () => {
+    const db = new StrataLevel(join(temporaryDirectory(), 'db'))
+    await db.batch(['a', 'b', 'c', 'd', 'e'].map((key) => ({ type: 'put' as const, key, value: key })))
+    const iterator = db.keys({ limit: 3 })
+    expect(await iterator.nextv(1)).toEqual(['a'])
+    expect(await iterator.next()).toBe('b')
+    iterator.seek('d')
+    expect(await iterator.next()).toBe('d')
+    expect(await iterator.next()).toBeUndefined()
+    await iterator.close()
     await db.close()
   })
 })
