@@ -59,8 +59,12 @@ export class Block {
     })
   }
 
-  /** Every entry of the block, in stored order. Values are views of the (immutable) block. */
-  decodeAll(): InternalEntry[] {
+  /**
+   * Every entry of the block, in stored order. Values are views of the (immutable) block; keys
+   * are fresh arrays. When `sameKey` is given, `sameKey[i]` is set to 1 when entry i has the same
+   * key as entry i - 1 (another version of it), else 0 (always 0 for the first entry).
+   */
+  decodeAll(sameKey?: number[]): InternalEntry[] {
     const bytes = this.bytes
     const limit = this.restartsAt
     const entries: InternalEntry[] = []
@@ -119,6 +123,15 @@ export class Block {
       }
       const value =
         op === OpType.Put ? new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength) : null
+      if (sameKey !== undefined) {
+        // A restart entry stores its whole key (shared 0): compare it; any other entry is the
+        // previous key exactly when it shares all of it and adds nothing.
+        const same =
+          entries.length > 0 &&
+          keyLength === previous.length &&
+          (shared === keyLength || compareRange(key, 0, keyLength, previous, 0, keyLength) === 0)
+        sameKey.push(same ? 1 : 0)
+      }
       entries.push({ key, seq, op: op as OpType, value })
       previous = key
       pos = valueStart + valueLength

@@ -24,7 +24,8 @@ export interface IteratorOptions extends KeyRange {
 
 export interface TableIterator extends AsyncIterable<InternalEntry> {
   /** The next entry, or `undefined` at the end. Resolves without I/O when the entry's block is
-   *  already decoded. Rejects with `SSTableCorruptError` if a block it needs is damaged,
+   *  already decoded. The key is a fresh array the caller owns; the value is a read-only view of
+   *  the immutable block (possibly cached and shared): copy it before modifying it. Rejects with `SSTableCorruptError` if a block it needs is damaged,
    *  `ClosedError` after `close()` (of the iterator or its table). */
   next(): Promise<InternalEntry | undefined>
   /** Same as `next()`, synchronously (`readSync` on a cache miss). */
@@ -68,8 +69,14 @@ export class TableIteratorImpl implements TableIterator {
   private wantBlock = -1
   private done = false
   private closed = false
-  /** Forward, visible mode: the last key yielded (later versions of it are skipped). */
-  private lastKey: Uint8Array | undefined
+  /** sameKey[i] is 1 when entries[i] is another version of the key of entries[i - 1]; for i = 0,
+   *  of the last key of the previous block. Computed when the block is decoded, so the walk never
+   *  compares keys it has handed out (a caller may have changed their bytes). */
+  private sameKey: number[] = []
+  /** Forward, visible mode: whether the key of the last entry consumed was yielded. */
+  private keyYielded = false
+  /** Forward: the next entry is the first since a repositioning (treated as a new key). */
+  private fresh = true
   /** Reverse, visible mode: the newest visible version seen so far of the current key. */
   private candidate: InternalEntry | undefined
   /** Blocks of the last readahead read: run[i] is block runFirst + i (undefined if damaged). */
@@ -172,15 +179,19 @@ export class TableIteratorImpl implements TableIterator {
       const upper = this.upper
       const order = upper === undefined ? -1 : compareKeys(target, upper.key)
       this.pending =
-        order > 0 || (order === 0 && !upper!.inclusive) ? this.fromBound(upper) : { target, inclusive: true }
+        order > 0 || (order === 0 && !upper!.inclusive)
+          ? this.fromBound(upper)
+          : { target: new Uint8Array(target), inclusive: true }
     } else {
       const lower = this.lower
       const order = lower === undefined ? 1 : compareKeys(target, lower.key)
       this.pending =
-        order < 0 || (order === 0 && !lower!.inclusive) ? this.fromBound(lower) : { target, inclusive: true }
+        order < 0 || (order === 0 && !lower!.inclusive)
+          ? this.fromBound(lower)
+          : { target: new Uint8Array(target), inclusive: true }
     }
     this.done = false
-    this.lastKey = undefined
+    this.keyYielded = false
     this.candidate = undefined
   }
 
@@ -264,7 +275,16 @@ export class TableIteratorImpl implements TableIterator {
   }
 
   private install(index: number, block: Block): void {
-    this.entries = block.decodeAll()
+    const sameKey: number[] = []
+    this.entries = block.decodeAll(sameKey)
+    if (
+      index > 0 &&
+      this.entries.length > 0 &&
+      this.table.compareLastKey(index - 1, this.entries[0]!.key) === 0
+    ) {
+      sameKey[0] = 1
+    }
+    this.sameKey = sameKey
     this.blockIndex = index
     this.pos = this.reverse ? this.entries.length : 0
   }
@@ -308,6 +328,8 @@ export class TableIteratorImpl implements TableIterator {
     }
     this.pending = undefined
     this.done = false
+    this.keyYielded = false
+    this.fresh = true
     return true
   }
 
@@ -321,15 +343,21 @@ export class TableIteratorImpl implements TableIterator {
         if (!this.ensureBlock(next)) return NEED_BLOCK
         continue
       }
-      const entry = this.entries[this.pos++]!
-      if (upper !== undefined) {
-        const order = compareKeys(entry.key, upper.key)
-        if (order > 0 || (order === 0 && !upper.inclusive)) return this.finish()
+      const position = this.pos++
+      const entry = this.entries[position]!
+      if (this.sameKey[position] === 0 || this.fresh) {
+        // A new key: check the upper bound (versions of a key in range are all in range).
+        this.fresh = false
+        this.keyYielded = false
+        if (upper !== undefined) {
+          const order = compareKeys(entry.key, upper.key)
+          if (order > 0 || (order === 0 && !upper.inclusive)) return this.finish()
+        }
       }
       if (entry.seq > atSeq) continue
       if (!this.all) {
-        if (this.lastKey !== undefined && compareKeys(entry.key, this.lastKey) === 0) continue
-        this.lastKey = entry.key
+        if (this.keyYielded) continue
+        this.keyYielded = true
       }
       return entry
     }
@@ -389,7 +417,7 @@ function bound(key: Uint8Array | undefined, inclusive: boolean, name: string): B
       argument: `options.${name}`,
     })
   }
-  return { key, inclusive }
+  return { key: new Uint8Array(key), inclusive } // a copy: the caller may reuse its array
 }
 
 /** The stricter of two bounds: for a lower bound (`direction` 1) the larger, for an upper the
