@@ -13,7 +13,7 @@ export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 /** Bookkeeping bytes charged per cached block on top of its contents (objects, map entry). */
 const BLOCK_OVERHEAD_BYTES = 128
 
-/** A table's slice of the cache: its cached blocks by block number (a plain array: a lookup is
+/** @internal A table's slice of the cache: its cached blocks by block number (a plain array: a lookup is
  *  one indexed load, no hashing). */
 export type CacheSpace = (CacheNode | undefined)[]
 
