@@ -26,6 +26,9 @@ import { resolveOpenOptions, type TableOpenOptions } from './options.js'
 import { decodeProperties, type TableMeta } from './properties.js'
 import { TableIndex } from './table-index.js'
 
+/** The answer of every `get` that finds nothing without I/O (a settled promise can be shared). */
+const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
+
 /** What `open` learns from the file before the `Table` exists. */
 interface Opened {
   meta: TableMeta
@@ -155,11 +158,19 @@ export class Table {
    * one data block (from the cache, or one positioned read). Rejects with `ClosedError` after
    * `close()`, `SSTableCorruptError` when that data block is damaged.
    */
-  async get(key: Uint8Array, atSeq: number = MAX_SEQ): Promise<InternalEntry | undefined> {
-    const blockIndex = this.locate(key, atSeq)
-    if (blockIndex < 0) return undefined
-    const block = this.cachedBlock(blockIndex) ?? (await this.loadBlock(blockIndex))
-    return block.find(key, atSeq)
+  get(key: Uint8Array, atSeq: number = MAX_SEQ): Promise<InternalEntry | undefined> {
+    // Not an async function: when the answer needs no I/O (filtered out, or a cached block) it
+    // is returned as an already-settled promise, without an async function's bookkeeping.
+    let blockIndex: number
+    try {
+      blockIndex = this.locate(key, atSeq)
+      if (blockIndex < 0) return NOT_FOUND
+      const block = this.cachedBlock(blockIndex)
+      if (block !== undefined) return Promise.resolve(block.find(key, atSeq))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.loadBlock(blockIndex).then((block) => block.find(key, atSeq))
   }
 
   /** Same answer as `get`, synchronously (`readSync` on a cache miss). */
