@@ -46,3 +46,13 @@ describe('encodings', () => {
     )
   })
 })
+
+describe('ownership', () => {
+  it('binary decode hands out a copy the caller may write into', () => {
+    const binary = resolveEncoding(undefined, 'valueEncoding')
+    const stored = Buffer.from('stored')
+    const returned = binary.decode(stored)
+    returned[0] = 0
+    expect(stored.toString()).toBe('stored')
+  })
+})

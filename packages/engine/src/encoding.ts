@@ -14,7 +14,7 @@ export interface Codec<T> {
 
 /**
  * - `binary` (also `buffer`, `view`): Uint8Array in and out (strings are accepted as UTF-8);
- *   values read back are `Buffer`s (a Uint8Array subclass).
+ *   values read back are `Buffer`s (a Uint8Array subclass) the caller owns (copies).
  * - `utf8`: strings in and out (Uint8Array accepted on the way in).
  * - `json`: any JSON-serialisable value, stored as its UTF-8 JSON text.
  */
@@ -55,7 +55,9 @@ function toBuffer(data: Uint8Array): Buffer {
 const binary: ResolvedEncoding<Uint8Array> = {
   name: 'binary',
   encode: (value, argument) => bytesOrString(value, argument, 'binary'),
-  decode: (data) => toBuffer(data),
+  // A copy: what the memtable and tables hand out are read-only views into shared slabs and
+  // cached blocks. The caller owns what it gets and may write into it.
+  decode: (data) => Buffer.from(data),
 }
 
 const utf8: ResolvedEncoding<string> = {

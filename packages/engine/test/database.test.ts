@@ -352,3 +352,32 @@ describe('in-memory file system', () => {
     await reopened.close()
   })
 })
+
+describe('ownership of bytes', () => {
+  it('a value returned to the caller can be written into without changing the database', async () => {
+    const database = await open(temporaryDirectory(), { autoCompaction: false })
+    const key = bytes('k')
+    await database.put(key, bytes('original'))
+    const fromMemtable = (await database.get(key))!
+    fromMemtable.fill(0)
+    const fromIterator = (await database.iterator().all())[0]!
+    fromIterator[0].fill(0)
+    fromIterator[1].fill(0)
+    expect(text(await database.get(key))).toBe('original')
+    await database.flush()
+    const fromTable = (await database.get(key))!
+    fromTable.fill(0)
+    expect(text(database.getSync(key))).toBe('original')
+    expect(text(await database.get(key))).toBe('original')
+    await database.close()
+  })
+
+  it('a buffer the caller reuses after put does not change what was stored', async () => {
+    const database = await open(temporaryDirectory())
+    const scratch = Buffer.from('first')
+    await database.put(bytes('a'), scratch)
+    scratch.write('XXXXX')
+    expect(text(await database.get(bytes('a')))).toBe('first')
+    await database.close()
+  })
+})
