@@ -23,6 +23,9 @@ function describe(error: unknown): string {
   return `non-Error thrown: ${typeof error === 'string' ? error : JSON.stringify(error)}`
 }
 
+// The orchestrator is gone (killed, crashed): nobody will read the result, stop now.
+process.on('disconnect', () => process.exit(3))
+
 let started = false
 process.on('message', (message: Partial<JobMessage>) => {
   if (started || typeof message !== 'object' || message === null || message.benchJob === undefined) return

@@ -23,6 +23,8 @@ async function main(): Promise<number> {
     return 0
   }
   const started = performance.now()
+  // Taken before the run: the checkout may change under a long run (other engineers commit).
+  const machine = describeMachine()
   const command = `node dist/cli.js ${process.argv.slice(2).join(' ')}`.trim()
   log(
     `strata bench: n=${options.n} rounds=${options.rounds} seed=${options.seed}\n` +
@@ -45,7 +47,7 @@ async function main(): Promise<number> {
     return {
       createdAt: new Date().toISOString(),
       command,
-      machine: describeMachine(),
+      machine,
       n: options.n,
       rounds: rounds.length,
       seed: options.seed,

@@ -8,7 +8,7 @@ import { loadAdapter } from './adapters/index.js'
 import { diskBytes, probeFsync } from './disk.js'
 import { KEY_BYTES, VALUE_BYTES } from './keys.js'
 import { percentileOfSorted } from './stats.js'
-import { prefill, runWorkload, WORKLOADS, type WorkloadName } from './workloads.js'
+import { prefill, runWorkload, verifyAfter, WORKLOADS, type WorkloadName } from './workloads.js'
 
 export type Job =
   | { kind: 'run'; engine: EngineName; workload: WorkloadName; n: number; seed: number; directory: string }
@@ -70,6 +70,7 @@ export async function runJob(job: Job): Promise<JobOutcome> {
   const adapter = await open(job.directory, { sync: spec.sync })
   const openMillis = performance.now() - openStarted
   const measurement = await runWorkload(adapter, spec, job.n, job.seed)
+  await verifyAfter(adapter, spec, job.n, job.seed)
   const closeStarted = performance.now()
   await adapter.close()
   const closeMillis = performance.now() - closeStarted

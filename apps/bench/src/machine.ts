@@ -1,4 +1,5 @@
 /** A one-line description of the machine a run happened on, for the report. */
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { cpus, release, totalmem, type } from 'node:os'
 
@@ -9,6 +10,8 @@ export interface Machine {
   os: string
   node: string
   fileSystem: string
+  /** The checkout's commit when the run started, `+dirty` with uncommitted changes. */
+  commit: string
 }
 
 function tmpFileSystem(): string {
@@ -31,6 +34,21 @@ function tmpFileSystem(): string {
   }
 }
 
+function gitCommit(): string {
+  try {
+    const options = {
+      encoding: 'utf8' as const,
+      stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'],
+    }
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], options).trim()
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], options).trim() !== ''
+    return dirty ? `${head}+dirty` : head
+  } catch {
+    return 'unknown'
+  }
+}
+
 export function describeMachine(): Machine {
   const list = cpus()
   return {
@@ -40,12 +58,13 @@ export function describeMachine(): Machine {
     os: `${type()} ${release()}`,
     node: process.version,
     fileSystem: tmpFileSystem(),
+    commit: gitCommit(),
   }
 }
 
 export function machineLine(machine: Machine): string {
   return (
     `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, ` +
-    `Node ${machine.node}, temp dirs on ${machine.fileSystem}`
+    `Node ${machine.node}, temp dirs on ${machine.fileSystem}; checkout at ${machine.commit}`
   )
 }

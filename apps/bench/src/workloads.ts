@@ -451,3 +451,44 @@ export async function runWorkload(
     }
   }
 }
+
+/** Stored keys (and absent keys) sampled after a prefilled workload, untimed. */
+export const VERIFY_SAMPLE = 1000
+
+/**
+ * Checks, untimed, that the store still answers correctly after `spec` ran: a random sample of
+ * stored keys is found (none after deleterandom) and a sample of absent keys is not. Catches a
+ * store whose timed answers only looked plausible, e.g. one that reports every key absent, which
+ * readmissing alone would reward.
+ */
+export async function verifyAfter(
+  adapter: Adapter,
+  spec: WorkloadSpec,
+  n: number,
+  seed: number,
+): Promise<void> {
+  if (!spec.prefilled) return
+  const random = new Random(deriveSeed(seed, `${spec.name}-verify`))
+  const stored = new KeyList(randomKeys(VERIFY_SAMPLE, n, random))
+  const absent = new KeyList(randomKeys(VERIFY_SAMPLE, n, random, true))
+  const expectStored = spec.name !== 'deleterandom'
+  let wrong = 0
+  let example = ''
+  for (let index = 0; index < VERIFY_SAMPLE; index++) {
+    const found = (await adapter.get(stored.key(index))) !== undefined
+    if (found !== expectStored) {
+      wrong++
+      example ||= `${stored.key(index).toString('latin1')} ${found ? 'found' : 'missing'}`
+    }
+    if ((await adapter.get(absent.key(index))) !== undefined) {
+      wrong++
+      example ||= `${absent.key(index).toString('latin1')} (never written) found`
+    }
+  }
+  if (wrong > 0) {
+    throw new WorkloadAnswerError(
+      `${adapter.engine} answered ${wrong} of ${2 * VERIFY_SAMPLE} sampled gets wrongly after ${spec.name} ` +
+        `(expected stored keys ${expectStored ? 'present' : 'deleted'}, absent keys absent); e.g. ${example}`,
+    )
+  }
+}
