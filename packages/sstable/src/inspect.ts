@@ -13,7 +13,6 @@
 import {
   compareBytes,
   crc32c,
-  crc32c,
   type FileSystem,
   type InternalEntry,
   nodeFileSystem,
