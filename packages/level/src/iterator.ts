@@ -96,14 +96,22 @@ class Cursor {
     this.failure = failure
   }
 
-  async next(): Promise<Item | undefined> {
-    if (this.position === this.cache.length) {
-      const size = this.fresh ? 1 : Math.min(READAHEAD, this.limit - this.yielded)
-      this.fresh = false
-      this.cache = await this.read(size)
-      this.position = 0
-      if (this.cache.length === 0) return undefined
+  /** The next item: synchronously from what was read ahead, else a promise for the next read.
+   *  (abstract-level awaits the answer either way.) */
+  next(): Item | undefined | Promise<Item | undefined> {
+    if (this.position < this.cache.length) {
+      this.yielded++
+      return this.cache[this.position++]
     }
+    return this.refill()
+  }
+
+  private async refill(): Promise<Item | undefined> {
+    const size = this.fresh ? 1 : Math.min(READAHEAD, this.limit - this.yielded)
+    this.fresh = false
+    this.cache = await this.read(size)
+    this.position = 0
+    if (this.cache.length === 0) return undefined
     this.yielded++
     return this.cache[this.position++]
   }
@@ -168,13 +176,15 @@ class Cursor {
     return items
   }
 
+  /** The item for an engine entry, with copies of its bytes (the engine's may be views of its
+   *  memtable). The entry array is the engine's own, fresh per entry: it is reused. */
   private item(entry: [Bytes, Bytes]): Item {
     if (this.shape === 'keys') return fromStoredKey(entry[0])
     if (this.shape === 'values') return Buffer.from(entry[1])
-    return [
-      this.wantKeys ? fromStoredKey(entry[0]) : undefined,
-      this.wantValues ? Buffer.from(entry[1]) : undefined,
-    ]
+    const item = entry as unknown as [Buffer | undefined, Buffer | undefined]
+    item[0] = this.wantKeys ? fromStoredKey(entry[0]) : undefined
+    item[1] = this.wantValues ? Buffer.from(entry[1]) : undefined
+    return item
   }
 }
 
@@ -194,7 +204,7 @@ export class StrataIterator<TDatabase, K, V> extends AbstractIterator<TDatabase,
     this.cursor = new Cursor(database, options, 'entries')
   }
 
-  async _next(): Promise<Item | undefined> {
+  _next(): Item | undefined | Promise<Item | undefined> {
     return this.cursor.next()
   }
 
@@ -225,7 +235,7 @@ export class StrataKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDataba
     this.cursor = new Cursor(database, options, 'keys')
   }
 
-  async _next(): Promise<Item | undefined> {
+  _next(): Item | undefined | Promise<Item | undefined> {
     return this.cursor.next()
   }
 
@@ -256,7 +266,7 @@ export class StrataValueIterator<TDatabase, K, V> extends AbstractValueIterator<
     this.cursor = new Cursor(database, options, 'values')
   }
 
-  async _next(): Promise<Item | undefined> {
+  _next(): Item | undefined | Promise<Item | undefined> {
     return this.cursor.next()
   }
 

@@ -6,7 +6,13 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { ErrorCode, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
-import { type Database, type DatabaseStats, open, type WriteOptions } from '@strata/engine'
+import {
+  type BatchOperation,
+  type Database,
+  type DatabaseStats,
+  open,
+  type WriteOptions,
+} from '@strata/engine'
 import {
   type AbstractDatabaseOptions,
   type AbstractIterator,
@@ -309,16 +315,13 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
   }
 
-  /** One engine batch: all operations or none, also across a crash. */
+  /** One engine batch: all operations or none, also across a crash. The operations are
+   *  abstract-level's private copies (already encoded): their keys are mapped in place. */
   async _batch(operations: PrivateOperation[], options: PrivateOptions): Promise<void> {
     const database = this.#begin()
     try {
-      const stored = operations.map((operation) =>
-        operation.type === 'put'
-          ? { type: 'put' as const, key: toStoredKey(operation.key), value: operation.value as Uint8Array }
-          : { type: 'del' as const, key: toStoredKey(operation.key) },
-      )
-      await database.batch(stored, writeOptions(options))
+      for (const operation of operations) operation.key = toStoredKey(operation.key)
+      await database.batch(operations as BatchOperation<Uint8Array, Uint8Array>[], writeOptions(options))
     } catch (error) {
       throw toLevelError(error)
     } finally {
