@@ -50,6 +50,15 @@ interface Position {
 }
 
 const NEED_BLOCK = Symbol('need block')
+
+/** A read started ahead of need: blocks first..last, the first needed being `start`. */
+interface Prefetch {
+  first: number
+  last: number
+  start: number
+  blocks: (Block | undefined)[] | undefined
+  loading: Promise<void>
+}
 /** Readahead of a sequential scan doubles from one block up to this many bytes per read. */
 const MAX_READAHEAD_BYTES = 256 * 1024
 const NO_ENTRIES: InternalEntry[] = []
@@ -85,6 +94,8 @@ export class TableIteratorImpl implements TableIterator {
   /** The block furthest along the walk that this iterator read, and the readahead size. */
   private lastRead = -2
   private readahead = 0
+  /** The read started ahead of need, if any. */
+  private prefetch: Prefetch | undefined
   /** A `next()` waiting on I/O; later calls queue behind it. */
   private inflight: Promise<unknown> | undefined
 
@@ -147,10 +158,23 @@ export class TableIteratorImpl implements TableIterator {
   private async nextSlow(): Promise<InternalEntry | undefined> {
     for (;;) {
       const wanted = this.wantBlock
-      const [first, last] = this.planRead(wanted)
-      const blocks = await this.table.loadRun(first, last, wanted)
+      const ahead = this.prefetch
+      let first: number
+      let last: number
+      let blocks: (Block | undefined)[]
+      if (ahead !== undefined && wanted === ahead.start) {
+        this.prefetch = undefined
+        await ahead.loading
+        first = ahead.first
+        last = ahead.last
+        blocks = ahead.blocks!
+      } else {
+        ;[first, last] = this.planRead(wanted)
+        blocks = await this.table.loadRun(first, last, wanted)
+      }
       this.checkOpen()
       this.installRun(wanted, first, last, blocks)
+      this.startPrefetch()
       const result = this.step()
       if (result !== NEED_BLOCK) return result
     }
@@ -197,6 +221,7 @@ export class TableIteratorImpl implements TableIterator {
 
   close(): void {
     this.closed = true
+    this.prefetch = undefined
     this.run = []
     this.entries = NO_ENTRIES
     this.blockIndex = -1
@@ -251,20 +276,44 @@ export class TableIteratorImpl implements TableIterator {
   private planRead(wanted: number): [number, number] {
     const sequential = wanted === this.lastRead + (this.reverse ? -1 : 1)
     this.readahead = sequential ? Math.min(MAX_READAHEAD_BYTES, Math.max(2 * this.readahead, 16 * 1024)) : 0
+    return this.extent(wanted)
+  }
+
+  /** The blocks one read fetches starting at `start`, in the walk's direction, within the
+   *  current readahead size (at least `start` itself). */
+  private extent(start: number): [number, number] {
     const table = this.table
-    let first = wanted
-    let last = wanted
-    let bytes = table.blockSize(wanted)
+    let first = start
+    let last = start
+    let bytes = table.blockSize(start)
     if (this.reverse) {
       while (first > 0 && bytes + table.blockSize(first - 1) <= this.readahead)
         bytes += table.blockSize(--first)
     } else {
       const count = table.blockCount
-      while (last + 1 < count && bytes + table.blockSize(last + 1) <= this.readahead) {
+      while (last + 1 < count && bytes + table.blockSize(last + 1) <= this.readahead)
         bytes += table.blockSize(++last)
-      }
     }
     return [first, last]
+  }
+
+  /**
+   * Once a scan reads ahead at full size, the read after the current one is started as soon as
+   * the current one arrives (asynchronous `next()` only), so decoding and I/O overlap.
+   */
+  private startPrefetch(): void {
+    if (this.readahead < MAX_READAHEAD_BYTES) return
+    const start = this.lastRead + (this.reverse ? -1 : 1)
+    if (start < 0 || start >= this.table.blockCount) return
+    const [first, last] = this.extent(start)
+    const prefetch: Prefetch = { first, last, start, blocks: undefined, loading: undefined as never }
+    prefetch.loading = this.table.loadRun(first, last, start).then((blocks) => {
+      prefetch.blocks = blocks
+    })
+    prefetch.loading.catch(() => {
+      // Reported to the read that needs the block, if any comes.
+    })
+    this.prefetch = prefetch
   }
 
   private installRun(wanted: number, first: number, last: number, blocks: (Block | undefined)[]): void {

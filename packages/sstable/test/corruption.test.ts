@@ -237,6 +237,39 @@ describe('a damaged table', () => {
     await damaged.close()
   })
 
+  it('stops an asynchronous scan reading far ahead exactly at a damaged block, in both directions', async () => {
+    const path = nodePath.join(directory, 'far-ahead.sst')
+    const entries = Array.from({ length: 60_000 }, (_, index) =>
+      put(`key${String(index).padStart(6, '0')}`, 1, 'v'.repeat(40)),
+    )
+    await buildTable(path, entries)
+    const file = fs.readFileSync(path)
+    for (const damageAt of [1_500_000, 1_500_000 + 4096 * 7]) {
+      const copy = Buffer.from(file)
+      copy[damageAt]! ^= 0x01
+      fs.writeFileSync(path, copy)
+      const table = await Table.open(path)
+      // Which keys live in the damaged block: the ones whose get fails.
+      const failing: number[] = []
+      for (let index = 0; index < entries.length; index++) {
+        await table.get(entries[index]!.key).catch(() => failing.push(index))
+      }
+      expect(failing.length).toBeGreaterThan(0)
+      for (const reverse of [false, true]) {
+        const iterator = table.iterator({ reverse })
+        let scanned = 0
+        const error = await (async () => {
+          for (;;)
+            if ((await iterator.next()) === undefined) return undefined
+            else scanned++
+        })().catch((caught: unknown) => caught)
+        expect(error).toBeInstanceOf(SSTableCorruptError)
+        expect(scanned).toBe(reverse ? entries.length - 1 - failing[failing.length - 1]! : failing[0]!)
+      }
+      await table.close()
+    }
+  })
+
   it('names a bad magic, an unknown format version and misplaced block handles in the footer', async () => {
     const path = nodePath.join(directory, 'footer.sst')
     await buildTable(path, small)
