@@ -259,6 +259,17 @@ async function main(): Promise<number> {
   })
   const program = buildProgram()
   try {
+    // A first word that is no command would otherwise go to the default command (the tour).
+    const first = process.argv[2]
+    if (first !== undefined && !first.startsWith('-')) {
+      const known = program.commands.flatMap((command) => [command.name(), ...command.aliases()])
+      if (!known.includes(first) && first !== 'help') {
+        process.stderr.write(
+          `strata: unknown command '${first}' — see the usage below\n\n${program.helpInformation()}`,
+        )
+        return ExitCode.Usage
+      }
+    }
     await program.parseAsync(process.argv)
     return exitCode
   } catch (error) {

@@ -41,7 +41,8 @@ export interface LoadSummary {
   lines: number
   skipped: number
   badLines: BadLine[]
-  stoppedAtLine: number | undefined
+  /** The bad line the load stopped at (`--on-error stop`), or null. */
+  stoppedAtLine: number | null
   ms: number
 }
 
@@ -134,7 +135,7 @@ export async function loadCommand(
         lines: 0,
         skipped: 0,
         badLines: [],
-        stoppedAtLine: undefined,
+        stoppedAtLine: null,
         ms: 0,
       }
       let batch: BatchOperation<Uint8Array, Uint8Array>[] = []
@@ -233,7 +234,7 @@ export async function loadCommand(
         `in ${formatDuration(summary.ms)} (${formatRate(summary.loaded, summary.ms)})${skipped}`,
     )
   }
-  if (summary.stoppedAtLine !== undefined) {
+  if (summary.stoppedAtLine !== null) {
     const first = summary.badLines[0]!
     throw new CliError(
       `${basename(file)} line ${first.line}: ${first.reason}; stopped there (the ${formatCount(summary.loaded)} records before it are loaded)`,

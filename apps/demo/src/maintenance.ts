@@ -11,6 +11,10 @@ import { formatBytes, formatCount, formatDuration, padEnd, padStart } from './fo
 import type { Output } from './keyvalue.js'
 import { shape } from './watch.js'
 
+function tables(count: number): string {
+  return `${formatCount(count)} table${count === 1 ? '' : 's'}`
+}
+
 export function formatStats(stats: DatabaseStats): string {
   const lines: string[] = []
   const row = (label: string, value: string) => lines.push(`${padEnd(label, 19)}${value}`)
@@ -18,7 +22,7 @@ export function formatStats(stats: DatabaseStats): string {
     'database',
     `${stats.directory} (${stats.status}${stats.readOnlyReason ? `, read-only: ${stats.readOnlyReason}` : ''})`,
   )
-  row('tree', `${formatCount(stats.tableFiles)} tables, ${formatBytes(stats.tableBytes)}`)
+  row('tree', `${tables(stats.tableFiles)}, ${formatBytes(stats.tableBytes)}`)
   for (const level of stats.levels) {
     if (level.files === 0) continue
     lines.push(
@@ -110,8 +114,8 @@ export async function compactCommand(
       : `keys ${options.start ?? '(start)'} … ${options.end ?? '(end)'}`
   await out.write(
     `compacted ${range} in ${formatDuration(ms)}\n` +
-      `  before: ${formatCount(before.tableFiles)} tables, ${formatBytes(before.tableBytes)} (${shape(before)})\n` +
-      `  after:  ${formatCount(after.tableFiles)} tables, ${formatBytes(after.tableBytes)} (${shape(after)})\n` +
+      `  before: ${tables(before.tableFiles)}, ${formatBytes(before.tableBytes)} (${shape(before)})\n` +
+      `  after:  ${tables(after.tableFiles)}, ${formatBytes(after.tableBytes)} (${shape(after)})\n` +
       `  read ${formatBytes(after.compaction.bytesRead)}, wrote ${formatBytes(after.compaction.bytesWritten)}, dropped ` +
       `${formatCount(after.compaction.droppedVersions)} old versions and ${formatCount(after.compaction.droppedTombstones)} tombstones\n`,
   )
