@@ -14,7 +14,8 @@
  *   scan-nextv    iterator.nextv(1000) until the end
  *
  * Prints each round, then the median ops/s per workload and the ratio strata / classic-level.
- * Flags: --n <keys> (default 200000), --rounds <r> (default 3).
+ * Flags: --n <keys> (default 200000), --rounds <r> (default 3), --encoding buffer|utf8 (default
+ * buffer; utf8 stores the keys and values as hex strings, 32 and 200 characters).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,8 +25,15 @@ import { ClassicLevel } from 'classic-level'
 import { StrataLevel } from '../src/index.js'
 
 const { values: flags } = parseArgs({
-  options: { n: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    n: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '3' },
+    encoding: { type: 'string', default: 'buffer' },
+  },
 })
+if (flags.encoding !== 'buffer' && flags.encoding !== 'utf8')
+  throw new Error('--encoding must be buffer or utf8')
+const utf8 = flags.encoding === 'utf8'
 const n = Number(flags.n)
 const rounds = Number(flags.rounds)
 const KEY_BYTES = 16
@@ -43,22 +51,27 @@ function nextRandom(): number {
 }
 const keyBytes = Buffer.allocUnsafe(n * KEY_BYTES)
 for (let offset = 0; offset < keyBytes.length; offset += 4) keyBytes.writeUInt32LE(nextRandom(), offset)
-const keys = Array.from({ length: n }, (_, index) =>
-  keyBytes.subarray(index * KEY_BYTES, (index + 1) * KEY_BYTES),
-)
+type Data = Buffer | string
+const keys: Data[] = Array.from({ length: n }, (_, index) => {
+  const key = keyBytes.subarray(index * KEY_BYTES, (index + 1) * KEY_BYTES)
+  return utf8 ? key.toString('hex') : key
+})
 const valuePool = Buffer.allocUnsafe(VALUE_BYTES * 1024)
 for (let offset = 0; offset < valuePool.length; offset += 4) valuePool.writeUInt32LE(nextRandom(), offset)
-const value = (index: number) =>
-  valuePool.subarray((index % 1024) * VALUE_BYTES, (index % 1024) * VALUE_BYTES + VALUE_BYTES)
+const values: Data[] = Array.from({ length: 1024 }, (_, index) => {
+  const data = valuePool.subarray(index * VALUE_BYTES, (index + 1) * VALUE_BYTES)
+  return utf8 ? data.toString('hex') : data
+})
+const value = (index: number) => values[index % 1024]!
 /** Random reads: indexes drawn with replacement, the same for both databases. */
 const readOrder = Uint32Array.from({ length: n }, () => nextRandom() % n)
 
-type Level = StrataLevel<Buffer, Buffer>
-const options = { keyEncoding: 'buffer', valueEncoding: 'buffer', cacheSize: 32 * MiB } as const
+type Level = StrataLevel<Data, Data>
+const options = { keyEncoding: flags.encoding, valueEncoding: flags.encoding, cacheSize: 32 * MiB }
 const engines: Record<string, (location: string) => Level> = {
-  strata: (location) => new StrataLevel<Buffer, Buffer>(location, options),
+  strata: (location) => new StrataLevel<Data, Data>(location, options),
   // The same abstract-level API; typed as StrataLevel's for the shared code below.
-  'classic-level': (location) => new ClassicLevel<Buffer, Buffer>(location, options) as unknown as Level,
+  'classic-level': (location) => new ClassicLevel<Data, Data>(location, options) as unknown as Level,
 }
 
 /** Runs `operation(i)` for i in [0, count) with `inFlight` calls outstanding at a time. */
@@ -146,7 +159,7 @@ for (const name of names) samples[name] = Object.fromEntries(workloads.map((work
 const format = (value: number) => Math.round(value).toLocaleString('en-US').padStart(11)
 console.log(
   `@strata/level bench: n=${n} (${KEY_BYTES} B keys, ${VALUE_BYTES} B values), ${rounds} rounds, ` +
-    `sync: false, cacheSize 32 MiB, node ${process.version}`,
+    `${flags.encoding} encoding, sync: false, cacheSize 32 MiB, node ${process.version}`,
 )
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? names : [...names].reverse()

@@ -9,7 +9,16 @@ import { inRange } from '@strata/base'
 import type { Database, DatabaseIterator } from '@strata/engine'
 import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level'
 import { AbortError, toLevelError } from './errors.js'
-import { fromStoredKey, type Range, STORED_KEY_CEILING, storedRange, toStoredBound } from './keys.js'
+import {
+  type Format,
+  fromStoredKey,
+  type KeyData,
+  type Range,
+  STORED_KEY_CEILING,
+  storedRange,
+  toOutput,
+  toStoredBound,
+} from './keys.js'
 import { engineSnapshotOf } from './snapshot.js'
 
 /** Entries read ahead per engine call once a caller has asked for more than one. */
@@ -17,6 +26,10 @@ export const READAHEAD = 1000
 
 /** What abstract-level passes to `_iterator()`, `_keys()` and `_values()` (encoded bounds). */
 export interface PrivateIteratorOptions extends Range {
+  /** The format of keys (and of range bounds and seek targets): 'buffer' or 'utf8'. */
+  keyEncoding: Format
+  /** The format of values. */
+  valueEncoding: Format
   reverse: boolean
   /** -1 for no limit. */
   limit: number
@@ -28,14 +41,15 @@ export interface PrivateIteratorOptions extends Range {
 
 type Bytes = Uint8Array
 type Shape = 'entries' | 'keys' | 'values'
-type Item = [Buffer | undefined, Buffer | undefined] | Buffer
+type Output = Buffer | string
+type Item = [Output | undefined, Output | undefined] | Output
 
 /** The engine iterator for abstract-level's `options`; created synchronously, so it reads the
  *  database as it is at this call (the implicit snapshot). */
 function openEngineIterator(
   database: Database,
   options: PrivateIteratorOptions,
-  range: Range,
+  range: Range<Uint8Array>,
   keys: boolean,
   values: boolean,
 ): DatabaseIterator<Bytes, Bytes> {
@@ -65,7 +79,9 @@ class Cursor {
   private readonly signal: AbortSignal | undefined
   private readonly limit: number
   /** The iterator's range, in stored form: seek targets outside it end the iterator. */
-  private readonly range: Range
+  private readonly range: Range<Uint8Array>
+  private readonly keyFormat: Format
+  private readonly valueFormat: Format
   /** Set by a seek outside the range: reads find nothing until the next seek. */
   private outOfRange = false
   /** Items handed to abstract-level so far (it stops asking at `limit`). */
@@ -79,6 +95,8 @@ class Cursor {
     this.shape = shape
     this.wantKeys = shape === 'keys' || (shape === 'entries' && options.keys !== false)
     this.wantValues = shape === 'values' || (shape === 'entries' && options.values !== false)
+    this.keyFormat = options.keyEncoding === 'utf8' ? 'utf8' : 'buffer'
+    this.valueFormat = options.valueEncoding === 'utf8' ? 'utf8' : 'buffer'
     this.signal = options.signal ?? undefined
     this.limit = options.limit >= 0 ? options.limit : Number.POSITIVE_INFINITY
     // abstract-level has already registered the iterator with the database (which closes it on
@@ -142,7 +160,7 @@ class Cursor {
   /** As abstract-level specifies (and classic-level does): the first key >= target (<= target
    *  when reverse); a target outside the range ends the iterator, rather than moving to the
    *  range's edge. */
-  seek(target: Uint8Array): void {
+  seek(target: KeyData): void {
     this.cache = []
     this.position = 0
     this.fresh = true
@@ -176,14 +194,14 @@ class Cursor {
     return items
   }
 
-  /** The item for an engine entry, with copies of its bytes (the engine's may be views of its
-   *  memtable). The entry array is the engine's own, fresh per entry: it is reused. */
+  /** The item for an engine entry, in the iterator's formats, never a view of the engine's
+   *  memory (see `toOutput`). The entry array is the engine's own, fresh per entry: reused. */
   private item(entry: [Bytes, Bytes]): Item {
-    if (this.shape === 'keys') return fromStoredKey(entry[0])
-    if (this.shape === 'values') return Buffer.from(entry[1])
-    const item = entry as unknown as [Buffer | undefined, Buffer | undefined]
-    item[0] = this.wantKeys ? fromStoredKey(entry[0]) : undefined
-    item[1] = this.wantValues ? Buffer.from(entry[1]) : undefined
+    if (this.shape === 'keys') return fromStoredKey(entry[0], this.keyFormat)
+    if (this.shape === 'values') return toOutput(entry[1], this.valueFormat)
+    const item = entry as unknown as [Output | undefined, Output | undefined]
+    item[0] = this.wantKeys ? fromStoredKey(entry[0], this.keyFormat) : undefined
+    item[1] = this.wantValues ? toOutput(entry[1], this.valueFormat) : undefined
     return item
   }
 }
@@ -216,7 +234,7 @@ export class StrataIterator<TDatabase, K, V> extends AbstractIterator<TDatabase,
     return this.cursor.all()
   }
 
-  _seek(target: Uint8Array): void {
+  _seek(target: KeyData): void {
     this.cursor.seek(target)
   }
 
@@ -247,7 +265,7 @@ export class StrataKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDataba
     return this.cursor.all()
   }
 
-  _seek(target: Uint8Array): void {
+  _seek(target: KeyData): void {
     this.cursor.seek(target)
   }
 
@@ -278,7 +296,7 @@ export class StrataValueIterator<TDatabase, K, V> extends AbstractValueIterator<
     return this.cursor.all()
   }
 
-  _seek(target: Uint8Array): void {
+  _seek(target: KeyData): void {
     this.cursor.seek(target)
   }
 

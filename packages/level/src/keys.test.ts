@@ -1,7 +1,17 @@
 import { MAX_KEY_BYTES } from '@strata/engine'
 import { describe, expect, it } from 'vitest'
 import { random, seedFor } from '../test/helpers.js'
-import { fromStoredKey, STORED_KEY_CEILING, storedRange, toStoredBound, toStoredKey } from './keys.js'
+import {
+  fromStoredKey,
+  STORED_KEY_CEILING,
+  storedRange,
+  toOutput,
+  toStoredBound,
+  toStoredKey,
+} from './keys.js'
+
+/** The stored form of a byte key, as bytes. */
+const stored = (key: Uint8Array) => toStoredKey(key) as Buffer
 
 const bytes = (...values: number[]) => Buffer.from(values)
 
@@ -33,20 +43,20 @@ describe('stored keys', () => {
       const a = randomKey(next)
       const b = randomKey(next)
       const order = Math.sign(Buffer.compare(a, b))
-      const storedOrder = Math.sign(Buffer.compare(toStoredKey(a), toStoredKey(b)))
+      const storedOrder = Math.sign(Buffer.compare(stored(a), stored(b)))
       expect(storedOrder, `seed ${seed}: ${a.toString('hex')} vs ${b.toString('hex')}`).toBe(order)
-      expect(fromStoredKey(toStoredKey(a)), `seed ${seed}: round trip of ${a.toString('hex')}`).toEqual(a)
-      expect(toStoredKey(a).length).toBeGreaterThan(0)
+      expect(fromStoredKey(stored(a)), `seed ${seed}: round trip of ${a.toString('hex')}`).toEqual(a)
+      expect(stored(a).length).toBeGreaterThan(0)
     }
   })
 
   it('reads keys back as new buffers, never views of the stored bytes', () => {
-    const stored = bytes(0, 0, 7)
-    const key = fromStoredKey(stored)
+    const storedKey = bytes(0, 0, 7)
+    const key = fromStoredKey(storedKey) as Buffer
     key[0] = 9
-    expect(stored).toEqual(bytes(0, 0, 7))
+    expect(storedKey).toEqual(bytes(0, 0, 7))
     const plain = bytes(5, 6)
-    const copy = fromStoredKey(plain)
+    const copy = fromStoredKey(plain) as Buffer
     copy[0] = 1
     expect(plain).toEqual(bytes(5, 6))
   })
@@ -59,12 +69,20 @@ describe('stored keys', () => {
     expect(toStoredBound(tooLong).length).toBe(MAX_KEY_BYTES + 1)
   })
 
+  it('maps string keys (the utf8 format) like their UTF-8 bytes, leaving most as they are', () => {
+    expect(toStoredKey('user:1')).toBe('user:1')
+    expect(toStoredKey('')).toEqual(bytes(0))
+    expect(toStoredKey('\u0000a')).toEqual(bytes(0, 0, 0x61))
+    expect(toStoredBound('é')).toEqual(Buffer.from('é'))
+    expect(fromStoredKey(bytes(0, 0, 0x61), 'utf8')).toBe('\u0000a')
+    expect(fromStoredKey(bytes(0), 'utf8')).toBe('')
+    expect(toOutput(Buffer.from('héllo'), 'utf8')).toBe('héllo')
+  })
+
   it('has a ceiling at or above every key the engine can store', () => {
     const largest = Buffer.alloc(MAX_KEY_BYTES, 0xff)
     expect(Buffer.compare(largest, STORED_KEY_CEILING)).toBeLessThanOrEqual(0)
-    expect(Buffer.compare(toStoredKey(Buffer.alloc(MAX_KEY_BYTES - 1, 0)), STORED_KEY_CEILING)).toBeLessThan(
-      0,
-    )
+    expect(Buffer.compare(stored(Buffer.alloc(MAX_KEY_BYTES - 1, 0)), STORED_KEY_CEILING)).toBeLessThan(0)
   })
 
   it('maps range bounds, gte winning over gt and lte over lt', () => {

@@ -27,7 +27,7 @@ import {
   StrataKeyIterator,
   StrataValueIterator,
 } from './iterator.js'
-import { storedRange, toStoredBound, toStoredKey } from './keys.js'
+import { type Format, type KeyData, storedRange, toOutput, toStoredBound, toStoredKey } from './keys.js'
 import { engineOptions, type StrataOpenOptions } from './options.js'
 import { engineSnapshotOf, StrataSnapshot } from './snapshot.js'
 
@@ -36,22 +36,40 @@ import { engineSnapshotOf, StrataSnapshot } from './snapshot.js'
 export type StrataLevelOptions<K, V> = Omit<AbstractDatabaseOptions<K, V>, keyof StrataOpenOptions> &
   Omit<StrataOpenOptions, 'passive'>
 
-/** Options of the private API calls: the encodings are always 'buffer'; userland options stay. */
+/** Options of the private API calls: the formats of keys and values ('buffer' or 'utf8'), and
+ *  userland options. */
 interface PrivateOptions {
+  keyEncoding?: Format
+  valueEncoding?: Format
   snapshot?: unknown
   sync?: unknown
 }
 
 interface PrivateOperation {
   type: 'put' | 'del'
-  key: Uint8Array
-  value?: Uint8Array
+  key: KeyData
+  value?: KeyData
 }
 
 interface PrivateClearOptions extends PrivateIteratorOptions {}
 
 /** Keys deleted per engine batch by `clear()`. */
 export const CLEAR_BATCH = 1000
+
+/** The engine's default 'binary' encoding takes a string as its UTF-8 bytes (its documented
+ *  contract), so 'utf8' keys and values go to it unconverted; typed as bytes for its signatures. */
+function engineData(data: KeyData): Uint8Array {
+  return data as Uint8Array
+}
+
+/** The engine form of a key: mapped (see keys.ts), a string left for the engine to encode. */
+function engineKey(key: KeyData): Uint8Array {
+  return engineData(toStoredKey(key))
+}
+
+function format(encoding: string | undefined): Format {
+  return encoding === 'utf8' ? 'utf8' : 'buffer'
+}
 
 function writeOptions(options: PrivateOptions): WriteOptions | undefined {
   return options.sync === undefined ? undefined : ({ sync: options.sync } as WriteOptions)
@@ -107,7 +125,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       )
     }
     const manifest = {
-      encodings: { buffer: true },
+      encodings: { buffer: true, utf8: true },
       implicitSnapshots: true,
       explicitSnapshots: true,
       permanence: true,
@@ -181,12 +199,12 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
 
   // -------------------------------------------------------------------------------- reads
 
-  async _get(key: Uint8Array, options: PrivateOptions): Promise<Buffer | undefined> {
+  async _get(key: KeyData, options: PrivateOptions): Promise<Buffer | string | undefined> {
     const database = this.#begin()
     try {
       const snapshot = engineSnapshotOf(options.snapshot, database)
-      const value = await database.get(toStoredKey(key), snapshot === undefined ? undefined : { snapshot })
-      return value === undefined ? undefined : Buffer.from(value)
+      const value = await database.get(engineKey(key), snapshot === undefined ? undefined : { snapshot })
+      return value === undefined ? undefined : toOutput(value, format(options.valueEncoding))
     } catch (error) {
       throw toLevelError(error)
     } finally {
@@ -194,27 +212,28 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
   }
 
-  _getSync(key: Uint8Array, options: PrivateOptions): Buffer | undefined {
+  _getSync(key: KeyData, options: PrivateOptions): Buffer | string | undefined {
     const database = this.#database
     if (database === undefined) throw notOpen('getSync')
     try {
       const snapshot = engineSnapshotOf(options.snapshot, database)
-      const value = database.getSync(toStoredKey(key), snapshot === undefined ? undefined : { snapshot })
-      return value === undefined ? undefined : Buffer.from(value)
+      const value = database.getSync(engineKey(key), snapshot === undefined ? undefined : { snapshot })
+      return value === undefined ? undefined : toOutput(value, format(options.valueEncoding))
     } catch (error) {
       throw toLevelError(error)
     }
   }
 
-  async _getMany(keys: Uint8Array[], options: PrivateOptions): Promise<(Buffer | undefined)[]> {
+  async _getMany(keys: KeyData[], options: PrivateOptions): Promise<(Buffer | string | undefined)[]> {
     const database = this.#begin()
     try {
       const snapshot = engineSnapshotOf(options.snapshot, database)
       const values = await database.getMany(
-        keys.map(toStoredKey),
+        keys.map(engineKey),
         snapshot === undefined ? undefined : { snapshot },
       )
-      return values.map((value) => (value === undefined ? undefined : Buffer.from(value)))
+      const valueFormat = format(options.valueEncoding)
+      return values.map((value) => (value === undefined ? undefined : toOutput(value, valueFormat)))
     } catch (error) {
       throw toLevelError(error)
     } finally {
@@ -222,11 +241,11 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
   }
 
-  async _has(key: Uint8Array, options: PrivateOptions): Promise<boolean> {
+  async _has(key: KeyData, options: PrivateOptions): Promise<boolean> {
     const database = this.#begin()
     try {
       const snapshot = engineSnapshotOf(options.snapshot, database)
-      return await database.has(toStoredKey(key), snapshot === undefined ? undefined : { snapshot })
+      return await database.has(engineKey(key), snapshot === undefined ? undefined : { snapshot })
     } catch (error) {
       throw toLevelError(error)
     } finally {
@@ -235,12 +254,12 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   }
 
   /** All keys are looked up at one snapshot (the engine's `getMany`). */
-  async _hasMany(keys: Uint8Array[], options: PrivateOptions): Promise<boolean[]> {
+  async _hasMany(keys: KeyData[], options: PrivateOptions): Promise<boolean[]> {
     const database = this.#begin()
     try {
       const snapshot = engineSnapshotOf(options.snapshot, database)
       const values = await database.getMany(
-        keys.map(toStoredKey),
+        keys.map(engineKey),
         snapshot === undefined ? undefined : { snapshot },
       )
       return values.map((value) => value !== undefined)
@@ -293,10 +312,10 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
 
   // ------------------------------------------------------------------------------- writes
 
-  async _put(key: Uint8Array, value: Uint8Array, options: PrivateOptions): Promise<void> {
+  async _put(key: KeyData, value: KeyData, options: PrivateOptions): Promise<void> {
     const database = this.#begin()
     try {
-      await database.put(toStoredKey(key), value, writeOptions(options))
+      await database.put(engineKey(key), engineData(value), writeOptions(options))
     } catch (error) {
       throw toLevelError(error)
     } finally {
@@ -304,10 +323,10 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
   }
 
-  async _del(key: Uint8Array, options: PrivateOptions): Promise<void> {
+  async _del(key: KeyData, options: PrivateOptions): Promise<void> {
     const database = this.#begin()
     try {
-      await database.delete(toStoredKey(key), writeOptions(options))
+      await database.delete(engineKey(key), writeOptions(options))
     } catch (error) {
       throw toLevelError(error)
     } finally {
@@ -382,9 +401,9 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
     if (this.status === 'opening') return this.deferAsync(() => this.compactRange(start, end, options))
     if (this.status !== 'open') throw notOpen('compactRange')
-    // The only format of this database is 'buffer': every encoding encodes to a Buffer here.
+    // Every encoding here encodes to one of the two formats: a Buffer or a string.
     const keyEncoding = this.keyEncoding(options?.keyEncoding as 'utf8') as unknown as {
-      encode(key: KDefault): Buffer
+      encode(key: KDefault): KeyData
     }
     const startKey = keyEncoding.encode(start)
     const endKey = keyEncoding.encode(end)

@@ -13,21 +13,25 @@ import { StrataLevel } from '../src/index.js'
 import { hex, random, seedFor, temporaryDirectory } from './helpers.js'
 
 /** Both databases, through the abstract-level API they share (typed as StrataLevel's). */
-type Level = StrataLevel<Buffer, string>
-type Range = { gt?: Buffer; gte?: Buffer; lt?: Buffer; lte?: Buffer; reverse?: boolean; limit?: number }
+type Key = Buffer | string
+type Level = StrataLevel<Key, string>
+type Range = { gt?: Key; gte?: Key; lt?: Key; lte?: Key; reverse?: boolean; limit?: number }
+/** A key's bytes (a string key: its UTF-8 bytes, the order both databases keep). */
+const bytesOf = (key: Key) => (typeof key === 'string' ? Buffer.from(key, 'utf8') : key)
 /** True when `key` is inside `range` (gte wins over gt, lte over lt, as abstract-level says). */
-function withinRange(key: Buffer, range: Range): boolean {
+function withinRange(key: Key, range: Range): boolean {
+  const compare = (a: Key, b: Key) => Buffer.compare(bytesOf(a), bytesOf(b))
   if (
     range.gte !== undefined
-      ? Buffer.compare(key, range.gte) < 0
-      : range.gt !== undefined && Buffer.compare(key, range.gt) <= 0
+      ? compare(key, range.gte) < 0
+      : range.gt !== undefined && compare(key, range.gt) <= 0
   ) {
     return false
   }
   if (
     range.lte !== undefined
-      ? Buffer.compare(key, range.lte) > 0
-      : range.lt !== undefined && Buffer.compare(key, range.lt) >= 0
+      ? compare(key, range.lte) > 0
+      : range.lt !== undefined && compare(key, range.lt) >= 0
   ) {
     return false
   }
@@ -41,11 +45,18 @@ async function runDifferential(
   seed: number,
   steps: number,
   directory: string,
+  keyEncoding: 'buffer' | 'utf8',
 ): Promise<Record<string, number>> {
   const next = random(seed)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
-  const alphabet = [0x00, 0x01, 0x61, 0x62, 0xff]
-  const randomKey = () => Buffer.from(Array.from({ length: Math.floor(next() * 4) }, () => pick(alphabet)))
+  // Bytes, or characters whose UTF-8 bytes sort the same way (ÿ is c3 bf).
+  const bytes = [0x00, 0x01, 0x61, 0x62, 0xff]
+  const characters = ['\u0000', '\u0001', 'a', 'b', 'ÿ']
+  const randomKey = (): Key => {
+    const length = Math.floor(next() * 4)
+    if (keyEncoding === 'utf8') return Array.from({ length }, () => pick(characters)).join('')
+    return Buffer.from(Array.from({ length }, () => pick(bytes)))
+  }
   const randomValue = () => `v${Math.floor(next() * 1e6)}`.repeat(1 + Math.floor(next() * 4))
   const randomRange = (): Range => {
     const range: Range = {}
@@ -56,8 +67,8 @@ async function runDifferential(
     return range
   }
 
-  const options = { keyEncoding: 'buffer', valueEncoding: 'utf8' } as const
-  const strata = new StrataLevel<Buffer, string>(join(directory, 'strata'), {
+  const options = { keyEncoding, valueEncoding: 'utf8' } as const
+  const strata = new StrataLevel<Key, string>(join(directory, 'strata'), {
     ...options,
     memtableBytes: 1024,
     level0CompactionTrigger: 2,
@@ -65,7 +76,7 @@ async function runDifferential(
     targetFileBytes: 2048,
     blockBytes: 256,
   })
-  const classic = new ClassicLevel<Buffer, string>(join(directory, 'classic'), options) as unknown as Level
+  const classic = new ClassicLevel<Key, string>(join(directory, 'classic'), options) as unknown as Level
   const both: [Level, Level] = [strata, classic]
   // getSync() and snapshot() are not deferred until the open, as abstract-level specifies.
   await Promise.all(both.map((db) => db.open()))
@@ -208,9 +219,16 @@ async function runDifferential(
 }
 
 describe('StrataLevel against classic-level', () => {
-  it('answers every read like classic-level over random operations', async () => {
-    const seed = seedFor('differential')
-    const counts = await runDifferential(seed, 2500, temporaryDirectory())
+  it('answers every read like classic-level over random operations (buffer keys)', async () => {
+    const seed = seedFor('differential/buffer')
+    const counts = await runDifferential(seed, 2500, temporaryDirectory(), 'buffer')
+    console.log(`seed ${seed}: ${JSON.stringify(counts)}`)
+    expect(counts.get).toBeGreaterThan(0)
+  })
+
+  it('answers every read like classic-level over random operations (utf8 keys)', async () => {
+    const seed = seedFor('differential/utf8')
+    const counts = await runDifferential(seed, 1500, temporaryDirectory(), 'utf8')
     console.log(`seed ${seed}: ${JSON.stringify(counts)}`)
     expect(counts.get).toBeGreaterThan(0)
   })
