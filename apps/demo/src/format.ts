@@ -35,9 +35,14 @@ export function formatDuration(ms: number): string {
   return `${minutes}m ${String(seconds).padStart(2, '0')}s`
 }
 
-/** `12,345/s` */
-export function formatRate(count: number, ms: number): string {
-  return `${formatCount(ms <= 0 ? 0 : (count * 1000) / ms)}/s`
+/** `1 record`, `2 records` */
+export function plural(count: number, word: string): string {
+  return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`
+}
+
+/** `12,345/s`, or `12,345 events/s` with a unit */
+export function formatRate(count: number, ms: number, unit?: string): string {
+  return `${formatCount(ms <= 0 ? 0 : (count * 1000) / ms)}${unit === undefined ? '' : ` ${unit}`}/s`
 }
 
 /** The text of `bytes` when it is valid UTF-8, else `undefined`. */

@@ -160,7 +160,9 @@ export function inspectWal(path: string, data: Uint8Array, options: InspectOptio
   const seqs =
     firstSeq === undefined ? 'no entries' : `seqs ${formatCount(firstSeq)}..${formatCount(lastSeq!)}`
   const checked = `${formatCount(entries)} entries in ${formatCount(frames)} frames (${formatCount(batches)} batches), ${seqs}`
-  text.push(`  ${checked}; every frame checksum verified`)
+  text.push(
+    `  ${checked}; ${damage.length === 0 ? 'every frame checksum verified' : 'every frame before the damage verified'}`,
+  )
   const ending = describeEnding(status, damage[0], tornAt)
   text.push(`  end: ${ending}`)
   return {
@@ -248,7 +250,9 @@ export async function inspectManifestFile(path: string, options: InspectOptions)
     } else status = 'torn'
   }
   const ending = describeEnding(status, damage[0], report.problem)
-  text.push(`  every frame checksum verified; end: ${ending}`)
+  text.push(
+    `  ${damage.length === 0 ? 'every frame checksum verified' : 'every frame before the damage verified'}; end: ${ending}`,
+  )
   return {
     kind: 'manifest',
     summary: `manifest, ${formatBytes(report.fileBytes)}, ${report.records.length} edits, replays to ${state} — ${ending}`,

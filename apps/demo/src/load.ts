@@ -12,7 +12,7 @@ import { type BatchOperation, MAX_KEY_BYTES, MAX_VALUE_BYTES } from '@strata/eng
 import { CsvReader } from './csv.js'
 import { withDatabase } from './database.js'
 import { CliError, ExitCode, UsageError } from './failure.js'
-import { formatCount, formatDuration, formatRate } from './format.js'
+import { formatCount, formatDuration, formatRate, plural } from './format.js'
 import type { Output } from './keyvalue.js'
 import type { Reporter } from './reporter.js'
 import { StatsWatcher } from './watch.js'
@@ -230,14 +230,14 @@ export async function loadCommand(
         ? `; skipped ${formatCount(summary.skipped)} bad line${summary.skipped === 1 ? '' : 's'}`
         : ''
     reporter.essential(
-      `loaded ${formatCount(summary.loaded)} records from ${basename(file)} (${summary.format}) into ${directory} ` +
-        `in ${formatDuration(summary.ms)} (${formatRate(summary.loaded, summary.ms)})${skipped}`,
+      `loaded ${plural(summary.loaded, 'record')} from ${basename(file)} (${summary.format}) into ${directory} ` +
+        `in ${formatDuration(summary.ms)} (${formatRate(summary.loaded, summary.ms, 'records')})${skipped}`,
     )
   }
   if (summary.stoppedAtLine !== null) {
     const first = summary.badLines[0]!
     throw new CliError(
-      `${basename(file)} line ${first.line}: ${first.reason}; stopped there (the ${formatCount(summary.loaded)} records before it are loaded)`,
+      `${basename(file)} line ${first.line}: ${first.reason}; stopped there (the ${plural(summary.loaded, 'record')} before it ${summary.loaded === 1 ? 'is' : 'are'} loaded)`,
       'fix the line and load the rest, or pass --on-error skip to load every good line',
     )
   }

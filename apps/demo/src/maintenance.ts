@@ -17,7 +17,7 @@ function tables(count: number): string {
 
 export function formatStats(stats: DatabaseStats): string {
   const lines: string[] = []
-  const row = (label: string, value: string) => lines.push(`${padEnd(label, 19)}${value}`)
+  const row = (label: string, value: string) => lines.push(`${padEnd(label, 21)}${value}`)
   row(
     'database',
     `${stats.directory} (${stats.status}${stats.readOnlyReason ? `, read-only: ${stats.readOnlyReason}` : ''})`,
@@ -26,7 +26,7 @@ export function formatStats(stats: DatabaseStats): string {
   for (const level of stats.levels) {
     if (level.files === 0) continue
     lines.push(
-      `${padEnd(`  L${level.level}`, 19)}${padStart(formatCount(level.files), 5)} table${level.files === 1 ? ' ' : 's'} ${padStart(formatBytes(level.bytes), 10)}`,
+      `${padEnd(`  L${level.level}`, 21)}${padStart(formatCount(level.files), 5)} table${level.files === 1 ? ' ' : 's'} ${padStart(formatBytes(level.bytes), 10)}`,
     )
   }
   row(
@@ -64,7 +64,12 @@ export function formatStats(stats: DatabaseStats): string {
       `read ${formatBytes(stats.compaction.bytesRead)}, dropped ${formatCount(stats.compaction.droppedVersions)} versions and ` +
       `${formatCount(stats.compaction.droppedTombstones)} tombstones${stats.compaction.running ? ' (one running)' : ''}`,
   )
-  row('write stalls', `${formatCount(stats.stalls.count)} (${formatDuration(stats.stalls.totalMs)})`)
+  row(
+    'write stalls',
+    stats.stalls.count === 0
+      ? 'none'
+      : `${formatCount(stats.stalls.count)} (${formatDuration(stats.stalls.totalMs)} in all)`,
+  )
   row('readers', `${stats.snapshots} snapshots, ${stats.openIterators} open iterators`)
   return `${lines.join('\n')}\n`
 }

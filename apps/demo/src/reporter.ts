@@ -3,7 +3,7 @@
  * ETA) with event lines printed above it; when stdout is not a terminal (tests, CI, a pipe),
  * plain lines every 10%; with --quiet, only the essentials and no progress at all.
  */
-import { formatCount, formatDuration, formatRate } from './format.js'
+import { formatCount, formatDuration } from './format.js'
 
 export interface ReporterOptions {
   quiet?: boolean
@@ -95,7 +95,7 @@ export class Progress {
   private describe(now: number): string {
     const elapsed = now - this.started
     const fraction = this.total === 0 ? 1 : Math.min(1, this.done / this.total)
-    const rate = formatRate(this.done, elapsed)
+    const rate = `${formatCount(elapsed <= 0 ? 0 : (this.done * 1000) / elapsed)} ${this.unit}/s`
     const eta = this.done === 0 ? '?' : formatDuration(((this.total - this.done) * elapsed) / this.done)
     return (
       `${this.label}: ${Math.floor(fraction * 100)}% (${formatCount(this.done)} of ${formatCount(this.total)} ${this.unit})` +

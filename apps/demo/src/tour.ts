@@ -161,7 +161,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
     const afterLoad = db.stats()
     reporter.essential(
       `   loaded ${formatCount(loaded)} events (${formatBytes(afterLoad.userBytesWritten)} of keys and values) in ` +
-        `${formatDuration(loadMs)}: ${formatRate(loaded, loadMs)} · ${watcher.flushes} flushes, ` +
+        `${formatDuration(loadMs)}: ${formatRate(loaded, loadMs, 'events')} · ${watcher.flushes} flushes, ` +
         `${watcher.walTruncations} WAL truncations, ${watcher.compactions} compactions, ${watcher.trivialMoves} trivial moves`,
     )
     if (afterLoad.compaction.running) {
@@ -253,7 +253,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
     const countMs = performance.now() - countStarted
     reporter.essential(
       `   the dataset is intact too: a full scan counts ${formatCount(events)} events in ${formatDuration(countMs)} ` +
-        `(${formatRate(events, countMs)}; expected ${formatCount(options.records)}${events === options.records ? ' ✓' : ' ✗'})`,
+        `(${formatRate(events, countMs, 'keys')}; expected ${formatCount(options.records)}${events === options.records ? ' ✓' : ' ✗'})`,
     )
     if (events !== options.records) failed = true
 
@@ -339,7 +339,7 @@ async function queries(db: Database, records: number, seed: number, reporter: Re
   const p50 = latencies[Math.floor(latencies.length * 0.5)] ?? 0
   const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? 0
   reporter.essential(
-    `   ${formatCount(samples)} random point reads: ${formatRate(samples, readsMs)}, median ${formatDuration(p50)}, p99 ${formatDuration(p99)}; ` +
+    `   ${formatCount(samples)} random point reads: ${formatRate(samples, readsMs, 'reads')}, median ${formatDuration(p50)}, p99 ${formatDuration(p99)}; ` +
       (mismatched === 0
         ? 'every value matches the generator ✓'
         : `${formatCount(mismatched)} values DO NOT match ✗`),
@@ -356,7 +356,7 @@ async function queries(db: Database, records: number, seed: number, reporter: Re
   }
   const absentMs = performance.now() - absentStarted
   reporter.say(
-    `   ${formatCount(samples)} reads of absent keys: ${formatRate(samples, absentMs)} (bloom filters skip most tables); ` +
+    `   ${formatCount(samples)} reads of absent keys: ${formatRate(samples, absentMs, 'reads')} (bloom filters skip most tables); ` +
       (wronglyFound === 0 ? 'none found ✓' : `${wronglyFound} FOUND ✗`),
   )
 
