@@ -30,6 +30,10 @@ export interface TableIterator extends AsyncIterable<InternalEntry> {
   next(): Promise<InternalEntry | undefined>
   /** Same as `next()`, synchronously (`readSync` on a cache miss). */
   nextSync(): InternalEntry | undefined
+  /** The next entry if it can be had without I/O: the entry, `undefined` at the end, or `null`
+   *  when a block must be read first (or a `next()` is pending) — then await `next()`. Lets a
+   *  merging reader stay synchronous while blocks are decoded or cached. */
+  tryNext(): InternalEntry | undefined | null
   /** Repositions: the next `next()` yields the first key >= `target` (<= `target` when
    *  reverse), never outside the iterator's bounds. Allowed after the end. */
   seek(target: Uint8Array): void
@@ -178,6 +182,14 @@ export class TableIteratorImpl implements TableIterator {
       const result = this.step()
       if (result !== NEED_BLOCK) return result
     }
+  }
+
+  tryNext(): InternalEntry | undefined | null {
+    this.checkOpen()
+    if (this.inflight !== undefined) return null
+    // `step` already takes blocks that were read ahead or are cached; NEED_BLOCK means I/O.
+    const result = this.step()
+    return result === NEED_BLOCK ? null : result
   }
 
   nextSync(): InternalEntry | undefined {

@@ -173,6 +173,15 @@ export class Table {
     return this.loadBlock(blockIndex).then((block) => block.find(key, atSeq))
   }
 
+  /** Same answer as `get` when it needs no I/O (filtered out, or the block is cached);
+   *  `null` when a block must be read — then call `get`. */
+  getCached(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined | null {
+    const blockIndex = this.locate(key, atSeq)
+    if (blockIndex < 0) return undefined
+    const block = this.cachedBlock(blockIndex)
+    return block === undefined ? null : block.find(key, atSeq)
+  }
+
   /** Same answer as `get`, synchronously (`readSync` on a cache miss). */
   getSync(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
     const blockIndex = this.locate(key, atSeq)
