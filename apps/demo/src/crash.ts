@@ -25,6 +25,11 @@ export async function crashWriter(
   directory: string,
   options: { concurrency: number; limit: number; openOptions: OpenOptions },
 ): Promise<void> {
+  // Never outlive the tour: if the parent dies without killing us, stop writing.
+  const parent = process.ppid
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1)
+  }, 200).unref()
   const db = await open(directory, options.openOptions)
   process.stdout.write('ready\n')
   let next = 0
