@@ -25,6 +25,8 @@ import { ClassicLevel } from 'classic-level'
 import { StrataLevel } from '../src/index.js'
 
 const { values: flags } = parseArgs({
+  // `pnpm bench -- --n 1000` passes the `--` through.
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
   options: {
     n: { type: 'string', default: '200000' },
     rounds: { type: 'string', default: '3' },
