@@ -907,23 +907,36 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   /** The newest value of `key` visible at the read's snapshot, or `undefined` if absent or
    *  deleted. Rejects with STRATA_CLOSED once the database is closed. */
-  async get(key: K, options?: ReadOptions): Promise<V | undefined> {
-    this.checkOpen()
-    const entry = await this.getAt(this.encodeKey(key), this.readSeq(options))
+  get(key: K, options?: ReadOptions): Promise<V | undefined> {
+    try {
+      this.checkOpen()
+      const found = this.getAt(this.encodeKey(key), this.readSeq(options))
+      if (found instanceof Promise) return found.then((entry) => this.visibleValue(entry))
+      return Promise.resolve(this.visibleValue(found))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  private visibleValue(entry: InternalEntry | undefined): V | undefined {
     return entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined
   }
 
-  /** The newest version of `key` with seq <= `seq` in any source (a tombstone included). */
-  private async getAt(key: Uint8Array, seq: number): Promise<InternalEntry | undefined> {
+  /**
+   * The newest version of `key` with seq <= `seq` in any source (a tombstone included). Answers
+   * synchronously while every table it consults has the block it needs cached; the first table
+   * that must read turns the rest of the search asynchronous (with the version pinned).
+   */
+  private getAt(key: Uint8Array, seq: number): InternalEntry | undefined | Promise<InternalEntry | undefined> {
     const found = this.getFromMemtables(key, seq)
     if (found !== undefined) return found
-    const handle = this.tables.acquire()
-    try {
-      return await this.getFromTables(handle.version, key, seq)
-    } finally {
-      this.tables.release(handle)
-      if (handle.refs === 0) void this.deleteObsoleteFiles()
+    const candidates = this.candidateTables(this.tables.current, key)
+    for (let index = 0; index < candidates.length; index++) {
+      const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq)
+      if (entry === null) return this.getFromTables(candidates, index, key, seq)
+      if (entry !== undefined) return entry
     }
+    return undefined
   }
 
   /** `get` without a promise, for callers who accept a blocking read: a cached read costs a
@@ -939,7 +952,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         if (entry !== undefined) break
       }
     }
-    return entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined
+    return this.visibleValue(entry)
   }
 
   /** Values of `keys` in order (`undefined` where absent), all read at one snapshot. */
@@ -972,26 +985,36 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   /** The tables that may hold `key`, in search order: level 0 newest first, then one table per
    *  deeper level. */
-  private *candidateTables(version: Version, key: Uint8Array): Generator<TableFileMeta> {
+  private candidateTables(version: Version, key: Uint8Array): TableFileMeta[] {
+    const candidates: TableFileMeta[] = []
     for (const file of version.levels[0] ?? []) {
-      if (keyWithin(file, key)) yield file
+      if (keyWithin(file, key)) candidates.push(file)
     }
     for (let level = 1; level < version.levels.length; level++) {
       const file = version.fileFor(level, key)
-      if (file !== undefined) yield file
+      if (file !== undefined) candidates.push(file)
     }
+    return candidates
   }
 
+  /** The rest of a search, from `candidates[from]`, with the current version pinned. */
   private async getFromTables(
-    version: Version,
+    candidates: TableFileMeta[],
+    from: number,
     key: Uint8Array,
     seq: number,
   ): Promise<InternalEntry | undefined> {
-    for (const file of this.candidateTables(version, key)) {
-      const entry = await this.tables.table(file.fileNumber).get(key, seq)
-      if (entry !== undefined) return entry
+    const handle = this.tables.acquire()
+    try {
+      for (let index = from; index < candidates.length; index++) {
+        const entry = await this.tables.table(candidates[index]!.fileNumber).get(key, seq)
+        if (entry !== undefined) return entry
+      }
+      return undefined
+    } finally {
+      this.tables.release(handle)
+      if (handle.refs === 0) void this.deleteObsoleteFiles()
     }
-    return undefined
   }
 
   /** An iterator over a consistent snapshot: what is written meanwhile is not seen. */

@@ -49,7 +49,7 @@ describe('encodings', () => {
 
 describe('ownership', () => {
   it('binary decode hands out a copy the caller may write into', () => {
-    const binary = resolveEncoding(undefined, 'valueEncoding')
+    const binary = resolveEncoding<Uint8Array>(undefined, 'valueEncoding')
     const stored = Buffer.from('stored')
     const returned = binary.decode(stored)
     returned[0] = 0

@@ -2,7 +2,7 @@
  * Database iterators: a merged, snapshot-consistent walk over the memtables and every level.
  * Async iterable of `[key, value]`; `next()`, `nextv(n)`, `all()`, `seek(target)`, `close()`.
  */
-import { ClosedError } from '@strata/base'
+import { ClosedError, type InternalEntry } from '@strata/base'
 import type { MergeIterator } from './merge-iterator.js'
 
 export interface IteratorOptions<K> {
@@ -48,25 +48,35 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
   async next(): Promise<[K, V] | undefined> {
     if (this.closed) throw new ClosedError('this iterator')
     if (this.count >= this.internals.limit) return undefined
-    const entry = await this.internals.merge.next()
+    let entry = this.internals.merge.next()
+    if (entry instanceof Promise) entry = await entry
     if (entry === undefined) return undefined
     this.count++
+    return this.decode(entry)
+  }
+
+  /** Up to `size` entries; fewer (or none) at the end. Entries whose blocks are in memory are
+   *  gathered without a promise each. */
+  async nextv(size: number): Promise<[K, V][]> {
+    if (this.closed) throw new ClosedError('this iterator')
+    const entries: [K, V][] = []
+    const merge = this.internals.merge
+    while (entries.length < size && this.count < this.internals.limit) {
+      let entry = merge.next()
+      if (entry instanceof Promise) entry = await entry
+      if (entry === undefined) break
+      this.count++
+      entries.push(this.decode(entry))
+    }
+    return entries
+  }
+
+  private decode(entry: InternalEntry): [K, V] {
     const { decodeKey, decodeValue } = this.internals
     return [
       (decodeKey === undefined ? undefined : decodeKey(entry.key)) as K,
       (decodeValue === undefined || entry.value === null ? undefined : decodeValue(entry.value)) as V,
     ]
-  }
-
-  /** Up to `size` entries; fewer (or none) at the end. */
-  async nextv(size: number): Promise<[K, V][]> {
-    const entries: [K, V][] = []
-    while (entries.length < size) {
-      const entry = await this.next()
-      if (entry === undefined) break
-      entries.push(entry)
-    }
-    return entries
   }
 
   /** Every remaining entry; closes the iterator. */
@@ -99,9 +109,9 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
   async *[Symbol.asyncIterator](): AsyncIterator<[K, V]> {
     try {
       for (;;) {
-        const entry = await this.next()
-        if (entry === undefined) return
-        yield entry
+        const entries = await this.nextv(256)
+        if (entries.length === 0) return
+        yield* entries
       }
     } finally {
       await this.close()

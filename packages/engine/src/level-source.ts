@@ -69,6 +69,30 @@ export class LevelSource implements EntrySource {
     return iterator
   }
 
+  tryNext(): InternalEntry | undefined | null {
+    for (;;) {
+      if (this.iterator === undefined) {
+        this.iterator = this.open()
+        if (this.iterator === undefined) return undefined
+      }
+      const entry = this.iterator.tryNext()
+      if (entry !== undefined) return entry
+      if (!this.leaveTable()) return undefined
+    }
+  }
+
+  /** Closes the current table's iterator and steps to the next table; false past the last. */
+  private leaveTable(): boolean {
+    this.iterator?.close()
+    this.iterator = undefined
+    this.index += this.reverse ? -1 : 1
+    if (this.index < 0 || this.index >= this.files.length) {
+      this.index = this.reverse ? -1 : this.files.length
+      return false
+    }
+    return true
+  }
+
   async next(): Promise<InternalEntry | undefined> {
     for (;;) {
       if (this.iterator === undefined) {
@@ -77,13 +101,7 @@ export class LevelSource implements EntrySource {
       }
       const entry = await this.iterator.next()
       if (entry !== undefined) return entry
-      this.iterator.close()
-      this.iterator = undefined
-      this.index += this.reverse ? -1 : 1
-      if (this.index < 0 || this.index >= this.files.length) {
-        this.index = this.reverse ? -1 : this.files.length
-        return undefined
-      }
+      if (!this.leaveTable()) return undefined
     }
   }
 

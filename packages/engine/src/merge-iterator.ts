@@ -5,12 +5,21 @@
  *
  * Each source yields at most one version per key, already filtered to the read's snapshot
  * ('visible' mode of the memtable and table iterators), tombstones included.
+ *
+ * The merge is synchronous while every source can answer without I/O (memtables always can;
+ * tables can while their blocks are decoded, read ahead or cached): `next()` then returns the
+ * entry itself, and a scan costs no promise per entry. Only when a source must read does
+ * `next()` return a promise.
  */
 import { compareBytes, type InternalEntry, OpType } from '@strata/base'
 
-/** A sorted source of entries. `next` may answer synchronously (memtable) or not (table). */
+/** A sorted source of entries. */
 export interface EntrySource {
+  /** The next entry (or undefined at the end), possibly after I/O. */
   next(): InternalEntry | undefined | Promise<InternalEntry | undefined>
+  /** The next entry if it needs no I/O; `null` when it does (then `next()` is awaited). Sources
+   *  without it are treated as always synchronous through `next()`. */
+  tryNext?(): InternalEntry | undefined | null
   seek(target: Uint8Array): void
   /** Releases what the source holds (table iterators); memtable iterators need nothing. */
   close?(): void
@@ -23,11 +32,18 @@ interface Head {
   rank: number
 }
 
+/** A source that must read before the merge can go on. */
+const STALLED = Symbol('stalled')
+
 export class MergeIterator {
   private heap: Head[] = []
   private started = false
   private pendingSeek: Uint8Array | undefined
   private readonly direction: number
+  /** The newest version so far of the key being resolved, if a key is being resolved. */
+  private winner: InternalEntry | undefined
+  /** A head taken out of the heap because its source must read before it can advance. */
+  private stalled: Head | undefined
 
   constructor(
     private readonly sources: EntrySource[],
@@ -36,23 +52,13 @@ export class MergeIterator {
     this.direction = reverse ? -1 : 1
   }
 
-  /** The next visible entry (never a tombstone), or undefined at the end. */
-  async next(): Promise<InternalEntry | undefined> {
-    if (!this.started || this.pendingSeek !== undefined) await this.fill()
-    for (;;) {
-      const top = this.heap[0]
-      if (top === undefined) return undefined
-      let winner = top.entry
-      await this.advance(top)
-      // Other sources holding the same key: keep the newest version, skip the rest.
-      for (;;) {
-        const other = this.heap[0]
-        if (other === undefined || compareBytes(other.entry.key, winner.key) !== 0) break
-        if (other.entry.seq > winner.seq) winner = other.entry
-        await this.advance(other)
-      }
-      if (winner.op !== OpType.Delete) return winner
-    }
+  /** The next visible entry (never a tombstone) or undefined at the end — directly when no
+   *  source needs I/O, else as a promise. */
+  next(): InternalEntry | undefined | Promise<InternalEntry | undefined> {
+    if (!this.started || this.pendingSeek !== undefined) return this.fill().then(() => this.next())
+    const result = this.step()
+    if (result !== STALLED) return result
+    return this.refillStalled().then(() => this.next())
   }
 
   /** The next `next()` starts at the first key >= target (<= target when reverse). */
@@ -63,6 +69,74 @@ export class MergeIterator {
   close(): void {
     for (const source of this.sources) source.close?.()
     this.heap = []
+    this.stalled = undefined
+    this.winner = undefined
+  }
+
+  private step(): InternalEntry | undefined | typeof STALLED {
+    for (;;) {
+      if (this.stalled !== undefined) return STALLED
+      const top = this.heap[0]
+      if (this.winner === undefined) {
+        if (top === undefined) return undefined
+        this.winner = top.entry
+        this.advance(top)
+        continue
+      }
+      // Other sources holding the same key: keep the newest version, skip the rest.
+      if (top !== undefined && compareBytes(top.entry.key, this.winner.key) === 0) {
+        if (top.entry.seq > this.winner.seq) this.winner = top.entry
+        this.advance(top)
+        continue
+      }
+      const winner = this.winner
+      this.winner = undefined
+      if (winner.op !== OpType.Delete) return winner
+    }
+  }
+
+  /** Moves the heap's top to its source's next entry: re-sifted, dropped at the end, or set
+   *  aside as stalled when the source must read first. */
+  private advance(head: Head): void {
+    const source = head.source
+    let entry: InternalEntry | undefined | null
+    if (source.tryNext !== undefined) entry = source.tryNext()
+    else {
+      const result = source.next()
+      entry = result instanceof Promise ? null : result
+      if (result instanceof Promise) {
+        // A source without tryNext that turned out asynchronous: wait for this very result.
+        this.popTop()
+        this.stalled = head
+        this.stalledResult = result
+        return
+      }
+    }
+    if (entry === null) {
+      this.popTop()
+      this.stalled = head
+      return
+    }
+    if (entry === undefined) {
+      this.popTop()
+      return
+    }
+    head.entry = entry
+    this.siftDown(0)
+  }
+
+  private stalledResult: Promise<InternalEntry | undefined> | undefined
+
+  private async refillStalled(): Promise<void> {
+    const head = this.stalled!
+    const pending = this.stalledResult
+    this.stalledResult = undefined
+    const entry = await (pending ?? head.source.next())
+    this.stalled = undefined
+    if (entry !== undefined) {
+      head.entry = entry
+      this.push(head)
+    }
   }
 
   private async fill(): Promise<void> {
@@ -70,24 +144,15 @@ export class MergeIterator {
     const target = this.pendingSeek
     this.pendingSeek = undefined
     this.heap = []
+    this.winner = undefined
+    this.stalled = undefined
+    this.stalledResult = undefined
     for (let rank = 0; rank < this.sources.length; rank++) {
       const source = this.sources[rank]!
       if (target !== undefined) source.seek(target)
       const result = source.next()
       const entry = result instanceof Promise ? await result : result
       if (entry !== undefined) this.push({ entry, source, rank })
-    }
-  }
-
-  /** Moves `head` (the heap's top) to its source's next entry, or drops it at the end. */
-  private async advance(head: Head): Promise<void> {
-    const result = head.source.next()
-    const entry = result instanceof Promise ? await result : result
-    if (entry === undefined) {
-      this.popTop()
-    } else {
-      head.entry = entry
-      this.siftDown(0)
     }
   }
 
