@@ -3,9 +3,18 @@
  * order of `Buffer.compare`): a shorter key that is a prefix of a longer one sorts first.
  */
 
+/** Keys up to this length are compared in JavaScript: cheaper than a call into C++. */
+const INLINE_COMPARE_BYTES = 64
+
 /** Unsigned bytewise comparison: negative, zero or positive, as `Buffer.compare`. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b)
+  const length = a.length < b.length ? a.length : b.length
+  if (length > INLINE_COMPARE_BYTES) return Buffer.compare(a, b)
+  for (let index = 0; index < length; index++) {
+    const difference = a[index]! - b[index]!
+    if (difference !== 0) return difference
+  }
+  return a.length - b.length
 }
 
 /** True when `value` is a `Uint8Array` (a `Buffer` is one). */
