@@ -250,7 +250,9 @@ export function* mergeSteps(
     throw error
   } finally {
     for (const iterator of iterators) iterator.close()
-    for (const table of tables) void table.close()
+    // Nothing to do about a failing close of a table only read here (its descriptor may be gone
+    // already): never let it become an unhandled rejection.
+    for (const table of tables) table.close().catch(() => {})
   }
   return result
 }
