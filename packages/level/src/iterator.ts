@@ -3,7 +3,8 @@
  * walk of the memtables and tables at one snapshot, taken synchronously when the iterator is
  * created). After the first entry, entries are read ahead in batches (at most `READAHEAD`, never
  * past `limit`) so a `next()` loop costs one engine call per batch, not per entry; `seek()`
- * drops what was read ahead. Keys and values are copied out of the engine's memory.
+ * drops what was read ahead. Keys and values are copied out of the engine's memory (or decoded
+ * to strings, for the 'utf8' format).
  */
 import { inRange } from '@strata/base'
 import type { Database, DatabaseIterator } from '@strata/engine'

@@ -1,8 +1,9 @@
 /**
  * `StrataLevel`: an abstract-level database backed by `@strata/engine`. abstract-level does the
  * public API (argument checks, encodings, deferred open, sublevels, events, hooks); this class
- * implements its private API on the engine, with keys and values as Buffers (the manifest
- * declares the 'buffer' format only, so every other encoding is transcoded to it).
+ * implements its private API on the engine. The manifest declares the 'buffer' and 'utf8'
+ * formats: keys and values arrive as Buffers or strings (every other encoding is transcoded to
+ * one of them) and go back in the format each call asks for.
  */
 import { mkdir } from 'node:fs/promises'
 import { ErrorCode, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
@@ -50,8 +51,6 @@ interface PrivateOperation {
   key: KeyData
   value?: KeyData
 }
-
-interface PrivateClearOptions extends PrivateIteratorOptions {}
 
 /** Keys deleted per engine batch by `clear()`. */
 export const CLEAR_BATCH = 1000
@@ -162,6 +161,8 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     try {
       if (options.createIfMissing !== false && options.fs === undefined) {
         await mkdir(this.#location, { recursive: true }).catch((error: unknown) => {
+          // A file in the way: the engine says so, in its words.
+          if ((error as { code?: unknown }).code === 'EEXIST') return
           throw toIOError(error, 'creating the database directory', this.#location)
         })
       }
@@ -353,7 +354,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
    * snapshot or at an implicit one taken now: writes made after the call are never deleted.
    * Not atomic: deletes go in batches of `CLEAR_BATCH` keys.
    */
-  async _clear(options: PrivateClearOptions): Promise<void> {
+  async _clear(options: PrivateIteratorOptions): Promise<void> {
     const database = this.#begin()
     let iterator: ReturnType<Database['iterator']> | undefined
     try {

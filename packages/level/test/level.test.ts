@@ -87,6 +87,15 @@ describe('StrataLevel as a drop-in for classic-level', () => {
       cause: { code: 'STRATA_INVALID_ARGUMENT', message: expect.stringMatching(/memtableBytes/) },
     })
     expect(() => new StrataLevel('')).toThrow(expect.objectContaining({ code: 'STRATA_INVALID_ARGUMENT' }))
+    const file = join(temporaryDirectory(), 'file')
+    writeFileSync(file, 'not a database')
+    await expect(new StrataLevel(file).open()).rejects.toMatchObject({
+      code: 'LEVEL_DATABASE_NOT_OPEN',
+      cause: {
+        code: 'STRATA_INVALID_ARGUMENT',
+        message: expect.stringMatching(/is a file, not a directory/),
+      },
+    })
   })
 
   it('tells the truth in its manifest', async () => {
