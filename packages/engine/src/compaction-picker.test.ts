@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest'
 import {
   type CompactionOptions,
   levelScores,
+  levelTargets,
   maxBytesForLevel,
   pickCompaction,
   planRangeCompaction,
 } from './compaction-picker.js'
+
 import { type TableFileMeta, Version } from './version.js'
 
 const options: CompactionOptions = {
@@ -113,5 +115,24 @@ describe('planRangeCompaction', () => {
       middle.fileNumber,
     ])
     expect(planRangeCompaction(tree, 2, undefined, undefined)).toBeUndefined()
+  })
+})
+
+describe('level targets', () => {
+  it('cap a level at the deepest level divided by the multiplier per level, never below one file', () => {
+    const tree = version([[], [table('a', 'b', 500)], [table('a', 'z', 3000)], [table('a', 'z', 50_000)]])
+    const targets = levelTargets(tree, options)
+    expect(targets[3]).toBe(maxBytesForLevel(3, options))
+    expect(targets[2]).toBe(5000)
+    expect(targets[1]).toBe(500)
+    const small = version([[], [table('a', 'b', 50)], [table('a', 'z', 300)]])
+    expect(levelTargets(small, options)[1]).toBe(options.targetFileBytes)
+  })
+
+  it('compact a level that outgrew its share of the bottom level even below its static target', () => {
+    const upper = table('a', 'm', 700)
+    const tree = version([[], [upper], [table('a', 'z', 3000)]])
+    expect(maxBytesForLevel(1, options)).toBeGreaterThan(700)
+    expect(pickCompaction(tree, options)).toMatchObject({ level: 1, outputLevel: 2 })
   })
 })

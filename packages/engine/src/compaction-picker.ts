@@ -39,12 +39,38 @@ export function maxBytesForLevel(level: number, options: CompactionOptions): num
   return options.level1Bytes * options.levelSizeMultiplier ** Math.max(0, level - 1)
 }
 
+/**
+ * The size each level may reach before it is compacted further down. Static targets
+ * (`maxBytesForLevel`) cap them; below the deepest level holding data, a level's target is also
+ * at most that deepest level's size divided by the multiplier once per level between them (never
+ * below one output file). So the tree's shape follows the data it holds: when the bottom level
+ * holds 230 MB, level 1 keeps about a tenth of level 2, and overwritten versions do not linger
+ * in a level 1 sized for a far bigger database — space amplification stays near
+ * 1 + 1/multiplier, at the price of compacting a little earlier.
+ */
+export function levelTargets(version: Version, options: CompactionOptions): number[] {
+  let bottom = 0
+  for (let level = 1; level < NUM_LEVELS; level++) if (version.levelBytes(level) > 0) bottom = level
+  const bottomBytes = bottom === 0 ? 0 : version.levelBytes(bottom)
+  const targets: number[] = [0]
+  for (let level = 1; level < NUM_LEVELS; level++) {
+    let target = maxBytesForLevel(level, options)
+    if (level < bottom) {
+      const dynamic = bottomBytes / options.levelSizeMultiplier ** (bottom - level)
+      target = Math.min(target, Math.max(dynamic, options.targetFileBytes))
+    }
+    targets.push(target)
+  }
+  return targets
+}
+
 /** Urgency of each level: >= 1 means it should be compacted. */
 export function levelScores(version: Version, options: CompactionOptions): number[] {
+  const targets = levelTargets(version, options)
   const scores: number[] = []
   for (let level = 0; level < NUM_LEVELS - 1; level++) {
     if (level === 0) scores.push((version.levels[0]?.length ?? 0) / options.level0CompactionTrigger)
-    else scores.push(version.levelBytes(level) / maxBytesForLevel(level, options))
+    else scores.push(version.levelBytes(level) / targets[level]!)
   }
   return scores
 }

@@ -23,12 +23,22 @@ export class InlineMergeRunner implements MergeRunner {
   async close(): Promise<void> {}
 }
 
+/**
+ * The worker's heap: a merge holds a few decoded blocks per input and one output chunk, so a
+ * small young generation is plenty; the default (16 MiB semi-spaces) costs resident memory for
+ * nothing. The old generation is capped well above what a merge needs.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 }
+
 function startWorker(): Worker {
   // Built package: dist/compaction-worker.js beside this file. From the TypeScript sources (tests),
   // a small loader registers tsx first.
   const source = import.meta.url.endsWith('.ts')
   return new Worker(
     new URL(source ? './compaction-worker-source.mjs' : './compaction-worker.js', import.meta.url),
+    {
+      resourceLimits: WORKER_LIMITS,
+    },
   )
 }
 

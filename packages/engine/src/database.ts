@@ -927,7 +927,10 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    * synchronously while every table it consults has the block it needs cached; the first table
    * that must read turns the rest of the search asynchronous (with the version pinned).
    */
-  private getAt(key: Uint8Array, seq: number): InternalEntry | undefined | Promise<InternalEntry | undefined> {
+  private getAt(
+    key: Uint8Array,
+    seq: number,
+  ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
     const found = this.getFromMemtables(key, seq)
     if (found !== undefined) return found
     const candidates = this.candidateTables(this.tables.current, key)
