@@ -1016,7 +1016,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       return undefined
     } finally {
       this.tables.release(handle)
-      if (handle.refs === 0) void this.deleteObsoleteFiles()
+      if (handle.refs === 0 && this.tables.hasRetired) void this.deleteObsoleteFiles()
     }
   }
 
@@ -1062,7 +1062,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       release: () => {
         this.iterators.delete(iterator)
         this.tables.release(handle)
-        void this.deleteObsoleteFiles()
+        if (this.tables.hasRetired) void this.deleteObsoleteFiles()
       },
     })
     this.iterators.add(iterator)

@@ -150,8 +150,11 @@ export class MergeIterator {
     for (let rank = 0; rank < this.sources.length; rank++) {
       const source = this.sources[rank]!
       if (target !== undefined) source.seek(target)
-      const result = source.next()
-      const entry = result instanceof Promise ? await result : result
+      let entry = source.tryNext === undefined ? undefined : source.tryNext()
+      if (entry === null || source.tryNext === undefined) {
+        const result = source.next()
+        entry = result instanceof Promise ? await result : result
+      }
       if (entry !== undefined) this.push({ entry, source, rank })
     }
   }

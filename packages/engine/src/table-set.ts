@@ -93,6 +93,11 @@ export class TableSet {
     return obsolete
   }
 
+  /** True when some files wait for their readers before they can be deleted. */
+  get hasRetired(): boolean {
+    return this.retired.size > 0
+  }
+
   get openTableCount(): number {
     return this.tables.size
   }
