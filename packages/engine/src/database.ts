@@ -203,6 +203,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private roomWaiters: (() => void)[] = []
 
   private flushing: Promise<void> | undefined
+  /** The WAL truncations asked for so far, one after another. */
+  private walTruncation: Promise<void> = Promise.resolve()
   private manifestQueue: Promise<unknown> = Promise.resolve()
   private readOnlyError: StrataError | undefined
 
@@ -662,7 +664,24 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       }
       this.frozen.shift()
       this.wakeRoomWaiters()
+      this.scheduleCompaction()
     }
+  }
+
+  /** Truncates the WAL before `seq` once the truncations asked for earlier are done. It runs
+   *  beside the next flush (the WAL stays appendable throughout), so writers do not wait for it;
+   *  a failure turns the database read-only as any failed write of the WAL does. */
+  private truncateWal(seq: number): void {
+    this.walTruncation = this.walTruncation.then(async () => {
+      if (this.readOnlyError !== undefined) return
+      try {
+        this.countWalGrowth()
+        await this.wal.truncateBefore(seq)
+        this.walSizeSeen = this.wal.sizeBytes
+      } catch (error) {
+        this.enterReadOnly(error)
+      }
+    })
   }
 
   /** Writes one frozen memtable to a level-0 table; commits it in the manifest; then truncates
@@ -701,10 +720,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.flushedSeq = maxSeq
     this.counters.flushes++
     // The table is committed: the WAL no longer needs what it holds.
-    this.countWalGrowth()
-    await this.wal.truncateBefore(maxSeq)
-    this.walSizeSeen = this.wal.sizeBytes
-    this.scheduleCompaction()
+    this.truncateWal(maxSeq)
   }
 
   // ----------------------------------------------------------------------------- compaction
@@ -900,6 +916,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.freezeMemtable()
     this.scheduleFlush()
     while (this.flushing !== undefined) await this.flushing
+    await this.walTruncation
     if (this.readOnlyError !== undefined) throw this.readOnlyWriteError()
   }
 
@@ -1164,6 +1181,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       await this.waitVisible(this.lastSeq).catch(() => {})
     }
     while (this.flushing !== undefined) await this.flushing
+    await this.walTruncation
     await this.waitForCompactions()
     await this.manifestQueue
     await this.mergeRunner.close()

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest'
 import { plain, seedFor } from '../test/support.js'
 import { WALEntry } from './entry.js'
 import { encodeFrame } from './frame.js'
-import { decodePayload, encodeBatchPayload, encodeEntryPayload } from './payload.js'
+import {
+  decodePayload,
+  encodeBatchPayload,
+  encodeBatchPayloadGeneric,
+  encodeEntryPayload,
+  encodeEntryPayloadGeneric,
+} from './payload.js'
 
 const packr = new Packr({ useRecords: false })
 const bytes = (text: string) => new Uint8Array(Buffer.from(text))
@@ -44,6 +50,46 @@ describe('entry payloads', () => {
         expect(Array.isArray(decoded) && decoded.map(plain)).toEqual(entries.map(plain))
       }),
       { seed, numRuns: 300 },
+    )
+  })
+
+  it('are written byte for byte as msgpackr writes them (the fast encoder changes no byte)', () => {
+    const sized = fc
+      .record({
+        seq: fc.oneof(fc.nat(300), fc.nat(70_000), fc.maxSafeNat()),
+        timestampMs: fc.oneof(fc.nat(255), fc.maxSafeNat()),
+        remove: fc.boolean(),
+        key: fc.oneof(fc.uint8Array({ maxLength: 20 }), fc.uint8Array({ minLength: 250, maxLength: 70_000 })),
+        value: fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.uint8Array({ minLength: 65_530, maxLength: 66_000 }),
+        ),
+      })
+      .map(({ seq, timestampMs, remove, key, value }) =>
+        remove ? new WALEntry(seq, timestampMs, 2, key, null) : new WALEntry(seq, timestampMs, 1, key, value),
+      )
+    fc.assert(
+      fc.property(sized, (entry) => {
+        expect(
+          Buffer.from(encodeEntryPayload(entry)).equals(Buffer.from(encodeEntryPayloadGeneric(entry))),
+        ).toBe(true)
+      }),
+      { seed, numRuns: 300 },
+    )
+    fc.assert(
+      fc.property(fc.array(entryArbitrary, { minLength: 1, maxLength: 40 }), (entries) => {
+        expect(
+          Buffer.from(encodeBatchPayload(entries)).equals(Buffer.from(encodeBatchPayloadGeneric(entries))),
+        ).toBe(true)
+      }),
+      { seed, numRuns: 300 },
+    )
+    const many = Array.from(
+      { length: 70_000 },
+      (_, index) => new WALEntry(index + 1, 1, 1, bytes('k'), bytes('v')),
+    )
+    expect(Buffer.from(encodeBatchPayload(many)).equals(Buffer.from(encodeBatchPayloadGeneric(many)))).toBe(
+      true,
     )
   })
 
