@@ -8,7 +8,7 @@ const INLINE_COMPARE_BYTES = 64
 
 /** Unsigned bytewise comparison: negative, zero or positive, as `Buffer.compare`. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = a.length < b.length ? a.length : b.length
+  const length = Math.min(a.length, b.length)
   if (length > INLINE_COMPARE_BYTES) return Buffer.compare(a, b)
   for (let index = 0; index < length; index++) {
     const difference = a[index]! - b[index]!

@@ -11,7 +11,12 @@ async function build(count: number): Promise<{ fs: MemoryFileSystem; entries: In
   const entries: InternalEntry[] = []
   const builder = new TableBuilder('/t.sst', { fs, blockBytes: 256 })
   for (let index = 0; index < count; index++) {
-    const entry: InternalEntry = { key: key(index), seq: index + 1, op: OpType.Put, value: Buffer.alloc(20, index) }
+    const entry: InternalEntry = {
+      key: key(index),
+      seq: index + 1,
+      op: OpType.Put,
+      value: Buffer.alloc(20, index),
+    }
     entries.push(entry)
     builder.add(entry)
   }
