@@ -10,7 +10,7 @@ import { StrataError } from '@strata/base'
 import { loadAdapter } from './adapters/index.js'
 import { describeMachine } from './machine.js'
 import { parseOptions, USAGE } from './options.js'
-import { type RoundResults, runRounds } from './orchestrate.js'
+import { type RoundResults, runRounds, stopEverything } from './orchestrate.js'
 import { precheck } from './precheck.js'
 import { buildCells, checkTargets, fsyncFigures, type Report, renderMarkdown } from './report.js'
 
@@ -79,6 +79,14 @@ async function main(): Promise<number> {
   )
   const failed = cells.some((cell) => cell.failures.length > 0)
   return failed ? 1 : 0
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the running job and removing the run's directories`)
+    stopEverything()
+    process.exit(130)
+  })
 }
 
 main().then(

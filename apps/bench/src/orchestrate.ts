@@ -5,7 +5,7 @@
  * Prefilled workloads copy a store that was filled once per engine, closed, and is reopened by
  * the job.
  */
-import { fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { cpSync, mkdirSync } from 'node:fs'
 import type { EngineName } from './adapters/adapter.js'
 import type { JobMessage, OutcomeMessage } from './child.js'
@@ -28,10 +28,32 @@ export type RunLog = (line: string) => void
 const JOB_TIMEOUT_MS = 60 * 60 * 1000
 const CHILD = new URL('./child.js', import.meta.url)
 
+/** Children running now, and directories to remove, for `stopEverything`. */
+const activeChildren = new Set<ChildProcess>()
+const liveDirectories = new Set<string>()
+
+/** Kills running jobs and removes the run's directories: on SIGINT/SIGTERM the run stops
+ *  without leaving a child (which may be inside a long synchronous loop) or temp data behind. */
+export function stopEverything(): void {
+  for (const child of activeChildren) child.kill('SIGKILL')
+  for (const directory of liveDirectories) removeDirectory(directory)
+}
+
+function track(directory: string): string {
+  liveDirectories.add(directory)
+  return directory
+}
+
+function untrack(directory: string): void {
+  removeDirectory(directory)
+  liveDirectories.delete(directory)
+}
+
 /** Runs `job` in a child process and resolves with its outcome. */
 export function runInChild(job: Job, execArgv: string[] = []): Promise<JobOutcome> {
   return new Promise((resolve) => {
     const child = fork(CHILD, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    activeChildren.add(child)
     let outcome: JobOutcome | undefined
     const timer = setTimeout(() => {
       outcome = { ok: false, error: `timed out after ${JOB_TIMEOUT_MS / 60000} minutes` }
@@ -46,6 +68,7 @@ export function runInChild(job: Job, execArgv: string[] = []): Promise<JobOutcom
       outcome ??= { ok: false, error: error.message }
     })
     child.once('exit', (code, signal) => {
+      activeChildren.delete(child)
       clearTimeout(timer)
       resolve(
         outcome ?? { ok: false, error: `child exited (code ${code}, signal ${signal}) without a result` },
@@ -80,10 +103,10 @@ export async function runRounds(
     const existing = templates.get(engine)
     if (existing instanceof Error) throw existing
     if (existing !== undefined) return existing
-    const directory = freshDirectory(`template-${engine}`)
+    const directory = track(freshDirectory(`template-${engine}`))
     const outcome = await runInChild({ kind: 'prefill', engine, n: options.n, seed: options.seed, directory })
     if (!outcome.ok) {
-      removeDirectory(directory)
+      untrack(directory)
       const error = new Error(`prefill failed: ${outcome.error}`)
       templates.set(engine, error)
       throw error
@@ -101,13 +124,13 @@ export async function runRounds(
       for (const workload of options.workloads) {
         const spec = WORKLOADS[workload]
         const probe = async () => {
-          const directory = freshDirectory('fsync-probe')
+          const directory = track(freshDirectory('fsync-probe'))
           const outcome = await runInChild({
             kind: 'fsync-probe',
             operations: spec.operations(options.n),
             directory,
           })
-          removeDirectory(directory)
+          untrack(directory)
           if (!outcome.ok || outcome.kind !== 'fsync-probe') return
           // Probed before and after the engines: the round keeps the faster figure (what the disk
           // can do; a neighbour's burst of I/O only ever slows a probe down).
@@ -121,7 +144,7 @@ export async function runRounds(
         }
         if (workload === 'fillsync') await probe()
         for (const engine of rotate(options.engines, round - 1)) {
-          const directory = freshDirectory(`${engine}-${workload}`)
+          const directory = track(freshDirectory(`${engine}-${workload}`))
           try {
             if (spec.prefilled) {
               removeDirectory(directory)
@@ -145,7 +168,7 @@ export async function runRounds(
             roundResults.failures.push({ engine, workload, error: message })
             log(`[round ${round}/${options.rounds}] ${workload} ${engine} FAILED: ${message.split('\n')[0]}`)
           } finally {
-            removeDirectory(directory)
+            untrack(directory)
           }
         }
         if (workload === 'fillsync') await probe()
@@ -153,7 +176,7 @@ export async function runRounds(
       onRound(results)
     }
   } finally {
-    for (const directory of templates.values()) if (typeof directory === 'string') removeDirectory(directory)
+    for (const directory of templates.values()) if (typeof directory === 'string') untrack(directory)
   }
   return results
 }
