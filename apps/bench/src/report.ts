@@ -154,7 +154,8 @@ export function checkTargets(
       detail: behind.length === 0 ? `strata/peer: ${measured.join(', ')}` : `behind ${behind.join(', ')}`,
     })
   }
-  const peers = engines.filter((engine) => engine !== 'strata')
+  // strata's own variants (strata-getsync) are not peers.
+  const peers = engines.filter((engine) => !engine.startsWith('strata'))
   for (const workload of WRITE_TARGETS) compare(workload, peers, 'every peer')
   const groupCommit = cellOf(cells, 'fillsync64', 'strata')?.opsPerSecond
   if (groupCommit !== undefined) {

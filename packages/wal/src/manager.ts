@@ -179,9 +179,8 @@ export class WALManager {
                 bytes,
               )
         const base = log.size
-        const anySync = group.some((pending) => pending.sync)
         try {
-          if (!anySync && this.takeSyncWriteTurn()) log.writeAllSync(log.fd, buffer)
+          if (this.takeSyncWriteTurn()) log.writeAllSync(log.fd, buffer)
           else await log.writeAll(log.fd, buffer)
         } catch (error) {
           const poison = log.poisonWith('writing', error)
@@ -216,12 +215,13 @@ export class WALManager {
   }
 
   /**
-   * A group with no synced member is written with one synchronous write(2): the bytes only have
-   * to reach the OS, and a page-cache write of a few KiB costs microseconds, far less than a
-   * round trip through libuv's thread pool — so `sync: false` appends awaited one at a time run
-   * at memory speed. Synchronous writes stop for the rest of an event-loop turn once they have
-   * run for `SYNC_WRITE_BUDGET_MS` in it; the loop then goes asynchronous, so a writer that never
-   * yields cannot hold timers and I/O back for longer than that.
+   * A group is written with one synchronous write(2): the bytes only have to reach the OS's page
+   * cache, which costs microseconds, far less than a round trip through libuv's thread pool — so
+   * `sync: false` appends awaited one at a time run at memory speed, and a synced group pays one
+   * thread-pool round trip (its fdatasync, always asynchronous) instead of two. Synchronous writes
+   * stop for the rest of an event-loop turn once they have run for `SYNC_WRITE_BUDGET_MS` in it;
+   * the loop then goes asynchronous, so a writer that never yields cannot hold timers and I/O
+   * back for longer than that.
    */
   private takeSyncWriteTurn(): boolean {
     const now = performance.now()

@@ -11,6 +11,7 @@ export type MaybePromise<T> = T | Promise<T>
 
 export const ENGINE_NAMES = [
   'strata',
+  'strata-getsync',
   'classic-level',
   'rocksdb',
   'lmdb',

@@ -8,6 +8,8 @@ export async function loadAdapter(engine: EngineName): Promise<OpenAdapter> {
   switch (engine) {
     case 'strata':
       return (await import('./strata.js')).openStrata
+    case 'strata-getsync':
+      return (await import('./strata.js')).openStrataGetSync
     case 'classic-level':
       return (await import('./classic-level.js')).openClassicLevel
     case 'rocksdb':
