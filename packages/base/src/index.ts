@@ -24,3 +24,4 @@ export {
   parentDirectory,
 } from './fs.js'
 export { MemoryFileSystem } from './memory-fs.js'
+export { seededRandom, testSeed } from './random.js'

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { seededRandom, testSeed } from '@strata/base'
 import { afterEach } from 'vitest'
 
 const made: string[] = []
@@ -20,24 +21,10 @@ export const bytes = (text: string) => Buffer.from(text, 'utf8')
 export const text = (data: Uint8Array | undefined) =>
   data === undefined ? undefined : Buffer.from(data).toString('utf8')
 
-/** A small deterministic PRNG (mulberry32) so randomised tests replay from their seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG every randomised test uses (mulberry32, from @strata/base). */
+export const random = seededRandom
 
 /** The seed of a randomised test: STRATA_SEED if set (to replay), else a fresh one. Printed. */
 export function seedFor(name: string): number {
-  const seed =
-    process.env.STRATA_SEED === undefined
-      ? Math.floor(Math.random() * 2 ** 31)
-      : Number(process.env.STRATA_SEED)
-  console.log(`${name}: seed ${seed} (replay with STRATA_SEED=${seed})`)
-  return seed
+  return testSeed(name, 'STRATA_SEED')
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { seededRandom, testSeed } from '@strata/base'
 import { afterEach } from 'vitest'
 
 const made: string[] = []
@@ -16,26 +17,12 @@ afterEach(() => {
   for (const directory of made.splice(0)) rmSync(directory, { recursive: true, force: true })
 })
 
-/** A small deterministic PRNG (mulberry32) so randomised tests replay from their seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG every randomised test uses (mulberry32, from @strata/base). */
+export const random = seededRandom
 
 /** The seed of a randomised test: STRATA_SEED if set (to replay), else a fresh one. Printed. */
 export function seedFor(name: string): number {
-  const seed =
-    process.env.STRATA_SEED === undefined
-      ? Math.floor(Math.random() * 2 ** 31)
-      : Number(process.env.STRATA_SEED)
-  console.log(`${name}: seed ${seed} (replay with STRATA_SEED=${seed})`)
-  return seed
+  return testSeed(name, 'STRATA_SEED')
 }
 
 /** Hex of each key, to compare and print binary keys readably. */

@@ -2,26 +2,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { seededRandom, testSeed } from '@strata/base'
 import { WALEntry } from '../src/index.js'
 
-/** A seeded PRNG (mulberry32). Tests print their seed; set WAL_SEED to replay one. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG every randomised test uses (mulberry32, from @strata/base). */
+export const random = seededRandom
 
-/** The seed for a randomised test: WAL_SEED if set, else a fresh one. Printed either way. */
+/** The seed of a randomised test: WAL_SEED if set (to replay), else a fresh one. Printed. */
 export function seedFor(name: string): number {
-  const seed =
-    process.env.WAL_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.WAL_SEED)
-  console.log(`${name}: seed ${seed} (replay with WAL_SEED=${seed})`)
-  return seed
+  return testSeed(name, 'WAL_SEED')
 }
 
 const encoder = new TextEncoder()

@@ -1,0 +1,25 @@
+/**
+ * Seeded randomness for strata's randomised tests and benchmarks: a test prints its seed and
+ * replays from it, so a failure found once can be found again.
+ */
+
+/** A small deterministic PRNG (mulberry32): numbers in [0, 1) from a 32-bit seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** The seed of a randomised test: the environment variable `variable` if set (to replay), else a
+ *  fresh one. Printed either way, with how to replay it. */
+export function testSeed(name: string, variable = 'STRATA_SEED'): number {
+  const given = process.env[variable]
+  const seed = given === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(given)
+  console.log(`${name}: seed ${seed} (replay with ${variable}=${seed})`)
+  return seed
+}
