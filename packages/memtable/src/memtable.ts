@@ -129,8 +129,9 @@ export class Memtable {
    * The newest version of `key` with seq <= `atSeq` (default MAX_SEQ, i.e. the newest): an entry
    * with op Put (the value), an entry with op Delete (a tombstone: "deleted here, stop looking"),
    * or `undefined` (no version of the key here at that snapshot: look deeper). The entry is a new
-   * object; its `key` and `value` are read-only views into the memtable's storage that the memtable
-   * never changes (copy them before handing them to code that might write into them).
+   * object; its `key` is the `key` passed in (the same bytes), its `value` a read-only view into
+   * the memtable's storage that the memtable never changes (copy it before handing it to code
+   * that might write into it).
    */
   get(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
     checkKey(key)
@@ -138,7 +139,7 @@ export class Memtable {
     const head = this.#find(key)
     if (head === NO_RECORD) return undefined
     const record = this.#log.visible(head, atSeq)
-    return record === NO_RECORD ? undefined : this.#log.entry(record)
+    return record === NO_RECORD ? undefined : this.#log.entry(record, key)
   }
 
   /**

@@ -206,7 +206,7 @@ export class RecordLog {
    * A fresh entry for `record`: `key` and `value` are new read-only views into the slabs, never
    * copies. The bytes behind them are never changed by the memtable.
    */
-  entry(record: number): InternalEntry {
+  entry(record: number, knownKey?: Uint8Array): InternalEntry {
     const slab = record >>> OFFSET_BITS
     const unit = record & OFFSET_MASK
     const ints = this.#ints[slab]!
@@ -219,8 +219,11 @@ export class RecordLog {
     let key: Uint8Array
     let valueOffset = (unit << 3) + HEADER_BYTES
     if (owner === record) {
-      key = new Uint8Array(buffer, valueOffset, keyLength)
+      // A point read already holds the key's bytes: no second view of them.
+      key = knownKey ?? new Uint8Array(buffer, valueOffset, keyLength)
       valueOffset += keyLength
+    } else if (knownKey !== undefined) {
+      key = knownKey
     } else {
       key = new Uint8Array(
         this.#bytes[owner >>> OFFSET_BITS]!.buffer,
