@@ -39,7 +39,8 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   /** Level-0 table count at which writes wait for compaction. Default 12. */
   level0StopTrigger?: number
   /** Target total size of level 1; each deeper level is `levelSizeMultiplier` times larger.
-   *  Default 64 MiB. */
+   *  Above the deepest level holding data, a level is also kept to that level's size divided by
+   *  the multiplier once per level in between (never below one output file). Default 64 MiB. */
   level1Bytes?: number
   /** Growth factor between levels. Default 10. */
   levelSizeMultiplier?: number
