@@ -237,11 +237,8 @@ export function* mergeSteps(
   } catch (error) {
     // Leave nothing behind: the half-written output and the finished ones are not in any
     // manifest; remove them now rather than at the next open.
-    if (builder !== undefined) {
-      try {
-        fs.unlinkSync(pathIn(job.directory, tableFileName(builderFileNumber)))
-      } catch {}
-    }
+    // The half-written output: abandon() closes its descriptor and removes the file.
+    if (builder !== undefined) builder.abandon().catch(() => {})
     for (const output of result.outputs) {
       try {
         fs.unlinkSync(pathIn(job.directory, tableFileName(output.fileNumber)))

@@ -215,6 +215,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   /** Files in a running compaction (its plan's inputs). */
   private readonly compactingFiles = new Set<number>()
   private compactionWaiters: (() => void)[] = []
+  /** `compactRange` calls in progress: while any runs, background compactions wait. */
+  private manualCompactions = 0
 
   private counters = {
     compactions: 0,
@@ -596,7 +598,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private needsRoom(): boolean {
     return (
       this.frozen.length >= this.options.maxFrozenMemtables ||
-      (this.options.autoCompaction && this.level0Files() >= this.options.level0SlowdownTrigger)
+      (this.compactsInBackground && this.level0Files() >= this.options.level0SlowdownTrigger)
     )
   }
 
@@ -616,12 +618,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       if (this.frozen.length >= this.options.maxFrozenMemtables) {
         this.scheduleFlush()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
-      } else if (this.options.autoCompaction && this.level0Files() >= this.options.level0StopTrigger) {
+      } else if (this.compactsInBackground && this.level0Files() >= this.options.level0StopTrigger) {
         this.scheduleCompaction()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (
         !delayed &&
-        this.options.autoCompaction &&
+        this.compactsInBackground &&
         this.level0Files() >= this.options.level0SlowdownTrigger
       ) {
         delayed = true
@@ -726,7 +728,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   // ----------------------------------------------------------------------------- compaction
 
   private scheduleCompaction(): void {
-    if (!this.options.autoCompaction || this.compacting !== undefined) return
+    if (!this.compactsInBackground || this.compacting !== undefined) return
     if (this.statusValue !== 'open' || this.readOnlyError !== undefined) return
     this.compacting = this.runCompactions().finally(() => {
       this.compacting = undefined
@@ -823,6 +825,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
   }
 
+  /** Background compactions run (and level-0 backpressure applies) when the options allow them
+   *  and no `compactRange` holds the tree. */
+  private get compactsInBackground(): boolean {
+    return this.options.autoCompaction && this.manualCompactions === 0
+  }
+
   /** Waits until no compaction is running. */
   private async waitForCompactions(): Promise<void> {
     while (this.compacting !== undefined) await this.compacting
@@ -839,8 +847,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const endBytes = end === undefined ? undefined : this.keyEncoding.encode(end, 'end')
     await this.flush()
     // The automatic compactions would race for the same files: let them finish, then hold them.
-    const automatic = this.options.autoCompaction
-    this.options.autoCompaction = false
+    this.manualCompactions++
     try {
       await this.waitForCompactions()
       let bottom = -1
@@ -882,7 +889,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       this.enterReadOnly(error)
       throw toIOError(error, 'compacting a range')
     } finally {
-      this.options.autoCompaction = automatic
+      this.manualCompactions--
     }
     this.scheduleCompaction()
   }

@@ -44,6 +44,8 @@ export class MergeIterator {
   private winner: InternalEntry | undefined
   /** A head taken out of the heap because its source must read before it can advance. */
   private stalled: Head | undefined
+  /** The pending `next()` of the stalled source, when it had no `tryNext` and already started one. */
+  private stalledResult: Promise<InternalEntry | undefined> | undefined
 
   constructor(
     private readonly sources: EntrySource[],
@@ -103,14 +105,9 @@ export class MergeIterator {
     if (source.tryNext !== undefined) entry = source.tryNext()
     else {
       const result = source.next()
+      // A source without tryNext that turned out asynchronous: the refill awaits this result.
+      if (result instanceof Promise) this.stalledResult = result
       entry = result instanceof Promise ? null : result
-      if (result instanceof Promise) {
-        // A source without tryNext that turned out asynchronous: wait for this very result.
-        this.popTop()
-        this.stalled = head
-        this.stalledResult = result
-        return
-      }
     }
     if (entry === null) {
       this.popTop()
@@ -124,8 +121,6 @@ export class MergeIterator {
     head.entry = entry
     this.siftDown(0)
   }
-
-  private stalledResult: Promise<InternalEntry | undefined> | undefined
 
   private async refillStalled(): Promise<void> {
     const head = this.stalled!
