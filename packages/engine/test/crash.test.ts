@@ -50,7 +50,9 @@ function runAndKill(directory: string, round: number, seed: number, killAfterMs:
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8')
     })
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after stdout is drained, so no line the child printed
+    // before the kill (an acknowledgement, a truncation started) is missed.
+    child.on('close', (code, signal) => {
       if (signal === 'SIGKILL') resolve(events)
       else reject(new Error(`writer exited by itself (code ${code}): ${stderr}`))
     })

@@ -49,7 +49,9 @@ function runAndKill(path: string, acknowledgements: number): Promise<ChildLog> {
         process_.kill('SIGKILL')
       }
     })
-    process_.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after stdout is drained, so no line the child printed
+    // before the kill (an acknowledgement, a truncation started) is missed.
+    process_.on('close', (code, signal) => {
       if (signal === 'SIGKILL') resolve(log)
       else reject(new Error(`child exited with ${code ?? signal}: ${stderr}`))
     })
