@@ -45,6 +45,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
+import { type ReadMode, ReadModeGovernor } from './read-mode.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet } from './table-set.js'
 import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
@@ -143,6 +144,9 @@ export interface DatabaseStats {
   snapshots: number
   openIterators: number
   cache: { hits: number; misses: number; usedBytes: number; capacityBytes: number }
+  /** How point reads read uncached blocks (see the `readMode` option): synchronous reads done,
+   *  how many took longer than 0.2 ms, and how often `auto` fell back to the thread pool. */
+  reads: { mode: ReadMode; syncReads: number; slowSyncReads: number; switchesToAsync: number }
   /** Key + value bytes the user asked to write. */
   userBytesWritten: number
   /** Bytes written to disk: WAL frames + table files (flush and compaction). */
@@ -184,6 +188,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private wal!: WALManager
   private tables!: TableSet
   private readonly cache: BlockCache
+  private readonly readModes: ReadModeGovernor
   private readonly snapshots = new SnapshotList()
   private readonly iterators = new Set<DatabaseIterator<K, V>>()
 
@@ -247,6 +252,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.keyEncoding = keyEncoding
     this.valueEncoding = valueEncoding
     this.cache = new BlockCache(options.blockCacheBytes)
+    this.readModes = new ReadModeGovernor(options.readMode)
     this.mergeRunner = mergeRunnerFor(options.fs)
   }
 
@@ -960,7 +966,29 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const candidates = this.candidateTables(this.tables.current, key)
     for (let index = 0; index < candidates.length; index++) {
       const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq)
-      if (entry === null) return this.getFromTables(candidates, index, key, seq)
+      if (entry === null) {
+        return this.readModes.readSync()
+          ? this.getFromTablesSync(candidates, index, key, seq)
+          : this.getFromTables(candidates, index, key, seq)
+      }
+      if (entry !== undefined) return entry
+    }
+    return undefined
+  }
+
+  /** The rest of a search, from `candidates[from]` (whose block is not cached), with
+   *  synchronous reads, each timed by the read-mode governor. */
+  private getFromTablesSync(
+    candidates: TableFileMeta[],
+    from: number,
+    key: Uint8Array,
+    seq: number,
+  ): InternalEntry | undefined {
+    const governor = this.readModes
+    for (let index = from; index < candidates.length; index++) {
+      const table = this.tables.table(candidates[index]!.fileNumber)
+      let entry = index === from ? null : table.getCached(key, seq)
+      if (entry === null) entry = table.getSync(key, seq, governor)
       if (entry !== undefined) return entry
     }
     return undefined
@@ -1143,6 +1171,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         misses: this.cache.misses,
         usedBytes: this.cache.usedBytes,
         capacityBytes: this.cache.capacityBytes,
+      },
+      reads: {
+        mode: this.readModes.mode,
+        syncReads: this.readModes.syncReads,
+        slowSyncReads: this.readModes.slowSyncReads,
+        switchesToAsync: this.readModes.switchesToAsync,
       },
       userBytesWritten: this.counters.userBytesWritten,
       diskBytesWritten,

@@ -28,5 +28,6 @@ export {
   type OpenOptions,
   type WalRecovery,
 } from './options.js'
+export type { ReadMode } from './read-mode.js'
 export { Snapshot } from './snapshot.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'

@@ -9,6 +9,18 @@ describe('resolveOptions', () => {
     expect(resolved.memtableBytes).toBe(4 * 1024 * 1024)
     expect(resolved.sync).toBe(true)
     expect(resolved.walRecovery).toBe('tolerate-tail')
+    expect(resolved.readMode).toBe('auto')
+  })
+
+  it('accepts the three read modes and names them when given another', () => {
+    for (const mode of ['auto', 'sync', 'async'] as const)
+      expect(resolveOptions({ readMode: mode }).readMode).toBe(mode)
+    expect(() => resolveOptions({ readMode: 'mmap' })).toThrow(
+      expect.objectContaining({
+        code: 'STRATA_INVALID_ARGUMENT',
+        message: "options.readMode must be 'auto', 'sync' or 'async', not mmap",
+      }),
+    )
   })
 
   it('rejects unknown options by name and lists the allowed ones', () => {

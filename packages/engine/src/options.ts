@@ -4,6 +4,7 @@
  */
 import { type FileSystem, InvalidArgumentError, nodeFileSystem } from '@strata/base'
 import type { Encoding } from './encoding.js'
+import { READ_MODES, type ReadMode } from './read-mode.js'
 
 export type WalRecovery = 'tolerate-tail' | 'point-in-time' | 'strict'
 
@@ -24,6 +25,14 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   sync?: boolean
   /** Bytes of decoded SSTable blocks kept in the shared LRU cache. Default 32 MiB. */
   blockCacheBytes?: number
+  /** How `get`, `getMany` and `has` read a block that is not in the block cache. `'auto'`
+   *  (default): a synchronous read while such reads are measured to be fast (the block is in the
+   *  OS page cache: a few microseconds, cheaper than a thread-pool round trip), falling back to
+   *  the thread pool for a second whenever 4 of the last 32 took over 0.2 ms (the device is
+   *  being read), so a slow disk never blocks the event loop for long. `'async'`: always the
+   *  thread pool (never blocks the event loop on I/O). `'sync'`: always synchronous (as
+   *  `getSync`). Iterators always read on the thread pool. */
+  readMode?: ReadMode
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
   bloomBitsPerKey?: number
   /** Target size of an SSTable data block. Default 4096. */
@@ -65,6 +74,7 @@ export interface ResolvedOptions {
   maxFrozenMemtables: number
   sync: boolean
   blockCacheBytes: number
+  readMode: ReadMode
   bloomBitsPerKey: number
   blockBytes: number
   walRecovery: WalRecovery
@@ -87,6 +97,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   maxFrozenMemtables: 2,
   sync: true,
   blockCacheBytes: 32 * MiB,
+  readMode: 'auto',
   bloomBitsPerKey: 10,
   blockBytes: 4096,
   walRecovery: 'tolerate-tail',
@@ -119,7 +130,7 @@ const integerRules: Record<string, IntegerRule> = {
   targetFileBytes: { min: 1024, max: 4096 * MiB },
 }
 const booleanOptions = ['createIfMissing', 'errorIfExists', 'sync', 'autoCompaction']
-const otherOptions = ['walRecovery', 'keyEncoding', 'valueEncoding', 'fs']
+const otherOptions = ['readMode', 'walRecovery', 'keyEncoding', 'valueEncoding', 'fs']
 const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...otherOptions])
 
 /** Checks `options` and fills in defaults. Encodings are checked by `resolveEncoding`. */
@@ -171,6 +182,16 @@ export function resolveOptions(options: object | undefined): ResolvedOptions {
       )
     }
     resolved.walRecovery = recovery
+  }
+  const readMode = given.readMode
+  if (readMode !== undefined) {
+    if (!READ_MODES.includes(readMode as ReadMode)) {
+      throw new InvalidArgumentError(
+        `options.readMode must be 'auto', 'sync' or 'async', not ${String(readMode)}`,
+        { argument: 'options.readMode' },
+      )
+    }
+    resolved.readMode = readMode as ReadMode
   }
   const fs = given.fs
   if (fs !== undefined) {

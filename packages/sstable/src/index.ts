@@ -6,4 +6,4 @@ export { type InspectTableOptions, inspectTable, type TableInspection, type Tabl
 export type { IteratorOptions, TableIterator } from './iterator.js'
 export type { TableBuilderOptions, TableOpenOptions } from './options.js'
 export type { TableMeta } from './properties.js'
-export { Table } from './table.js'
+export { type ReadTimer, Table } from './table.js'

@@ -29,6 +29,15 @@ import { TableIndex } from './table-index.js'
 /** The answer of every `get` that finds nothing without I/O (a settled promise can be shared). */
 const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
 
+/** Told the start and end of each synchronous block read (`Table.getSync`), e.g. to decide
+ *  whether such reads come from the OS page cache. */
+export interface ReadTimer {
+  /** A timestamp taken just before the read. */
+  start(): number
+  /** Called just after the read with what `start` returned. */
+  record(startedAt: number): void
+}
+
 /** What `open` learns from the file before the `Table` exists. */
 interface Opened {
   meta: TableMeta
@@ -182,11 +191,12 @@ export class Table {
     return block === undefined ? null : block.find(key, atSeq)
   }
 
-  /** Same answer as `get`, synchronously (`readSync` on a cache miss). */
-  getSync(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
+  /** Same answer as `get`, synchronously (`readSync` on a cache miss). `timer`, when given, is
+   *  told the start and end of that read alone (not of checking or decoding the block). */
+  getSync(key: Uint8Array, atSeq: number = MAX_SEQ, timer?: ReadTimer): InternalEntry | undefined {
     const blockIndex = this.locate(key, atSeq)
     if (blockIndex < 0) return undefined
-    const block = this.cachedBlock(blockIndex) ?? this.loadBlockSync(blockIndex)
+    const block = this.cachedBlock(blockIndex) ?? this.loadBlockSync(blockIndex, timer)
     return block.find(key, atSeq)
   }
 
@@ -290,7 +300,7 @@ export class Table {
   }
 
   /** @internal `loadBlock`, synchronously. */
-  loadBlockSync(blockIndex: number): Block {
+  loadBlockSync(blockIndex: number, timer?: ReadTimer): Block {
     this.checkOpen()
     const handle = this.handle(blockIndex)
     const bytes = readExactlySync(
@@ -301,6 +311,7 @@ export class Table {
       handle.offset,
       handle.length + TRAILER_BYTES,
       undefined,
+      timer,
     )
     return this.admit(blockIndex, handle, bytes)
   }
@@ -447,17 +458,20 @@ function readExactlySync(
   position: number,
   length: number,
   fileSize: number | undefined,
+  timer?: ReadTimer,
 ): Buffer {
   checkRead(path, block, position, length, fileSize)
   const buffer = Buffer.allocUnsafeSlow(length)
   let done = 0
   while (done < length) {
     let count: number
+    const startedAt = timer?.start() ?? 0
     try {
       count = fs.readSync(fd, buffer, done, length - done, position + done)
     } catch (error) {
       throw toIOError(error, `reading the ${block} block of SSTable`, path)
     }
+    timer?.record(startedAt)
     if (count === 0) {
       throw corrupt(path, position, block, `file ends ${length - done} bytes before the end of the block`)
     }

@@ -1,0 +1,119 @@
+import { closeSync, openSync, readdirSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { NodeFileSystem } from '@strata/base'
+import { describe, expect, it } from 'vitest'
+import { type Database, open, type ReadMode } from '../src/index.js'
+import { bytes, random, seedFor, temporaryDirectory, text } from './helpers.js'
+
+/** Three level-0 tables whose keys overlap (later ones overwrite and delete), then a memtable
+ *  write, against a Map model; no block cache, so every table read is a cache miss. */
+async function filled(mode: ReadMode, fs?: NodeFileSystem) {
+  const seed = seedFor(`read-mode ${mode}`)
+  const next = random(seed)
+  const database = await open(temporaryDirectory(), {
+    readMode: mode,
+    blockCacheBytes: 0,
+    autoCompaction: false,
+    sync: false,
+    ...(fs === undefined ? {} : { fs }),
+  })
+  const model = new Map<string, string>()
+  for (let table = 0; table < 3; table++) {
+    for (let index = 0; index < 600; index++) {
+      const key = `key-${String(Math.floor(next() * 1000)).padStart(4, '0')}`
+      if (table > 0 && next() < 0.2) {
+        await database.delete(bytes(key))
+        model.delete(key)
+      } else {
+        const value = `${key}@${table}.${index}`
+        await database.put(bytes(key), bytes(value))
+        model.set(key, value)
+      }
+    }
+    await database.flush()
+  }
+  await database.put(bytes('key-0001'), bytes('in the memtable'))
+  model.set('key-0001', 'in the memtable')
+  return { database, model }
+}
+
+async function expectModel(database: Database, model: Map<string, string>) {
+  const keys = Array.from({ length: 1000 }, (_, index) => `key-${String(index).padStart(4, '0')}`)
+  for (const key of keys) {
+    expect(text(await database.get(bytes(key)))).toBe(model.get(key))
+    expect(await database.has(bytes(key))).toBe(model.has(key))
+  }
+  const many = await database.getMany(keys.map(bytes))
+  expect(many.map(text)).toEqual(keys.map((key) => model.get(key)))
+}
+
+describe('readMode', () => {
+  for (const mode of ['auto', 'sync', 'async'] as const) {
+    it(`'${mode}' answers get, has and getMany from every source like the model`, async () => {
+      const { database, model } = await filled(mode)
+      expect(database.stats().tableFiles).toBe(3)
+      await expectModel(database, model)
+      const reads = database.stats().reads
+      expect(reads.mode).toBe(mode)
+      if (mode === 'async') expect(reads.syncReads).toBe(0)
+      else {
+        // Every lookup of a key in a table misses the (disabled) cache: thousands of reads, all
+        // synchronous in 'sync' mode, and in 'auto' mode unless the machine stalled 4 of 32.
+        expect(reads.syncReads).toBeGreaterThan(0)
+        if (mode === 'sync' || reads.switchesToAsync === 0) expect(reads.syncReads).toBeGreaterThan(1000)
+      }
+      await database.close()
+    })
+  }
+
+  it("'auto' falls back to the thread pool when synchronous reads are slow, and answers the same", async () => {
+    let slowReads = 0
+    class SlowDisk extends NodeFileSystem {
+      override readSync(
+        fd: number,
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+        position: number,
+      ): number {
+        slowReads++
+        const until = performance.now() + 1
+        while (performance.now() < until) {
+          // a device that takes 1 ms per synchronous read
+        }
+        return super.readSync(fd, buffer, offset, length, position)
+      }
+    }
+    const { database, model } = await filled('auto', new SlowDisk())
+    slowReads = 0
+    await expectModel(database, model)
+    const reads = database.stats().reads
+    expect(reads.switchesToAsync).toBeGreaterThanOrEqual(1)
+    expect(reads.slowSyncReads).toBeGreaterThanOrEqual(4)
+    // Each fallback lasts a second; far fewer synchronous reads than lookups happened.
+    expect(slowReads).toBe(reads.syncReads)
+    expect(reads.syncReads).toBeLessThan(200)
+    await database.close()
+  })
+
+  it('a synchronous read of a damaged block rejects the get with STRATA_CORRUPTION', async () => {
+    const { database } = await filled('sync')
+    const stats = database.stats()
+    await database.close()
+    expect(stats.tableFiles).toBe(3)
+    // Damage the middle of every table file's first data block, then read every key.
+    const directory = database.directory
+    for (const name of readdirSync(directory).filter((file) => file.endsWith('.sst'))) {
+      const fd = openSync(join(directory, name), 'r+')
+      writeSync(fd, Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 100)
+      closeSync(fd)
+    }
+    const reopened = await open(directory, { readMode: 'sync', blockCacheBytes: 0 })
+    const keys = Array.from({ length: 1000 }, (_, index) => bytes(`key-${String(index).padStart(4, '0')}`))
+    const outcomes = await Promise.allSettled(keys.map((key) => reopened.get(key)))
+    const rejected = outcomes.filter((outcome) => outcome.status === 'rejected')
+    expect(rejected.length).toBeGreaterThan(0)
+    for (const outcome of rejected) expect(outcome.reason).toMatchObject({ code: 'STRATA_CORRUPTION' })
+    await reopened.close()
+  })
+})
