@@ -27,6 +27,16 @@ export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
+// `ignoreBOM: true` keeps a leading U+FEFF in the text, as `Buffer#toString('utf8')` does.
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+
+/** `bytes` decoded as UTF-8 (malformed sequences become U+FFFD), the same text as
+ *  `Buffer#toString('utf8')` gives, without wrapping a Uint8Array in a Buffer first (which costs
+ *  more than the decoding of a short string). */
+export function utf8Text(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes)
+}
+
 /** A short printable description of a value's type, for error messages. */
 export function describeType(value: unknown): string {
   if (value === null) return 'null'

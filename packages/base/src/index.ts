@@ -1,4 +1,4 @@
-export { asBuffer, compareBytes, describeType, isBytes } from './bytes.js'
+export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
 export { crc32c } from './checksum.js'
 export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
 export {

@@ -2,7 +2,7 @@
  * Key and value encodings. The core stores bytes; an encoding turns what the caller passes into
  * bytes on the way in and bytes into what the caller wants on the way out.
  */
-import { describeType, InvalidArgumentError } from '@strata/base'
+import { describeType, InvalidArgumentError, utf8Text } from '@strata/base'
 
 /** A user codec: `encode` returns bytes (or a string, stored as UTF-8); `decode` gets bytes. */
 export interface Codec<T> {
@@ -48,10 +48,6 @@ function bytesOrString(value: unknown, argument: string, encodingName: string): 
   )
 }
 
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-}
-
 const binary: ResolvedEncoding<Uint8Array> = {
   name: 'binary',
   encode: (value, argument) => bytesOrString(value, argument, 'binary'),
@@ -63,7 +59,7 @@ const binary: ResolvedEncoding<Uint8Array> = {
 const utf8: ResolvedEncoding<string> = {
   name: 'utf8',
   encode: (value, argument) => bytesOrString(value, argument, 'utf8'),
-  decode: (data) => toBuffer(data).toString('utf8'),
+  decode: (data) => utf8Text(data),
 }
 
 const json: ResolvedEncoding<unknown> = {
@@ -85,7 +81,7 @@ const json: ResolvedEncoding<unknown> = {
     }
     return encoder.encode(text)
   },
-  decode: (data) => JSON.parse(toBuffer(data).toString('utf8')),
+  decode: (data) => JSON.parse(utf8Text(data)),
 }
 
 /** Turns an `Encoding` option into encode/decode functions, or throws naming the option. */

@@ -183,11 +183,13 @@ class Cursor {
     if (iterator === undefined) throw this.failure
     if (this.outOfRange) return items
     try {
+      // The engine gathers entries whose blocks are in memory without a promise each; a large
+      // request is cut into slices so an abort is noticed between them.
       while (items.length < size) {
-        const entry = await iterator.next()
+        const entries = await iterator.nextv(Math.min(size - items.length, READAHEAD))
         if (signal?.aborted) throw new AbortError(signal.reason)
-        if (entry === undefined) break
-        items.push(this.item(entry))
+        for (const entry of entries) items.push(this.item(entry))
+        if (entries.length === 0) break
       }
     } catch (error) {
       throw toLevelError(error, 'iterator')

@@ -22,7 +22,7 @@
  * (bytes) or 'utf8' (a string, stored as its UTF-8 bytes). A string key that needs no mapping
  * is handed to the engine as it is (the engine encodes it once).
  */
-import { asBuffer, InvalidArgumentError } from '@strata/base'
+import { InvalidArgumentError, utf8Text } from '@strata/base'
 import { MAX_KEY_BYTES } from '@strata/engine'
 
 const ESCAPE = 0x00
@@ -71,7 +71,7 @@ export function toStoredBound(key: KeyData): Uint8Array {
 /** `data` for abstract-level in `format`: a new Buffer (never a view of the engine's memory,
  *  which may be its memtable's) or, for 'utf8', a string. */
 export function toOutput(data: Uint8Array, format: Format): Buffer | string {
-  if (format === 'utf8') return asBuffer(data).toString('utf8')
+  if (format === 'utf8') return utf8Text(data)
   return Buffer.from(data)
 }
 

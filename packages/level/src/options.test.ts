@@ -1,6 +1,6 @@
 import { MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { engineOptions } from './options.js'
+import { engineOptions, VIEW } from './options.js'
 
 describe('engine options', () => {
   it("defaults sync to false, classic-level's default, and passes an explicit one on", () => {
@@ -17,6 +17,8 @@ describe('engine options', () => {
       blockBytes: 8192,
       targetFileBytes: 3 << 20,
       sync: false,
+      keyEncoding: VIEW,
+      valueEncoding: VIEW,
     })
   })
 
@@ -34,6 +36,7 @@ describe('engine options', () => {
       bloomBitsPerKey: 0,
       autoCompaction: false,
       walRecovery: 'strict',
+      readMode: 'async',
       fs,
       compression: true,
       maxOpenFiles: 10,
@@ -46,8 +49,18 @@ describe('engine options', () => {
       bloomBitsPerKey: 0,
       autoCompaction: false,
       walRecovery: 'strict',
+      readMode: 'async',
       fs,
       sync: false,
+      keyEncoding: VIEW,
+      valueEncoding: VIEW,
     })
+  })
+
+  it('has the engine hand over its bytes uncopied (the adapter copies them once)', () => {
+    const { keyEncoding } = engineOptions({})
+    const bytes = new Uint8Array([1, 2, 3])
+    expect(typeof keyEncoding === 'object' && keyEncoding.decode(bytes)).toBe(bytes)
+    expect(typeof keyEncoding === 'object' && keyEncoding.encode(bytes)).toBe(bytes)
   })
 })

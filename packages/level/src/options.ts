@@ -5,7 +5,7 @@
  * accepted and have no effect (see the README). Values are validated by the engine, at open.
  */
 import type { FileSystem } from '@strata/base'
-import type { OpenOptions, WalRecovery } from '@strata/engine'
+import type { Codec, OpenOptions, ReadMode, WalRecovery } from '@strata/engine'
 
 export interface StrataOpenOptions {
   /** Create the directory (and missing parents, as classic-level does) and an empty database
@@ -26,6 +26,11 @@ export interface StrataOpenOptions {
   /** Bytes of decoded table blocks kept in the LRU cache. Default 32 MiB (classic-level's
    *  `cacheSize` defaults to 8 MiB). Alias: `cacheSize`. */
   blockCacheBytes?: number | undefined
+  /** How `get`/`getMany`/`has` read a block that is not cached: `'auto'` (default) reads it
+   *  synchronously while such reads are measured to come from the OS page cache, else on the
+   *  thread pool; `'async'` always on the thread pool; `'sync'` always synchronously (see
+   *  @strata/engine). */
+  readMode?: ReadMode | undefined
   /** Target size of a table data block. Default 4096. Alias: `blockSize`. */
   blockBytes?: number | undefined
   /** Size at which compaction output tables are cut. Default 8 MiB. Alias: `maxFileSize`. */
@@ -76,6 +81,7 @@ const SAME_NAME = [
   'errorIfExists',
   'memtableBytes',
   'blockCacheBytes',
+  'readMode',
   'blockBytes',
   'targetFileBytes',
   'bloomBitsPerKey',
@@ -102,10 +108,20 @@ const ALIASES = {
 export const DEFAULT_SYNC = false
 
 /**
+ * The engine's bytes as they are, without the copy its `binary` encoding makes: the adapter
+ * copies them itself (or decodes them to strings) in `toOutput`, so they are copied once.
+ */
+export const VIEW: Codec<Uint8Array> = {
+  name: 'view (no copy)',
+  encode: (data) => data,
+  decode: (data) => data,
+}
+
+/**
  * The engine's open options for the adapter's `options` (constructor options merged with the
- * `open()` call's, as abstract-level passes them). Keys and values always travel as bytes, so no
- * encoding is passed on; options the engine does not know (abstract-level's, userland ones,
- * classic-level's without a counterpart) are left out.
+ * `open()` call's, as abstract-level passes them). Keys and values always travel as bytes (the
+ * engine's views, copied by the adapter); options the engine does not know (abstract-level's,
+ * userland ones, classic-level's without a counterpart) are left out.
  */
 export function engineOptions(options: StrataOpenOptions): OpenOptions {
   const result: Record<string, unknown> = {}
@@ -117,5 +133,7 @@ export function engineOptions(options: StrataOpenOptions): OpenOptions {
     if (given[name] !== undefined) result[name] = given[name]
   }
   result.sync = options.sync ?? DEFAULT_SYNC
+  result.keyEncoding = VIEW
+  result.valueEncoding = VIEW
   return result as OpenOptions
 }
