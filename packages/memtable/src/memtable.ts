@@ -4,14 +4,17 @@
  * Layout (chosen for speed and heap; see README.md):
  * - the index is a trie of `sorted-btree`s keyed by 6-byte key slices as numbers (slice.ts,
  *   layer.ts); it maps each key to the address of its newest version;
+ * - a hash index (hash-index.ts: a flat Int32Array of [hash, address] pairs) maps each key to the
+ *   same address, so a point read costs one probe instead of a B-tree descent;
  * - versions are records in an append-only log of slabs (record-log.ts): a 24-byte header, the key
  *   bytes (first version of a key only) and the value bytes; each header links to the next older
  *   version of its key.
- * A key with one version costs one B-tree slot, one header and its bytes: no JavaScript object,
- * string or array of its own.
+ * A key with one version costs one B-tree slot, one hash slot pair (8 bytes, at most half the
+ * table full), one header and its bytes: no JavaScript object, string or array of its own.
  */
 import { type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ, OpType } from '@strata/base'
 import { MemtableFrozenError } from './errors.js'
+import { HashIndex, hashKey } from './hash-index.js'
 import { type IteratorOptions, type MemtableIterator, TableIterator } from './iterator.js'
 import { cloneLayer, createLayer, LAYER_BYTES, type Layer } from './layer.js'
 import { MAX_SLAB_BYTES, NO_RECORD, RecordLog } from './record-log.js'
@@ -48,6 +51,8 @@ export class Memtable {
   /** The index's top layer. Replaced by a clone when written after an iterator took it. */
   #root: Layer
   readonly #log: RecordLog
+  /** Key -> newest version, for point reads (the trie serves iterators and ordered inserts). */
+  readonly #hash: HashIndex
   #count = 0
   #keyOverheadBytes = 0
   #minSeq = MAX_SEQ
@@ -83,7 +88,9 @@ export class Memtable {
         { argument: 'options.maxNodeSize' },
       )
     }
-    this.#log = new RecordLog(maxSlabBytes)
+    const log = new RecordLog(maxSlabBytes)
+    this.#log = log
+    this.#hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0)
     this.#maxNodeSize = maxNodeSize
     this.#root = createLayer(maxNodeSize, 0)
     this.#keyOverheadBytes = LAYER_BYTES
@@ -136,7 +143,7 @@ export class Memtable {
   get(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
     checkKey(key)
     if (atSeq !== MAX_SEQ) checkSeq(atSeq, 'atSeq')
-    const head = this.#find(key)
+    const head = this.#hash.get(key, hashKey(key))
     if (head === NO_RECORD) return undefined
     const record = this.#log.visible(head, atSeq)
     return record === NO_RECORD ? undefined : this.#log.entry(record, key)
@@ -172,7 +179,7 @@ export class Memtable {
    * with its memtable size limit. O(1).
    */
   get approximateBytes(): number {
-    return this.#log.bytesUsed + this.#keyOverheadBytes
+    return this.#log.bytesUsed + this.#keyOverheadBytes + this.#hash.bytes
   }
 
   /** Versions stored (every put and delete, minus versions replaced by a write of the same key
@@ -208,23 +215,6 @@ export class Memtable {
     return this.#frozen
   }
 
-  /** The record index of the newest version of `key`, or NO_RECORD. */
-  #find(key: Uint8Array): number {
-    let layer = this.#root
-    for (let offset = 0; ; offset += SLICE_BYTES) {
-      const found = layer.tree.get(sliceOf(key, offset))
-      if (found === undefined) return NO_RECORD
-      if (typeof found === 'number') {
-        // A key that goes on past this slice shares it with no other key: check the rest.
-        if (continuesPast(key, offset) && this.#log.compareKey(found, key, offset) !== 0) {
-          return NO_RECORD
-        }
-        return found
-      }
-      layer = found
-    }
-  }
-
   /** The layer `child` found under `slice` in `parent`, cloned first if an iterator may share it. */
   #writable(parent: Layer, slice: number, child: Layer): Layer {
     if (child.epoch === this.#epoch) return child
@@ -235,6 +225,7 @@ export class Memtable {
 
   #insert(key: Uint8Array, value: Uint8Array | null, seq: number): void {
     const log = this.#log
+    const hash = hashKey(key)
     // Optimistically assume a new key (the common case): the record owns a copy of the key.
     const record = log.append(seq, key, value, NO_RECORD)
     this.#count++
@@ -247,6 +238,7 @@ export class Memtable {
       const slice = sliceOf(key, offset)
       if (layer.tree.set(slice, record, false)) {
         this.#keyOverheadBytes += INDEX_BYTES_PER_KEY
+        this.#hash.insertNew(hash, record)
         return
       }
       const found = layer.tree.get(slice)!
@@ -265,12 +257,11 @@ export class Memtable {
       }
       // The key exists: share its bytes and link the new version in.
       log.shareKey(record, found)
-      if (seq > log.seq(found)) {
-        log.setNext(record, found)
-        layer.tree.set(slice, record, true)
-      } else {
-        layer.tree.set(slice, this.#linkOlder(found, record, seq), true)
-      }
+      let head = record
+      if (seq > log.seq(found)) log.setNext(record, found)
+      else head = this.#linkOlder(found, record, seq)
+      layer.tree.set(slice, head, true)
+      this.#hash.set(key, hash, head)
       return
     }
   }
