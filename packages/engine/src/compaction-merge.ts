@@ -11,8 +11,8 @@
  * - a tombstone is dropped when no snapshot older than it exists (so nobody can see anything
  *   beneath it) and no table below the output level may hold the key.
  */
-import { compareBytes, compareInternal, type FileSystem, type InternalEntry, OpType } from '@strata/base'
-import { Table, TableBuilder, type TableIterator, type TableMeta } from '@strata/sstable'
+import { compareBytes, compareInternal, type FileSystem, OpType } from '@strata/base'
+import { SCAN_CHUNK_BYTES, TableBuilder, type TableMeta, TableScan } from '@strata/sstable'
 import { pathIn, tableFileName } from './filenames.js'
 
 export interface KeySpan {
@@ -50,34 +50,53 @@ export interface MergeResult {
   droppedTombstones: number
 }
 
-/** A k-way merge of table iterators in internal order (key asc, seq desc). */
-class InternalMerge {
-  private readonly heap: { entry: InternalEntry; iterator: TableIterator }[] = []
+/**
+ * Read buffers for the scans of a merge (one per input table), kept from one merge to the next
+ * (at most MAX_IDLE_CHUNKS of them): a compaction of up to that many inputs then allocates no
+ * read memory of its own.
+ */
+const MAX_IDLE_CHUNKS = 16
+export class MergeBuffers {
+  private readonly free: Buffer[] = []
 
-  constructor(iterators: TableIterator[]) {
-    for (const iterator of iterators) {
-      const entry = iterator.nextSync()
-      if (entry !== undefined) this.heap.push({ entry, iterator })
-    }
+  constructor(readonly chunkBytes: number = SCAN_CHUNK_BYTES) {}
+
+  acquire(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.chunkBytes)
+  }
+
+  release(chunk: Buffer): void {
+    if (this.free.length < MAX_IDLE_CHUNKS) this.free.push(chunk)
+  }
+}
+
+/**
+ * A k-way merge of table scans in internal order (key asc, seq desc). `next()` returns the scan
+ * holding the next entry; that scan moves on only at the following `next()`, so the entry's
+ * views stay valid until then.
+ */
+class InternalMerge {
+  private readonly heap: TableScan[] = []
+  /** The scan whose entry `next()` handed out last (the root of the heap). */
+  private handedOut: TableScan | undefined
+
+  constructor(scans: TableScan[]) {
+    for (const scan of scans) if (scan.next()) this.heap.push(scan)
     for (let index = (this.heap.length >> 1) - 1; index >= 0; index--) this.siftDown(index)
   }
 
-  next(): InternalEntry | undefined {
-    const top = this.heap[0]
-    if (top === undefined) return undefined
-    const entry = top.entry
-    const following = top.iterator.nextSync()
-    if (following === undefined) {
-      const last = this.heap.pop()!
-      if (this.heap.length > 0) {
-        this.heap[0] = last
-        this.siftDown(0)
+  next(): TableScan | undefined {
+    if (this.handedOut !== undefined) {
+      this.handedOut = undefined
+      if (!this.heap[0]!.next()) {
+        const last = this.heap.pop()!
+        if (this.heap.length > 0) this.heap[0] = last
       }
-    } else {
-      top.entry = following
-      this.siftDown(0)
+      if (this.heap.length > 0) this.siftDown(0)
     }
-    return entry
+    const top = this.heap[0]
+    this.handedOut = top
+    return top
   }
 
   private siftDown(start: number): void {
@@ -86,8 +105,8 @@ class InternalMerge {
     for (;;) {
       const left = 2 * index + 1
       let smallest = index
-      if (left < heap.length && compareInternal(heap[left]!.entry, heap[smallest]!.entry) < 0) smallest = left
-      if (left + 1 < heap.length && compareInternal(heap[left + 1]!.entry, heap[smallest]!.entry) < 0) {
+      if (left < heap.length && compareInternal(heap[left]!, heap[smallest]!) < 0) smallest = left
+      if (left + 1 < heap.length && compareInternal(heap[left + 1]!, heap[smallest]!) < 0) {
         smallest = left + 1
       }
       if (smallest === index) return
@@ -118,6 +137,12 @@ class DeeperLevels {
   }
 }
 
+/** Whether `bytes` begins with `prefix`. */
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  for (let index = prefix.length - 1; index >= 0; index--) if (bytes[index] !== prefix[index]) return false
+  return true
+}
+
 /** The first snapshot >= seq, or undefined. */
 function firstSnapshotAtOrAfter(snapshots: number[], seq: number): number | undefined {
   let low = 0
@@ -137,30 +162,50 @@ function firstSnapshotAtOrAfter(snapshots: number[], seq: number): number | unde
 export function* mergeSteps(
   job: MergeJob,
   fs: FileSystem,
+  buffers: MergeBuffers = new MergeBuffers(),
   sliceEntries = 8192,
 ): Generator<number, MergeResult> {
-  const tables = job.inputs.map((path) => Table.openSync(path, { fs }))
+  // One scan per input, each reading through a buffer of `buffers` (given back at the end).
+  const scans: TableScan[] = []
+  const chunks: Buffer[] = []
+  const closeInputs = () => {
+    for (const scan of scans) scan.close()
+    for (const chunk of chunks) buffers.release(chunk)
+    scans.length = 0
+    chunks.length = 0
+  }
+  try {
+    for (const path of job.inputs) {
+      const chunk = buffers.acquire()
+      chunks.push(chunk)
+      scans.push(TableScan.openSync(path, fs, chunk))
+    }
+  } catch (error) {
+    closeInputs()
+    throw error
+  }
   const result: MergeResult = {
     outputs: [],
-    bytesRead: tables.reduce((total, table) => total + table.meta.fileSize, 0),
+    bytesRead: scans.reduce((total, scan) => total + scan.fileSize, 0),
     bytesWritten: 0,
     entriesRead: 0,
     entriesWritten: 0,
     droppedVersions: 0,
     droppedTombstones: 0,
   }
-  const iterators = tables.map((table) => table.iterator({ versions: 'all' }))
-  const merge = new InternalMerge(iterators)
   const deeper = new DeeperLevels(job.deeperLevels)
   const oldestSnapshot = job.snapshots[0]
 
   let builder: TableBuilder | undefined
   let builderFileNumber = 0
   let nextNumber = 0
-  let lastWrittenKey: Uint8Array | undefined
   let grandparentIndex = 0
   let overlappedBytes = 0
-  let currentKey: Uint8Array | undefined
+  // The key being merged (a copy: the scans' views change as they move on), and whether some
+  // version of it was written (then the output cannot be cut before its next version).
+  let currentKey = new Uint8Array(64)
+  let currentKeyLength = -1
+  let wroteCurrentKey = false
   let newerSeq = Number.POSITIVE_INFINITY
 
   const finishOutput = () => {
@@ -172,15 +217,21 @@ export function* mergeSteps(
   }
 
   try {
+    const merge = new InternalMerge(scans)
     for (;;) {
       const entry = merge.next()
       if (entry === undefined) break
       result.entriesRead++
       if (result.entriesRead % sliceEntries === 0) yield result.entriesRead
 
-      const sameKey = currentKey !== undefined && compareBytes(currentKey, entry.key) === 0
+      const key = entry.key
+      const sameKey = currentKeyLength === key.length && startsWith(currentKey, key)
       if (!sameKey) {
-        currentKey = entry.key
+        if (key.length > currentKey.length)
+          currentKey = new Uint8Array(Math.max(key.length, 2 * currentKey.length))
+        currentKey.set(key)
+        currentKeyLength = key.length
+        wroteCurrentKey = false
         newerSeq = Number.POSITIVE_INFINITY
       }
       // Visible to someone? The newest version always is; an older one only to a snapshot
@@ -205,8 +256,7 @@ export function* mergeSteps(
       }
 
       // Cut the output at a key boundary when it is big enough or overlaps too much below.
-      const atKeyBoundary = lastWrittenKey === undefined || compareBytes(lastWrittenKey, entry.key) !== 0
-      if (builder !== undefined && atKeyBoundary) {
+      if (builder !== undefined && !wroteCurrentKey) {
         while (
           grandparentIndex < job.grandparents.length &&
           compareBytes(job.grandparents[grandparentIndex]!.largest, entry.key) < 0
@@ -230,7 +280,7 @@ export function* mergeSteps(
         })
       }
       builder.add(entry)
-      lastWrittenKey = entry.key
+      wroteCurrentKey = true
       result.entriesWritten++
     }
     finishOutput()
@@ -246,17 +296,14 @@ export function* mergeSteps(
     }
     throw error
   } finally {
-    for (const iterator of iterators) iterator.close()
-    // Nothing to do about a failing close of a table only read here (its descriptor may be gone
-    // already): never let it become an unhandled rejection.
-    for (const table of tables) table.close().catch(() => {})
+    closeInputs()
   }
   return result
 }
 
 /** Runs the whole merge synchronously (inside a worker thread). */
-export function runMergeSync(job: MergeJob, fs: FileSystem): MergeResult {
-  const steps = mergeSteps(job, fs)
+export function runMergeSync(job: MergeJob, fs: FileSystem, buffers?: MergeBuffers): MergeResult {
+  const steps = mergeSteps(job, fs, buffers)
   for (;;) {
     const step = steps.next()
     if (step.done) return step.value
@@ -264,8 +311,12 @@ export function runMergeSync(job: MergeJob, fs: FileSystem): MergeResult {
 }
 
 /** Runs the merge on the calling thread, giving the event loop a turn between slices. */
-export async function runMergeSliced(job: MergeJob, fs: FileSystem): Promise<MergeResult> {
-  const steps = mergeSteps(job, fs, 2048)
+export async function runMergeSliced(
+  job: MergeJob,
+  fs: FileSystem,
+  buffers?: MergeBuffers,
+): Promise<MergeResult> {
+  const steps = mergeSteps(job, fs, buffers, 2048)
   for (;;) {
     const step = steps.next()
     if (step.done) return step.value

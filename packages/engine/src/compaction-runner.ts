@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import { CorruptionError, type FileSystem, IOError, NodeFileSystem, StrataError } from '@strata/base'
-import { type MergeJob, type MergeResult, runMergeSliced } from './compaction-merge.js'
+import { MergeBuffers, type MergeJob, type MergeResult, runMergeSliced } from './compaction-merge.js'
 import type { WorkerRequest, WorkerResponse } from './compaction-worker.js'
 
 export interface MergeRunner {
@@ -16,9 +16,10 @@ export interface MergeRunner {
 
 /** Runs merges on the calling thread (any file system). */
 export class InlineMergeRunner implements MergeRunner {
+  private readonly buffers = new MergeBuffers()
   constructor(private readonly fs: FileSystem) {}
   run(job: MergeJob): Promise<MergeResult> {
-    return runMergeSliced(job, this.fs)
+    return runMergeSliced(job, this.fs, this.buffers)
   }
   async close(): Promise<void> {}
 }

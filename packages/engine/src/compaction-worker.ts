@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { nodeFileSystem, StrataError } from '@strata/base'
-import { type MergeJob, runMergeSync } from './compaction-merge.js'
+import { MergeBuffers, type MergeJob, runMergeSync } from './compaction-merge.js'
 
 export interface WorkerRequest {
   id: number
@@ -19,10 +19,13 @@ export type WorkerResponse =
       error: { name: string; message: string; code: string | undefined; stack: string | undefined }
     }
 
+/** Read buffers, reused by every merge this thread runs. */
+const buffers = new MergeBuffers()
+
 parentPort?.on('message', (request: WorkerRequest) => {
   let response: WorkerResponse
   try {
-    response = { id: request.id, result: runMergeSync(request.job, nodeFileSystem) }
+    response = { id: request.id, result: runMergeSync(request.job, nodeFileSystem, buffers) }
   } catch (error) {
     const failure = error as Error & { code?: unknown }
     response = {

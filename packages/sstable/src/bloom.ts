@@ -11,6 +11,7 @@
  * With b bits per key and k = round(b * ln 2) probes the textbook rate is (1 - e^(-k/b))^k.
  * A filter with 0 bits answers "maybe" for every key.
  */
+import type { ByteSink } from './coding.js'
 import { FILTER_HEADER_BYTES, FILTER_SEED_1, FILTER_SEED_2, FilterLayout } from './format.js'
 
 /** Bits per key up to which the blocked layout is used. */
@@ -92,14 +93,46 @@ export class BloomFilterBuilder {
       : FILTER_HEADER_BYTES + Math.ceil((this.count * this.bitsPerKey) / 8)
   }
 
+  /** Makes the builder empty again, keeping its memory (for the next table). */
+  reset(): void {
+    this.count = 0
+  }
+
+  /** Bytes of memory the builder holds (its key hashes). */
+  get memoryBytes(): number {
+    return this.hashes.byteLength
+  }
+
   /** The filter block's contents: u8 layout, u8 probes, u32 bit count, then the bit array. */
   finish(): Buffer {
-    if (this.bitsPerKey === 0 || this.count === 0) return Buffer.alloc(FILTER_HEADER_BYTES)
+    const block = Buffer.alloc(FILTER_HEADER_BYTES + Math.ceil(this.bitCount() / 8))
+    this.encode(block)
+    return block
+  }
+
+  /** Appends what `finish` returns to `sink`, without a buffer of its own. */
+  finishInto(sink: ByteSink): void {
+    const length = FILTER_HEADER_BYTES + Math.ceil(this.bitCount() / 8)
+    sink.reserve(length)
+    const block = sink.bytes.subarray(sink.length, sink.length + length)
+    block.fill(0)
+    this.encode(block)
+    sink.length += length
+  }
+
+  /** Bits of the filter's array (0 for a filter that answers "maybe" to everything). */
+  private bitCount(): number {
+    if (this.bitsPerKey === 0 || this.count === 0) return 0
+    const bits = Math.min(0xffff_fe00, Math.max(BLOCK_BITS, Math.ceil(this.count * this.bitsPerKey)))
+    return this.bitsPerKey <= BLOCKED_MAX_BITS_PER_KEY ? Math.ceil(bits / BLOCK_BITS) * BLOCK_BITS : bits
+  }
+
+  /** Writes the filter into `block` (zeroed, of the right length). */
+  private encode(block: Buffer): void {
+    const bits = this.bitCount()
+    if (bits === 0) return
     const probes = probeCount(this.bitsPerKey)
     const blocked = this.bitsPerKey <= BLOCKED_MAX_BITS_PER_KEY
-    let bits = Math.min(0xffff_fe00, Math.max(BLOCK_BITS, Math.ceil(this.count * this.bitsPerKey)))
-    if (blocked) bits = Math.ceil(bits / BLOCK_BITS) * BLOCK_BITS
-    const block = Buffer.alloc(FILTER_HEADER_BYTES + Math.ceil(bits / 8))
     block[0] = blocked ? FilterLayout.Blocked : FilterLayout.Standard
     block[1] = probes
     block.writeUInt32LE(bits, 2)
@@ -126,7 +159,6 @@ export class BloomFilterBuilder {
         }
       }
     }
-    return block
   }
 }
 

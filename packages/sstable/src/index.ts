@@ -6,4 +6,5 @@ export { type InspectTableOptions, inspectTable, type TableInspection, type Tabl
 export type { IteratorOptions, TableIterator } from './iterator.js'
 export type { TableBuilderOptions, TableOpenOptions } from './options.js'
 export type { TableMeta } from './properties.js'
+export { SCAN_CHUNK_BYTES, TableScan } from './scan.js'
 export { type ReadTimer, Table } from './table.js'
