@@ -58,6 +58,24 @@ describe('WALManager', () => {
     await manager.close()
   })
 
+  it('a writer awaiting unsynced appends in a tight loop lets timers run, and every append lands', async () => {
+    const directory = tempDirectory()
+    directories.push(directory.cleanup)
+    const manager = WALManager.open(join(directory.path, 'wal.log'))
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 2)
+    const started = performance.now()
+    let seq = 0
+    // Each append resolves in a microtask once written: without the per-turn budget this loop
+    // would never give the event loop a turn, and the interval would not fire at all.
+    while (performance.now() - started < 300) await manager.append(entryFor(++seq), { sync: false })
+    clearInterval(timer)
+    expect(seq).toBeGreaterThan(1000)
+    expect(ticks).toBeGreaterThanOrEqual(10)
+    await manager.close()
+    expect(seqs(WALManager.open(join(directory.path, 'wal.log')).replay())).toEqual(range(1, seq))
+  })
+
   it('resolves a synced append only once its bytes survive a power cut', async () => {
     const rng = random(seedFor('durable on resolve'))
     for (let trial = 0; trial < 20; trial++) {
