@@ -143,7 +143,16 @@ export interface DatabaseStats {
   flushes: number
   snapshots: number
   openIterators: number
-  cache: { hits: number; misses: number; usedBytes: number; capacityBytes: number }
+  /** Block cache: hits, misses, bytes; and of the point reads that missed, how many cached
+   *  their block (a second miss while the doorkeeper remembered the first) or did not. */
+  cache: {
+    hits: number
+    misses: number
+    usedBytes: number
+    capacityBytes: number
+    pointReadsAdmitted: number
+    pointReadsNotAdmitted: number
+  }
   /** How point reads read uncached blocks (see the `readMode` option): synchronous reads done,
    *  how many took longer than 0.2 ms, and how often `auto` fell back to the thread pool. */
   reads: { mode: ReadMode; syncReads: number; slowSyncReads: number; switchesToAsync: number }
@@ -953,9 +962,11 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   }
 
   /**
-   * The newest version of `key` with seq <= `seq` in any source (a tombstone included). Answers
-   * synchronously while every table it consults has the block it needs cached; the first table
-   * that must read turns the rest of the search asynchronous (with the version pinned).
+   * The newest version of `key` with seq <= `seq` in any source (a tombstone included). While
+   * the read-mode governor allows synchronous reads, answers synchronously (cached blocks, else
+   * a timed `pread`). Otherwise answers synchronously while every table it consults has the
+   * block it needs cached; the first table that must read turns the rest of the search
+   * asynchronous (with the version pinned).
    */
   private getAt(
     key: Uint8Array,
@@ -964,31 +975,18 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const found = this.getFromMemtables(key, seq)
     if (found !== undefined) return found
     const candidates = this.candidateTables(this.tables.current, key)
+    if (this.readModes.readSync()) {
+      // Synchronous reads allowed: each table answers from the cache or with a timed pread.
+      const governor = this.readModes
+      for (let index = 0; index < candidates.length; index++) {
+        const entry = this.tables.table(candidates[index]!.fileNumber).getSync(key, seq, governor)
+        if (entry !== undefined) return entry
+      }
+      return undefined
+    }
     for (let index = 0; index < candidates.length; index++) {
       const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq)
-      if (entry === null) {
-        return this.readModes.readSync()
-          ? this.getFromTablesSync(candidates, index, key, seq)
-          : this.getFromTables(candidates, index, key, seq)
-      }
-      if (entry !== undefined) return entry
-    }
-    return undefined
-  }
-
-  /** The rest of a search, from `candidates[from]` (whose block is not cached), with
-   *  synchronous reads, each timed by the read-mode governor. */
-  private getFromTablesSync(
-    candidates: TableFileMeta[],
-    from: number,
-    key: Uint8Array,
-    seq: number,
-  ): InternalEntry | undefined {
-    const governor = this.readModes
-    for (let index = from; index < candidates.length; index++) {
-      const table = this.tables.table(candidates[index]!.fileNumber)
-      let entry = index === from ? null : table.getCached(key, seq)
-      if (entry === null) entry = table.getSync(key, seq, governor)
+      if (entry === null) return this.getFromTables(candidates, index, key, seq)
       if (entry !== undefined) return entry
     }
     return undefined
@@ -1171,6 +1169,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         misses: this.cache.misses,
         usedBytes: this.cache.usedBytes,
         capacityBytes: this.cache.capacityBytes,
+        pointReadsAdmitted: this.cache.pointReadsAdmitted,
+        pointReadsNotAdmitted: this.cache.pointReadsNotAdmitted,
       },
       reads: {
         mode: this.readModes.mode,

@@ -143,7 +143,8 @@ export class Block {
   /**
    * The first entry at or after `(key, atSeq)` in internal order, if it has the same user key:
    * the newest version of `key` with seq <= atSeq. Values are copied unless they take most of
-   * the block, so a small value does not keep a whole cached block alive.
+   * the block, so a small value does not keep a whole cached block alive; `copyValue` copies
+   * them always (for a block read into memory that is about to be reused).
    *
    * The scan never rebuilds keys: it tracks `matched`, how many leading bytes of the previous
    * key equal `key`. An entry sharing fewer bytes than that with the previous key is greater
@@ -151,7 +152,7 @@ export class Block {
    * is still smaller; only one sharing exactly `matched` bytes needs its suffix compared. At a
    * restart point `shared` is 0 by construction, so such an entry is compared in full.
    */
-  find(key: Uint8Array, atSeq: number): InternalEntry | undefined {
+  find(key: Uint8Array, atSeq: number, copyValue = false): InternalEntry | undefined {
     const bytes = this.bytes
     const limit = this.restartsAt
     if (this.restartCount === 0) return undefined
@@ -275,7 +276,7 @@ export class Block {
         let value: Uint8Array | null = null
         if (op === OpType.Put) {
           value =
-            valueLength * 2 >= bytes.length
+            valueLength * 2 >= bytes.length && !copyValue
               ? new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength)
               : copyRange(bytes, valueStart, valueStart + valueLength)
         }

@@ -45,6 +45,13 @@ export class BlockCache {
   private newest: CacheNode | undefined
   private oldest: CacheNode | undefined
 
+  /** The doorkeeper of point reads (see `admitPointRead`): the last block missed per slot. */
+  private readonly doorTables: Int32Array
+  private readonly doorBlocks: Int32Array
+  private readonly doorMask: number
+  private _pointReadsAdmitted = 0
+  private _pointReadsNotAdmitted = 0
+
   /** `capacityBytes`: default 32 MiB; 0 caches no data blocks (every read goes to the file). */
   constructor(capacityBytes: number = DEFAULT_CACHE_BYTES) {
     if (!Number.isSafeInteger(capacityBytes) || capacityBytes < 0) {
@@ -54,6 +61,43 @@ export class BlockCache {
       )
     }
     this.capacityBytes = capacityBytes
+    // About one slot per 4 KiB block the cache can hold, 1,024 to 65,536 slots.
+    let slots = 1024
+    while (slots < 65_536 && slots * 4096 < capacityBytes) slots *= 2
+    this.doorTables = new Int32Array(slots).fill(-1)
+    this.doorBlocks = new Int32Array(slots).fill(-1)
+    this.doorMask = slots - 1
+  }
+
+  /** Point reads whose block was cached because it had been missed recently before. */
+  get pointReadsAdmitted(): number {
+    return this._pointReadsAdmitted
+  }
+  /** Point reads whose block was read, searched and dropped (first miss in a while). */
+  get pointReadsNotAdmitted(): number {
+    return this._pointReadsNotAdmitted
+  }
+
+  /**
+   * @internal Whether block `slot` of table `tableId`, just missed by a point read, should be
+   * cached. A block is admitted on its second miss while the doorkeeper still remembers the
+   * first (one remembered block per doorkeeper slot, about as many slots as the cache holds
+   * blocks): a block read once in a random walk over a data set far larger than the cache is
+   * not worth its allocation and the eviction it causes, a block read again soon is. (The idea
+   * of TinyLFU's doorkeeper, reduced to one entry per slot.)
+   */
+  admitPointRead(tableId: number, slot: number): boolean {
+    if (this.capacityBytes === 0) return false
+    const door = (Math.imul(tableId, 0x9e3779b1) ^ Math.imul(slot + 1, 0x85ebca6b)) & this.doorMask
+    if (this.doorTables[door] === tableId && this.doorBlocks[door] === slot) {
+      this.doorTables[door] = -1
+      this._pointReadsAdmitted++
+      return true
+    }
+    this.doorTables[door] = tableId
+    this.doorBlocks[door] = slot
+    this._pointReadsNotAdmitted++
+    return false
   }
 
   /** Lookups that found their block in the cache. */

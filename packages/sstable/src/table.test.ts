@@ -399,3 +399,53 @@ describe('TableBuilder and Table together', () => {
     expect(fs.openDescriptors).toBe(0)
   })
 })
+
+describe('getSync and the cache doorkeeper', () => {
+  it('caches a missed block on its second miss; the first is answered from a reused buffer, values copied out', async () => {
+    const path = nodePath.join(directory, 'doorkeeper.sst')
+    // Small values and, every 50th key, one that takes most of its block (returned as a view
+    // of a cached block, so it must be copied when the block is not kept).
+    const entries = entriesOf(2000, (index) => (index % 50 === 0 ? 3000 : 40))
+    await buildTable(path, entries)
+    const cache = new BlockCache()
+    const table = await Table.open(path, { cache })
+    expect(table.blockCount).toBeGreaterThan(40)
+    const answers: InternalEntry[] = []
+    for (let index = 0; index < 2000; index += 50) answers.push(table.getSync(entries[index]!.key)!)
+    // Every block was missed once: nothing cached yet, and each answer survived the reads that
+    // reused the buffer after it.
+    expect(cache.blockCount).toBe(0)
+    expect(cache.pointReadsNotAdmitted).toBe(40)
+    expect(answers.map(plain)).toEqual(entries.filter((_, index) => index % 50 === 0).map(plain))
+    // The second miss of a block admits it; the third read is a cache hit.
+    const key = entries[1000]!.key
+    expect(plain(table.getSync(key))).toEqual(plain(entries[1000]!))
+    expect(cache.blockCount).toBe(1)
+    expect(cache.pointReadsAdmitted).toBe(1)
+    const hits = cache.hits
+    expect(plain(table.getSync(key))).toEqual(plain(entries[1000]!))
+    expect(cache.hits).toBe(hits + 1)
+    await table.close()
+  })
+
+  it('caches nothing without capacity, and a damaged block read through the reused buffer is SSTableCorruptError', async () => {
+    const fs = new MemoryFileSystem()
+    const entries = entriesOf(500, () => 40)
+    await buildTable('/doorkeeper-damaged.sst', entries, { fs })
+    const cache = new BlockCache(0)
+    const table = await Table.open('/doorkeeper-damaged.sst', { fs, cache })
+    for (let index = 0; index < 500; index += 7)
+      expect(plain(table.getSync(entries[index]!.key))).toEqual(plain(entries[index]!))
+    expect(cache.blockCount).toBe(0)
+    expect(cache.pointReadsAdmitted).toBe(0)
+    await table.close()
+    const file = fs.readFileSync('/doorkeeper-damaged.sst')
+    file[20] ^= 0xff
+    fs.writeFileSync('/doorkeeper-damaged.sst', file)
+    const damaged = await Table.open('/doorkeeper-damaged.sst', { fs, cache })
+    expect(() => damaged.getSync(entries[0]!.key)).toThrow(
+      expect.objectContaining({ code: 'STRATA_CORRUPTION', block: 'data', offset: 0 }),
+    )
+    await damaged.close()
+  })
+})

@@ -29,6 +29,13 @@ import { TableIndex } from './table-index.js'
 /** The answer of every `get` that finds nothing without I/O (a settled promise can be shared). */
 const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
 
+/** Ids of open tables in the block cache's doorkeeper (they wrap at 2^31; a collision only
+ *  admits a block early). */
+let nextCacheId = 0
+/** The scratch buffer of point reads that do not cache their block (`Table.getSync`): only
+ *  ever used within one synchronous call, so one per thread is enough. */
+let scratch = Buffer.allocUnsafeSlow(8192)
+
 /** Told the start and end of each synchronous block read (`Table.getSync`), e.g. to decide
  *  whether such reads come from the OS page cache. */
 export interface ReadTimer {
@@ -54,6 +61,8 @@ export class Table {
   private readonly fd: number
   private readonly cache: BlockCache | undefined
   private readonly space: CacheSpace = []
+  /** This table's id in the cache's doorkeeper. */
+  private readonly cacheId = (nextCacheId = (nextCacheId + 1) & 0x7fffffff)
   private readonly index: TableIndex
   private readonly filter: BloomFilter
   private readonly pinnedBytes: number
@@ -191,13 +200,42 @@ export class Table {
     return block === undefined ? null : block.find(key, atSeq)
   }
 
-  /** Same answer as `get`, synchronously (`readSync` on a cache miss). `timer`, when given, is
-   *  told the start and end of that read alone (not of checking or decoding the block). */
+  /**
+   * Same answer as `get`, synchronously (`readSync` on a cache miss). `timer`, when given, is
+   * told the start and end of that read alone (not of checking or decoding the block).
+   *
+   * A missed block is cached only when the cache's doorkeeper admits it (it was missed
+   * recently before: `BlockCache.admitPointRead`); otherwise it is read into a scratch buffer
+   * reused by every such read, checked, searched, and dropped, the entry's value copied out.
+   * A random walk over data far larger than the cache then allocates nothing per read: fresh
+   * memory for every block cost more than the read itself (its pages are faulted in by the
+   * kernel as the read fills them).
+   */
   getSync(key: Uint8Array, atSeq: number = MAX_SEQ, timer?: ReadTimer): InternalEntry | undefined {
     const blockIndex = this.locate(key, atSeq)
     if (blockIndex < 0) return undefined
-    const block = this.cachedBlock(blockIndex) ?? this.loadBlockSync(blockIndex, timer)
-    return block.find(key, atSeq)
+    const block = this.cachedBlock(blockIndex)
+    if (block !== undefined) return block.find(key, atSeq)
+    if (this.cache !== undefined && this.cache.admitPointRead(this.cacheId, blockIndex)) {
+      return this.loadBlockSync(blockIndex, timer).find(key, atSeq)
+    }
+    this.checkOpen()
+    const handle = this.handle(blockIndex)
+    const length = handle.length + TRAILER_BYTES
+    if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length))
+    const bytes = readExactlySync(
+      this.fs,
+      this.fd,
+      this.path,
+      'data',
+      handle.offset,
+      length,
+      undefined,
+      timer,
+      scratch,
+    )
+    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data)
+    return new Block(contents, this.path, handle.offset, 'data').find(key, atSeq, true)
   }
 
   /**
@@ -459,9 +497,10 @@ function readExactlySync(
   length: number,
   fileSize: number | undefined,
   timer?: ReadTimer,
+  into?: Buffer,
 ): Buffer {
   checkRead(path, block, position, length, fileSize)
-  const buffer = Buffer.allocUnsafeSlow(length)
+  const buffer = into === undefined ? Buffer.allocUnsafeSlow(length) : into.subarray(0, length)
   let done = 0
   while (done < length) {
     let count: number
