@@ -50,6 +50,23 @@ export class BlockBuilder {
     return this.previousKey.subarray(0, this.previousKeyLength)
   }
 
+  /** Length of the last key added (as `lastKey().length`, without making a view). */
+  get lastKeyLength(): number {
+    return this.previousKeyLength
+  }
+
+  /** Compares the last key added with `key` (unsigned bytes): negative, zero or positive. */
+  compareLastKey(key: Uint8Array): number {
+    const previous = this.previousKey
+    const length = this.previousKeyLength
+    const common = Math.min(length, key.length)
+    for (let index = 0; index < common; index++) {
+      const difference = previous[index]! - key[index]!
+      if (difference !== 0) return difference
+    }
+    return length - key.length
+  }
+
   /** Appends an entry; `value` is null for a tombstone. Keys must come in order (not checked). */
   add(key: Uint8Array, seq: number, op: number, value: Uint8Array | null): void {
     const sink = this.sink

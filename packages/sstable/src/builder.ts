@@ -15,7 +15,7 @@ import {
 } from '@strata/base'
 import { appendTrailer, BlockBuilder } from './block-builder.js'
 import { BloomFilterBuilder } from './bloom.js'
-import { ByteSink, compareRange, varintLength } from './coding.js'
+import { ByteSink, varintLength } from './coding.js'
 import { encodeFooter } from './footer.js'
 import { type BlockHandle, BlockType, FOOTER_BYTES, MAX_BLOCK_BYTES } from './format.js'
 import { resolveBuilderOptions, type TableBuilderOptions } from './options.js'
@@ -138,7 +138,7 @@ export class TableBuilder {
   /** About how large the file will be if finished now (for cutting compaction output). */
   get estimatedFileBytes(): number {
     // Index entry of the open block, properties (two keys and counters), footer.
-    const keyBytes = this.block.lastKey().length
+    const keyBytes = this.block.lastKeyLength
     const tail = 32 + keyBytes + 96 + 2 * keyBytes + FOOTER_BYTES
     return this.written + this.sink.length + this.indexSink.length + this.filter.estimatedBytes + tail
   }
@@ -153,8 +153,7 @@ export class TableBuilder {
     this.checkOpen()
     const { key, seq, op, value } = checkEntry(entry)
     if (this._entryCount > 0) {
-      const previous = this.block.lastKey()
-      const order = compareRange(previous, 0, previous.length, key, 0, key.length)
+      const order = this.block.compareLastKey(key)
       if (order > 0 || (order === 0 && seq >= this.lastSeq)) {
         throw new InvalidArgumentError(
           order > 0

@@ -440,7 +440,7 @@ describe('getSync and the cache doorkeeper', () => {
     expect(cache.pointReadsAdmitted).toBe(0)
     await table.close()
     const file = fs.readFileSync('/doorkeeper-damaged.sst')
-    file[20] ^= 0xff
+    file[20] = file[20]! ^ 0xff
     fs.writeFileSync('/doorkeeper-damaged.sst', file)
     const damaged = await Table.open('/doorkeeper-damaged.sst', { fs, cache })
     expect(() => damaged.getSync(entries[0]!.key)).toThrow(
