@@ -164,6 +164,7 @@ export function* mergeSteps(
   fs: FileSystem,
   buffers: MergeBuffers = new MergeBuffers(),
   sliceEntries = 8192,
+  durability?: Promise<void>[],
 ): Generator<number, MergeResult> {
   // One scan per input, each reading through a buffer of `buffers` (given back at the end).
   const scans: TableScan[] = []
@@ -210,7 +211,13 @@ export function* mergeSteps(
 
   const finishOutput = () => {
     if (builder === undefined) return
-    const meta = builder.finishSync()
+    let meta: TableMeta
+    if (durability === undefined) meta = builder.finishSync()
+    else {
+      const finished = builder.finishDeferringSync()
+      meta = finished.meta
+      durability.push(finished.durable)
+    }
     result.outputs.push({ fileNumber: builderFileNumber, meta })
     result.bytesWritten += meta.fileSize
     builder = undefined
@@ -301,9 +308,18 @@ export function* mergeSteps(
   return result
 }
 
-/** Runs the whole merge synchronously (inside a worker thread). */
-export function runMergeSync(job: MergeJob, fs: FileSystem, buffers?: MergeBuffers): MergeResult {
-  const steps = mergeSteps(job, fs, buffers)
+/**
+ * Runs the whole merge synchronously (inside a worker thread). With `durability`, each output's
+ * fsync runs on the thread pool while the merge goes on, and its promise is pushed there: the
+ * outputs are durable only once all of them resolve (see `TableBuilder.finishDeferringSync`).
+ */
+export function runMergeSync(
+  job: MergeJob,
+  fs: FileSystem,
+  buffers?: MergeBuffers,
+  durability?: Promise<void>[],
+): MergeResult {
+  const steps = mergeSteps(job, fs, buffers, undefined, durability)
   for (;;) {
     const step = steps.next()
     if (step.done) return step.value

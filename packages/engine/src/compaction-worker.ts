@@ -5,7 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { nodeFileSystem, StrataError } from '@strata/base'
-import { MergeBuffers, type MergeJob, runMergeSync } from './compaction-merge.js'
+import { MergeBuffers, type MergeJob, type MergeResult, runMergeSync } from './compaction-merge.js'
+import { pathIn, tableFileName } from './filenames.js'
 
 export interface WorkerRequest {
   id: number
@@ -13,7 +14,7 @@ export interface WorkerRequest {
 }
 
 export type WorkerResponse =
-  | { id: number; result: import('./compaction-merge.js').MergeResult }
+  | { id: number; result: MergeResult }
   | {
       id: number
       error: { name: string; message: string; code: string | undefined; stack: string | undefined }
@@ -22,11 +23,25 @@ export type WorkerResponse =
 /** Read buffers, reused by every merge this thread runs. */
 const buffers = new MergeBuffers()
 
-parentPort?.on('message', (request: WorkerRequest) => {
+parentPort?.on('message', async (request: WorkerRequest) => {
   let response: WorkerResponse
+  // Each output's fsync runs on the thread pool while the merge builds the next output; the
+  // result goes back only once every output is durable.
+  const durability: Promise<void>[] = []
+  let result: MergeResult | undefined
   try {
-    response = { id: request.id, result: runMergeSync(request.job, nodeFileSystem, buffers) }
+    result = runMergeSync(request.job, nodeFileSystem, buffers, durability)
+    await Promise.all(durability)
+    response = { id: request.id, result }
   } catch (error) {
+    // Wait for every fsync (and close) to settle, then leave no output behind: none is in a
+    // manifest. (A merge that failed midway has removed its outputs already.)
+    await Promise.allSettled(durability)
+    for (const output of result?.outputs ?? []) {
+      try {
+        nodeFileSystem.unlinkSync(pathIn(request.job.directory, tableFileName(output.fileNumber)))
+      } catch {}
+    }
     const failure = error as Error & { code?: unknown }
     response = {
       id: request.id,

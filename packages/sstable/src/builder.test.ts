@@ -218,6 +218,32 @@ describe('TableBuilder', () => {
     expect(() => syncBuilder.finishSync()).toThrow(expect.objectContaining({ code: 'STRATA_IO' }))
   })
 
+  it('finishDeferringSync: metadata at once, durable once the fsync and close are done; a failed fsync rejects durable', async () => {
+    const memory = new MemoryFileSystem()
+    const fs = new FaultyFileSystem(memory)
+    const builder = new TableBuilder(PATH, { fs })
+    builder.add(put('a', 1, 'x'))
+    const fsyncs = fs.counts.fsync
+    const { meta, durable } = builder.finishDeferringSync()
+    expect(meta.entryCount).toBe(1)
+    expect(() => builder.add(put('b', 1, 'x'))).toThrow(expect.objectContaining({ code: 'STRATA_CLOSED' }))
+    await durable
+    expect(fs.counts.fsync).toBe(fsyncs + 1)
+    expect(memory.openDescriptors).toBe(0)
+    // Durable means what it says: the table survives a power loss once `durable` resolved.
+    memory.powerLoss()
+    const table = await Table.open(PATH, { fs: memory })
+    expect((await table.get(bytes('a')))?.value).toEqual(bytes('x'))
+    await table.close()
+
+    const failing = new TableBuilder(PATH, { fs })
+    failing.add(put('a', 1, 'x'))
+    fs.inject({ operation: 'fsync' })
+    const deferred = failing.finishDeferringSync()
+    await expect(deferred.durable).rejects.toMatchObject({ code: 'STRATA_IO', systemCode: 'EIO', path: PATH })
+    expect(memory.openDescriptors).toBe(0)
+  })
+
   it('reports a file that cannot be created as an IOError naming the path', () => {
     expect(() => new TableBuilder('/missing/dir/t.sst', { fs: new MemoryFileSystem() })).toThrow(
       expect.objectContaining({ code: 'STRATA_IO', systemCode: 'ENOENT', path: '/missing/dir/t.sst' }),

@@ -237,6 +237,36 @@ export class TableBuilder {
   }
 
   /**
+   * As `finishSync()`, but the fsync runs on libuv's thread pool: returns the table's metadata
+   * once every byte is written, and `durable`, a promise that resolves once the file is fsynced
+   * and closed (or rejects with `IOError`; the file is then closed and left for the caller to
+   * remove). The table must not be recorded anywhere before `durable` resolves. Lets a
+   * compaction worker build its next output while the previous one reaches the disk.
+   */
+  finishDeferringSync(): { meta: TableMeta; durable: Promise<void> } {
+    this.checkOpen()
+    const meta = this.encodeTail()
+    const fd = this.fd!
+    try {
+      this.flushSync()
+    } catch (error) {
+      throw this.fail(error, 'finishing SSTable')
+    }
+    this.fd = undefined
+    this.state = 'finished'
+    this.releaseScratch()
+    const { fs, path } = this
+    const durable = fs.fsync(fd).then(
+      () => fs.close(fd),
+      async (error: unknown) => {
+        await fs.close(fd).catch(() => {})
+        throw toIOError(error, 'fsyncing SSTable', path)
+      },
+    )
+    return { meta, durable }
+  }
+
+  /**
    * Closes and removes the half-written file. Safe after a failure and when called twice;
    * rejects with `ClosedError` after a successful `finish()` (the table is complete: delete it
    * through the file system if it is not wanted).

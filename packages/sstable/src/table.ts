@@ -32,6 +32,10 @@ const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
 /** Ids of open tables in the block cache's doorkeeper (they wrap at 2^31; a collision only
  *  admits a block early). */
 let nextCacheId = 0
+function takeCacheId(): number {
+  nextCacheId = (nextCacheId + 1) & 0x7fffffff
+  return nextCacheId
+}
 /** The scratch buffer of point reads that do not cache their block (`Table.getSync`): only
  *  ever used within one synchronous call, so one per thread is enough. */
 let scratch = Buffer.allocUnsafeSlow(8192)
@@ -62,7 +66,7 @@ export class Table {
   private readonly cache: BlockCache | undefined
   private readonly space: CacheSpace = []
   /** This table's id in the cache's doorkeeper. */
-  private readonly cacheId = (nextCacheId = (nextCacheId + 1) & 0x7fffffff)
+  private readonly cacheId = takeCacheId()
   private readonly index: TableIndex
   private readonly filter: BloomFilter
   private readonly pinnedBytes: number
