@@ -223,23 +223,7 @@ export class Table {
     if (this.cache !== undefined && this.cache.admitPointRead(this.cacheId, blockIndex)) {
       return this.loadBlockSync(blockIndex, timer).find(key, atSeq)
     }
-    this.checkOpen()
-    const handle = this.handle(blockIndex)
-    const length = handle.length + TRAILER_BYTES
-    if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length))
-    const bytes = readExactlySync(
-      this.fs,
-      this.fd,
-      this.path,
-      'data',
-      handle.offset,
-      length,
-      undefined,
-      timer,
-      scratch,
-    )
-    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data)
-    return new Block(contents, this.path, handle.offset, 'data').find(key, atSeq, true)
+    return this.loadBlockSync(blockIndex, timer, true).find(key, atSeq, true)
   }
 
   /**
@@ -341,21 +325,29 @@ export class Table {
     return loading
   }
 
-  /** @internal `loadBlock`, synchronously. */
-  loadBlockSync(blockIndex: number, timer?: ReadTimer): Block {
+  /** @internal `loadBlock`, synchronously. With `scratchRead`, the block is read into the
+   *  thread's scratch buffer and not cached: valid only until the next such read. */
+  loadBlockSync(blockIndex: number, timer?: ReadTimer, scratchRead = false): Block {
     this.checkOpen()
     const handle = this.handle(blockIndex)
+    const length = handle.length + TRAILER_BYTES
+    if (scratchRead && scratch.length < length) {
+      scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length))
+    }
+    const into = scratchRead ? scratch : undefined
     const bytes = readExactlySync(
       this.fs,
       this.fd,
       this.path,
       'data',
       handle.offset,
-      handle.length + TRAILER_BYTES,
+      length,
       undefined,
       timer,
+      into,
     )
-    return this.admit(blockIndex, handle, bytes)
+    if (!scratchRead) return this.admit(blockIndex, handle, bytes)
+    return new Block(verifyBlock(this.path, handle, bytes, BlockType.Data), this.path, handle.offset, 'data')
   }
 
   /** @internal Size of data block `blockIndex` with its trailer, in bytes. */
