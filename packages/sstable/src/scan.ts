@@ -27,6 +27,7 @@ import { readVarint, varintEnd } from './coding.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter } from './footer.js'
 import { BLOCK_KIND, type BlockKind, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
+import { withTableFileSync } from './open-file.js'
 
 /** Default size of a scan's read buffer: one `readSync` fetches this many bytes of blocks (a
  *  merge of n tables holds n of them). */
@@ -91,19 +92,7 @@ export class TableScan implements InternalEntry {
         argument: 'chunk',
       })
     }
-    let fd: number
-    try {
-      fd = fs.openSync(path, 'r')
-    } catch (error) {
-      throw toIOError(error, 'opening SSTable', path)
-    }
-    try {
-      let size: number
-      try {
-        size = fs.fstatSync(fd).size
-      } catch (error) {
-        throw toIOError(error, 'reading the size of SSTable', path)
-      }
+    return withTableFileSync(fs, path, (fd, size) => {
       if (size < FOOTER_BYTES) {
         throw corrupt(path, 0, 'footer', `file of ${size} bytes is too short for its footer`)
       }
@@ -138,14 +127,7 @@ export class TableScan implements InternalEntry {
         throw corrupt(path, handle.offset, 'index', 'data blocks do not end where the filter block starts')
       }
       return new TableScan(path, fs, fd, size, blockSizes, chunk)
-    } catch (error) {
-      try {
-        fs.closeSync(fd)
-      } catch {
-        // Reporting the open failure matters more than a failed close.
-      }
-      throw error
-    }
+    })
   }
 
   private constructor(

@@ -22,6 +22,7 @@ import { SSTableCorruptError } from './errors.js'
 import { decodeFooter, type Footer } from './footer.js'
 import { BLOCK_KIND, type BlockHandle, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
 import { type IteratorOptions, type TableIterator, TableIteratorImpl } from './iterator.js'
+import { withTableFileSync } from './open-file.js'
 import { resolveOpenOptions, type TableOpenOptions } from './options.js'
 import { decodeProperties, type TableMeta } from './properties.js'
 import { TableIndex } from './table-index.js'
@@ -117,32 +118,13 @@ export class Table {
   static openSync(path: string, options?: TableOpenOptions): Table {
     const { fs, cache } = resolveOpenOptions(options)
     checkPath(path)
-    let fd: number
-    try {
-      fd = fs.openSync(path, 'r')
-    } catch (error) {
-      throw toIOError(error, 'opening SSTable', path)
-    }
-    try {
-      let size: number
-      try {
-        size = fs.fstatSync(fd).size
-      } catch (error) {
-        throw toIOError(error, 'reading the size of SSTable', path)
-      }
+    return withTableFileSync(fs, path, (fd, size) => {
       const footerBytes = readExactlySync(fs, fd, path, 'footer', size - FOOTER_BYTES, FOOTER_BYTES, size)
       const footer = parseFooter(path, size, footerBytes)
       const tailOffset = footer.filter.offset
       const tail = readExactlySync(fs, fd, path, 'filter', tailOffset, size - FOOTER_BYTES - tailOffset, size)
       return new Table(path, fs, fd, cache, parseTail(path, size, footer, tail))
-    } catch (error) {
-      try {
-        fs.closeSync(fd)
-      } catch {
-        // Reporting the open failure matters more than a failed close.
-      }
-      throw error
-    }
+    })
   }
 
   private constructor(
@@ -220,7 +202,7 @@ export class Table {
     if (blockIndex < 0) return undefined
     const block = this.cachedBlock(blockIndex)
     if (block !== undefined) return block.find(key, atSeq)
-    if (this.cache !== undefined && this.cache.admitPointRead(this.cacheId, blockIndex)) {
+    if (this.cache?.admitPointRead(this.cacheId, blockIndex)) {
       return this.loadBlockSync(blockIndex, timer).find(key, atSeq)
     }
     return this.loadBlockSync(blockIndex, timer, true).find(key, atSeq, true)
