@@ -6,6 +6,7 @@
  */
 import { type InternalEntry, OpType } from '@strata/base'
 import { allocate, compareRange, copyRange, readVarint, varintEnd } from './coding.js'
+import { entryHeader, readEntryHeader } from './entry-header.js'
 import { SSTableCorruptError } from './errors.js'
 import type { BlockKind } from './format.js'
 
@@ -74,39 +75,11 @@ export class Block {
     let pos = 0
     while (pos < limit) {
       const entryStart = pos
-      let shared = bytes[pos]!
-      if (shared < 0x80) pos++
-      else {
-        shared = readVarint(bytes, pos, limit)
-        pos = varintEnd
-      }
-      let unshared = pos < limit ? bytes[pos]! : 0x80
-      if (unshared < 0x80) pos++
-      else {
-        unshared = readVarint(bytes, pos, limit)
-        pos = varintEnd
-      }
-      const op = bytes[pos++]!
-      const seq = readVarint(bytes, pos, limit)
-      pos = varintEnd
-      let valueLength = 0
-      if (op === OpType.Put) {
-        valueLength = readVarint(bytes, pos, limit)
-        pos = varintEnd
-      }
-      const keyLength = shared + unshared
-      const valueStart = pos + unshared
-      if (
-        shared < 0 ||
-        unshared < 0 ||
-        seq < 0 ||
-        valueLength < 0 ||
-        (op !== OpType.Put && op !== OpType.Delete) ||
-        shared > previous.length ||
-        valueStart + valueLength > limit
-      ) {
+      if (!readEntryHeader(bytes, pos, limit, previous.length))
         throw this.corrupt('malformed entry', entryStart)
-      }
+      const { shared, unshared, op, seq, valueLength, valueStart } = entryHeader
+      pos = entryHeader.keyStart
+      const keyLength = shared + unshared
       if (entryStart === nextRestart) {
         if (shared !== 0) throw this.corrupt('restart entry shares a prefix', entryStart)
         restartIndex++

@@ -24,6 +24,7 @@ import {
 } from '@strata/base'
 import { Block } from './block.js'
 import { readVarint, varintEnd } from './coding.js'
+import { entryHeader, readEntryHeader } from './entry-header.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter } from './footer.js'
 import { BLOCK_KIND, type BlockKind, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
@@ -256,41 +257,13 @@ export class TableScan implements InternalEntry {
   private decodeEntry(): void {
     const bytes = this.bytes
     const limit = this.limit
-    let pos = this.pos
-    const entryStart = pos
-    let shared = bytes[pos]!
-    if (shared < 0x80) pos++
-    else {
-      shared = readVarint(bytes, pos, limit)
-      pos = varintEnd
-    }
-    let unshared = pos < limit ? bytes[pos]! : 0x80
-    if (unshared < 0x80) pos++
-    else {
-      unshared = readVarint(bytes, pos, limit)
-      pos = varintEnd
-    }
-    const op = bytes[pos++]!
-    const seq = readVarint(bytes, pos, limit)
-    pos = varintEnd
-    let valueLength = 0
-    if (op === OpType.Put) {
-      valueLength = readVarint(bytes, pos, limit)
-      pos = varintEnd
-    }
-    const keyLength = shared + unshared
-    const valueStart = pos + unshared
-    if (
-      shared < 0 ||
-      unshared < 0 ||
-      seq < 0 ||
-      valueLength < 0 ||
-      (op !== OpType.Put && op !== OpType.Delete) ||
-      shared > this.keyLength ||
-      valueStart + valueLength > limit
-    ) {
+    const entryStart = this.pos
+    if (!readEntryHeader(bytes, entryStart, limit, this.keyLength)) {
       throw this.corrupt('malformed entry', entryStart - this.blockAt)
     }
+    const { shared, unshared, op, seq, valueLength, valueStart } = entryHeader
+    const pos = entryHeader.keyStart
+    const keyLength = shared + unshared
     if (entryStart === this.nextRestart) {
       if (shared !== 0) throw this.corrupt('restart entry shares a prefix', entryStart - this.blockAt)
       this.restartIndex++
