@@ -50,6 +50,10 @@ import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet } from './table-set.js'
 import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
 
+/** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
+ *  to the thread pool. */
+const GET_MANY_SYNC_MS = 1
+
 export interface ReadOptions {
   /** Read at this snapshot instead of the latest acknowledged write. */
   snapshot?: Snapshot
@@ -971,11 +975,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private getAt(
     key: Uint8Array,
     seq: number,
+    allowSync = true,
   ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
     const found = this.getFromMemtables(key, seq)
     if (found !== undefined) return found
     const candidates = this.candidateTables(this.tables.current, key)
-    if (this.readModes.readSync()) {
+    if (allowSync && this.readModes.readSync()) {
       // Synchronous reads allowed: each table answers from the cache or with a timed pread.
       const governor = this.readModes
       for (let index = 0; index < candidates.length; index++) {
@@ -1014,7 +1019,14 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     if (!Array.isArray(keys)) throw new InvalidArgumentError('keys must be an array', { argument: 'keys' })
     const seq = this.readSeq(options)
     const encoded = keys.map((key) => this.encodeKey(key))
-    const entries = await Promise.all(encoded.map((key) => this.getAt(key, seq)))
+    // In 'auto' mode, synchronous reads for at most GET_MANY_SYNC_MS of this call; the rest of
+    // the keys read on the thread pool (all of them started now, on the same version), so a
+    // getMany of many uncached keys cannot hold the event loop for long.
+    const bounded = this.readModes.mode === 'auto'
+    const deadline = performance.now() + GET_MANY_SYNC_MS
+    const entries = await Promise.all(
+      encoded.map((key) => this.getAt(key, seq, !bounded || performance.now() < deadline)),
+    )
     return entries.map((entry) =>
       entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined,
     )

@@ -31,7 +31,8 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
    *  the thread pool for a second whenever 4 of the last 32 took over 0.2 ms (the device is
    *  being read), so a slow disk never blocks the event loop for long. `'async'`: always the
    *  thread pool (never blocks the event loop on I/O). `'sync'`: always synchronous (as
-   *  `getSync`). Iterators always read on the thread pool. */
+   *  `getSync`). In `'auto'`, one `getMany` reads synchronously for at most 1 ms, then sends its
+   *  remaining keys to the thread pool. Iterators always read on the thread pool. */
   readMode?: ReadMode
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
   bloomBitsPerKey?: number

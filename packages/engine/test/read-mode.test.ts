@@ -96,6 +96,25 @@ describe('readMode', () => {
     await database.close()
   })
 
+  it("'auto' getMany reads synchronously for about a millisecond, then on the thread pool, answering like the model", async () => {
+    const { database, model } = await filled('auto')
+    // Many keys, most in tables (no block cache): thousands of reads of a few microseconds each.
+    const keys = Array.from({ length: 6000 }, (_, index) => `key-${String(index % 1000).padStart(4, '0')}`)
+    const before = database.stats().reads.syncReads
+    const values = await database.getMany(keys.map(bytes))
+    const syncReads = database.stats().reads.syncReads - before
+    expect(values.map(text)).toEqual(keys.map((key) => model.get(key)))
+    await database.close()
+    // The same getMany on the same files in 'sync' mode reads every block synchronously.
+    const everything = await open(database.directory, { readMode: 'sync', blockCacheBytes: 0, sync: false })
+    expect((await everything.getMany(keys.map(bytes))).map(text)).toEqual(keys.map((key) => model.get(key)))
+    const allReads = everything.stats().reads.syncReads
+    await everything.close()
+    expect(allReads).toBeGreaterThan(3000)
+    expect(syncReads).toBeGreaterThan(0)
+    expect(syncReads).toBeLessThan(allReads / 2)
+  })
+
   it('a synchronous read of a damaged block rejects the get with STRATA_CORRUPTION', async () => {
     const { database } = await filled('sync')
     const stats = database.stats()
