@@ -952,13 +952,24 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    *  deleted. Rejects with STRATA_CLOSED once the database is closed. */
   get(key: K, options?: ReadOptions): Promise<V | undefined> {
     try {
-      this.checkOpen()
-      const found = this.getAt(this.encodeKey(key), this.readSeq(options))
-      if (found instanceof Promise) return found.then((entry) => this.visibleValue(entry))
-      return Promise.resolve(this.visibleValue(found))
+      const found = this.getMaybeSync(key, options)
+      return found instanceof Promise ? found : Promise.resolve(found)
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /**
+   * `get`'s answer, returned directly when it needs no wait for I/O (the memtables, a cached
+   * block, or in `readMode` `'auto'`/`'sync'` a synchronous read), else as a promise: for
+   * adapters and hot loops that await only when they must. Throws (rather than rejects) on a
+   * bad key, a closed database or a damaged block read synchronously.
+   */
+  getMaybeSync(key: K, options?: ReadOptions): V | undefined | Promise<V | undefined> {
+    this.checkOpen()
+    const found = this.getAt(this.encodeKey(key), this.readSeq(options))
+    if (found instanceof Promise) return found.then((entry) => this.visibleValue(entry))
+    return this.visibleValue(found)
   }
 
   private visibleValue(entry: InternalEntry | undefined): V | undefined {

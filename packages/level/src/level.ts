@@ -200,16 +200,30 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
 
   // -------------------------------------------------------------------------------- reads
 
-  async _get(key: KeyData, options: PrivateOptions): Promise<Buffer | string | undefined> {
-    const database = this.#begin()
+  /** Answers directly when the engine needs no wait for I/O (abstract-level awaits whatever it
+   *  gets), so a cached read costs no promise of its own; else a promise, counted in flight. */
+  _get(
+    key: KeyData,
+    options: PrivateOptions,
+  ): Buffer | string | undefined | Promise<Buffer | string | undefined> {
     try {
+      const database = this.#database
+      if (database === undefined) throw notOpen('this method')
       const snapshot = engineSnapshotOf(options.snapshot, database)
-      const value = await database.get(engineKey(key), snapshot === undefined ? undefined : { snapshot })
-      return value === undefined ? undefined : toOutput(value, format(options.valueEncoding))
+      const found = database.getMaybeSync(engineKey(key), snapshot === undefined ? undefined : { snapshot })
+      const valueFormat = format(options.valueEncoding)
+      if (!(found instanceof Promise)) return found === undefined ? undefined : toOutput(found, valueFormat)
+      this.#inFlight++
+      return found
+        .then(
+          (value) => (value === undefined ? undefined : toOutput(value, valueFormat)),
+          (error: unknown) => {
+            throw toLevelError(error)
+          },
+        )
+        .finally(() => this.#end())
     } catch (error) {
-      throw toLevelError(error)
-    } finally {
-      this.#end()
+      return Promise.reject(toLevelError(error))
     }
   }
 
