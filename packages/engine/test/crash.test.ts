@@ -4,8 +4,8 @@
  * are tiny). After each kill the database is reopened and checked: every acknowledged put and
  * delete holds, and every batch is all-or-nothing. Prints its seed.
  */
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { runUntilKilled } from '@strata/base'
 import { describe, expect, it } from 'vitest'
 import { open } from '../src/index.js'
 import { random, seedFor, temporaryDirectory } from './helpers.js'
@@ -23,40 +23,19 @@ interface Event {
 }
 
 /** Runs the writer until `killAfterMs` after it is ready, then SIGKILLs it; returns its events. */
-function runAndKill(directory: string, round: number, seed: number, killAfterMs: number): Promise<Event[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fixture, directory, String(round), String(seed)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    const events: Event[] = []
-    let buffered = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8')
-      let newline = buffered.indexOf('\n')
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline)
-        buffered = buffered.slice(newline + 1)
-        const event = JSON.parse(line) as Event
-        events.push(event)
-        if (event.ready) setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-        newline = buffered.indexOf('\n')
-      }
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8')
-    })
-    // 'close', not 'exit': it comes after stdout is drained, so no line the child printed
-    // before the kill (an acknowledgement, a truncation started) is missed.
-    child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(events)
-      else reject(new Error(`writer exited by itself (code ${code}): ${stderr}`))
-    })
+async function runAndKill(
+  directory: string,
+  round: number,
+  seed: number,
+  killAfterMs: number,
+): Promise<Event[]> {
+  const events: Event[] = []
+  await runUntilKilled(['--import', 'tsx', fixture, directory, String(round), String(seed)], (line, kill) => {
+    const event = JSON.parse(line) as Event
+    events.push(event)
+    if (event.ready) setTimeout(kill, killAfterMs)
   })
+  return events
 }
 
 describe('crash recovery (SIGKILL)', () => {

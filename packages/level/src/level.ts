@@ -12,6 +12,7 @@ import {
   type Database,
   type DatabaseStats,
   open,
+  type ReadOptions,
   type WriteOptions,
 } from '@strata/engine'
 import {
@@ -68,6 +69,12 @@ function engineKey(key: KeyData): Uint8Array {
 
 function format(encoding: string | undefined): Format {
   return encoding === 'utf8' ? 'utf8' : 'buffer'
+}
+
+/** The engine's read options for abstract-level's: its snapshot, if one was given. */
+function readOptions(options: PrivateOptions, database: Database): ReadOptions | undefined {
+  const snapshot = engineSnapshotOf(options.snapshot, database)
+  return snapshot === undefined ? undefined : { snapshot }
 }
 
 function writeOptions(options: PrivateOptions): WriteOptions | undefined {
@@ -190,6 +197,31 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     return database
   }
 
+  /** Runs `work` on the open engine, counted in flight (close waits for it), with engine
+   *  errors turned into abstract-level's. */
+  async #run<T>(work: (database: Database) => Promise<T>): Promise<T> {
+    const database = this.#begin()
+    try {
+      return await work(database)
+    } catch (error) {
+      throw toLevelError(error)
+    } finally {
+      this.#end()
+    }
+  }
+
+  /** Creates what `make` makes on the open engine (`method` names the call when it is not
+   *  open), with engine errors turned into abstract-level's. */
+  #create<T>(method: string, make: (database: Database) => T): T {
+    const database = this.#database
+    if (database === undefined) throw notOpen(method)
+    try {
+      return make(database)
+    } catch (error) {
+      throw toLevelError(error)
+    }
+  }
+
   #end(): void {
     if (--this.#inFlight === 0 && this.#idle !== undefined) {
       const idle = this.#idle
@@ -209,11 +241,10 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     try {
       const database = this.#database
       if (database === undefined) throw notOpen('this method')
-      const snapshot = engineSnapshotOf(options.snapshot, database)
-      const found = database.getMaybeSync(engineKey(key), snapshot === undefined ? undefined : { snapshot })
+      const found = database.getMaybeSync(engineKey(key), readOptions(options, database))
       const valueFormat = format(options.valueEncoding)
       if (!(found instanceof Promise)) return found === undefined ? undefined : toOutput(found, valueFormat)
-      this.#inFlight++
+      this.#begin()
       return found
         .then(
           (value) => (value === undefined ? undefined : toOutput(value, valueFormat)),
@@ -228,139 +259,65 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   }
 
   _getSync(key: KeyData, options: PrivateOptions): Buffer | string | undefined {
-    const database = this.#database
-    if (database === undefined) throw notOpen('getSync')
-    try {
-      const snapshot = engineSnapshotOf(options.snapshot, database)
-      const value = database.getSync(engineKey(key), snapshot === undefined ? undefined : { snapshot })
+    return this.#create('getSync', (database) => {
+      const value = database.getSync(engineKey(key), readOptions(options, database))
       return value === undefined ? undefined : toOutput(value, format(options.valueEncoding))
-    } catch (error) {
-      throw toLevelError(error)
-    }
+    })
   }
 
   async _getMany(keys: KeyData[], options: PrivateOptions): Promise<(Buffer | string | undefined)[]> {
-    const database = this.#begin()
-    try {
-      const snapshot = engineSnapshotOf(options.snapshot, database)
-      const values = await database.getMany(
-        keys.map(engineKey),
-        snapshot === undefined ? undefined : { snapshot },
-      )
+    return this.#run(async (database) => {
+      const values = await database.getMany(keys.map(engineKey), readOptions(options, database))
       const valueFormat = format(options.valueEncoding)
       return values.map((value) => (value === undefined ? undefined : toOutput(value, valueFormat)))
-    } catch (error) {
-      throw toLevelError(error)
-    } finally {
-      this.#end()
-    }
+    })
   }
 
   async _has(key: KeyData, options: PrivateOptions): Promise<boolean> {
-    const database = this.#begin()
-    try {
-      const snapshot = engineSnapshotOf(options.snapshot, database)
-      return await database.has(engineKey(key), snapshot === undefined ? undefined : { snapshot })
-    } catch (error) {
-      throw toLevelError(error)
-    } finally {
-      this.#end()
-    }
+    return this.#run((database) => database.has(engineKey(key), readOptions(options, database)))
   }
 
   /** All keys are looked up at one snapshot (the engine's `getMany`). */
   async _hasMany(keys: KeyData[], options: PrivateOptions): Promise<boolean[]> {
-    const database = this.#begin()
-    try {
-      const snapshot = engineSnapshotOf(options.snapshot, database)
-      const values = await database.getMany(
-        keys.map(engineKey),
-        snapshot === undefined ? undefined : { snapshot },
-      )
+    return this.#run(async (database) => {
+      const values = await database.getMany(keys.map(engineKey), readOptions(options, database))
       return values.map((value) => value !== undefined)
-    } catch (error) {
-      throw toLevelError(error)
-    } finally {
-      this.#end()
-    }
+    })
   }
 
   _iterator(options: PrivateIteratorOptions): AbstractIterator<typeof this, KDefault, VDefault> {
-    const database = this.#database
-    if (database === undefined) throw notOpen('iterator')
-    try {
-      return new StrataIterator(this, database, options) as never
-    } catch (error) {
-      throw toLevelError(error)
-    }
+    return this.#create('iterator', (database) => new StrataIterator(this, database, options) as never)
   }
 
   _keys(options: PrivateIteratorOptions): AbstractKeyIterator<typeof this, KDefault> {
-    const database = this.#database
-    if (database === undefined) throw notOpen('keys')
-    try {
-      return new StrataKeyIterator(this, database, options) as never
-    } catch (error) {
-      throw toLevelError(error)
-    }
+    return this.#create('keys', (database) => new StrataKeyIterator(this, database, options) as never)
   }
 
   _values(options: PrivateIteratorOptions): AbstractValueIterator<typeof this, KDefault, VDefault> {
-    const database = this.#database
-    if (database === undefined) throw notOpen('values')
-    try {
-      return new StrataValueIterator(this, database, options) as never
-    } catch (error) {
-      throw toLevelError(error)
-    }
+    return this.#create('values', (database) => new StrataValueIterator(this, database, options) as never)
   }
 
   _snapshot(options: object): StrataSnapshot {
-    const database = this.#database
-    if (database === undefined) throw notOpen('snapshot')
-    try {
-      return new StrataSnapshot(options, database)
-    } catch (error) {
-      throw toLevelError(error)
-    }
+    return this.#create('snapshot', (database) => new StrataSnapshot(options, database))
   }
 
   // ------------------------------------------------------------------------------- writes
 
   async _put(key: KeyData, value: KeyData, options: PrivateOptions): Promise<void> {
-    const database = this.#begin()
-    try {
-      await database.put(engineKey(key), engineData(value), writeOptions(options))
-    } catch (error) {
-      throw toLevelError(error)
-    } finally {
-      this.#end()
-    }
+    return this.#run((database) => database.put(engineKey(key), engineData(value), writeOptions(options)))
   }
 
   async _del(key: KeyData, options: PrivateOptions): Promise<void> {
-    const database = this.#begin()
-    try {
-      await database.delete(engineKey(key), writeOptions(options))
-    } catch (error) {
-      throw toLevelError(error)
-    } finally {
-      this.#end()
-    }
+    return this.#run((database) => database.delete(engineKey(key), writeOptions(options)))
   }
 
   /** One engine batch: all operations or none, also across a crash. The operations are
    *  abstract-level's private copies (already encoded): their keys are mapped in place. */
   async _batch(operations: PrivateOperation[], options: PrivateOptions): Promise<void> {
-    const database = this.#begin()
-    try {
+    return this.#run((database) => {
       for (const operation of operations) operation.key = toStoredKey(operation.key)
-      await database.batch(operations as BatchOperation<Uint8Array, Uint8Array>[], writeOptions(options))
-    } catch (error) {
-      throw toLevelError(error)
-    } finally {
-      this.#end()
-    }
+      return database.batch(operations as BatchOperation<Uint8Array, Uint8Array>[], writeOptions(options))
+    })
   }
 
   /**

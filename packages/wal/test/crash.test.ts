@@ -4,9 +4,9 @@
  * truncations, each exactly as written, with no gap. Several rounds on the same file, so each
  * round also recovers the torn tail the previous kill left.
  */
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runUntilKilled } from '@strata/base'
 import { afterAll, describe, expect, it } from 'vitest'
 import { WALWriter } from '../src/index.js'
 import { entryFor, plain, random, seedFor, tempDirectory } from './support.js'
@@ -21,41 +21,24 @@ interface ChildLog {
 }
 
 /** Runs the child until it has acknowledged `acknowledgements` appends, then SIGKILLs it. */
-function runAndKill(path: string, acknowledgements: number): Promise<ChildLog> {
-  return new Promise((resolve, reject) => {
-    const log: ChildLog = { acknowledged: [], truncationsStarted: [], truncationsDone: [] }
-    const process_ = spawn(process.execPath, ['--import', 'tsx', child, path], {
-      cwd: packageRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let buffered = ''
-    let stderr = ''
-    let killed = false
-    process_.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    process_.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop()!
-      for (const line of lines) {
-        const [kind, value] = line.split(' ')
-        if (kind === 'A') log.acknowledged.push(Number(value))
-        if (kind === 'T') log.truncationsStarted.push(Number(value))
-        if (kind === 'D') log.truncationsDone.push(Number(value))
-      }
+async function runAndKill(path: string, acknowledgements: number): Promise<ChildLog> {
+  const log: ChildLog = { acknowledged: [], truncationsStarted: [], truncationsDone: [] }
+  let killed = false
+  await runUntilKilled(
+    ['--import', 'tsx', child, path],
+    (line, kill) => {
+      const [kind, value] = line.split(' ')
+      if (kind === 'A') log.acknowledged.push(Number(value))
+      if (kind === 'T') log.truncationsStarted.push(Number(value))
+      if (kind === 'D') log.truncationsDone.push(Number(value))
       if (!killed && log.acknowledged.length >= acknowledgements) {
         killed = true
-        process_.kill('SIGKILL')
+        kill()
       }
-    })
-    // 'close', not 'exit': it comes after stdout is drained, so no line the child printed
-    // before the kill (an acknowledgement, a truncation started) is missed.
-    process_.on('close', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(log)
-      else reject(new Error(`child exited with ${code ?? signal}: ${stderr}`))
-    })
-  })
+    },
+    { cwd: packageRoot },
+  )
+  return log
 }
 
 const directory = tempDirectory()
