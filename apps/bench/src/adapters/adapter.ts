@@ -61,3 +61,37 @@ export interface Adapter {
 
 /** Opens (creating when missing) the engine's store in `directory`. */
 export type OpenAdapter = (directory: string, settings: OpenSettings) => Promise<Adapter>
+
+/** A scan's start as level-style bounds: `gte` forward, `lte` reverse, none without `from`. */
+export function levelRange(options: ScanOptions): { gte?: Key; lte?: Key } {
+  if (options.from === undefined) return {}
+  return options.reverse ? { lte: options.from } : { gte: options.from }
+}
+
+/** Entries read per `nextv` call by the adapters whose iterators have one. */
+export const SCAN_CHUNK = 1000
+
+/** Visits `iterator`'s entries through `nextv(SCAN_CHUNK)` until its end or `options.limit`;
+ *  closes it either way and resolves to the number visited. */
+export async function scanByNextv(
+  iterator: {
+    nextv(size: number): Promise<[unknown, unknown][]>
+    close(): Promise<void>
+  },
+  options: ScanOptions,
+  visit: Visit,
+): Promise<number> {
+  let count = 0
+  try {
+    for (;;) {
+      const entries = await iterator.nextv(Math.min(SCAN_CHUNK, options.limit - count))
+      if (entries.length === 0) break
+      for (const [key, value] of entries) visit(key as Key, value as Value)
+      count += entries.length
+      if (count >= options.limit) break
+    }
+  } finally {
+    await iterator.close()
+  }
+  return count
+}

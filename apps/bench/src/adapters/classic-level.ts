@@ -5,11 +5,19 @@
  * a bigger cache; write buffer (4 MiB) and Snappy compression stay at LevelDB's defaults.
  */
 import { ClassicLevel } from 'classic-level'
-import type { Adapter, BatchOperation, Key, OpenSettings, ScanOptions, Value, Visit } from './adapter.js'
+import {
+  type Adapter,
+  type BatchOperation,
+  type Key,
+  levelRange,
+  type OpenSettings,
+  type ScanOptions,
+  scanByNextv,
+  type Value,
+  type Visit,
+} from './adapter.js'
 
 const CACHE_BYTES = 32 * 1024 * 1024
-const SCAN_CHUNK = 1000
-
 export async function openClassicLevel(directory: string, settings: OpenSettings): Promise<Adapter> {
   const db = new ClassicLevel<Buffer, Buffer>(directory, {
     keyEncoding: 'buffer',
@@ -26,28 +34,16 @@ export async function openClassicLevel(directory: string, settings: OpenSettings
     get: (key: Key) => db.get(key),
     delete: (key: Key) => db.del(key, writeOptions),
     batch: (operations: BatchOperation[]) => db.batch(operations, writeOptions),
-    async scan(options: ScanOptions, visit: Visit): Promise<number> {
-      const range =
-        options.from === undefined ? {} : options.reverse ? { lte: options.from } : { gte: options.from }
-      const iterator = db.iterator({
-        ...range,
-        reverse: options.reverse,
-        limit: Number.isFinite(options.limit) ? options.limit : -1,
-      })
-      let count = 0
-      try {
-        for (;;) {
-          const entries = await iterator.nextv(Math.min(SCAN_CHUNK, options.limit - count))
-          if (entries.length === 0) break
-          for (const [key, value] of entries) visit(key, value)
-          count += entries.length
-          if (count >= options.limit) break
-        }
-      } finally {
-        await iterator.close()
-      }
-      return count
-    },
+    scan: (options: ScanOptions, visit: Visit) =>
+      scanByNextv(
+        db.iterator({
+          ...levelRange(options),
+          reverse: options.reverse,
+          limit: Number.isFinite(options.limit) ? options.limit : -1,
+        }),
+        options,
+        visit,
+      ),
     close: () => db.close(),
   }
 }

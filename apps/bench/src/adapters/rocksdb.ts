@@ -6,7 +6,16 @@
  * Snappy).
  */
 import rocksdb from 'rocksdb'
-import type { Adapter, BatchOperation, Key, OpenSettings, ScanOptions, Value, Visit } from './adapter.js'
+import {
+  type Adapter,
+  type BatchOperation,
+  type Key,
+  levelRange,
+  type OpenSettings,
+  type ScanOptions,
+  type Value,
+  type Visit,
+} from './adapter.js'
 
 const CACHE_BYTES = 32 * 1024 * 1024
 
@@ -70,10 +79,8 @@ export async function openRocksdb(directory: string, settings: OpenSettings): Pr
     batch: (operations: BatchOperation[]) =>
       promised((callback) => db.batch(operations, writeOptions, callback)),
     async scan(options: ScanOptions, visit: Visit): Promise<number> {
-      const range =
-        options.from === undefined ? {} : options.reverse ? { lte: options.from } : { gte: options.from }
       const iterator = db.iterator({
-        ...range,
+        ...levelRange(options),
         reverse: options.reverse,
         limit: Number.isFinite(options.limit) ? options.limit : -1,
         keyAsBuffer: true,

@@ -4,9 +4,17 @@
  * scans, `batch()` for batches.
  */
 import { open } from '@strata/engine'
-import type { Adapter, BatchOperation, Key, OpenSettings, ScanOptions, Value, Visit } from './adapter.js'
-
-const SCAN_CHUNK = 1000
+import {
+  type Adapter,
+  type BatchOperation,
+  type Key,
+  levelRange,
+  type OpenSettings,
+  type ScanOptions,
+  scanByNextv,
+  type Value,
+  type Visit,
+} from './adapter.js'
 
 export async function openStrata(directory: string, settings: OpenSettings): Promise<Adapter> {
   return openWith(directory, settings, false)
@@ -34,24 +42,12 @@ async function openWith(directory: string, settings: OpenSettings, getSync: bool
       : (key: Key) => db.get(key) as Promise<Value | undefined>,
     delete: (key: Key) => db.delete(key),
     batch: (operations: BatchOperation[]) => db.batch(operations),
-    async scan(options: ScanOptions, visit: Visit): Promise<number> {
-      const range =
-        options.from === undefined ? {} : options.reverse ? { lte: options.from } : { gte: options.from }
-      const iterator = db.iterator({ ...range, reverse: options.reverse, limit: options.limit })
-      let count = 0
-      try {
-        for (;;) {
-          const entries = await iterator.nextv(Math.min(SCAN_CHUNK, options.limit - count))
-          if (entries.length === 0) break
-          for (const [key, value] of entries) visit(key as Key, value as Value)
-          count += entries.length
-          if (count >= options.limit) break
-        }
-      } finally {
-        await iterator.close()
-      }
-      return count
-    },
+    scan: (options: ScanOptions, visit: Visit) =>
+      scanByNextv(
+        db.iterator({ ...levelRange(options), reverse: options.reverse, limit: options.limit }),
+        options,
+        visit,
+      ),
     close: () => db.close(),
   }
 }
