@@ -13,6 +13,8 @@ import * as v8 from 'node:v8'
 import * as vm from 'node:vm'
 import { type InternalEntry, OpType } from '@strata/base'
 import { BlockCache, Table, TableBuilder } from '../src/index.js'
+// The tests' xorshift32: deterministic, so runs are comparable.
+import { generator } from '../test/helpers.js'
 
 const argument = (name: string, fallback: number) => {
   const given = process.argv.find((value) => value.startsWith(`--${name}=`))
@@ -27,17 +29,6 @@ const LOOKUPS = Math.min(ENTRIES, 500_000)
  *  best round is reported. */
 const ROUNDS = 3
 const MB = 1_000_000
-
-/** xorshift32: a small deterministic generator, so runs are comparable. */
-function generator(seed: number) {
-  let state = seed >>> 0 || 1
-  return () => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return state >>> 0
-  }
-}
 
 function randomBytes(next: () => number, length: number): Buffer {
   const bytes = Buffer.allocUnsafe(length)
