@@ -296,16 +296,22 @@ export function* mergeSteps(
     // manifest; remove them now rather than at the next open.
     // The half-written output: abandon() closes its descriptor and removes the file.
     if (builder !== undefined) builder.abandon().catch(() => {})
-    for (const output of result.outputs) {
-      try {
-        fs.unlinkSync(pathIn(job.directory, tableFileName(output.fileNumber)))
-      } catch {}
-    }
+    removeOutputs(job, result, fs)
     throw error
   } finally {
     closeInputs()
   }
   return result
+}
+
+/** Removes a failed merge's finished outputs (none is in a manifest), ignoring files already
+ *  gone. */
+export function removeOutputs(job: MergeJob, result: MergeResult | undefined, fs: FileSystem): void {
+  for (const output of result?.outputs ?? []) {
+    try {
+      fs.unlinkSync(pathIn(job.directory, tableFileName(output.fileNumber)))
+    } catch {}
+  }
 }
 
 /**

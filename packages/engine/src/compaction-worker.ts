@@ -5,8 +5,13 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { nodeFileSystem, StrataError } from '@strata/base'
-import { MergeBuffers, type MergeJob, type MergeResult, runMergeSync } from './compaction-merge.js'
-import { pathIn, tableFileName } from './filenames.js'
+import {
+  MergeBuffers,
+  type MergeJob,
+  type MergeResult,
+  removeOutputs,
+  runMergeSync,
+} from './compaction-merge.js'
 
 export interface WorkerRequest {
   id: number
@@ -37,11 +42,7 @@ parentPort?.on('message', async (request: WorkerRequest) => {
     // Wait for every fsync (and close) to settle, then leave no output behind: none is in a
     // manifest. (A merge that failed midway has removed its outputs already.)
     await Promise.allSettled(durability)
-    for (const output of result?.outputs ?? []) {
-      try {
-        nodeFileSystem.unlinkSync(pathIn(request.job.directory, tableFileName(output.fileNumber)))
-      } catch {}
-    }
+    removeOutputs(request.job, result, nodeFileSystem)
     const failure = error as Error & { code?: unknown }
     response = {
       id: request.id,

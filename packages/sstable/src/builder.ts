@@ -220,11 +220,9 @@ export class TableBuilder {
 
   /** Same as `finish()`, synchronously (for a compaction worker thread). */
   finishSync(): TableMeta {
-    this.checkOpen()
-    const meta = this.encodeTail()
+    const meta = this.writeTailSync()
     const fd = this.fd!
     try {
-      this.flushSync()
       this.fs.fsyncSync(fd)
       this.fd = undefined
       this.fs.closeSync(fd)
@@ -244,14 +242,8 @@ export class TableBuilder {
    * compaction worker build its next output while the previous one reaches the disk.
    */
   finishDeferringSync(): { meta: TableMeta; durable: Promise<void> } {
-    this.checkOpen()
-    const meta = this.encodeTail()
+    const meta = this.writeTailSync()
     const fd = this.fd!
-    try {
-      this.flushSync()
-    } catch (error) {
-      throw this.fail(error, 'finishing SSTable')
-    }
     this.fd = undefined
     this.state = 'finished'
     this.releaseScratch()
@@ -264,6 +256,19 @@ export class TableBuilder {
       },
     )
     return { meta, durable }
+  }
+
+  /** Encodes the rest of the table and writes everything still buffered, synchronously; the
+   *  file is not yet fsynced or closed. A write failure fails the builder. */
+  private writeTailSync(): TableMeta {
+    this.checkOpen()
+    const meta = this.encodeTail()
+    try {
+      this.flushSync()
+    } catch (error) {
+      throw this.fail(error, 'finishing SSTable')
+    }
+    return meta
   }
 
   /**
