@@ -408,8 +408,25 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
   }
 
+  /** `key`'s bytes for a write or a read that keeps them; checked (given, 1 to MAX_KEY_BYTES). */
   private encodeKey(key: K): Uint8Array {
-    if (key === undefined || key === null) {
+    return this.checkKeyBytes(
+      key,
+      key === undefined || key === null ? undefined : this.keyEncoding.encode(key, 'key'),
+    )
+  }
+
+  /** `encodeKey`'s bytes, possibly in a buffer the next call overwrites: for a point read, which
+   *  uses them synchronously (a search that goes on asynchronously copies them first). */
+  private encodeReadKey(key: K): Uint8Array {
+    return this.checkKeyBytes(
+      key,
+      key === undefined || key === null ? undefined : this.keyEncoding.encodeTransient(key, 'key'),
+    )
+  }
+
+  private checkKeyBytes(key: K, bytes: Uint8Array | undefined): Uint8Array {
+    if (bytes === undefined) {
       throw new InvalidArgumentError(
         `key must be given (a ${this.keyEncoding.name} key), not ${String(key)}`,
         {
@@ -417,7 +434,6 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         },
       )
     }
-    const bytes = this.keyEncoding.encode(key, 'key')
     if (bytes.length === 0)
       throw new InvalidArgumentError('key must not be empty (1 byte or more)', { argument: 'key' })
     if (bytes.length > MAX_KEY_BYTES) {
@@ -967,7 +983,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    */
   getMaybeSync(key: K, options?: ReadOptions): V | undefined | Promise<V | undefined> {
     this.checkOpen()
-    const found = this.getAt(this.encodeKey(key), this.readSeq(options))
+    const found = this.getAt(this.encodeReadKey(key), this.readSeq(options))
     if (found instanceof Promise) return found.then((entry) => this.visibleValue(entry))
     return this.visibleValue(found)
   }
@@ -1002,7 +1018,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
     for (let index = 0; index < candidates.length; index++) {
       const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq)
-      if (entry === null) return this.getFromTables(candidates, index, key, seq)
+      // Going on asynchronously: a transient key (encodeReadKey) would be overwritten meanwhile.
+      if (entry === null) return this.getFromTables(candidates, index, key.slice(), seq)
       if (entry !== undefined) return entry
     }
     return undefined
@@ -1012,7 +1029,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    *  lookup, an uncached one a synchronous disk read. Same answer as `get`. */
   getSync(key: K, options?: ReadOptions): V | undefined {
     this.checkOpen()
-    const keyBytes = this.encodeKey(key)
+    const keyBytes = this.encodeReadKey(key)
     const seq = this.readSeq(options)
     let entry = this.getFromMemtables(keyBytes, seq)
     if (entry === undefined) {
@@ -1046,7 +1063,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   /** True when `key` has a visible value. */
   async has(key: K, options?: ReadOptions): Promise<boolean> {
     this.checkOpen()
-    return (await this.getAt(this.encodeKey(key), this.readSeq(options)))?.op === OpType.Put
+    return (await this.getAt(this.encodeReadKey(key), this.readSeq(options)))?.op === OpType.Put
   }
 
   private getFromMemtables(key: Uint8Array, seq: number): InternalEntry | undefined {

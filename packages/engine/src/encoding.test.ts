@@ -16,6 +16,40 @@ describe('encodings', () => {
     expect(json.decode(json.encode({ a: [1, 'b'], c: null }, 'value'))).toEqual({ a: [1, 'b'], c: null })
   })
 
+  it('encodeTransient gives the bytes encode gives, for every kind of string and for bytes', () => {
+    const lone = String.fromCharCode(0xd800) // a lone surrogate: U+FFFD in UTF-8, as encode does
+    const texts = [
+      '',
+      'a',
+      'key-0001',
+      'ключ',
+      '\u{1f600}',
+      lone,
+      `x${lone}y`,
+      'é'.repeat(600),
+      'x'.repeat(1024),
+    ]
+    texts.push('x'.repeat(1025), 'é'.repeat(513))
+    for (const name of ['utf8', 'binary'] as const) {
+      const encoding = resolveEncoding<unknown>(name, 'keyEncoding')
+      for (const text of texts) {
+        const expected = [...encoding.encode(text, 'key')]
+        expect([...encoding.encodeTransient(text, 'key')], `${name} ${text.slice(0, 20)}`).toEqual(expected)
+      }
+      const given = new Uint8Array([1, 2, 3])
+      expect(encoding.encodeTransient(given, 'key')).toBe(given)
+    }
+    // Transient: the next call may reuse the memory; encode's bytes are the caller's to keep.
+    const utf8 = resolveEncoding('utf8', 'keyEncoding')
+    const kept = utf8.encode('abc', 'key')
+    const first = utf8.encodeTransient('abc', 'key')
+    utf8.encodeTransient('xyz', 'key')
+    expect(utf8.decode(kept)).toBe('abc')
+    expect(utf8.decode(first)).toBe('xyz')
+    const json = resolveEncoding<unknown>('json', 'valueEncoding')
+    expect([...json.encodeTransient({ a: 1 }, 'key')]).toEqual([...json.encode({ a: 1 }, 'key')])
+  })
+
   it('rejects values it cannot encode with a typed error naming the argument', () => {
     const utf8 = resolveEncoding('utf8', 'keyEncoding')
     expect(() => utf8.encode(42 as unknown as string, 'key')).toThrow(

@@ -66,6 +66,36 @@ describe('readMode', () => {
     })
   }
 
+  it('concurrent string-key reads that wait for the thread pool each answer for their own key', async () => {
+    // Point reads encode a string key into one shared buffer; a search that goes on
+    // asynchronously must take its own copy before the next read overwrites that buffer.
+    const database = await open(temporaryDirectory(), {
+      readMode: 'async',
+      blockCacheBytes: 0,
+      autoCompaction: false,
+      sync: false,
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+    })
+    const keys = [
+      ...Array.from({ length: 300 }, (_, index) => `key-${String(index).padStart(4, '0')}`),
+      ...['ключ-1', 'ключ-2', 'é'.repeat(600), 'x'.repeat(1500), 'x'.repeat(1501), '\u{1f600}'],
+    ]
+    for (const key of keys) await database.put(key, `value of ${key}`)
+    await database.flush()
+    const absent = keys.map((key) => `${key}!`)
+    const [values, found, missing] = await Promise.all([
+      Promise.all(keys.map((key) => database.get(key))),
+      Promise.all(keys.map((key) => database.has(key))),
+      Promise.all(absent.map((key) => database.get(key))),
+    ])
+    expect(values).toEqual(keys.map((key) => `value of ${key}`))
+    expect(found.every(Boolean)).toBe(true)
+    expect(missing.every((value) => value === undefined)).toBe(true)
+    expect(database.stats().reads.syncReads).toBe(0)
+    await database.close()
+  })
+
   it("'auto' falls back to the thread pool when synchronous reads are slow, and answers the same", async () => {
     let slowReads = 0
     class SlowDisk extends NodeFileSystem {

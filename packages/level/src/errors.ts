@@ -17,6 +17,7 @@ export type LevelErrorCode =
   | 'LEVEL_READONLY'
   | 'LEVEL_INVALID_KEY'
   | 'LEVEL_INVALID_VALUE'
+  | 'LEVEL_DECODE_ERROR'
   | 'LEVEL_ABORTED'
 
 /** An error with one of abstract-level's codes; `cause` is the strata error behind it, if any. */

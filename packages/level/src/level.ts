@@ -17,6 +17,7 @@ import {
 } from '@strata/engine'
 import {
   type AbstractDatabaseOptions,
+  type AbstractGetOptions,
   type AbstractIterator,
   type AbstractKeyIterator,
   AbstractLevel,
@@ -45,6 +46,13 @@ interface PrivateOptions {
   valueEncoding?: Format
   snapshot?: unknown
   sync?: unknown
+}
+
+/** An abstract-level (level-transcoder) encoding, in the format the manifest declares. */
+interface DefaultEncoding<T> {
+  readonly format: string
+  encode(data: T): KeyData
+  decode(data: Buffer | string): T
 }
 
 interface PrivateOperation {
@@ -113,6 +121,9 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
 > {
   readonly #location: string
   #database: Database | undefined
+  /** The default key and value encodings (fixed at construction), for `get`'s short path. */
+  readonly #keys: DefaultEncoding<KDefault>
+  readonly #values: DefaultEncoding<VDefault>
   /** Private API calls in progress: `_close()` waits for them before closing the engine. */
   #inFlight = 0
   #idle: (() => void) | undefined
@@ -146,6 +157,8 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
     super(manifest, options as AbstractDatabaseOptions<KDefault, VDefault>)
     this.#location = location
+    this.#keys = this.keyEncoding() as unknown as DefaultEncoding<KDefault>
+    this.#values = this.valueEncoding() as unknown as DefaultEncoding<VDefault>
   }
 
   /** The directory given to the constructor. */
@@ -231,6 +244,52 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   }
 
   // -------------------------------------------------------------------------------- reads
+
+  /**
+   * abstract-level's `get`, with a shorter path for the common call (an open database, no
+   * options: default encodings, no snapshot) that settles a read needing no wait for I/O
+   * without an async function and an await of its own; any other call is abstract-level's.
+   * Same answers and errors: `LEVEL_INVALID_KEY` for a null or undefined key, the key
+   * encoding's own error, `LEVEL_DECODE_ERROR` when the value does not decode.
+   */
+  override get(key: KDefault): Promise<VDefault | undefined>
+  override get<K = KDefault, V = VDefault>(key: K, options: AbstractGetOptions<K, V>): Promise<V | undefined>
+  override get(key: unknown, options?: AbstractGetOptions<unknown, unknown>): Promise<unknown> {
+    const database = this.#database
+    if (options !== undefined || database === undefined || this.status !== 'open') {
+      return super.get(key, options as AbstractGetOptions<unknown, unknown>)
+    }
+    try {
+      if (key === null || key === undefined) {
+        throw new LevelError('LEVEL_INVALID_KEY', 'Key cannot be null or undefined')
+      }
+      const found = database.getMaybeSync(engineKey(this.#keys.encode(key as KDefault)))
+      if (!(found instanceof Promise)) return Promise.resolve(this.#decode(found))
+      this.#begin()
+      return found
+        .then(
+          (value) => this.#decode(value),
+          (error: unknown) => {
+            throw toLevelError(error)
+          },
+        )
+        .finally(() => this.#end())
+    } catch (error) {
+      return Promise.reject(toLevelError(error))
+    }
+  }
+
+  /** An engine value as `get` returns it in the default value encoding. */
+  #decode(value: Uint8Array | undefined): VDefault | undefined {
+    if (value === undefined) return undefined
+    const values = this.#values
+    const output = toOutput(value, format(values.format))
+    try {
+      return values.decode(output)
+    } catch (error) {
+      throw new LevelError('LEVEL_DECODE_ERROR', 'Could not decode value', { cause: error })
+    }
+  }
 
   /** Answers directly when the engine needs no wait for I/O (abstract-level awaits whatever it
    *  gets), so a cached read costs no promise of its own; else a promise, counted in flight. */

@@ -389,6 +389,46 @@ describe('durability and failures', () => {
   })
 })
 
+describe('get without options (the short path past abstract-level)', () => {
+  it('answers like get with options, from the memtable, the cache and the thread pool, and close waits for it', async () => {
+    const location = join(temporaryDirectory(), 'db')
+    const db = new StrataLevel(location, { readMode: 'async', cacheSize: 0 })
+    const keys = Array.from({ length: 400 }, (_, index) => padded(index))
+    await db.batch(keys.map((key, index) => ({ type: 'put' as const, key, value: `v${index}` })))
+    await db.compactRange(padded(0), padded(400))
+    await db.put(padded(7), 'in the memtable')
+    const expected = keys.map((_key, index) => (index === 7 ? 'in the memtable' : `v${index}`))
+    expect(await Promise.all(keys.map((key) => db.get(key, {})))).toEqual(expected)
+    const reads = keys.map((key) => db.get(key))
+    const absent = db.get('absent')
+    await db.close() // waits for the reads on the thread pool
+    expect(await Promise.all(reads)).toEqual(expected)
+    expect(await absent).toBeUndefined()
+    await expect(db.get(padded(1))).rejects.toMatchObject({ code: 'LEVEL_DATABASE_NOT_OPEN' })
+  })
+
+  it('rejects (never throws) a null key with LEVEL_INVALID_KEY and an undecodable value with LEVEL_DECODE_ERROR', async () => {
+    const location = join(temporaryDirectory(), 'db')
+    const text = new StrataLevel<string, string>(location)
+    await text.put('good', '{"a":1}')
+    await text.put('bad', 'not json')
+    await text.close()
+    const json = new StrataLevel<string, unknown>(location, { valueEncoding: 'json' })
+    await json.open()
+    expect(await json.get('good')).toEqual({ a: 1 })
+    const bad = json.get('bad')
+    expect(bad).toBeInstanceOf(Promise)
+    await expect(bad).rejects.toMatchObject({ code: 'LEVEL_DECODE_ERROR', cause: { name: 'SyntaxError' } })
+    await expect(json.get(null as unknown as string)).rejects.toMatchObject({ code: 'LEVEL_INVALID_KEY' })
+    // Before the open completes, the call waits for it (abstract-level's deferred open).
+    await json.close()
+    const deferred = new StrataLevel<string, unknown>(location, { valueEncoding: 'json' })
+    expect(deferred.status).toBe('opening')
+    expect(await deferred.get('good')).toEqual({ a: 1 })
+    await deferred.close()
+  })
+})
+
 describe('clear', () => {
   it('deletes a range larger than one delete batch, and only that range', async () => {
     const db = new StrataLevel(join(temporaryDirectory(), 'db'))
