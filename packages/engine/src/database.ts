@@ -19,7 +19,7 @@ import {
   toIOError,
 } from '@strata/base'
 import { Memtable } from '@strata/memtable'
-import { BlockCache, TableBuilder, type TableMeta } from '@strata/sstable'
+import { BlockCache, FilterHashes, TableBuilder, type TableMeta } from '@strata/sstable'
 import { WALEntry, WALManager } from '@strata/wal'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import type { KeySpan } from './compaction-merge.js'
@@ -202,6 +202,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private tables!: TableSet
   private readonly cache: BlockCache
   private readonly readModes: ReadModeGovernor
+  /** Filter hashes of the key being looked up, shared by the tables one point read consults. */
+  private readonly filterHashes = new FilterHashes()
   private readonly snapshots = new SnapshotList()
   private readonly iterators = new Set<DatabaseIterator<K, V>>()
 
@@ -1007,17 +1009,19 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const found = this.getFromMemtables(key, seq)
     if (found !== undefined) return found
     const candidates = this.candidateTables(this.tables.current, key)
+    // The filter hashes once for all the tables consulted (not kept past this synchronous part).
+    const hashes = candidates.length > 1 ? this.filterHashes.of(key) : undefined
     if (allowSync && this.readModes.readSync()) {
       // Synchronous reads allowed: each table answers from the cache or with a timed pread.
       const governor = this.readModes
       for (let index = 0; index < candidates.length; index++) {
-        const entry = this.tables.table(candidates[index]!.fileNumber).getSync(key, seq, governor)
+        const entry = this.tables.table(candidates[index]!.fileNumber).getSync(key, seq, governor, hashes)
         if (entry !== undefined) return entry
       }
       return undefined
     }
     for (let index = 0; index < candidates.length; index++) {
-      const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq)
+      const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq, hashes)
       // Going on asynchronously: a transient key (encodeReadKey) would be overwritten meanwhile.
       if (entry === null) return this.getFromTables(candidates, index, key.slice(), seq)
       if (entry !== undefined) return entry
@@ -1033,8 +1037,10 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const seq = this.readSeq(options)
     let entry = this.getFromMemtables(keyBytes, seq)
     if (entry === undefined) {
-      for (const file of this.candidateTables(this.tables.current, keyBytes)) {
-        entry = this.tables.table(file.fileNumber).getSync(keyBytes, seq)
+      const candidates = this.candidateTables(this.tables.current, keyBytes)
+      const hashes = candidates.length > 1 ? this.filterHashes.of(keyBytes) : undefined
+      for (const file of candidates) {
+        entry = this.tables.table(file.fileNumber).getSync(keyBytes, seq, undefined, hashes)
         if (entry !== undefined) break
       }
     }

@@ -4,10 +4,12 @@ import {
   BLOCKED_MAX_BITS_PER_KEY,
   BloomFilter,
   BloomFilterBuilder,
+  FilterHashes,
   murmur3,
   probeCount,
   theoreticalFalsePositiveRate,
 } from './bloom.js'
+import { FILTER_SEED_1 } from './format.js'
 
 function keyFrom(next: () => number, tag: number): Uint8Array {
   const key = new Uint8Array(16)
@@ -69,6 +71,27 @@ describe('bloom filter', () => {
       expect(rate).toBeGreaterThan(0)
     })
   }
+
+  it('answers from precomputed FilterHashes exactly as from the key, in both layouts and with 0 bits', () => {
+    const next = generator(11)
+    const present = Array.from({ length: 5_000 }, (_, index) => keyFrom(next, index))
+    const absent = Array.from({ length: 5_000 }, (_, index) => keyFrom(next, 5_000 + index))
+    const hashes = new FilterHashes()
+    for (const bitsPerKey of [0, 2, BLOCKED_MAX_BITS_PER_KEY, 16]) {
+      const filter = build(bitsPerKey, present)
+      let maybe = 0
+      for (const key of [...present, ...absent]) {
+        hashes.of(key)
+        expect(hashes.h1).toBe(murmur3(key, FILTER_SEED_1))
+        const answer = filter.mayContain(key)
+        expect(filter.mayContainHashes(hashes.h1, hashes.h2)).toBe(answer)
+        if (answer) maybe++
+      }
+      // Both answers occur (except with no filter), so agreeing is not trivially true.
+      if (bitsPerKey === 0) expect(maybe).toBe(10_000)
+      else expect(maybe).toBeLessThan(10_000)
+    }
+  })
 
   it('answers "maybe" for every key when built with 0 bits per key', () => {
     const filter = build(0, [Uint8Array.of(1)])

@@ -167,6 +167,23 @@ function blockOf(h1: number, blocks: number): number {
   return h1 % blocks
 }
 
+/**
+ * A key's two filter hashes, computed once for a lookup that consults several tables' filters
+ * (every table of level 0, one per deeper level): the same for every table, since all filters
+ * use the same seeds. Tables take it with the key it was computed for.
+ */
+export class FilterHashes {
+  h1 = 0
+  h2 = 0
+
+  /** Hashes `key`; returns this. */
+  of(key: Uint8Array): this {
+    this.h1 = murmur3(key, FILTER_SEED_1)
+    this.h2 = murmur3(key, FILTER_SEED_2)
+    return this
+  }
+}
+
 /** A decoded filter block. `mayContain` is false only for keys certainly absent. */
 export class BloomFilter {
   readonly layout: FilterLayout
@@ -210,11 +227,14 @@ export class BloomFilter {
 
   /** False when `key` was certainly not added; true when it may have been. */
   mayContain(key: Uint8Array): boolean {
+    return this.bits === 0 || this.mayContainHashes(murmur3(key, FILTER_SEED_1), murmur3(key, FILTER_SEED_2))
+  }
+
+  /** `mayContain` for a key whose two hashes are given (see `FilterHashes`). */
+  mayContainHashes(h1: number, h2: number): boolean {
     const bits = this.bits
     if (bits === 0) return true
     const data = this.data
-    const h1 = murmur3(key, FILTER_SEED_1)
-    const h2 = murmur3(key, FILTER_SEED_2)
     if (this.layout === FilterLayout.Blocked) {
       const base = blockOf(h1, bits / BLOCK_BITS) * BLOCK_BITS
       let hash = h2

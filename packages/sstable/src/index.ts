@@ -1,3 +1,4 @@
+export { FilterHashes } from './bloom.js'
 export { TableBuilder } from './builder.js'
 export { BlockCache, DEFAULT_CACHE_BYTES } from './cache.js'
 export { type SSTableCorruptDetails, SSTableCorruptError } from './errors.js'

@@ -12,6 +12,7 @@ import {
   removeDirectory,
   temporaryDirectory,
 } from '../test/helpers.js'
+import { FilterHashes } from './bloom.js'
 import { TableBuilder } from './builder.js'
 import { BlockCache } from './cache.js'
 import { Table } from './table.js'
@@ -59,11 +60,15 @@ async function roundTrip(name: string, entries: InternalEntry[], options: { bloc
   expect((await scanAll(table, true, true)).map(plain)).toEqual([...expected].reverse())
   expect((await scanAll(table, false, false, true)).map(plain)).toEqual(expectedScan(entries).map(plain))
   const step = Math.max(1, Math.floor(entries.length / 2000))
+  const hashes = new FilterHashes()
   for (let index = 0; index < entries.length; index += step) {
     const entry = entries[index]!
     const newest = plain(expectedGet(entries, entry.key))
     expect(plain(await table.get(entry.key))).toEqual(newest)
     expect(plain(table.getSync(entry.key))).toEqual(newest)
+    expect(plain(table.getSync(entry.key, undefined, undefined, hashes.of(entry.key)))).toEqual(newest)
+    const cached = table.getCached(entry.key, undefined, hashes.of(entry.key))
+    if (cached !== null) expect(plain(cached)).toEqual(newest)
     expect(plain(await table.get(entry.key, entry.seq))).toEqual(plain(entry))
   }
   expect(await table.get(bytes('key'))).toBeUndefined() // before the first key
@@ -397,6 +402,26 @@ describe('TableBuilder and Table together', () => {
     await table.get(bytes('a'))
     await table.close()
     expect(fs.openDescriptors).toBe(0)
+  })
+})
+
+describe('filter hashes given by the caller', () => {
+  it("are what the filter consults: another key's hashes filter a present key out", async () => {
+    const path = nodePath.join(directory, 'hashes.sst')
+    const entries = entriesOf(2000, () => 20)
+    await buildTable(path, entries)
+    const table = await Table.open(path, { cache: new BlockCache() })
+    const hashes = new FilterHashes()
+    let filteredOut = 0
+    for (let index = 0; index < 2000; index += 10) {
+      const key = entries[index]!.key
+      expect(plain(table.getSync(key, undefined, undefined, hashes.of(key)))).toEqual(plain(entries[index]!))
+      if (table.getSync(key, undefined, undefined, hashes.of(bytes(`absent ${index}`))) === undefined)
+        filteredOut++
+    }
+    // About 99% at 10 bits per key; all 200 would be found if the hashes were ignored.
+    expect(filteredOut).toBeGreaterThan(180)
+    await table.close()
   })
 })
 

@@ -15,7 +15,7 @@ import {
   toIOError,
 } from '@strata/base'
 import { Block } from './block.js'
-import { BloomFilter } from './bloom.js'
+import { BloomFilter, type FilterHashes } from './bloom.js'
 import type { BlockCache, CacheSpace } from './cache.js'
 import { compareKeys } from './coding.js'
 import { SSTableCorruptError } from './errors.js'
@@ -178,9 +178,14 @@ export class Table {
   }
 
   /** Same answer as `get` when it needs no I/O (filtered out, or the block is cached);
-   *  `null` when a block must be read — then call `get`. */
-  getCached(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined | null {
-    const blockIndex = this.locate(key, atSeq)
+   *  `null` when a block must be read — then call `get`. `hashes`: `key`'s filter hashes, for
+   *  a caller that consults several tables (`new FilterHashes().of(key)`). */
+  getCached(
+    key: Uint8Array,
+    atSeq: number = MAX_SEQ,
+    hashes?: FilterHashes,
+  ): InternalEntry | undefined | null {
+    const blockIndex = this.locate(key, atSeq, hashes)
     if (blockIndex < 0) return undefined
     const block = this.cachedBlock(blockIndex)
     return block === undefined ? null : block.find(key, atSeq)
@@ -188,7 +193,8 @@ export class Table {
 
   /**
    * Same answer as `get`, synchronously (`readSync` on a cache miss). `timer`, when given, is
-   * told the start and end of that read alone (not of checking or decoding the block).
+   * told the start and end of that read alone (not of checking or decoding the block);
+   * `hashes`, when given, are `key`'s filter hashes (see `getCached`).
    *
    * A missed block is cached only when the cache's doorkeeper admits it (it was missed
    * recently before: `BlockCache.admitPointRead`); otherwise it is read into a scratch buffer
@@ -197,8 +203,13 @@ export class Table {
    * memory for every block cost more than the read itself (its pages are faulted in by the
    * kernel as the read fills them).
    */
-  getSync(key: Uint8Array, atSeq: number = MAX_SEQ, timer?: ReadTimer): InternalEntry | undefined {
-    const blockIndex = this.locate(key, atSeq)
+  getSync(
+    key: Uint8Array,
+    atSeq: number = MAX_SEQ,
+    timer?: ReadTimer,
+    hashes?: FilterHashes,
+  ): InternalEntry | undefined {
+    const blockIndex = this.locate(key, atSeq, hashes)
     if (blockIndex < 0) return undefined
     const block = this.cachedBlock(blockIndex)
     if (block !== undefined) return block.find(key, atSeq)
@@ -246,8 +257,9 @@ export class Table {
     if (this.closed) throw new ClosedError(`SSTable ${this.path}`)
   }
 
-  /** The data block that may hold `(key, atSeq)`, or -1 when the table certainly has none. */
-  private locate(key: Uint8Array, atSeq: number): number {
+  /** The data block that may hold `(key, atSeq)`, or -1 when the table certainly has none.
+   *  `hashes`: the filter hashes of `key`, when the caller computed them for several tables. */
+  private locate(key: Uint8Array, atSeq: number, hashes?: FilterHashes): number {
     this.checkOpen()
     if (!(key instanceof Uint8Array)) {
       throw new InvalidArgumentError('key must be a Uint8Array (or Buffer)', { argument: 'key' })
@@ -260,7 +272,13 @@ export class Table {
     const index = this.index
     if (index.count === 0) return -1
     if (compareKeys(key, this.meta.smallestKey) < 0 || compareKeys(key, this.meta.largestKey) > 0) return -1
-    if (!this.filter.mayContain(key)) return -1
+    if (
+      !(hashes === undefined
+        ? this.filter.mayContain(key)
+        : this.filter.mayContainHashes(hashes.h1, hashes.h2))
+    ) {
+      return -1
+    }
     const position = index.find(key, atSeq)
     return position < index.count ? position : -1
   }
