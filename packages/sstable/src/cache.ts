@@ -13,6 +13,9 @@ export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 /** Bookkeeping bytes charged per cached block on top of its contents (objects, map entry). */
 const BLOCK_OVERHEAD_BYTES = 128
 
+/** Free bytes below which the cache counts as full for admission (a few typical blocks). */
+const ROOM_BYTES = 64 * 1024
+
 /** @internal A table's slice of the cache: its cached blocks by block number (a plain array: a lookup is
  *  one indexed load, no hashing). */
 export type CacheSpace = (CacheNode | undefined)[]
@@ -80,7 +83,9 @@ export class BlockCache {
 
   /**
    * @internal Whether block `slot` of table `tableId`, just missed by a point read, should be
-   * cached. A block is admitted on its second miss while the doorkeeper still remembers the
+   * cached. While the cache has room (`ROOM_BYTES` or more free) every such block is: caching
+   * it evicts nothing, and the block is likely read again (a cold cache after open or a
+   * compaction). Once the cache is full, a block is admitted on its second miss while the doorkeeper still remembers the
    * first (one remembered block per doorkeeper slot, about as many slots as the cache holds
    * blocks): a block read once in a random walk over a data set far larger than the cache is
    * not worth its allocation and the eviction it causes, a block read again soon is. (The idea
@@ -88,6 +93,11 @@ export class BlockCache {
    */
   admitPointRead(tableId: number, slot: number): boolean {
     if (this.capacityBytes === 0) return false
+    // While the cache has room, caching costs no eviction: admit at once.
+    if (this.blockBytes + this._pinnedBytes + ROOM_BYTES <= this.capacityBytes) {
+      this._pointReadsAdmitted++
+      return true
+    }
     const door = (Math.imul(tableId, 0x9e3779b1) ^ Math.imul(slot + 1, 0x85ebca6b)) & this.doorMask
     if (this.doorTables[door] === tableId && this.doorBlocks[door] === slot) {
       this.doorTables[door] = -1

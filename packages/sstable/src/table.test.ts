@@ -426,14 +426,29 @@ describe('filter hashes given by the caller', () => {
 })
 
 describe('getSync and the cache doorkeeper', () => {
-  it('caches a missed block on its second miss; the first is answered from a reused buffer, values copied out', async () => {
+  it('caches a missed block at once while the cache has room', async () => {
+    const path = nodePath.join(directory, 'doorkeeper-room.sst')
+    const entries = entriesOf(2000, () => 40)
+    await buildTable(path, entries)
+    const cache = new BlockCache()
+    const table = await Table.open(path, { cache })
+    for (let index = 0; index < 2000; index += 100) table.getSync(entries[index]!.key)
+    expect(cache.blockCount).toBe(20)
+    expect(cache.pointReadsAdmitted).toBe(20)
+    expect(cache.pointReadsNotAdmitted).toBe(0)
+    await table.close()
+  })
+
+  it('once the cache is full, caches a missed block on its second miss; the first is answered from a reused buffer, values copied out', async () => {
     const path = nodePath.join(directory, 'doorkeeper.sst')
     // Small values and, every 50th key, one that takes most of its block (returned as a view
     // of a cached block, so it must be copied when the block is not kept).
     const entries = entriesOf(2000, (index) => (index % 50 === 0 ? 3000 : 40))
     await buildTable(path, entries)
-    const cache = new BlockCache()
+    // Room for several blocks, but less free than the 64 KiB under which the cache counts as full.
+    const cache = new BlockCache(48 * 1024)
     const table = await Table.open(path, { cache })
+    expect(cache.pinnedBytes).toBeLessThan(24 * 1024)
     expect(table.blockCount).toBeGreaterThan(40)
     const answers: InternalEntry[] = []
     for (let index = 0; index < 2000; index += 50) answers.push(table.getSync(entries[index]!.key)!)
