@@ -1150,7 +1150,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       if (files.length > 0) sources.push(new LevelSource(files, this.tables, range, reverse, seq))
     }
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
-      merge: new MergeIterator(sources, reverse),
+      merge: new MergeIterator(sources, reverse, this.readModes),
       limit,
       decodeKey: options.keys === false ? undefined : (data) => this.keyEncoding.decode(data),
       decodeValue: options.values === false ? undefined : (data) => this.valueEncoding.decode(data),

@@ -4,7 +4,7 @@
  * as the walk leaves them.
  */
 import { compareBytes, type InternalEntry, type KeyRange } from '@strata/base'
-import type { TableIterator } from '@strata/sstable'
+import type { ReadTimer, TableIterator } from '@strata/sstable'
 import type { EntrySource } from './merge-iterator.js'
 import type { TableSet } from './table-set.js'
 import type { TableFileMeta } from './version.js'
@@ -91,6 +91,18 @@ export class LevelSource implements EntrySource {
       return false
     }
     return true
+  }
+
+  nextSync(timer: ReadTimer): InternalEntry | undefined {
+    for (;;) {
+      if (this.iterator === undefined) {
+        this.iterator = this.open()
+        if (this.iterator === undefined) return undefined
+      }
+      const entry = this.iterator.nextSync(timer)
+      if (entry !== undefined) return entry
+      if (!this.leaveTable()) return undefined
+    }
   }
 
   async next(): Promise<InternalEntry | undefined> {

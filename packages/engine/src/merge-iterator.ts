@@ -12,6 +12,7 @@
  * `next()` return a promise.
  */
 import { compareBytes, type InternalEntry, OpType } from '@strata/base'
+import type { ReadTimer } from '@strata/sstable'
 
 /** A sorted source of entries. */
 export interface EntrySource {
@@ -20,6 +21,8 @@ export interface EntrySource {
   /** The next entry if it needs no I/O; `null` when it does (then `next()` is awaited). Sources
    *  without it are treated as always synchronous through `next()`. */
   tryNext?(): InternalEntry | undefined | null
+  /** The next entry, reading synchronously if it must; `timer` is told of each read. */
+  nextSync?(timer: ReadTimer): InternalEntry | undefined
   seek(target: Uint8Array): void
   /** Releases what the source holds (table iterators); memtable iterators need nothing. */
   close?(): void
@@ -35,6 +38,12 @@ interface Head {
 /** A source that must read before the merge can go on. */
 const STALLED = Symbol('stalled')
 
+/** Whether a block a source must read is read synchronously now (the engine's read-mode
+ *  governor), and the timer told of each such read. */
+export interface SyncReads extends ReadTimer {
+  readSync(): boolean
+}
+
 export class MergeIterator {
   private heap: Head[] = []
   private started = false
@@ -47,17 +56,24 @@ export class MergeIterator {
   /** The pending `next()` of the stalled source, when it had no `tryNext` and already started one. */
   private stalledResult: Promise<InternalEntry | undefined> | undefined
 
+  /** `reads`: when a source must read a block and `reads.readSync()` allows, the source reads
+   *  it synchronously (`nextSync`) and the merge goes on without a promise, as a point read
+   *  does; otherwise (or without `reads`) the read goes through `next()`'s promise. */
   constructor(
     private readonly sources: EntrySource[],
     reverse: boolean,
+    private readonly reads?: SyncReads,
   ) {
     this.direction = reverse ? -1 : 1
   }
 
   /** The next visible entry (never a tombstone) or undefined at the end — directly when no
-   *  source needs I/O, else as a promise. */
+   *  source needs to wait for I/O, else as a promise. */
   next(): InternalEntry | undefined | Promise<InternalEntry | undefined> {
-    if (!this.started || this.pendingSeek !== undefined) return this.fill().then(() => this.next())
+    if (!this.started || this.pendingSeek !== undefined) {
+      const filling = this.fill()
+      if (filling !== undefined) return filling.then(() => this.next())
+    }
     const result = this.step()
     if (result !== STALLED) return result
     return this.refillStalled().then(() => this.next())
@@ -102,8 +118,12 @@ export class MergeIterator {
   private advance(head: Head): void {
     const source = head.source
     let entry: InternalEntry | undefined | null
-    if (source.tryNext !== undefined) entry = source.tryNext()
-    else {
+    if (source.tryNext !== undefined) {
+      entry = source.tryNext()
+      if (entry === null && source.nextSync !== undefined && this.reads?.readSync()) {
+        entry = source.nextSync(this.reads)
+      }
+    } else {
       const result = source.next()
       // A source without tryNext that turned out asynchronous: the refill awaits this result.
       if (result instanceof Promise) this.stalledResult = result
@@ -134,7 +154,9 @@ export class MergeIterator {
     }
   }
 
-  private async fill(): Promise<void> {
+  /** (Re)starts the merge at the pending seek target: every source's first entry. Synchronous
+   *  while no source must wait for I/O; from the first that must, a promise. */
+  private fill(): Promise<void> | undefined {
     this.started = true
     const target = this.pendingSeek
     this.pendingSeek = undefined
@@ -143,15 +165,40 @@ export class MergeIterator {
     this.stalled = undefined
     this.stalledResult = undefined
     for (let rank = 0; rank < this.sources.length; rank++) {
-      const source = this.sources[rank]!
-      if (target !== undefined) source.seek(target)
-      let entry = source.tryNext === undefined ? undefined : source.tryNext()
-      if (entry === null || source.tryNext === undefined) {
-        const result = source.next()
-        entry = result instanceof Promise ? await result : result
-      }
-      if (entry !== undefined) this.push({ entry, source, rank })
+      const entry = this.firstEntry(rank, target)
+      if (entry instanceof Promise) return this.fillFrom(rank, entry, target)
+      if (entry !== undefined) this.push({ entry, source: this.sources[rank]!, rank })
     }
+    return undefined
+  }
+
+  /** The rest of `fill` from source `rank`, whose first entry is `pending`. */
+  private async fillFrom(
+    rank: number,
+    pending: Promise<InternalEntry | undefined>,
+    target: Uint8Array | undefined,
+  ): Promise<void> {
+    let entry = await pending
+    for (;;) {
+      if (entry !== undefined) this.push({ entry, source: this.sources[rank]!, rank })
+      if (++rank >= this.sources.length) return
+      const next = this.firstEntry(rank, target)
+      entry = next instanceof Promise ? await next : next
+    }
+  }
+
+  /** Source `rank`'s first entry after seeking it to `target` (if given). */
+  private firstEntry(
+    rank: number,
+    target: Uint8Array | undefined,
+  ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
+    const source = this.sources[rank]!
+    if (target !== undefined) source.seek(target)
+    if (source.tryNext === undefined) return source.next()
+    const entry = source.tryNext()
+    if (entry !== null) return entry
+    if (source.nextSync !== undefined && this.reads?.readSync()) return source.nextSync(this.reads)
+    return source.next()
   }
 
   private less(a: Head, b: Head): boolean {

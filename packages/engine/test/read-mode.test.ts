@@ -47,12 +47,35 @@ async function expectModel(database: Database, model: Map<string, string>) {
   expect(many.map(text)).toEqual(keys.map((key) => model.get(key)))
 }
 
+/** Scans forward and in reverse, and seeks, comparing with the model; returns the block reads
+ *  done synchronously meanwhile. */
+async function expectScans(database: Database, model: Map<string, string>): Promise<number> {
+  const before = database.stats().reads.syncReads
+  const sorted = [...model.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const all = (await database.iterator().all()).map(([key, value]) => [text(key), text(value)])
+  expect(all).toEqual(sorted)
+  const reversed = (await database.iterator({ reverse: true }).all()).map(([key]) => text(key))
+  expect(reversed).toEqual(sorted.map(([key]) => key).reverse())
+  for (const from of [0, 123, 500, 999]) {
+    const target = `key-${String(from).padStart(4, '0')}`
+    const iterator = database.iterator({ gte: bytes(target), limit: 11 })
+    const entries = (await iterator.nextv(100)).map(([key, value]) => [text(key), text(value)])
+    await iterator.close()
+    expect(entries).toEqual(sorted.filter(([key]) => key >= target).slice(0, 11))
+  }
+  return database.stats().reads.syncReads - before
+}
+
 describe('readMode', () => {
   for (const mode of ['auto', 'sync', 'async'] as const) {
-    it(`'${mode}' answers get, has and getMany from every source like the model`, async () => {
+    it(`'${mode}' answers get, has, getMany and iterators from every source like the model`, async () => {
       const { database, model } = await filled(mode)
       expect(database.stats().tableFiles).toBe(3)
       await expectModel(database, model)
+      // With no cache every block an iterator enters is read: synchronously unless 'async'.
+      const scanReads = await expectScans(database, model)
+      if (mode === 'async') expect(scanReads).toBe(0)
+      else if (mode === 'sync') expect(scanReads).toBeGreaterThan(10)
       const reads = database.stats().reads
       expect(reads.mode).toBe(mode)
       if (mode === 'async') expect(reads.syncReads).toBe(0)
@@ -69,7 +92,7 @@ describe('readMode', () => {
   it('concurrent string-key reads that wait for the thread pool each answer for their own key', async () => {
     // Point reads encode a string key into one shared buffer; a search that goes on
     // asynchronously must take its own copy before the next read overwrites that buffer.
-    const database = await open(temporaryDirectory(), {
+    const database = await open<string, string>(temporaryDirectory(), {
       readMode: 'async',
       blockCacheBytes: 0,
       autoCompaction: false,
@@ -165,7 +188,7 @@ describe('readMode', () => {
     await reopened.close()
   })
 
-  it('a synchronous read of a damaged block rejects the get with STRATA_CORRUPTION', async () => {
+  it('a synchronous read of a damaged block rejects the get and the scan with STRATA_CORRUPTION', async () => {
     const { database } = await filled('sync')
     const stats = database.stats()
     await database.close()
@@ -183,6 +206,10 @@ describe('readMode', () => {
     const rejected = outcomes.filter((outcome) => outcome.status === 'rejected')
     expect(rejected.length).toBeGreaterThan(0)
     for (const outcome of rejected) expect(outcome.reason).toMatchObject({ code: 'STRATA_CORRUPTION' })
+    // A scan reads the damaged blocks synchronously too: it rejects, never yields their data.
+    const syncReads = reopened.stats().reads.syncReads
+    await expect(reopened.iterator().all()).rejects.toMatchObject({ code: 'STRATA_CORRUPTION' })
+    expect(reopened.stats().reads.syncReads).toBeGreaterThan(syncReads)
     await reopened.close()
   })
 })

@@ -10,7 +10,7 @@
 import { ClosedError, type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ } from '@strata/base'
 import type { Block } from './block.js'
 import { compareKeys } from './coding.js'
-import type { Table } from './table.js'
+import type { ReadTimer, Table } from './table.js'
 
 export interface IteratorOptions extends KeyRange {
   /** Walk from the largest key down. Default false. */
@@ -28,8 +28,9 @@ export interface TableIterator extends AsyncIterable<InternalEntry> {
    *  the immutable block (possibly cached and shared): copy it before modifying it. Rejects with `SSTableCorruptError` if a block it needs is damaged,
    *  `ClosedError` after `close()` (of the iterator or its table). */
   next(): Promise<InternalEntry | undefined>
-  /** Same as `next()`, synchronously (`readSync` on a cache miss). */
-  nextSync(): InternalEntry | undefined
+  /** Same as `next()`, synchronously (`readSync` on a cache miss). `timer`, when given, is told
+   *  the start and end of each such read (see `Table.getSync`). */
+  nextSync(timer?: ReadTimer): InternalEntry | undefined
   /** The next entry if it can be had without I/O: the entry, `undefined` at the end, or `null`
    *  when a block must be read first (or a `next()` is pending) — then await `next()`. Lets a
    *  merging reader stay synchronous while blocks are decoded or cached. */
@@ -192,7 +193,7 @@ export class TableIteratorImpl implements TableIterator {
     return result === NEED_BLOCK ? null : result
   }
 
-  nextSync(): InternalEntry | undefined {
+  nextSync(timer?: ReadTimer): InternalEntry | undefined {
     this.checkOpen()
     if (this.inflight !== undefined) {
       throw new InvalidArgumentError('nextSync() was called while a next() is still pending; await it first')
@@ -202,7 +203,7 @@ export class TableIteratorImpl implements TableIterator {
       if (result !== NEED_BLOCK) return result
       const wanted = this.wantBlock
       const [first, last] = this.planRead(wanted)
-      this.installRun(wanted, first, last, this.table.loadRunSync(first, last, wanted))
+      this.installRun(wanted, first, last, this.table.loadRunSync(first, last, wanted, timer))
     }
   }
 

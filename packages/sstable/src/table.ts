@@ -370,15 +370,15 @@ export class Table {
       .finally(() => this.readDone())
   }
 
-  /** @internal `loadRun`, synchronously. */
-  loadRunSync(first: number, last: number, wanted: number): (Block | undefined)[] {
-    if (first === last) return [this.loadBlockSync(first)]
+  /** @internal `loadRun`, synchronously; `timer` is told the start and end of the read. */
+  loadRunSync(first: number, last: number, wanted: number, timer?: ReadTimer): (Block | undefined)[] {
+    if (first === last) return [this.loadBlockSync(first, timer)]
     const { offset, length } = this.runExtent(first, last)
     return this.splitRun(
       first,
       last,
       wanted,
-      readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined),
+      readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined, timer),
     )
   }
 
