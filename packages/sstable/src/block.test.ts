@@ -57,22 +57,6 @@ function readAll(contents: Buffer, probes: Uint8Array[]): void {
 }
 
 describe('data block encoding', () => {
-  it("decodeAll's values are views of the block, made on first access (the same view after), null for tombstones", () => {
-    const entries = [
-      put('a', 3, 'apple'),
-      { key: Buffer.from('b'), seq: 2, op: OpType.Delete, value: null },
-      put('c', 1, 'cherry'),
-    ]
-    const contents = encode(entries, 16)
-    const decoded = new Block(contents, 't.sst', 0, 'data').decodeAll()
-    const first = decoded[0]!.value!
-    expect(Buffer.from(first).toString()).toBe('apple')
-    expect(decoded[0]!.value).toBe(first)
-    expect(first.buffer).toBe(contents.buffer) // a view, not a copy
-    expect(decoded[1]!.value).toBeNull()
-    expect(Buffer.from(decoded[2]!.value!).toString()).toBe('cherry')
-  })
-
   it('round-trips entries with prefix compression at every restart interval', () => {
     fc.assert(
       fc.property(sortedEntries, fc.integer({ min: 1, max: 20 }), (entries, restartInterval) => {

@@ -12,47 +12,6 @@ import type { BlockKind } from './format.js'
 
 const EMPTY = new Uint8Array(0)
 
-/**
- * An entry decoded by `decodeAll`: its value, a view of the immutable block, is made on first
- * access. An iterator decodes the whole block it enters but often uses few of its entries (a
- * seek that reads 11 entries enters a block in every table it merges): views made for all of
- * them were ~30% of decoding a 4 KiB block.
- */
-class BlockEntry implements InternalEntry {
-  readonly key: Uint8Array
-  readonly seq: number
-  readonly op: OpType
-  #bytes: Uint8Array | null
-  #value: Uint8Array | null = null
-  readonly #valueStart: number
-  readonly #valueLength: number
-
-  constructor(
-    key: Uint8Array,
-    seq: number,
-    op: OpType,
-    bytes: Uint8Array,
-    valueStart: number,
-    valueLength: number,
-  ) {
-    this.key = key
-    this.seq = seq
-    this.op = op
-    this.#bytes = op === OpType.Put ? bytes : null
-    this.#valueStart = valueStart
-    this.#valueLength = valueLength
-  }
-
-  get value(): Uint8Array | null {
-    const bytes = this.#bytes
-    if (bytes !== null) {
-      this.#value = new Uint8Array(bytes.buffer, bytes.byteOffset + this.#valueStart, this.#valueLength)
-      this.#bytes = null
-    }
-    return this.#value
-  }
-}
-
 export class Block {
   /** The block's contents (trailer excluded); never mutated once read. A plain Uint8Array view
    *  (not a Buffer): its `slice` and views are cheaper. */
@@ -135,6 +94,8 @@ export class Block {
       } else {
         key.set(bytes.subarray(pos, valueStart), shared)
       }
+      const value =
+        op === OpType.Put ? new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength) : null
       if (sameKey !== undefined) {
         // A restart entry stores its whole key (shared 0): compare it; any other entry is the
         // previous key exactly when it shares all of it and adds nothing.
@@ -144,7 +105,7 @@ export class Block {
           (shared === keyLength || compareRange(key, 0, keyLength, previous, 0, keyLength) === 0)
         sameKey.push(same ? 1 : 0)
       }
-      entries.push(new BlockEntry(key, seq, op as OpType, bytes, valueStart, valueLength))
+      entries.push({ key, seq, op: op as OpType, value })
       previous = key
       pos = valueStart + valueLength
     }
