@@ -40,3 +40,21 @@ export function runUntilKilled(
     })
   })
 }
+
+/**
+ * Runs `node <args...>`, which prints one JSON event per line, and SIGKILLs it `killAfterMs`
+ * after an event with `ready: true`; resolves with every event it printed (as `runUntilKilled`,
+ * a half-written last line is dropped).
+ */
+export async function eventsUntilKilled<E extends { ready?: boolean }>(
+  args: string[],
+  killAfterMs: number,
+): Promise<E[]> {
+  const events: E[] = []
+  await runUntilKilled(args, (line, kill) => {
+    const event = JSON.parse(line) as E
+    events.push(event)
+    if (event.ready) setTimeout(kill, killAfterMs)
+  })
+  return events
+}

@@ -1,6 +1,6 @@
 export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
 export { crc32c } from './checksum.js'
-export { runUntilKilled } from './child.js'
+export { eventsUntilKilled, runUntilKilled } from './child.js'
 export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
 export {
   ClosedError,

@@ -19,7 +19,7 @@ import {
   toIOError,
 } from '@strata/base'
 import { Memtable } from '@strata/memtable'
-import { BlockCache, FilterHashes, TableBuilder, type TableMeta } from '@strata/sstable'
+import { BlockCache, FilterHashes, type ReadTimer, TableBuilder, type TableMeta } from '@strata/sstable'
 import { WALEntry, WALManager } from '@strata/wal'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import type { KeySpan } from './compaction-merge.js'
@@ -47,7 +47,7 @@ import {
 } from './options.js'
 import { type ReadMode, ReadModeGovernor } from './read-mode.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
-import { TableSet } from './table-set.js'
+import { TableSet, type VersionHandle } from './table-set.js'
 import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
 
 /** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
@@ -1008,18 +1008,10 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
     const found = this.getFromMemtables(key, seq)
     if (found !== undefined) return found
+    // Synchronous reads allowed: each table answers from the cache or with a timed pread.
+    if (allowSync && this.readModes.readSync()) return this.getFromTablesSync(key, seq, this.readModes)
     const candidates = this.candidateTables(this.tables.current, key)
-    // The filter hashes once for all the tables consulted (not kept past this synchronous part).
-    const hashes = candidates.length > 1 ? this.filterHashes.of(key) : undefined
-    if (allowSync && this.readModes.readSync()) {
-      // Synchronous reads allowed: each table answers from the cache or with a timed pread.
-      const governor = this.readModes
-      for (let index = 0; index < candidates.length; index++) {
-        const entry = this.tables.table(candidates[index]!.fileNumber).getSync(key, seq, governor, hashes)
-        if (entry !== undefined) return entry
-      }
-      return undefined
-    }
+    const hashes = this.hashesFor(candidates, key)
     for (let index = 0; index < candidates.length; index++) {
       const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq, hashes)
       // Going on asynchronously: a transient key (encodeReadKey) would be overwritten meanwhile.
@@ -1035,16 +1027,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.checkOpen()
     const keyBytes = this.encodeReadKey(key)
     const seq = this.readSeq(options)
-    let entry = this.getFromMemtables(keyBytes, seq)
-    if (entry === undefined) {
-      const candidates = this.candidateTables(this.tables.current, keyBytes)
-      const hashes = candidates.length > 1 ? this.filterHashes.of(keyBytes) : undefined
-      for (const file of candidates) {
-        entry = this.tables.table(file.fileNumber).getSync(keyBytes, seq, undefined, hashes)
-        if (entry !== undefined) break
-      }
-    }
-    return this.visibleValue(entry)
+    return this.visibleValue(this.getFromMemtables(keyBytes, seq) ?? this.getFromTablesSync(keyBytes, seq))
   }
 
   /** Values of `keys` in order (`undefined` where absent), all read at one snapshot. */
@@ -1061,9 +1044,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const entries = await Promise.all(
       encoded.map((key) => this.getAt(key, seq, !bounded || performance.now() < deadline)),
     )
-    return entries.map((entry) =>
-      entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined,
-    )
+    return entries.map((entry) => this.visibleValue(entry))
   }
 
   /** True when `key` has a visible value. */
@@ -1096,6 +1077,30 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return candidates
   }
 
+  /** `key`'s filter hashes when more than one table is consulted (computed once for them all;
+   *  valid until the next read computes its own), else undefined. */
+  private hashesFor(candidates: TableFileMeta[], key: Uint8Array): FilterHashes | undefined {
+    return candidates.length > 1 ? this.filterHashes.of(key) : undefined
+  }
+
+  /** The tables' newest version of `key` with seq <= `seq`, a block that is not cached read
+   *  synchronously (`timer`, when given, told of each read). */
+  private getFromTablesSync(key: Uint8Array, seq: number, timer?: ReadTimer): InternalEntry | undefined {
+    const candidates = this.candidateTables(this.tables.current, key)
+    const hashes = this.hashesFor(candidates, key)
+    for (let index = 0; index < candidates.length; index++) {
+      const entry = this.tables.table(candidates[index]!.fileNumber).getSync(key, seq, timer, hashes)
+      if (entry !== undefined) return entry
+    }
+    return undefined
+  }
+
+  /** Releases a pinned version; deletes the files it was the last to hold, if any. */
+  private releaseVersion(handle: VersionHandle): void {
+    this.tables.release(handle)
+    if (handle.refs === 0 && this.tables.hasRetired) void this.deleteObsoleteFiles()
+  }
+
   /** The rest of a search, from `candidates[from]`, with the current version pinned. */
   private async getFromTables(
     candidates: TableFileMeta[],
@@ -1111,8 +1116,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       }
       return undefined
     } finally {
-      this.tables.release(handle)
-      if (handle.refs === 0 && this.tables.hasRetired) void this.deleteObsoleteFiles()
+      this.releaseVersion(handle)
     }
   }
 
@@ -1157,8 +1161,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       encodeTarget: (target) => this.keyEncoding.encode(target, 'target'),
       release: () => {
         this.iterators.delete(iterator)
-        this.tables.release(handle)
-        if (this.tables.hasRetired) void this.deleteObsoleteFiles()
+        this.releaseVersion(handle)
       },
     })
     this.iterators.add(iterator)

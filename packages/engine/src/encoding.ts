@@ -83,6 +83,11 @@ function bytesOrString(value: unknown, argument: string, encodingName: string): 
   )
 }
 
+/** `encodeTransient` of encodings whose bytes are always fresh anyway (json, codecs): `encode`. */
+function encodeAsUsual<T>(this: ResolvedEncoding<T>, value: T, argument: string): Uint8Array {
+  return this.encode(value, argument)
+}
+
 /** `bytesOrString`, with a string put in the transient buffer when it fits. */
 function transientBytesOrString(value: unknown, argument: string, encodingName: string): Uint8Array {
   return (typeof value === 'string' && transientUtf8(value)) || bytesOrString(value, argument, encodingName)
@@ -123,9 +128,7 @@ const json: ResolvedEncoding<unknown> = {
     }
     return encoder.encode(text)
   },
-  encodeTransient(value, argument) {
-    return this.encode(value, argument)
-  },
+  encodeTransient: encodeAsUsual,
   decode: (data) => JSON.parse(utf8Text(data)),
 }
 
@@ -148,9 +151,7 @@ export function resolveEncoding<T>(encoding: Encoding<T> | undefined, option: st
       encode(value, argument) {
         return bytesOrString(codec.encode(value), `${argument} (as encoded by ${name})`, name)
       },
-      encodeTransient(value, argument) {
-        return this.encode(value, argument)
-      },
+      encodeTransient: encodeAsUsual,
       decode: (data) => codec.decode(data),
     }
   }

@@ -118,12 +118,8 @@ export class MergeIterator {
   private advance(head: Head): void {
     const source = head.source
     let entry: InternalEntry | undefined | null
-    if (source.tryNext !== undefined) {
-      entry = source.tryNext()
-      if (entry === null && source.nextSync !== undefined && this.reads?.readSync()) {
-        entry = source.nextSync(this.reads)
-      }
-    } else {
+    if (source.tryNext !== undefined) entry = this.nextWithoutWaiting(source)
+    else {
       const result = source.next()
       // A source without tryNext that turned out asynchronous: the refill awaits this result.
       if (result instanceof Promise) this.stalledResult = result
@@ -195,10 +191,18 @@ export class MergeIterator {
     const source = this.sources[rank]!
     if (target !== undefined) source.seek(target)
     if (source.tryNext === undefined) return source.next()
-    const entry = source.tryNext()
-    if (entry !== null) return entry
-    if (source.nextSync !== undefined && this.reads?.readSync()) return source.nextSync(this.reads)
-    return source.next()
+    const entry = this.nextWithoutWaiting(source)
+    return entry === null ? source.next() : entry
+  }
+
+  /** A source's next entry if it needs no wait for I/O: from memory, or read synchronously
+   *  while `reads` allows; `null` when the source must read asynchronously. */
+  private nextWithoutWaiting(source: EntrySource): InternalEntry | undefined | null {
+    const entry = source.tryNext!()
+    if (entry === null && source.nextSync !== undefined && this.reads?.readSync()) {
+      return source.nextSync(this.reads)
+    }
+    return entry
   }
 
   private less(a: Head, b: Head): boolean {

@@ -110,6 +110,11 @@ function openFailure(error: unknown, location: string): unknown {
   return error
 }
 
+/** An engine value (or its absence) in `format`. */
+function outputOf(value: Uint8Array | undefined, valueFormat: Format): Buffer | string | undefined {
+  return value === undefined ? undefined : toOutput(value, valueFormat)
+}
+
 function notOpen(method: string): LevelError {
   return new LevelError('LEVEL_DATABASE_NOT_OPEN', `the database is not open: cannot call ${method}()`)
 }
@@ -265,15 +270,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       }
       const found = database.getMaybeSync(engineKey(this.#keys.encode(key as KDefault)))
       if (!(found instanceof Promise)) return Promise.resolve(this.#decode(found))
-      this.#begin()
-      return found
-        .then(
-          (value) => this.#decode(value),
-          (error: unknown) => {
-            throw toLevelError(error)
-          },
-        )
-        .finally(() => this.#end())
+      return this.#pending(found, (value) => this.#decode(value))
     } catch (error) {
       return Promise.reject(toLevelError(error))
     }
@@ -302,25 +299,30 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       if (database === undefined) throw notOpen('this method')
       const found = database.getMaybeSync(engineKey(key), readOptions(options, database))
       const valueFormat = format(options.valueEncoding)
-      if (!(found instanceof Promise)) return found === undefined ? undefined : toOutput(found, valueFormat)
-      this.#begin()
-      return found
-        .then(
-          (value) => (value === undefined ? undefined : toOutput(value, valueFormat)),
-          (error: unknown) => {
-            throw toLevelError(error)
-          },
-        )
-        .finally(() => this.#end())
+      if (!(found instanceof Promise)) return outputOf(found, valueFormat)
+      return this.#pending(found, (value) => outputOf(value, valueFormat))
     } catch (error) {
       return Promise.reject(toLevelError(error))
     }
   }
 
+  /** An engine read that waits for I/O, as abstract-level gets it: counted in flight (`close`
+   *  waits for it), its value mapped by `map`, engine errors turned into abstract-level's. */
+  #pending<T>(found: Promise<Uint8Array | undefined>, map: (value: Uint8Array | undefined) => T): Promise<T> {
+    this.#begin()
+    return found
+      .then(map, (error: unknown) => {
+        throw toLevelError(error)
+      })
+      .finally(() => this.#end())
+  }
+
   _getSync(key: KeyData, options: PrivateOptions): Buffer | string | undefined {
     return this.#create('getSync', (database) => {
-      const value = database.getSync(engineKey(key), readOptions(options, database))
-      return value === undefined ? undefined : toOutput(value, format(options.valueEncoding))
+      return outputOf(
+        database.getSync(engineKey(key), readOptions(options, database)),
+        format(options.valueEncoding),
+      )
     })
   }
 
@@ -328,7 +330,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     return this.#run(async (database) => {
       const values = await database.getMany(keys.map(engineKey), readOptions(options, database))
       const valueFormat = format(options.valueEncoding)
-      return values.map((value) => (value === undefined ? undefined : toOutput(value, valueFormat)))
+      return values.map((value) => outputOf(value, valueFormat))
     })
   }
 

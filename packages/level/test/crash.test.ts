@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runUntilKilled } from '@strata/base'
+import { eventsUntilKilled } from '@strata/base'
 import { describe, expect, it } from 'vitest'
 import { StrataLevel } from '../src/index.js'
 import { random, seedFor, temporaryDirectory } from './helpers.js'
@@ -34,13 +34,10 @@ async function runAndKill(
   seed: number,
   killAfterMs: number,
 ): Promise<Event[]> {
-  const events: Event[] = []
-  await runUntilKilled(['--import', 'tsx', fixture, directory, String(round), String(seed)], (line, kill) => {
-    const event = JSON.parse(line) as Event
-    events.push(event)
-    if (event.ready) setTimeout(kill, killAfterMs)
-  })
-  return events
+  return eventsUntilKilled<Event>(
+    ['--import', 'tsx', fixture, directory, String(round), String(seed)],
+    killAfterMs,
+  )
 }
 
 describe('crash recovery through the adapter (SIGKILL)', () => {

@@ -196,8 +196,9 @@ export class Table {
    * told the start and end of that read alone (not of checking or decoding the block);
    * `hashes`, when given, are `key`'s filter hashes (see `getCached`).
    *
-   * A missed block is cached only when the cache's doorkeeper admits it (it was missed
-   * recently before: `BlockCache.admitPointRead`); otherwise it is read into a scratch buffer
+   * A missed block is cached when the cache admits it (`BlockCache.admitPointRead`: at once
+   * while the cache has room, then on a second miss while its doorkeeper remembers the first);
+   * otherwise it is read into a scratch buffer
    * reused by every such read, checked, searched, and dropped, the entry's value copied out.
    * A random walk over data far larger than the cache then allocates nothing per read: fresh
    * memory for every block cost more than the read itself (its pages are faulted in by the

@@ -68,6 +68,10 @@ export function levelRange(options: ScanOptions): { gte?: Key; lte?: Key } {
   return options.reverse ? { lte: options.from } : { gte: options.from }
 }
 
+/** Block cache of the LSM peers (classic-level, rocksdb): strata's default, so neither side
+ *  gets a bigger cache. */
+export const PEER_CACHE_BYTES = 32 * 1024 * 1024
+
 /** Entries read per `nextv` call by the adapters whose iterators have one. */
 export const SCAN_CHUNK = 1000
 

@@ -11,18 +11,18 @@ import {
   type Key,
   levelRange,
   type OpenSettings,
+  PEER_CACHE_BYTES,
   type ScanOptions,
   scanByNextv,
   type Value,
   type Visit,
 } from './adapter.js'
 
-const CACHE_BYTES = 32 * 1024 * 1024
 export async function openClassicLevel(directory: string, settings: OpenSettings): Promise<Adapter> {
   const db = new ClassicLevel<Buffer, Buffer>(directory, {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
-    cacheSize: CACHE_BYTES,
+    cacheSize: PEER_CACHE_BYTES,
   })
   await db.open()
   const writeOptions = { sync: settings.sync }

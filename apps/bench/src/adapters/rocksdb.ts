@@ -12,12 +12,11 @@ import {
   type Key,
   levelRange,
   type OpenSettings,
+  PEER_CACHE_BYTES,
   type ScanOptions,
   type Value,
   type Visit,
 } from './adapter.js'
-
-const CACHE_BYTES = 32 * 1024 * 1024
 
 type Callback<T = void> = (error: Error | undefined | null, result?: T) => void
 
@@ -48,7 +47,7 @@ function isNotFound(error: Error): boolean {
 
 export async function openRocksdb(directory: string, settings: OpenSettings): Promise<Adapter> {
   const db = createDatabase(directory)
-  await promised((callback) => db.open({ createIfMissing: true, cacheSize: CACHE_BYTES }, callback))
+  await promised((callback) => db.open({ createIfMissing: true, cacheSize: PEER_CACHE_BYTES }, callback))
   const writeOptions = { sync: settings.sync }
   const getOptions = { asBuffer: true, fillCache: true }
 
