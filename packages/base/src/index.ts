@@ -1,6 +1,5 @@
 export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
 export { crc32c } from './checksum.js'
-export { eventsUntilKilled, runUntilKilled } from './child.js'
 export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
 export {
   ClosedError,
@@ -15,7 +14,6 @@ export {
   type StrataErrorOptions,
   toIOError,
 } from './errors.js'
-export { type FaultOperation, type FaultRule, FaultyFileSystem } from './faulty-fs.js'
 export {
   type FileStat,
   type FileSystem,
@@ -25,4 +23,4 @@ export {
   parentDirectory,
 } from './fs.js'
 export { MemoryFileSystem } from './memory-fs.js'
-export { seededRandom, testSeed } from './random.js'
+export { seededRandom } from './random.js'
