@@ -1,7 +1,8 @@
 /**
  * A fresh app outside the workspace (under the OS temp directory) with every tarball installed by
  * a plain `npm install`, plus what a TypeScript user adds (typescript, @types/node). npm's cache
- * lives in one stable directory under the temp directory, so only the first run downloads.
+ * lives in one stable directory under the temp directory, and `--prefer-offline` uses it without
+ * asking the registry again, so only the first run downloads.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +22,7 @@ export async function createApp(tarballs) {
   const appDir = mkdtempSync(join(tmpdir(), 'strata-consumer-app-'))
   const manifest = { name: 'strata-consumer-app', version: '1.0.0', private: true, type: 'module' }
   writeFileSync(join(appDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...TOOLING], {
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs, ...TOOLING], {
     cwd: appDir,
     env: { npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
     timeoutMs: 200_000,
