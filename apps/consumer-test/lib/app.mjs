@@ -16,16 +16,32 @@ const TOOLING = ['typescript@5.9.3', '@types/node@20.19.43']
 
 /**
  * @param {string[]} tarballs absolute paths
+ * @param {{ npmArguments?: string[], tooling?: boolean }} [options] more `npm install` arguments
+ *   (e.g. `--omit=optional`); `tooling: false` leaves out typescript and @types/node
  * @returns {Promise<string>} the app's directory
  */
-export async function createApp(tarballs) {
+export async function createApp(tarballs, options = {}) {
+  const { npmArguments = [], tooling = true } = options
   const appDir = mkdtempSync(join(tmpdir(), 'strata-consumer-app-'))
   const manifest = { name: 'strata-consumer-app', version: '1.0.0', private: true, type: 'module' }
   writeFileSync(join(appDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs, ...TOOLING], {
-    cwd: appDir,
-    env: { npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
-    timeoutMs: 200_000,
-  })
+  await run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+      ...npmArguments,
+      ...tarballs,
+      ...(tooling ? TOOLING : []),
+    ],
+    {
+      cwd: appDir,
+      env: { npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
+      timeoutMs: 200_000,
+    },
+  )
   return appDir
 }
