@@ -11,7 +11,6 @@ import {
   type FileSystem,
   type InternalEntry,
   InvalidArgumentError,
-  type KeyRange,
   MAX_SEQ,
   OpType,
   ReadOnlyError,
@@ -21,7 +20,13 @@ import {
 import { Memtable } from '@strata/memtable'
 import { BlockCache, FilterHashes, type ReadTimer, TableBuilder, type TableMeta } from '@strata/sstable'
 import { WALEntry, WALManager } from '@strata/wal'
-import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import {
+  type BatchOperation,
+  ChainedBatch,
+  checkOperations,
+  type WriteOptions,
+  writeSyncOf,
+} from './batch.js'
 import type { KeySpan } from './compaction-merge.js'
 import {
   type CompactionPlan,
@@ -33,7 +38,7 @@ import {
 import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
 import { type ResolvedEncoding, resolveEncoding } from './encoding.js'
 import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
-import { DatabaseIterator, type IteratorOptions } from './iterator.js'
+import { DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
 import { LevelSource } from './level-source.js'
 import { DirectoryLock } from './lock.js'
 import { EMPTY_STATE, Manifest } from './manifest.js'
@@ -46,6 +51,13 @@ import {
   resolveOptions,
 } from './options.js'
 import { type ReadMode, ReadModeGovernor } from './read-mode.js'
+import {
+  checkIteratorOptions,
+  ITERATOR_OPTION_NAMES,
+  KEYS_OPTION_NAMES,
+  type ReadOptions,
+  readSeqOf,
+} from './read-options.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet, type VersionHandle } from './table-set.js'
 import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
@@ -53,11 +65,6 @@ import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from '
 /** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
  *  to the thread pool. */
 const GET_MANY_SYNC_MS = 1
-
-export interface ReadOptions {
-  /** Read at this snapshot instead of the latest acknowledged write. */
-  snapshot?: Snapshot
-}
 
 /** Manifests are rewritten from a snapshot once they grow past this. */
 const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
@@ -469,10 +476,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   }
 
   private readSeq(options: ReadOptions | undefined): number {
-    const snapshot = options?.snapshot
-    if (snapshot === undefined) return this.visibleSeq
-    snapshot.check()
-    return snapshot.seq
+    return readSeqOf(options, this.snapshots, this.visibleSeq)
   }
 
   // ------------------------------------------------------------------------------ write path
@@ -525,12 +529,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     operations: { op: OpType; key: Uint8Array; value: Uint8Array | null }[],
     options: WriteOptions | undefined,
   ): Promise<void> {
-    const sync = options?.sync ?? this.options.sync
-    if (typeof sync !== 'boolean') {
-      throw new InvalidArgumentError(`options.sync must be true or false, not ${String(sync)}`, {
-        argument: 'options.sync',
-      })
-    }
+    const sync = writeSyncOf(options, this.options.sync)
     if (this.needsRoom()) await this.makeRoom()
     this.checkWritable()
     // From here to the WAL call nothing awaits: seqs reach the WAL in order.
@@ -1123,22 +1122,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   /** An iterator over a consistent snapshot: what is written meanwhile is not seen. */
   iterator(options: IteratorOptions<K> = {}): DatabaseIterator<K, V> {
     this.checkOpen()
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('iterator options must be an object', { argument: 'options' })
-    }
-    const seq = this.readSeq(options)
-    const limit = options.limit === undefined || options.limit < 0 ? Number.POSITIVE_INFINITY : options.limit
-    if (typeof limit !== 'number' || Number.isNaN(limit)) {
-      throw new InvalidArgumentError('options.limit must be a number (-1 for no limit)', {
-        argument: 'options.limit',
-      })
-    }
-    const range: KeyRange = {}
-    for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
-      const value = options[bound]
-      if (value !== undefined) range[bound] = this.keyEncoding.encode(value, `options.${bound}`)
-    }
-    const reverse = options.reverse === true
+    const { range, reverse, limit, seq, keys, values } = this.checkIterator(options)
     const handle = this.tables.acquire()
     const version = handle.version
     const sourceOptions = { ...range, reverse, atSeq: seq, versions: 'visible' as const }
@@ -1156,8 +1140,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
       merge: new MergeIterator(sources, reverse, this.readModes),
       limit,
-      decodeKey: options.keys === false ? undefined : (data) => this.keyEncoding.decode(data),
-      decodeValue: options.values === false ? undefined : (data) => this.valueEncoding.decode(data),
+      decodeKey: keys ? (data) => this.keyEncoding.decode(data) : undefined,
+      decodeValue: values ? (data) => this.valueEncoding.decode(data) : undefined,
       encodeTarget: (target) => this.keyEncoding.encode(target, 'target'),
       release: () => {
         this.iterators.delete(iterator)
@@ -1168,14 +1152,29 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return iterator
   }
 
-  /** Keys only: an async iterable of keys. */
-  async *keys(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<K> {
-    for await (const [key] of this.iterator({ ...options, values: false })) yield key
+  private checkIterator(options: unknown, allowed = ITERATOR_OPTION_NAMES) {
+    const encodeBound = (key: K, argument: string) => this.keyEncoding.encode(key, argument)
+    return checkIteratorOptions(options, encodeBound, this.snapshots, this.visibleSeq, allowed)
   }
 
-  /** Values only: an async iterable of values. */
-  async *values(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<V> {
-    for await (const [, value] of this.iterator({ ...options, keys: false })) yield value
+  /** Keys only: an async iterable of keys. Its options are checked by this call. */
+  keys(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<K> {
+    this.checkOpen()
+    this.checkIterator(options, KEYS_OPTION_NAMES)
+    return entryParts(
+      () => this.iterator({ ...options, values: false }),
+      ([key]) => key,
+    )
+  }
+
+  /** Values only: an async iterable of values. Its options are checked by this call. */
+  values(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<V> {
+    this.checkOpen()
+    this.checkIterator(options, KEYS_OPTION_NAMES)
+    return entryParts(
+      () => this.iterator({ ...options, keys: false }),
+      ([, value]) => value,
+    )
   }
 
   /** A handle for repeatable reads across gets and iterators; `release()` it when done. */

@@ -118,3 +118,12 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
     }
   }
 }
+
+/** One part of each entry of the iterator `create` makes (on first use, so an iterable that is
+ *  never walked pins nothing); the iterator is closed when the walk ends or stops early. */
+export async function* entryParts<K, V, T>(
+  create: () => DatabaseIterator<K, V>,
+  part: (entry: [K, V]) => T,
+): AsyncGenerator<T> {
+  for await (const entry of create()) yield part(entry)
+}
