@@ -244,6 +244,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private compactionWaiters: (() => void)[] = []
   /** `compactRange` calls in progress: while any runs, background compactions wait. */
   private manualCompactions = 0
+  /** `compactRange` calls in progress, which `close()` stops and waits for. */
+  private readonly rangeCompactions = new Set<Promise<void>>()
 
   private counters = {
     compactions: 0,
@@ -404,6 +406,14 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   private checkOpen(): void {
     if (this.statusValue !== 'open') throw new ClosedError(`the database at ${this.directory}`)
+  }
+
+  /** The error of work that `close()` cut short (`cause`: how it stopped). */
+  private cutShortByClose(work: string, error: unknown): ClosedError {
+    if (error instanceof ClosedError) return error
+    return new ClosedError(`the database at ${this.directory} (${work} was cut short by close())`, {
+      cause: error,
+    })
   }
 
   private checkWritable(): void {
@@ -877,7 +887,16 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    * bottom-most level holding data, dropping overwritten versions and tombstones nobody can see.
    * Use it to reclaim space after mass deletes. Flushes the memtable first.
    */
-  async compactRange(start?: K, end?: K): Promise<void> {
+  compactRange(start?: K, end?: K): Promise<void> {
+    const running = this.compactRangeNow(start, end)
+    this.rangeCompactions.add(running)
+    void running.catch(() => {}).finally(() => this.rangeCompactions.delete(running))
+    return running
+  }
+
+  /** `compactRange`'s work. Once `close()` begins, it stops at the next pass (a merge in flight is
+   *  stopped by close) and rejects with `ClosedError`. */
+  private async compactRangeNow(start?: K, end?: K): Promise<void> {
     this.checkWritable()
     const startBytes = start === undefined ? undefined : this.keyEncoding.encode(start, 'start')
     const endBytes = end === undefined ? undefined : this.keyEncoding.encode(end, 'end')
@@ -894,6 +913,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       const target = Math.max(bottom, 1)
       const before = new Set([...this.tables.current.files()].map(({ table }) => table.fileNumber))
       for (let level = 0; level < target; level++) {
+        this.checkOpen()
         const plan = planRangeCompaction(this.tables.current, level, startBytes, endBytes)
         if (plan !== undefined) await this.runCompaction(plan)
       }
@@ -911,6 +931,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       }
       if (run.length > 0) runs.push(run)
       for (const inputs of runs) {
+        this.checkOpen()
         await this.runCompaction({
           reason: 'manual',
           level: target,
@@ -922,6 +943,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         })
       }
     } catch (error) {
+      if (this.statusValue !== 'open') throw this.cutShortByClose('compactRange', error)
       this.enterReadOnly(error)
       throw toIOError(error, 'compacting a range')
     } finally {
@@ -1274,6 +1296,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     await this.waitForCompactions()
     await this.manifestQueue
     await this.mergeRunner.close()
+    await Promise.allSettled(this.rangeCompactions)
     for (const iterator of [...this.iterators]) await iterator.close()
     this.snapshots.releaseAll()
     await this.wal.close()
