@@ -5,7 +5,6 @@
  * database created over a damaged one would hide what is still readable.
  */
 import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 
 /** Names only strata writes into a database directory (besides CURRENT). */
 const STRATA_FILE = /^(\d{6,}\.sst(\.tmp)?|MANIFEST-\d{6,}(\.tmp)?|wal\.log|LOCK|IDENTITY|STRATA)$/
