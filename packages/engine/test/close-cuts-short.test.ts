@@ -74,6 +74,32 @@ describe('work cut short by close()', () => {
   })
 })
 
+describe('flush() racing close()', () => {
+  it('resolves or rejects with STRATA_CLOSED, never another code, and keeps every write', async () => {
+    for (let round = 0; round < 5; round++) {
+      const directory = temporaryDirectory()
+      const database = await open<string, string>(directory, {
+        keyEncoding: 'utf8',
+        valueEncoding: 'utf8',
+        sync: false,
+      })
+      const writes = Array.from({ length: 200 }, (_, index) => database.put(keyOf(index), `r${round}`))
+      const flushed = database.flush().then(
+        () => 'flushed',
+        (error: { code?: string }) => error.code,
+      )
+      // Close at a different point of the flush each round.
+      for (let turn = 0; turn < round; turn++) await new Promise((resolve) => setImmediate(resolve))
+      await database.close()
+      expect(['flushed', 'STRATA_CLOSED']).toContain(await flushed)
+      await Promise.all(writes)
+      const reopened = await open<string, string>(directory, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+      expect(await reopened.iterator().all()).toHaveLength(200)
+      await reopened.close()
+    }
+  })
+})
+
 describe('reads cut short by close()', () => {
   it('an iterator read waiting for a block rejects with STRATA_CLOSED for this iterator', async () => {
     const directory = temporaryDirectory()
