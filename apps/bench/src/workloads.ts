@@ -207,26 +207,20 @@ function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 }
 
 /**
- * Times `count` calls of `operation`, `inFlight` at a time. A synchronous adapter is called in a
- * plain loop (it cannot have more than one call in flight). `onResult` sees each answer.
+ * Times `count` calls of `operation`, `inFlight` at a time. Each call's answer is awaited when it
+ * is a promise (a thenable), whatever the adapter declares: an adapter whose reads are
+ * synchronous may still scan asynchronously, and timing the creation of a promise would time
+ * nothing. An answer that is not a promise costs one type check. `onResult` sees each answer.
  */
-async function timed<R>(
+export async function timed<R>(
   count: number,
-  synchronous: boolean,
   inFlight: number,
   operation: (index: number) => MaybePromise<R>,
   onResult: (result: R, index: number) => void,
   latencies: Float64Array | undefined,
 ): Promise<number> {
   const started = performance.now()
-  if (synchronous) {
-    for (let index = 0; index < count; index++) {
-      const begin = performance.now()
-      const result = operation(index) as R
-      if (latencies !== undefined) latencies[index] = performance.now() - begin
-      onResult(result, index)
-    }
-  } else if (inFlight <= 1) {
+  if (inFlight <= 1) {
     for (let index = 0; index < count; index++) {
       const begin = performance.now()
       let result = operation(index)
@@ -283,8 +277,6 @@ export async function runWorkload(
   const random = new Random(deriveSeed(seed, spec.name))
   const values = new ValuePool(new Random(deriveSeed(seed, `${spec.name}-values`)))
   const latencies = spec.latencyOf === 'operation' ? new Float64Array(count) : undefined
-  const writeSync = adapter.syncWrites
-  const readSync = adapter.syncReads
 
   switch (spec.name) {
     case 'fillseq':
@@ -303,7 +295,6 @@ export async function runWorkload(
       const inFlight = spec.name === 'fill64' || spec.name === 'fillsync64' ? IN_FLIGHT : 1
       const seconds = await timed(
         count,
-        writeSync,
         inFlight,
         (index) => adapter.put(keys.key(index), values.value(index)),
         ignore,
@@ -328,7 +319,6 @@ export async function runWorkload(
       })
       const seconds = await timed(
         batches,
-        writeSync,
         1,
         (batch) => adapter.batch(operations[batch]!),
         ignore,
@@ -338,14 +328,7 @@ export async function runWorkload(
     }
     case 'deleterandom': {
       const keys = new KeyList(shuffledKeys(count, random))
-      const seconds = await timed(
-        count,
-        writeSync,
-        1,
-        (index) => adapter.delete(keys.key(index)),
-        ignore,
-        latencies,
-      )
+      const seconds = await timed(count, 1, (index) => adapter.delete(keys.key(index)), ignore, latencies)
       return { operations: count, seconds, bytes: count * KEY_BYTES, latencies }
     }
     case 'readrandom':
@@ -355,7 +338,6 @@ export async function runWorkload(
       let found = 0
       const seconds = await timed(
         count,
-        readSync,
         1,
         (index) => adapter.get(keys.key(index)),
         (value: Value | undefined) => {
@@ -407,7 +389,6 @@ export async function runWorkload(
       const lastFull = n - SEEK_ENTRIES
       const seconds = await timed(
         count,
-        readSync,
         1,
         (index) => adapter.scan({ from: keys.key(index), reverse: false, limit: SEEK_ENTRIES }, visit),
         (scanned: number, index) => {
@@ -431,7 +412,6 @@ export async function runWorkload(
       for (const flag of isWrite) if (flag === 0) reads++
       const seconds = await timed(
         count,
-        readSync && writeSync,
         1,
         (index): MaybePromise<unknown> =>
           isWrite[index] === 1

@@ -3,9 +3,8 @@
  * missing directory or one without a database is a clear one-line failure, not a fresh empty
  * database that answers "not found" to everything.
  */
-import { statSync } from 'node:fs'
-import { join } from 'node:path'
 import { type Database, open, type WalRecovery } from '@strata/engine'
+import { describeFound, directoryKind, repairHint } from './directory-kind.js'
 import { CliError, UsageError } from './failure.js'
 
 export const WAL_RECOVERY_MODES: readonly WalRecovery[] = ['tolerate-tail', 'point-in-time', 'strict']
@@ -16,27 +15,37 @@ export interface DatabaseCommandOptions {
   walRecovery?: string
 }
 
-/** Checks that `directory` holds a database (or may get one) before opening it. */
+/** Checks that `directory` holds a database (or may get one) before opening it. A directory
+ *  with strata's files but no CURRENT is a damaged database: refused for writes too, with the
+ *  repair hint. */
 export function checkDirectory(directory: string, create: boolean): void {
-  const stat = statSync(directory, { throwIfNoEntry: false })
-  if (stat === undefined) {
-    if (create) return
-    throw new CliError(
-      `${directory} does not exist`,
-      'check the path (`strata put <dir> <key> <value>` or `strata load` creates a database)',
-    )
-  }
-  if (!stat.isDirectory()) {
-    throw new CliError(
-      `${directory} is a file, not a database directory`,
-      'pass the directory that holds CURRENT and wal.log (`strata inspect <file>` dumps one file)',
-    )
-  }
-  if (!create && statSync(join(directory, 'CURRENT'), { throwIfNoEntry: false }) === undefined) {
-    throw new CliError(
-      `${directory} holds no strata database (no CURRENT file)`,
-      'check the path (`strata put` or `strata load` creates a database)',
-    )
+  const found = directoryKind(directory)
+  switch (found.kind) {
+    case 'absent':
+      if (create) return
+      throw new CliError(
+        `${directory} does not exist`,
+        'check the path (`strata put <dir> <key> <value>` or `strata load` creates a database there)',
+      )
+    case 'file':
+      throw new CliError(
+        `${directory} is a file, not a database directory`,
+        'pass the directory that holds CURRENT and wal.log (`strata inspect <file>` dumps one file)',
+      )
+    case 'damaged':
+      throw new CliError(
+        `${directory} holds a damaged strata database: ${describeFound(found.found)} but no CURRENT file`,
+        repairHint(directory),
+      )
+    case 'empty':
+    case 'foreign':
+      if (create) return
+      throw new CliError(
+        `${directory} holds no strata database (no CURRENT file${found.kind === 'empty' ? '; it is empty' : ''})`,
+        'check the path',
+      )
+    case 'database':
+      return
   }
 }
 

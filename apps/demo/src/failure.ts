@@ -2,7 +2,9 @@
  * How the `strata` command fails: every failure becomes one line, `strata: <what went wrong> —
  * <what to do>`, and an exit code that means something. The stack is printed only with --debug.
  */
+import { dirname } from 'node:path'
 import { ErrorCode, StrataError } from '@strata/engine'
+import { directoryKind, repairHint } from './directory-kind.js'
 
 /** Exit codes of the `strata` command. Public: scripts branch on them. */
 export const ExitCode = {
@@ -39,7 +41,10 @@ export class UsageError extends CliError {
 /** The one line (without the `strata: ` prefix) and the exit code for any thrown value. */
 export function describeFailure(error: unknown): { line: string; exitCode: ExitCode } {
   if (error instanceof CliError) return { line: `${error.message} — ${error.hint}`, exitCode: error.exitCode }
-  if (error instanceof StrataError) return describeStrataError(error)
+  if (error instanceof StrataError) {
+    const { line, exitCode } = describeStrataError(error)
+    return { line: `${error.code}: ${line}`, exitCode }
+  }
   const system = error as NodeJS.ErrnoException
   if (typeof system?.code === 'string' && typeof system.syscall === 'string') {
     return { line: `${systemFailure(system)} — ${systemHint(system.code, system.path)}`, exitCode: 1 }
@@ -98,18 +103,22 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
       const isWal = /wal\.log$/.test(file)
       const reason = details.reason === undefined ? '' : `: ${details.reason}`
       const seq = details.lastGoodSeq === undefined ? '' : ` (last good seq ${details.lastGoodSeq})`
+      // Repair is suggested only for a file of a database directory (never for a loose copy).
+      const directory = databaseDirectoryOf(file)
+      const repair = directory === undefined ? '' : `; or ${repairHint(directory)}`
       return {
         line:
           `${file} is damaged at byte ${details.offset ?? 0}${reason}${seq} — run \`strata inspect ${file}\` to see the damage` +
           (isWal
             ? '; reopen with --wal-recovery point-in-time to keep everything before it, or restore the file from a backup'
-            : '; restore the file from a backup'),
+            : '; restore the file from a backup') +
+          repair,
         exitCode: ExitCode.Failure,
       }
     }
     case ErrorCode.NotFound:
       return {
-        line: `${error.message.replace(/;.*$/, '')} — check the path (\`strata put <dir> <key> <value>\` creates a database)`,
+        line: `${error.message.replace(/;.*$/, '')} — check the path`,
         exitCode: ExitCode.Failure,
       }
     case ErrorCode.IO:
@@ -127,4 +136,14 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
     default:
       return { line: `${error.message} — rerun with --debug for details`, exitCode: ExitCode.Failure }
   }
+}
+
+/** The database directory `path` (a directory, or a file in one) belongs to, if it looks like one
+ *  (holds CURRENT, or strata's files without it). */
+function databaseDirectoryOf(path: string): string | undefined {
+  for (const candidate of [path, dirname(path)]) {
+    const kind = directoryKind(candidate).kind
+    if (kind === 'database' || kind === 'damaged') return candidate
+  }
+  return undefined
 }

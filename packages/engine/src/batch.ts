@@ -2,13 +2,30 @@
  * Batches: several puts and deletes applied atomically (one WAL frame, consecutive seqs).
  * Operations have abstract-level's shape.
  */
-import { ClosedError, InvalidArgumentError } from '@strata/base'
+import { ClosedError, describeType, InvalidArgumentError } from '@strata/base'
+import { givenOptions } from './given-options.js'
 
 export type BatchOperation<K, V> = { type: 'put'; key: K; value: V } | { type: 'del'; key: K }
 
 export interface WriteOptions {
   /** Overrides the database's `sync` option for this write. */
   sync?: boolean
+}
+
+/** The `sync` rule of a write with `options` (`fallback`: the database's). Options are checked as
+ *  `open()` checks its own: an unknown name or a `sync` that is not a boolean is an
+ *  `InvalidArgumentError`; `undefined` counts as not given. */
+export function writeSyncOf(options: unknown, fallback: boolean): boolean {
+  const given = givenOptions(options, ['sync'], 'write')
+  if (given === undefined) return fallback
+  const sync = given.sync
+  if (sync === undefined) return fallback
+  if (typeof sync !== 'boolean') {
+    throw new InvalidArgumentError(`options.sync must be true or false, not ${describeType(sync)}`, {
+      argument: 'options.sync',
+    })
+  }
+  return sync
 }
 
 /** `database.batch()`: collects operations, then `write()` applies them all or none. */

@@ -11,7 +11,6 @@ import {
   type FileSystem,
   type InternalEntry,
   InvalidArgumentError,
-  type KeyRange,
   MAX_SEQ,
   OpType,
   ReadOnlyError,
@@ -21,7 +20,13 @@ import {
 import { Memtable } from '@strata/memtable'
 import { BlockCache, FilterHashes, type ReadTimer, TableBuilder, type TableMeta } from '@strata/sstable'
 import { WALEntry, WALManager } from '@strata/wal'
-import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import {
+  type BatchOperation,
+  ChainedBatch,
+  checkOperations,
+  type WriteOptions,
+  writeSyncOf,
+} from './batch.js'
 import type { KeySpan } from './compaction-merge.js'
 import {
   type CompactionPlan,
@@ -33,7 +38,7 @@ import {
 import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
 import { type Decoded, type Encoding, type ResolvedEncoding, resolveEncoding } from './encoding.js'
 import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
-import { DatabaseIterator, type IteratorOptions } from './iterator.js'
+import { DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
 import { LevelSource } from './level-source.js'
 import { DirectoryLock } from './lock.js'
 import { EMPTY_STATE, Manifest } from './manifest.js'
@@ -47,6 +52,13 @@ import {
   resolveOptions,
 } from './options.js'
 import { type ReadMode, ReadModeGovernor } from './read-mode.js'
+import {
+  checkIteratorOptions,
+  ITERATOR_OPTION_NAMES,
+  KEYS_OPTION_NAMES,
+  type ReadOptions,
+  readSeqOf,
+} from './read-options.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet, type VersionHandle } from './table-set.js'
 import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
@@ -54,11 +66,6 @@ import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from '
 /** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
  *  to the thread pool. */
 const GET_MANY_SYNC_MS = 1
-
-export interface ReadOptions {
-  /** Read at this snapshot instead of the latest acknowledged write. */
-  snapshot?: Snapshot
-}
 
 /** Manifests are rewritten from a snapshot once they grow past this. */
 const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
@@ -238,6 +245,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private compactionWaiters: (() => void)[] = []
   /** `compactRange` calls in progress: while any runs, background compactions wait. */
   private manualCompactions = 0
+  /** `compactRange` calls in progress, which `close()` stops and waits for. */
+  private readonly rangeCompactions = new Set<Promise<void>>()
 
   private counters = {
     compactions: 0,
@@ -408,6 +417,14 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     if (this.statusValue !== 'open') throw new ClosedError(`the database at ${this.directory}`)
   }
 
+  /** The error of work that `close()` cut short (`cause`: how it stopped). */
+  private cutShortByClose(work: string, error: unknown): ClosedError {
+    if (error instanceof ClosedError) return error
+    return new ClosedError(`the database at ${this.directory} (${work} was cut short by close())`, {
+      cause: error,
+    })
+  }
+
   private checkWritable(): void {
     this.checkOpen()
     if (this.readOnlyError !== undefined) {
@@ -478,10 +495,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   }
 
   private readSeq(options: ReadOptions | undefined): number {
-    const snapshot = options?.snapshot
-    if (snapshot === undefined) return this.visibleSeq
-    snapshot.check()
-    return snapshot.seq
+    return readSeqOf(options, this.snapshots, this.visibleSeq)
   }
 
   // ------------------------------------------------------------------------------ write path
@@ -534,12 +548,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     operations: { op: OpType; key: Uint8Array; value: Uint8Array | null }[],
     options: WriteOptions | undefined,
   ): Promise<void> {
-    const sync = options?.sync ?? this.options.sync
-    if (typeof sync !== 'boolean') {
-      throw new InvalidArgumentError(`options.sync must be true or false, not ${String(sync)}`, {
-        argument: 'options.sync',
-      })
-    }
+    const sync = writeSyncOf(options, this.options.sync)
     if (this.needsRoom()) await this.makeRoom()
     this.checkWritable()
     // From here to the WAL call nothing awaits: seqs reach the WAL in order.
@@ -887,7 +896,16 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    * bottom-most level holding data, dropping overwritten versions and tombstones nobody can see.
    * Use it to reclaim space after mass deletes. Flushes the memtable first.
    */
-  async compactRange(start?: K, end?: K): Promise<void> {
+  compactRange(start?: K, end?: K): Promise<void> {
+    const running = this.compactRangeNow(start, end)
+    this.rangeCompactions.add(running)
+    void running.catch(() => {}).finally(() => this.rangeCompactions.delete(running))
+    return running
+  }
+
+  /** `compactRange`'s work. Once `close()` begins, it stops at the next pass (a merge in flight is
+   *  stopped by close) and rejects with `ClosedError`. */
+  private async compactRangeNow(start?: K, end?: K): Promise<void> {
     this.checkWritable()
     const startBytes = start === undefined ? undefined : this.keyEncoding.encode(start, 'start')
     const endBytes = end === undefined ? undefined : this.keyEncoding.encode(end, 'end')
@@ -904,6 +922,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       const target = Math.max(bottom, 1)
       const before = new Set([...this.tables.current.files()].map(({ table }) => table.fileNumber))
       for (let level = 0; level < target; level++) {
+        this.checkOpen()
         const plan = planRangeCompaction(this.tables.current, level, startBytes, endBytes)
         if (plan !== undefined) await this.runCompaction(plan)
       }
@@ -921,6 +940,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       }
       if (run.length > 0) runs.push(run)
       for (const inputs of runs) {
+        this.checkOpen()
         await this.runCompaction({
           reason: 'manual',
           level: target,
@@ -932,6 +952,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         })
       }
     } catch (error) {
+      if (this.statusValue !== 'open') throw this.cutShortByClose('compactRange', error)
       this.enterReadOnly(error)
       throw toIOError(error, 'compacting a range')
     } finally {
@@ -1132,22 +1153,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   /** An iterator over a consistent snapshot: what is written meanwhile is not seen. */
   iterator(options: IteratorOptions<K> = {}): DatabaseIterator<K, V> {
     this.checkOpen()
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('iterator options must be an object', { argument: 'options' })
-    }
-    const seq = this.readSeq(options)
-    const limit = options.limit === undefined || options.limit < 0 ? Number.POSITIVE_INFINITY : options.limit
-    if (typeof limit !== 'number' || Number.isNaN(limit)) {
-      throw new InvalidArgumentError('options.limit must be a number (-1 for no limit)', {
-        argument: 'options.limit',
-      })
-    }
-    const range: KeyRange = {}
-    for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
-      const value = options[bound]
-      if (value !== undefined) range[bound] = this.keyEncoding.encode(value, `options.${bound}`)
-    }
-    const reverse = options.reverse === true
+    const { range, reverse, limit, seq, keys, values } = this.checkIterator(options)
     const handle = this.tables.acquire()
     const version = handle.version
     const sourceOptions = { ...range, reverse, atSeq: seq, versions: 'visible' as const }
@@ -1165,8 +1171,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
       merge: new MergeIterator(sources, reverse, this.readModes),
       limit,
-      decodeKey: options.keys === false ? undefined : (data) => this.keyEncoding.decode(data),
-      decodeValue: options.values === false ? undefined : (data) => this.valueEncoding.decode(data),
+      decodeKey: keys ? (data) => this.keyEncoding.decode(data) : undefined,
+      decodeValue: values ? (data) => this.valueEncoding.decode(data) : undefined,
       encodeTarget: (target) => this.keyEncoding.encode(target, 'target'),
       release: () => {
         this.iterators.delete(iterator)
@@ -1177,14 +1183,29 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return iterator
   }
 
-  /** Keys only: an async iterable of keys. */
-  async *keys(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<K> {
-    for await (const [key] of this.iterator({ ...options, values: false })) yield key
+  private checkIterator(options: unknown, allowed = ITERATOR_OPTION_NAMES) {
+    const encodeBound = (key: K, argument: string) => this.keyEncoding.encode(key, argument)
+    return checkIteratorOptions(options, encodeBound, this.snapshots, this.visibleSeq, allowed)
   }
 
-  /** Values only: an async iterable of values. */
-  async *values(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<V> {
-    for await (const [, value] of this.iterator({ ...options, keys: false })) yield value
+  /** Keys only: an async iterable of keys. Its options are checked by this call. */
+  keys(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<K> {
+    this.checkOpen()
+    this.checkIterator(options, KEYS_OPTION_NAMES)
+    return entryParts(
+      () => this.iterator({ ...options, values: false }),
+      ([key]) => key,
+    )
+  }
+
+  /** Values only: an async iterable of values. Its options are checked by this call. */
+  values(options: Omit<IteratorOptions<K>, 'keys' | 'values'> = {}): AsyncGenerator<V> {
+    this.checkOpen()
+    this.checkIterator(options, KEYS_OPTION_NAMES)
+    return entryParts(
+      () => this.iterator({ ...options, keys: false }),
+      ([, value]) => value,
+    )
   }
 
   /** A handle for repeatable reads across gets and iterators; `release()` it when done. */
@@ -1284,6 +1305,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     await this.waitForCompactions()
     await this.manifestQueue
     await this.mergeRunner.close()
+    await Promise.allSettled(this.rangeCompactions)
     for (const iterator of [...this.iterators]) await iterator.close()
     this.snapshots.releaseAll()
     await this.wal.close()

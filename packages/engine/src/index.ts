@@ -15,7 +15,6 @@ export {
   type DatabaseStatus,
   type LevelStats,
   open,
-  type ReadOptions,
 } from './database.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
@@ -30,5 +29,6 @@ export {
   type WalRecovery,
 } from './options.js'
 export type { ReadMode } from './read-mode.js'
+export type { ReadOptions } from './read-options.js'
 export { Snapshot } from './snapshot.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'

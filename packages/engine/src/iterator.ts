@@ -49,7 +49,7 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
     if (this.closed) throw new ClosedError('this iterator')
     if (this.count >= this.internals.limit) return undefined
     let entry = this.internals.merge.next()
-    if (entry instanceof Promise) entry = await entry
+    if (entry instanceof Promise) entry = await this.settle(entry)
     if (entry === undefined) return undefined
     this.count++
     return this.decode(entry)
@@ -63,12 +63,26 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
     const merge = this.internals.merge
     while (entries.length < size && this.count < this.internals.limit) {
       let entry = merge.next()
-      if (entry instanceof Promise) entry = await entry
+      if (entry instanceof Promise) entry = await this.settle(entry)
       if (entry === undefined) break
       this.count++
       entries.push(this.decode(entry))
     }
     return entries
+  }
+
+  /** A pending read's entry. A read cut short by `close()` (this iterator's or the database's)
+   *  rejects with this iterator's `ClosedError`, never ends the walk early as if it were done. */
+  private async settle(pending: Promise<InternalEntry | undefined>): Promise<InternalEntry | undefined> {
+    let entry: InternalEntry | undefined
+    try {
+      entry = await pending
+    } catch (error) {
+      if (this.closed) throw new ClosedError('this iterator', { cause: error })
+      throw error
+    }
+    if (this.closed) throw new ClosedError('this iterator')
+    return entry
   }
 
   private decode(entry: InternalEntry): [K, V] {
@@ -117,4 +131,13 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
       await this.close()
     }
   }
+}
+
+/** One part of each entry of the iterator `create` makes (on first use, so an iterable that is
+ *  never walked pins nothing); the iterator is closed when the walk ends or stops early. */
+export async function* entryParts<K, V, T>(
+  create: () => DatabaseIterator<K, V>,
+  part: (entry: [K, V]) => T,
+): AsyncGenerator<T> {
+  for await (const entry of create()) yield part(entry)
 }

@@ -3,7 +3,7 @@
  * acknowledged before it was taken. While a snapshot is held, compaction keeps every version it
  * can see; `release()` lets them go.
  */
-import { InvalidArgumentError } from '@strata/base'
+import { describeType, InvalidArgumentError } from '@strata/base'
 
 export class Snapshot {
   private released = false
@@ -36,14 +36,40 @@ export class Snapshot {
   }
 }
 
-/** The snapshots held open, for compaction: the oldest seq any of them reads. */
+/** The snapshots of one database: those held open, for compaction (the oldest seq any of them
+ *  reads), and every one it took, so a snapshot of another database is refused. */
 export class SnapshotList {
   private readonly held = new Set<Snapshot>()
+  private readonly taken = new WeakSet<Snapshot>()
 
   create(seq: number): Snapshot {
     const snapshot = new Snapshot(seq, (released) => this.held.delete(released))
     this.held.add(snapshot)
+    this.taken.add(snapshot)
     return snapshot
+  }
+
+  /**
+   * The seq a read through `snapshot` (a `snapshot` read or iterator option) sees. Throws
+   * `InvalidArgumentError` (argument `options.snapshot`) when it is not a `Snapshot`, was taken
+   * from another database, or was released.
+   */
+  seqOf(snapshot: unknown): number {
+    if (!(snapshot instanceof Snapshot)) {
+      throw new InvalidArgumentError(
+        `options.snapshot must be a Snapshot taken with database.snapshot(), not ${describeType(snapshot)}`,
+        { argument: 'options.snapshot' },
+      )
+    }
+    if (!this.taken.has(snapshot)) {
+      throw new InvalidArgumentError(
+        'options.snapshot belongs to another database: a snapshot reads only the database that ' +
+          "took it; take one with this database's snapshot()",
+        { argument: 'options.snapshot' },
+      )
+    }
+    snapshot.check()
+    return snapshot.seq
   }
 
   /** Seqs of every live snapshot, ascending. */

@@ -16,12 +16,19 @@ import {
   type WriteOptions,
 } from '@strata/engine'
 import {
+  type AbstractClearOptions,
   type AbstractDatabaseOptions,
+  type AbstractGetManyOptions,
   type AbstractGetOptions,
+  type AbstractHasManyOptions,
+  type AbstractHasOptions,
   type AbstractIterator,
+  type AbstractIteratorOptions,
   type AbstractKeyIterator,
+  type AbstractKeyIteratorOptions,
   AbstractLevel,
   type AbstractValueIterator,
+  type AbstractValueIteratorOptions,
 } from 'abstract-level'
 import { LevelError, toLevelError } from './errors.js'
 import {
@@ -30,9 +37,10 @@ import {
   StrataKeyIterator,
   StrataValueIterator,
 } from './iterator.js'
+import { checkIteratorOptions, refusedIteratorOptions } from './iterator-options.js'
 import { type Format, type KeyData, storedRange, toOutput, toStoredBound, toStoredKey } from './keys.js'
 import { engineOptions, type StrataOpenOptions } from './options.js'
-import { engineSnapshotOf, StrataSnapshot } from './snapshot.js'
+import { engineSnapshotOf, refusedSnapshot, StrataSnapshot } from './snapshot.js'
 
 /** Constructor options: abstract-level's (`keyEncoding`, `valueEncoding`, default `'utf8'`)
  *  plus the open options, which `open()` calls may override. */
@@ -262,7 +270,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   override get(key: unknown, options?: AbstractGetOptions<unknown, unknown>): Promise<unknown> {
     const database = this.#database
     if (options !== undefined || database === undefined || this.status !== 'open') {
-      return super.get(key, options as AbstractGetOptions<unknown, unknown>)
+      return refusedSnapshot(options) ?? super.get(key, options as AbstractGetOptions<unknown, unknown>)
     }
     try {
       if (key === null || key === undefined) {
@@ -274,6 +282,68 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     } catch (error) {
       return Promise.reject(toLevelError(error))
     }
+  }
+
+  // A `snapshot` option that is not a snapshot is a typed error (see checkSnapshotOption), in
+  // every method of abstract-level that takes one; so are bad iterator options
+  // (iterator-options.ts).
+
+  override getMany(keys: KDefault[]): Promise<(VDefault | undefined)[]>
+  override getMany<K = KDefault, V = VDefault>(
+    keys: K[],
+    options: AbstractGetManyOptions<K, V>,
+  ): Promise<(V | undefined)[]>
+  override getMany(keys: unknown[], options?: AbstractGetManyOptions<unknown, unknown>): Promise<unknown[]> {
+    return (
+      refusedSnapshot(options) ?? super.getMany(keys, options as AbstractGetManyOptions<unknown, unknown>)
+    )
+  }
+
+  override has(key: KDefault): Promise<boolean>
+  override has<K = KDefault>(key: K, options: AbstractHasOptions<K>): Promise<boolean>
+  override has(key: unknown, options?: AbstractHasOptions<unknown>): Promise<boolean> {
+    return refusedSnapshot(options) ?? super.has(key, options as AbstractHasOptions<unknown>)
+  }
+
+  override hasMany(keys: KDefault[]): Promise<boolean[]>
+  override hasMany<K = KDefault>(keys: K[], options: AbstractHasManyOptions<K>): Promise<boolean[]>
+  override hasMany(keys: unknown[], options?: AbstractHasManyOptions<unknown>): Promise<boolean[]> {
+    return refusedSnapshot(options) ?? super.hasMany(keys, options as AbstractHasManyOptions<unknown>)
+  }
+
+  override clear(): Promise<void>
+  override clear<K = KDefault>(options: AbstractClearOptions<K>): Promise<void>
+  override clear(options?: AbstractClearOptions<unknown>): Promise<void> {
+    return refusedIteratorOptions(options) ?? super.clear(options as AbstractClearOptions<unknown>)
+  }
+
+  override iterator(): AbstractIterator<typeof this, KDefault, VDefault>
+  override iterator<K = KDefault, V = VDefault>(
+    options: AbstractIteratorOptions<K, V>,
+  ): AbstractIterator<typeof this, K, V>
+  override iterator(
+    options?: AbstractIteratorOptions<unknown, unknown>,
+  ): AbstractIterator<typeof this, unknown, unknown> {
+    checkIteratorOptions(options)
+    return super.iterator(options as AbstractIteratorOptions<unknown, unknown>)
+  }
+
+  override keys(): AbstractKeyIterator<typeof this, KDefault>
+  override keys<K = KDefault>(options: AbstractKeyIteratorOptions<K>): AbstractKeyIterator<typeof this, K>
+  override keys(options?: AbstractKeyIteratorOptions<unknown>): AbstractKeyIterator<typeof this, unknown> {
+    checkIteratorOptions(options)
+    return super.keys(options as AbstractKeyIteratorOptions<unknown>)
+  }
+
+  override values(): AbstractValueIterator<typeof this, KDefault, VDefault>
+  override values<K = KDefault, V = VDefault>(
+    options: AbstractValueIteratorOptions<K, V>,
+  ): AbstractValueIterator<typeof this, K, V>
+  override values(
+    options?: AbstractValueIteratorOptions<unknown, unknown>,
+  ): AbstractValueIterator<typeof this, unknown, unknown> {
+    checkIteratorOptions(options)
+    return super.values(options as AbstractValueIteratorOptions<unknown, unknown>)
   }
 
   /** An engine value as `get` returns it in the default value encoding. */

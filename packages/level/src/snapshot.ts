@@ -3,7 +3,7 @@
  * right after it is not seen through it); `close()` releases it, letting compaction drop the
  * versions only it could see.
  */
-import { InvalidArgumentError } from '@strata/base'
+import { describeType, InvalidArgumentError } from '@strata/base'
 import type { Database, Snapshot } from '@strata/engine'
 import { AbstractSnapshot } from 'abstract-level'
 
@@ -38,4 +38,26 @@ export function engineSnapshotOf(snapshot: unknown, database: Database): Snapsho
     'options.snapshot must be a snapshot taken with snapshot() of this database (or of a sublevel of it)',
     { argument: 'snapshot' },
   )
+}
+
+/** abstract-level calls `ref()` on a `snapshot` option before this adapter sees it, so anything
+ *  but a snapshot would be a TypeError there. Throws `InvalidArgumentError` first instead. */
+export function checkSnapshotOption(options: unknown): void {
+  const snapshot = (options as { snapshot?: unknown } | null | undefined)?.snapshot
+  if (snapshot === undefined || snapshot === null || snapshot instanceof StrataSnapshot) return
+  throw new InvalidArgumentError(
+    `options.snapshot must be a snapshot taken with snapshot() of this database (or of a sublevel of it), not ${describeType(snapshot)}`,
+    { argument: 'snapshot' },
+  )
+}
+
+/** `checkSnapshotOption`'s error as a rejected promise, for the methods that return one;
+ *  `undefined` when the option is fine. */
+export function refusedSnapshot(options: unknown): Promise<never> | undefined {
+  try {
+    checkSnapshotOption(options)
+    return undefined
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * The one small interface every engine is driven through. Each adapter file opens its engine the
  * way that engine's own documentation recommends for throughput, at the durability it is asked
- * for, and says whether its calls complete synchronously (the runner then calls them in a plain
- * loop) or return promises (the runner awaits them).
+ * for. Each call returns its answer or a promise of it; the runner awaits every answer that is a
+ * promise, call by call (an engine may read synchronously and scan asynchronously).
  */
 
 export type Key = Buffer
@@ -43,10 +43,6 @@ export type Visit = (key: Key, value: Value) => void
 
 export interface Adapter {
   readonly engine: EngineName
-  /** `get` and `scan` return results, not promises. */
-  readonly syncReads: boolean
-  /** `put`, `delete` and `batch` finish before they return (no promise to await). */
-  readonly syncWrites: boolean
   put(key: Key, value: Value): MaybePromise<void>
   /** The value of `key`, or `undefined` when absent. */
   get(key: Key): MaybePromise<Value | undefined>

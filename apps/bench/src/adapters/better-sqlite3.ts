@@ -39,8 +39,6 @@ export async function openBetterSqlite3(directory: string, settings: OpenSetting
 
   return {
     engine: 'better-sqlite3',
-    syncReads: true,
-    syncWrites: true,
     put(key: Key, value: Value): void {
       putStatement.run(key, value)
     },

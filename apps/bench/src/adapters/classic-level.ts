@@ -28,8 +28,6 @@ export async function openClassicLevel(directory: string, settings: OpenSettings
   const writeOptions = { sync: settings.sync }
   return {
     engine: 'classic-level',
-    syncReads: false,
-    syncWrites: false,
     put: (key: Key, value: Value) => db.put(key, value, writeOptions),
     get: (key: Key) => db.get(key),
     delete: (key: Key) => db.del(key, writeOptions),

@@ -28,8 +28,6 @@ export async function openLmdb(directory: string, settings: OpenSettings): Promi
       }
   return {
     engine: 'lmdb',
-    syncReads: true,
-    syncWrites: false,
     put: (key: Key, value: Value) => settle(db.put(key, value)),
     get: (key: Key) => db.get(key),
     delete: (key: Key) => settle(db.remove(key)),

@@ -62,8 +62,6 @@ export async function openRocksdb(directory: string, settings: OpenSettings): Pr
 
   return {
     engine: 'rocksdb',
-    syncReads: false,
-    syncWrites: false,
     put: (key: Key, value: Value) => promised((callback) => db.put(key, value, writeOptions, callback)),
     get: (key: Key) =>
       new Promise<Value | undefined>((resolve, reject) =>

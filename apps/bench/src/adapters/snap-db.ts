@@ -40,8 +40,6 @@ export async function openSnapDb(directory: string, settings: OpenSettings): Pro
 
   return {
     engine: 'snap-db',
-    syncReads: false,
-    syncWrites: false,
     async put(key: Key, value: Value): Promise<void> {
       await beforeWrite()
       await db.put(key.toString('latin1'), value.toString('latin1'))

@@ -34,8 +34,6 @@ async function openWith(directory: string, settings: OpenSettings, getSync: bool
   const db = await open(directory, { sync: settings.sync })
   return {
     engine: getSync ? 'strata-getsync' : 'strata',
-    syncReads: getSync,
-    syncWrites: false,
     put: (key: Key, value: Value) => db.put(key, value),
     get: getSync
       ? (key: Key) => db.getSync(key) as Value | undefined

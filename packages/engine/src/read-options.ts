@@ -1,0 +1,125 @@
+/**
+ * Options of reads (`get`, `getMaybeSync`, `getSync`, `getMany`, `has`) and of iterators
+ * (`iterator`, `keys`, `values`), checked as strictly as `open()` checks its options: an unknown
+ * name, a value of the wrong type or out of range, or a snapshot of another database is an
+ * `InvalidArgumentError` that names the option and says what is allowed. An option given as
+ * `undefined` counts as not given; `null` or `undefined` options are no options.
+ */
+import { describeType, InvalidArgumentError, type KeyRange } from '@strata/base'
+import { givenOptions } from './given-options.js'
+import type { Snapshot, SnapshotList } from './snapshot.js'
+
+export interface ReadOptions {
+  /** Read at this snapshot (taken with this database's `snapshot()`) instead of the latest
+   *  acknowledged write. */
+  snapshot?: Snapshot
+}
+
+/** Names a read accepts. */
+export const READ_OPTION_NAMES: readonly string[] = ['snapshot']
+/** Names an iterator accepts (`keys()` and `values()`: all but `keys` and `values`). */
+export const ITERATOR_OPTION_NAMES: readonly string[] = [
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'reverse',
+  'limit',
+  'snapshot',
+  'keys',
+  'values',
+]
+/** Names `keys()` and `values()` accept. */
+export const KEYS_OPTION_NAMES: readonly string[] = ITERATOR_OPTION_NAMES.filter(
+  (name) => name !== 'keys' && name !== 'values',
+)
+
+/** The seq a read with `options` sees: its snapshot's, else `latestSeq`. */
+export function readSeqOf(options: unknown, snapshots: SnapshotList, latestSeq: number): number {
+  const given = givenOptions(options, READ_OPTION_NAMES, 'read')
+  const snapshot = given?.snapshot
+  return snapshot === undefined ? latestSeq : snapshots.seqOf(snapshot)
+}
+
+export interface CheckedIteratorOptions {
+  /** The bounds, encoded. */
+  range: KeyRange
+  reverse: boolean
+  /** Entries to return at most; `Infinity` for no limit. */
+  limit: number
+  /** The seq the iterator reads at. */
+  seq: number
+  keys: boolean
+  values: boolean
+}
+
+const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const
+
+function booleanOption(given: Record<string, unknown> | undefined, name: string, fallback: boolean): boolean {
+  const value = given?.[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    throw new InvalidArgumentError(`options.${name} must be true or false, not ${describeType(value)}`, {
+      argument: `options.${name}`,
+    })
+  }
+  return value
+}
+
+/**
+ * `limit` allows an integer from 0 up, or -1 or `Infinity` for no limit (abstract-level's
+ * spellings of "no limit"); anything else (1.5, -2, NaN, '10') is refused.
+ */
+export function limitOf(value: unknown): number {
+  if (value === undefined || value === -1 || value === Number.POSITIVE_INFINITY) {
+    return Number.POSITIVE_INFINITY
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidArgumentError(
+      `options.limit must be an integer from 0 up, or -1 or Infinity for no limit, not ${
+        typeof value === 'number' ? String(value) : describeType(value)
+      }`,
+      { argument: 'options.limit' },
+    )
+  }
+  return value
+}
+
+/**
+ * Checks an iterator's `options` and encodes its bounds with `encodeBound`. At most one lower
+ * bound (`gt` or `gte`) and one upper bound (`lt` or `lte`).
+ */
+export function checkIteratorOptions<K>(
+  options: unknown,
+  encodeBound: (key: K, argument: string) => Uint8Array,
+  snapshots: SnapshotList,
+  latestSeq: number,
+  allowed: readonly string[] = ITERATOR_OPTION_NAMES,
+): CheckedIteratorOptions {
+  const given = givenOptions(options, allowed, 'iterator')
+  for (const [first, second] of [
+    ['gt', 'gte'],
+    ['lt', 'lte'],
+  ] as const) {
+    if (given?.[first] !== undefined && given[second] !== undefined) {
+      throw new InvalidArgumentError(
+        `options.${first} and options.${second} were both given; give at most one of them`,
+        { argument: `options.${second}` },
+      )
+    }
+  }
+  const range: KeyRange = {}
+  for (const bound of BOUNDS) {
+    const value = given?.[bound]
+    if (value !== undefined) range[bound] = encodeBound(value as K, `options.${bound}`)
+  }
+  const snapshot = given?.snapshot
+  return {
+    range,
+    reverse: booleanOption(given, 'reverse', false),
+    limit: limitOf(given?.limit),
+    seq: snapshot === undefined ? latestSeq : snapshots.seqOf(snapshot),
+    keys: booleanOption(given, 'keys', true),
+    values: booleanOption(given, 'values', true),
+  }
+}
