@@ -10,6 +10,7 @@ export {
   InvalidArgumentError,
   IOError,
   LockedError,
+  NotADatabaseError,
   ReadOnlyError,
   StrataError,
   type StrataErrorOptions,

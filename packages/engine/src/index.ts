@@ -5,6 +5,7 @@ export {
   InvalidArgumentError,
   IOError,
   LockedError,
+  NotADatabaseError,
   ReadOnlyError,
   StrataError,
 } from '@strata/base'
@@ -20,6 +21,7 @@ export {
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
 export { DatabaseLockedError } from './lock.js'
+export { DIRECTORY_FORMAT_VERSION } from './identity.js'
 export { inspectManifest, type ManifestRecord, type ManifestState } from './manifest.js'
 export {
   DEFAULT_OPTIONS,
