@@ -22,6 +22,7 @@ import { Memtable } from '@strata/memtable'
 import { BlockCache, FilterHashes, type ReadTimer, TableBuilder, type TableMeta } from '@strata/sstable'
 import { WALEntry, WALManager } from '@strata/wal'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import { removeObsoleteFiles } from './cleanup.js'
 import type { KeySpan } from './compaction-merge.js'
 import {
   type CompactionPlan,
@@ -31,15 +32,21 @@ import {
   planRangeCompaction,
 } from './compaction-picker.js'
 import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
-import { type ResolvedEncoding, resolveEncoding } from './encoding.js'
-import { removeObsoleteFiles } from './cleanup.js'
 import { type DirectoryContents, inspectDirectory } from './directory.js'
+import { type ResolvedEncoding, resolveEncoding } from './encoding.js'
 import { pathIn, tableFileName, WAL_FILE } from './filenames.js'
 import { DatabaseIterator, type IteratorOptions } from './iterator.js'
 import { LevelSource } from './level-source.js'
 import { DirectoryLock } from './lock.js'
-import { Manifest } from './manifest.js'
+import type { Manifest } from './manifest.js'
 import { type EntrySource, MergeIterator } from './merge-iterator.js'
+import {
+  checkTableFiles,
+  createDatabaseFiles,
+  openManifest,
+  recordIdentity,
+  removeCreatedFiles,
+} from './open-checks.js'
 import {
   MAX_KEY_BYTES,
   MAX_VALUE_BYTES,
@@ -47,7 +54,6 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { checkTableFiles, createDatabaseFiles, openManifest, recordIdentity, removeCreatedFiles } from './open-checks.js'
 import { type ReadMode, ReadModeGovernor } from './read-mode.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet, type VersionHandle } from './table-set.js'

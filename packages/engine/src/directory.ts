@@ -20,7 +20,8 @@ import { readManifestFrames } from './manifest-frames.js'
 export type DirectoryContents =
   /** No such directory. */
   | { kind: 'missing' }
-  /** Nothing but lock files. */
+  /** Nothing but lock files (and `IDENTITY.tmp`: a creation that stopped, or is running, at its
+   *  first step). */
   | { kind: 'empty'; names: string[] }
   /** IDENTITY and nothing a database holds once CURRENT exists: creation stopped midway. */
   | { kind: 'half-created'; names: string[]; identity: DatabaseIdentity }
@@ -46,7 +47,7 @@ export function inspectDirectory(fs: FileSystem, directory: string): DirectoryCo
     if (error instanceof InvalidArgumentError) throw error
     throw toIOError(error, 'reading the database directory', directory)
   }
-  const entries = names.filter((name) => !isLockFileName(name))
+  const entries = names.filter((name) => !isLockFileName(name) && name !== `${IDENTITY_FILE}.tmp`)
   if (entries.length === 0) return { kind: 'empty', names }
   const identity = entries.includes(IDENTITY_FILE) ? readIdentity(fs, directory) : undefined
   if (entries.includes(CURRENT_FILE)) return { kind: 'database', names, identity }

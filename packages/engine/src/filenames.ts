@@ -32,7 +32,8 @@ export function parseFileName(name: string): ParsedFileName {
   if (match) return { kind: 'table', fileNumber: Number(match[1]) }
   match = /^MANIFEST-(\d{6,})$/.exec(name)
   if (match) return { kind: 'manifest', fileNumber: Number(match[1]) }
-  if (/^(CURRENT|IDENTITY|wal\.log|MANIFEST-\d{6,}|\d{6,}\.sst)\.tmp$/.test(name)) return { kind: 'temporary' }
+  if (/^(CURRENT|IDENTITY|wal\.log|MANIFEST-\d{6,}|\d{6,}\.sst)\.tmp$/.test(name))
+    return { kind: 'temporary' }
   return { kind: 'other' }
 }
 

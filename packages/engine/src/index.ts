@@ -19,9 +19,9 @@ export {
   type ReadOptions,
 } from './database.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
+export { DIRECTORY_FORMAT_VERSION } from './identity.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
 export { DatabaseLockedError } from './lock.js'
-export { DIRECTORY_FORMAT_VERSION } from './identity.js'
 export { inspectManifest, type ManifestRecord, type ManifestState } from './manifest.js'
 export {
   DEFAULT_OPTIONS,

@@ -64,7 +64,8 @@ const heldInThisThread = new WeakMap<FileSystem, Map<string, DirectoryLock>>()
  *  registry, whichever wrapper a database opens it through. */
 function diskOf(fs: FileSystem): FileSystem {
   let disk = fs
-  while ('inner' in disk && typeof disk.inner === 'object' && disk.inner !== null) disk = disk.inner as FileSystem
+  while ('inner' in disk && typeof disk.inner === 'object' && disk.inner !== null)
+    disk = disk.inner as FileSystem
   return disk
 }
 
@@ -162,7 +163,10 @@ function unlinkQuietly(fs: FileSystem, path: string): void {
   } catch {}
 }
 
-type Attempt = { kind: 'acquired' } | { kind: 'locked'; owner: LockOwner } | { kind: 'wait'; owner?: LockOwner }
+type Attempt =
+  | { kind: 'acquired' }
+  | { kind: 'locked'; owner: LockOwner }
+  | { kind: 'wait'; owner?: LockOwner }
 
 export class DirectoryLock {
   private released = false
@@ -310,7 +314,9 @@ function sameBytes(left: Uint8Array | undefined, right: Uint8Array): boolean {
 
 /** Names of the lock's own files: `LOCK`, `LOCK.<nonce>.tmp`, `LOCK.claim-<id>`. */
 export function isLockFileName(name: string): boolean {
-  return name === LOCK_FILE || /^LOCK\.[0-9a-f]{32}\.tmp$/.test(name) || /^LOCK\.claim-[0-9A-Za-z-]+$/.test(name)
+  return (
+    name === LOCK_FILE || /^LOCK\.[0-9a-f]{32}\.tmp$/.test(name) || /^LOCK\.claim-[0-9A-Za-z-]+$/.test(name)
+  )
 }
 
 /** Removes lock temporaries left by openers that died (their record names a dead owner). The

@@ -22,7 +22,10 @@ describe('a database saved by directory format 1 (no IDENTITY marker)', () => {
       })
       const levels = database.stats().levels
       expect(levels[0]!.files, `round ${round}: a level-0 table`).toBeGreaterThan(0)
-      expect(levels.slice(1).some((level) => level.files > 0), `round ${round}: a deeper table`).toBe(true)
+      expect(
+        levels.slice(1).some((level) => level.files > 0),
+        `round ${round}: a deeper table`,
+      ).toBe(true)
       for (const [key, value] of expected) expect(await database.get(key)).toBe(value)
       const scanned = new Map<string, string>()
       for await (const [key, value] of database.iterator()) scanned.set(key, value)
