@@ -5,7 +5,6 @@
  */
 import {
   ClosedError,
-  CorruptionError,
   compareBytes,
   ErrorCode,
   type FileSystem,
