@@ -141,7 +141,10 @@ describe('missing or damaged metadata', () => {
     const manifest = readdirSync(directory).find((name) => name.startsWith('MANIFEST-'))!
     truncateSync(join(directory, manifest), 0)
     const before = listing(directory)
-    expect(await openError(directory)).toMatchObject({ code: 'STRATA_CORRUPTION', reason: /no complete edit/ })
+    expect(await openError(directory)).toMatchObject({
+      code: 'STRATA_CORRUPTION',
+      reason: /no complete edit/,
+    })
     expect(listing(directory)).toEqual(before)
   })
 
@@ -158,7 +161,9 @@ describe('missing or damaged metadata', () => {
     const error = await openError(directory)
     expect(error).toMatchObject({ code: 'STRATA_CORRUPTION' })
     expect((error as Error).message).toContain(`${removed} (missing)`)
-    expect((error as Error).message).toContain(`${shortened} (${shortenedSize - 7} bytes, the manifest recorded ${shortenedSize})`)
+    expect((error as Error).message).toContain(
+      `${shortened} (${shortenedSize - 7} bytes, the manifest recorded ${shortenedSize})`,
+    )
     expect(listing(directory)).toEqual(before)
     writeFileSync(join(directory, removed!), removedData)
     expect(await openError(directory)).toMatchObject({ code: 'STRATA_CORRUPTION' })
@@ -174,7 +179,9 @@ describe('missing or damaged metadata', () => {
     for (let index = 200; index < 400; index++) await database.put(key(index), valueOf(index))
     await database.flush()
     await database.close()
-    const lastTable = readdirSync(directory).find((name) => name.endsWith('.sst') && !tablesBefore.includes(name))!
+    const lastTable = readdirSync(directory).find(
+      (name) => name.endsWith('.sst') && !tablesBefore.includes(name),
+    )!
     const manifest = readdirSync(directory).find((name) => name.startsWith('MANIFEST-'))!
     const size = statSync(join(directory, manifest)).size
     truncateSync(join(directory, manifest), size - 5)
@@ -240,22 +247,31 @@ describe('file-system errors at open', () => {
     const path = join(base, 'file', 'db')
     const error = await openError(path)
     expect(error).toBeInstanceOf(IOError)
-    expect(error).toMatchObject({ code: 'STRATA_IO', path, systemCode: 'ENOTDIR', cause: { code: 'ENOTDIR' } })
+    expect(error).toMatchObject({
+      code: 'STRATA_IO',
+      path,
+      systemCode: 'ENOTDIR',
+      cause: { code: 'ENOTDIR' },
+    })
   })
 
   it.each([
+    ['an unsearchable parent (stat)', 'stat', true],
     ['an unwritable parent (mkdir)', 'mkdir', true],
     ['an unreadable directory (readdir)', 'readdir', false],
     ['an unwritable directory (the LOCK)', 'open', false],
-  ] as const)('%s is STRATA_IO with EACCES as cause, and nothing is left behind', async (_, operation, missing) => {
-    const base = temporaryDirectory()
-    const directory = missing ? join(base, 'db') : base
-    const faulty = new FaultyFileSystem(nodeFileSystem)
-    faulty.inject({ operation, code: 'EACCES', persistent: true })
-    const error = await openError(directory, { fs: faulty })
-    expect(error).toBeInstanceOf(IOError)
-    expect(error).toMatchObject({ code: 'STRATA_IO', systemCode: 'EACCES', cause: { code: 'EACCES' } })
-    expect((error as IOError).path).toContain(base)
-    expect(readdirSync(base)).toEqual([])
-  })
+  ] as const)(
+    '%s is STRATA_IO with EACCES as cause, and nothing is left behind',
+    async (_, operation, missing) => {
+      const base = temporaryDirectory()
+      const directory = missing ? join(base, 'db') : base
+      const faulty = new FaultyFileSystem(nodeFileSystem)
+      faulty.inject({ operation, code: 'EACCES', persistent: true })
+      const error = await openError(directory, { fs: faulty })
+      expect(error).toBeInstanceOf(IOError)
+      expect(error).toMatchObject({ code: 'STRATA_IO', systemCode: 'EACCES', cause: { code: 'EACCES' } })
+      expect((error as IOError).path).toContain(base)
+      expect(readdirSync(base)).toEqual([])
+    },
+  )
 })
