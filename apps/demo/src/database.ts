@@ -3,7 +3,7 @@
  * missing directory or one without a database is a clear one-line failure, not a fresh empty
  * database that answers "not found" to everything.
  */
-import { statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Database, open, type WalRecovery } from '@strata/engine'
 import { CliError, UsageError } from './failure.js'
@@ -32,7 +32,13 @@ export function checkDirectory(directory: string, create: boolean): void {
       'pass the directory that holds CURRENT and wal.log (`strata inspect <file>` dumps one file)',
     )
   }
-  if (!create && statSync(join(directory, 'CURRENT'), { throwIfNoEntry: false }) === undefined) {
+  // A non-empty directory without CURRENT is left to open(): it says whether it is damaged (a
+  // database that lost CURRENT) or not a database at all, and changes nothing either way.
+  if (
+    !create &&
+    statSync(join(directory, 'CURRENT'), { throwIfNoEntry: false }) === undefined &&
+    readdirSync(directory).length === 0
+  ) {
     throw new CliError(
       `${directory} holds no strata database (no CURRENT file)`,
       'check the path (`strata put` or `strata load` creates a database)',

@@ -98,6 +98,14 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
       const isWal = /wal\.log$/.test(file)
       const reason = details.reason === undefined ? '' : `: ${details.reason}`
       const seq = details.lastGoodSeq === undefined ? '' : ` (last good seq ${details.lastGoodSeq})`
+      if (/strata repair/.test(`${details.reason ?? ''} ${error.message}`)) {
+        // Metadata is missing (CURRENT, IDENTITY, a table): no file to inspect, and never a
+        // command that would create a database over it.
+        return {
+          line: `${error.message} — do not write to it; rebuild it with \`strata repair\``,
+          exitCode: ExitCode.Failure,
+        }
+      }
       return {
         line:
           `${file} is damaged at byte ${details.offset ?? 0}${reason}${seq} — run \`strata inspect ${file}\` to see the damage` +
@@ -115,6 +123,11 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
     case ErrorCode.IO:
       return {
         line: `${error.message} — ${systemHint(details.systemCode, details.path)}`,
+        exitCode: ExitCode.Failure,
+      }
+    case ErrorCode.NotADatabase:
+      return {
+        line: `${error.message} — pass an empty directory or one that holds a strata database`,
         exitCode: ExitCode.Failure,
       }
     case ErrorCode.ReadOnly:
