@@ -10,12 +10,21 @@ import { temporaryDirectory } from './helpers.js'
 function listing(directory: string): string[] {
   return readdirSync(directory)
     .sort()
-    .map((name) => `${name} ${createHash('sha256').update(readFileSync(join(directory, name))).digest('hex')}`)
+    .map(
+      (name) =>
+        `${name} ${createHash('sha256')
+          .update(readFileSync(join(directory, name)))
+          .digest('hex')}`,
+    )
 }
 
 const causeCodes = (error: unknown): string[] => {
   const codes: string[] = []
-  for (let current = error as { code?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current)
+  for (
+    let current = error as { code?: string; cause?: unknown } | undefined;
+    current;
+    current = current.cause as typeof current
+  )
     if (current.code !== undefined) codes.push(current.code)
   return codes
 }
@@ -23,7 +32,8 @@ const causeCodes = (error: unknown): string[] => {
 describe('StrataLevel refuses what is not its own', () => {
   it('a foreign directory: LEVEL_DATABASE_NOT_OPEN caused by STRATA_NOT_A_DATABASE, files untouched', async () => {
     const location = temporaryDirectory()
-    for (const name of ['000007.sst', 'wal.log', 'notes.txt']) writeFileSync(join(location, name), `user ${name}`)
+    for (const name of ['000007.sst', 'wal.log', 'notes.txt'])
+      writeFileSync(join(location, name), `user ${name}`)
     const before = listing(location)
     const error = await new StrataLevel(location).open().catch((caught: unknown) => caught)
     expect(causeCodes(error)).toEqual(['LEVEL_DATABASE_NOT_OPEN', 'STRATA_NOT_A_DATABASE'])
