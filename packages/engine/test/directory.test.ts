@@ -27,15 +27,15 @@ function listing(directory: string): Record<string, string> {
 }
 
 const key = (index: number) => `key-${String(index).padStart(5, '0')}`
-const valueOf = (index: number) => `value-${index}-${'v'.repeat(index % 50)}`
+const valueFor = (index: number) => `value-${index}-${'v'.repeat(index % 50)}`
 
 /** A database with two flushed tables and unflushed WAL entries; returns every acknowledged key. */
 async function makeDatabase(directory: string): Promise<Map<string, string>> {
   const database = await open<string, string>(directory, { ...utf8, autoCompaction: false })
   const written = new Map<string, string>()
   for (let index = 0; index < 900; index++) {
-    await database.put(key(index), valueOf(index), { sync: false })
-    written.set(key(index), valueOf(index))
+    await database.put(key(index), valueFor(index), { sync: false })
+    written.set(key(index), valueFor(index))
     if (index === 300 || index === 600) await database.flush()
   }
   await database.close()
@@ -173,10 +173,10 @@ describe('missing or damaged metadata', () => {
   it('keeps a table that the lost last edit of a cut manifest had listed', async () => {
     const directory = temporaryDirectory()
     const database = await open<string, string>(directory, { ...utf8, autoCompaction: false })
-    for (let index = 0; index < 200; index++) await database.put(key(index), valueOf(index))
+    for (let index = 0; index < 200; index++) await database.put(key(index), valueFor(index))
     await database.flush()
     const tablesBefore = readdirSync(directory).filter((name) => name.endsWith('.sst'))
-    for (let index = 200; index < 400; index++) await database.put(key(index), valueOf(index))
+    for (let index = 200; index < 400; index++) await database.put(key(index), valueFor(index))
     await database.flush()
     await database.close()
     const lastTable = readdirSync(directory).find(
