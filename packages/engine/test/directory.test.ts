@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { cpSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FaultyFileSystem, nodeFileSystem } from '@strata/base'
+import { FaultyFileSystem, MemoryFileSystem, nodeFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
 import { IOError, NotADatabaseError, open } from '../src/index.js'
 import { temporaryDirectory } from './helpers.js'
@@ -219,6 +219,51 @@ describe('creation', () => {
     await database.close()
     expect(readFileSync(join(directory, 'IDENTITY'))).toEqual(readFileSync(join(first, 'IDENTITY')))
     await expectAll(directory, new Map([['a', 'b']]))
+  })
+
+  it('recognises every state a crash mid-creation leaves, and finishes the creation', async () => {
+    const template = temporaryDirectory()
+    await (await open(template)).close()
+    const identity = readFileSync(join(template, 'IDENTITY'))
+    const manifest = readFileSync(join(template, 'MANIFEST-000001'))
+    const states: Record<string, Buffer | string>[] = [
+      { 'IDENTITY.tmp': identity.subarray(0, 9) },
+      { IDENTITY: identity },
+      { IDENTITY: identity, 'MANIFEST-000001': manifest.subarray(0, manifest.length - 3) },
+      { IDENTITY: identity, 'MANIFEST-000001': manifest },
+      { IDENTITY: identity, 'MANIFEST-000001': manifest, 'CURRENT.tmp': 'MANIFEST-0' },
+    ]
+    for (const state of states) {
+      const directory = temporaryDirectory()
+      for (const [name, data] of Object.entries(state)) writeFileSync(join(directory, name), data)
+      const database = await open<string, string>(directory, utf8)
+      await database.put('k', 'v')
+      await database.close()
+      await expectAll(directory, new Map([['k', 'v']]))
+      expect(readdirSync(directory).sort(), Object.keys(state).join(',')).toEqual([
+        'CURRENT',
+        'IDENTITY',
+        'MANIFEST-000001',
+        'wal.log',
+      ])
+    }
+  })
+
+  it('after an fsync failure at any step of creation and a power cut, the next open creates the database', async () => {
+    for (let nth = 1; nth <= 6; nth++) {
+      const memory = new MemoryFileSystem()
+      const faulty = new FaultyFileSystem(memory)
+      faulty.inject({ operation: 'fsync', nth })
+      const failed = await openError('/db', { fs: faulty })
+      memory.powerLoss()
+      const database = await open<string, string>('/db', { ...utf8, fs: memory })
+      await database.put('k', 'v')
+      await database.close()
+      memory.powerLoss()
+      const again = await open<string, string>('/db', { ...utf8, fs: memory, createIfMissing: false })
+      expect(await again.get('k'), `fsync ${nth} failed: ${String(failed)}`).toBe('v')
+      await again.close()
+    }
   })
 
   it('a failed open of a new database removes every file it created', async () => {
