@@ -380,6 +380,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
     this.visibleSeq = this.lastSeq
     this.walSizeSeen = this.wal.sizeBytes
+    await this.manifest.cutTornTail()
     await recordIdentity(fs, directory, this.manifest)
     await this.removeOrphans(firstSeqAfterFlushed === state.flushedSeq + 1)
   }

@@ -239,12 +239,39 @@ export class Manifest {
     }
     const fileNumber = Number(name.slice('MANIFEST-'.length))
     const fd = await fs.open(path, 'r+')
-    if (validBytes < data.length) {
-      await fs.ftruncate(fd, validBytes)
-      await fs.fsync(fd)
-    }
     state = { ...state, nextFileNumber: Math.max(state.nextFileNumber, fileNumber + 1) }
-    return new Manifest(fs, directory, fileNumber, fd, validBytes, state, rewriteBytes, removedFileNumbers)
+    const manifest = new Manifest(
+      fs,
+      directory,
+      fileNumber,
+      fd,
+      validBytes,
+      state,
+      rewriteBytes,
+      removedFileNumbers,
+    )
+    manifest.tornBytes = data.length - validBytes
+    return manifest
+  }
+
+  /** Bytes of a torn final frame after the last whole edit, found by `recover`. */
+  private tornBytes = 0
+
+  /** Cuts a torn final frame off the file (`recover` only reads, so that an open that fails
+   *  writes nothing); the caller does it once the open has validated, before any edit. */
+  async cutTornTail(): Promise<void> {
+    if (this.tornBytes === 0) return
+    try {
+      await this.fs.ftruncate(this.fd, this.size)
+      await this.fs.fsync(this.fd)
+    } catch (error) {
+      throw toIOError(
+        error,
+        'cutting a torn manifest edit',
+        pathIn(this.directory, manifestFileName(this.fileNumber)),
+      )
+    }
+    this.tornBytes = 0
   }
 
   /** Creates a new manifest holding `state` and points CURRENT at it. */
@@ -275,6 +302,7 @@ export class Manifest {
    *  edits (one at a time). When the manifest has grown past its budget, switches to a fresh one
    *  and deletes the old. */
   async apply(edit: VersionEdit): Promise<ManifestState> {
+    await this.cutTornTail()
     const next = applyToState(this.state, edit, manifestFileName(this.fileNumber))
     if (this.size >= this.rewriteBytes) {
       const old = this.fileNumber

@@ -148,6 +148,20 @@ describe('missing or damaged metadata', () => {
     expect(listing(directory)).toEqual(before)
   })
 
+  it('a manifest with a torn final edit and a missing table is corruption, and the manifest keeps every byte', async () => {
+    const directory = temporaryDirectory()
+    await makeDatabase(directory)
+    const manifest = readdirSync(directory).find((name) => name.startsWith('MANIFEST-'))!
+    writeFileSync(
+      join(directory, manifest),
+      Buffer.concat([readFileSync(join(directory, manifest)), Buffer.from([9, 0, 0])]),
+    )
+    unlinkSync(join(directory, readdirSync(directory).find((name) => name.endsWith('.sst'))!))
+    const before = listing(directory)
+    expect(await openError(directory)).toMatchObject({ code: 'STRATA_CORRUPTION' })
+    expect(listing(directory)).toEqual(before)
+  })
+
   it('a listed table that is missing or not its recorded size is STRATA_CORRUPTION naming it, and nothing changes', async () => {
     const directory = temporaryDirectory()
     await makeDatabase(directory)
