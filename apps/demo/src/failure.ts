@@ -106,6 +106,14 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
       // Repair is suggested only for a file of a database directory (never for a loose copy).
       const directory = databaseDirectoryOf(file)
       const repair = directory === undefined ? '' : `; or ${repairHint(directory)}`
+      if (/strata repair/.test(`${details.reason ?? ''} ${error.message}`)) {
+        // Metadata is missing (CURRENT, IDENTITY, a table): no file to inspect, and never a
+        // command that would create a database over it.
+        return {
+          line: `${error.message} — do not write to it; rebuild it with \`strata repair\``,
+          exitCode: ExitCode.Failure,
+        }
+      }
       return {
         line:
           `${file} is damaged at byte ${details.offset ?? 0}${reason}${seq} — run \`strata inspect ${file}\` to see the damage` +
@@ -124,6 +132,11 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
     case ErrorCode.IO:
       return {
         line: `${error.message} — ${systemHint(details.systemCode, details.path)}`,
+        exitCode: ExitCode.Failure,
+      }
+    case ErrorCode.NotADatabase:
+      return {
+        line: `${error.message} — pass an empty directory or one that holds a strata database`,
         exitCode: ExitCode.Failure,
       }
     case ErrorCode.ReadOnly:

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { holdOpen, oneLineFailure, removeScratch, scratch, strata } from './helpers.js'
@@ -50,6 +50,38 @@ describe('put, get, del', () => {
     const file = join(root, 'a-file')
     writeFileSync(file, 'x')
     expect(oneLineFailure(strata(['scan', file]))).toMatch(/is a file, not a database directory/)
+  })
+
+  it('refuses to write to a database that lost CURRENT, and its hint never suggests creating one', () => {
+    const damaged = join(root, 'lost-current')
+    expect(strata(['put', damaged, 'k', 'v']).code).toBe(0)
+    unlinkSync(join(damaged, 'CURRENT'))
+    const before = readdirSync(damaged).map((name) => [
+      name,
+      readFileSync(join(damaged, name)).toString('hex'),
+    ])
+    const records = join(root, 'records.jsonl')
+    writeFileSync(records, '{"key":"a","value":1}\n')
+    for (const args of [
+      ['get', damaged, 'k'],
+      ['put', damaged, 'k2', 'v2'],
+      ['load', damaged, records],
+    ]) {
+      const run = strata(args)
+      expect(run.code, args.join(' ')).toBe(1)
+      const line = oneLineFailure(run)
+      expect(line).toMatch(/CURRENT file is missing/)
+      expect(line).toMatch(/strata repair/)
+      expect(line).not.toMatch(/strata (put|load)/)
+    }
+    expect(
+      readdirSync(damaged).map((name) => [name, readFileSync(join(damaged, name)).toString('hex')]),
+    ).toEqual(before)
+    const foreign = join(root, 'foreign')
+    expect(strata(['put', join(foreign, 'x'), 'k', 'v']).code).toBe(0)
+    writeFileSync(join(foreign, 'notes.txt'), 'mine')
+    const run = strata(['put', foreign, 'k', 'v'])
+    expect(oneLineFailure(run)).toMatch(/is not a strata database.*— pass an empty directory/)
   })
 
   it('reports a locked directory in one line naming the owner, and shows the stack only with --debug', async () => {

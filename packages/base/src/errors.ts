@@ -14,6 +14,7 @@ export const ErrorCode = {
   ReadOnly: 'STRATA_READ_ONLY',
   NotFound: 'STRATA_NOT_FOUND',
   Exists: 'STRATA_EXISTS',
+  NotADatabase: 'STRATA_NOT_A_DATABASE',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -104,6 +105,27 @@ export class IOError extends StrataError {
     this.syscall = options.syscall
     const cause = options.cause as { code?: unknown } | undefined
     this.systemCode = typeof cause?.code === 'string' ? cause.code : undefined
+  }
+}
+
+/** `open()` was pointed at a non-empty directory that is not a strata database (it has no
+ *  IDENTITY marker and no CURRENT). Nothing in it was touched. */
+export class NotADatabaseError extends StrataError {
+  readonly path: string
+  /** Some of the entries found in the directory (at most 10). */
+  readonly found: string[]
+
+  constructor(path: string, found: string[], options: StrataErrorOptions = {}) {
+    const shown = found.slice(0, 10)
+    super(
+      ErrorCode.NotADatabase,
+      `${path} is not a strata database: it holds ${found.length} entr${found.length === 1 ? 'y' : 'ies'} ` +
+        `(${shown.join(', ')}${found.length > shown.length ? ', ...' : ''}) but no IDENTITY or CURRENT file; ` +
+        'strata opens only an empty directory or its own database, and touched nothing here',
+      options,
+    )
+    this.path = path
+    this.found = shown
   }
 }
 

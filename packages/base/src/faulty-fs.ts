@@ -15,6 +15,9 @@ export type FaultOperation =
   | 'unlink'
   | 'mkdir'
   | 'close'
+  | 'stat'
+  | 'readdir'
+  | 'link'
 
 export interface FaultRule {
   operation: FaultOperation
@@ -58,6 +61,9 @@ export class FaultyFileSystem implements FileSystem {
     unlink: 0,
     mkdir: 0,
     close: 0,
+    stat: 0,
+    readdir: 0,
+    link: 0,
   }
   /** Bytes written through this wrapper so far. */
   bytesWritten = 0
@@ -213,9 +219,11 @@ export class FaultyFileSystem implements FileSystem {
   }
 
   statSync(path: string): FileStat | undefined {
+    this.before('stat', path)
     return this.inner.statSync(path)
   }
-  stat(path: string): Promise<FileStat | undefined> {
+  async stat(path: string): Promise<FileStat | undefined> {
+    this.before('stat', path)
     return this.inner.stat(path)
   }
   mkdirSync(path: string): void {
@@ -227,9 +235,11 @@ export class FaultyFileSystem implements FileSystem {
     return this.inner.mkdir(path)
   }
   readdirSync(path: string): string[] {
+    this.before('readdir', path)
     return this.inner.readdirSync(path)
   }
-  readdir(path: string): Promise<string[]> {
+  async readdir(path: string): Promise<string[]> {
+    this.before('readdir', path)
     return this.inner.readdir(path)
   }
   renameSync(from: string, to: string): void {
@@ -263,5 +273,13 @@ export class FaultyFileSystem implements FileSystem {
   async readFile(path: string): Promise<Uint8Array> {
     this.before('read', path)
     return this.inner.readFile(path)
+  }
+  realpathSync(path: string): string {
+    this.before('stat', path)
+    return this.inner.realpathSync(path)
+  }
+  linkSync(existingPath: string, newPath: string): void {
+    this.before('link', newPath)
+    this.inner.linkSync(existingPath, newPath)
   }
 }

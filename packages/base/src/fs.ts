@@ -64,6 +64,11 @@ export interface FileSystem {
   syncDir(path: string): Promise<void>
   readFileSync(path: string): Uint8Array
   readFile(path: string): Promise<Uint8Array>
+  /** The canonical absolute path of an existing `path`: symlinks, `.` and `..` resolved. */
+  realpathSync(path: string): string
+  /** Creates `newPath` as a second name of the file at `existingPath`, atomically; fails with
+   *  `EEXIST` if `newPath` exists (an exclusive create that appears with its content). */
+  linkSync(existingPath: string, newPath: string): void
 }
 
 function callback<T>(resolve: (value: T) => void, reject: (error: unknown) => void) {
@@ -205,6 +210,12 @@ export class NodeFileSystem implements FileSystem {
   }
   readFile(path: string): Promise<Uint8Array> {
     return new Promise((resolve, reject) => fs.readFile(path, callback(resolve, reject)))
+  }
+  realpathSync(path: string): string {
+    return fs.realpathSync(path)
+  }
+  linkSync(existingPath: string, newPath: string): void {
+    fs.linkSync(existingPath, newPath)
   }
 }
 

@@ -9,6 +9,7 @@ export {
   InvalidArgumentError,
   IOError,
   LockedError,
+  NotADatabaseError,
   ReadOnlyError,
   StrataError,
   type StrataErrorOptions,

@@ -63,4 +63,18 @@ describe('MemoryFileSystem', () => {
     expect(await fs.read(fdRead, out, 0, 10, 0)).toBe(6)
     expect([...out]).toEqual([0, 0, 0, 0, 97, 98])
   })
+
+  it('links a second name to a file atomically (EEXIST when taken) and resolves real paths', () => {
+    const fs = new MemoryFileSystem()
+    fs.mkdirSync('/d')
+    fs.writeFileSync('/d/a', bytes('content'))
+    fs.linkSync('/d/a', '/d/b')
+    expect(Buffer.from(fs.readFileSync('/d/b')).toString()).toBe('content')
+    fs.unlinkSync('/d/a')
+    expect(Buffer.from(fs.readFileSync('/d/b')).toString()).toBe('content')
+    fs.writeFileSync('/d/c', bytes('other'))
+    expect(() => fs.linkSync('/d/c', '/d/b')).toThrow(expect.objectContaining({ code: 'EEXIST' }))
+    expect(fs.realpathSync('/d/../d/./b')).toBe('/d/b')
+    expect(() => fs.realpathSync('/d/missing')).toThrow(expect.objectContaining({ code: 'ENOENT' }))
+  })
 })

@@ -302,6 +302,18 @@ export class MemoryFileSystem implements FileSystem {
     return later(() => this.readFileSync(path))
   }
 
+  realpathSync(path: string): string {
+    this.lookup(path, 'realpath')
+    return posix.resolve('/', path)
+  }
+  linkSync(existingPath: string, newPath: string): void {
+    const node = this.lookup(existingPath, 'link')
+    if (node instanceof DirectoryNode) throw systemError('EPERM', 'link', existingPath)
+    const { parent, name } = this.split(newPath)
+    if (parent.entries.has(name)) throw systemError('EEXIST', 'link', newPath)
+    parent.entries.set(name, node)
+  }
+
   /** Test helper: replaces a file's whole content (durably), e.g. to damage it on purpose. */
   writeFileSync(path: string, data: Uint8Array): void {
     const fd = this.openSync(path, 'w')

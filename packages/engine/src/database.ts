@@ -5,7 +5,6 @@
  */
 import {
   ClosedError,
-  CorruptionError,
   compareBytes,
   ErrorCode,
   type FileSystem,
@@ -27,6 +26,7 @@ import {
   type WriteOptions,
   writeSyncOf,
 } from './batch.js'
+import { removeObsoleteFiles } from './cleanup.js'
 import type { KeySpan } from './compaction-merge.js'
 import {
   type CompactionPlan,
@@ -36,13 +36,21 @@ import {
   planRangeCompaction,
 } from './compaction-picker.js'
 import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
+import { type DirectoryContents, inspectDirectory } from './directory.js'
 import { type Decoded, type Encoding, type ResolvedEncoding, resolveEncoding } from './encoding.js'
-import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
+import { pathIn, tableFileName, WAL_FILE } from './filenames.js'
 import { DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
 import { LevelSource } from './level-source.js'
 import { DirectoryLock } from './lock.js'
-import { EMPTY_STATE, Manifest } from './manifest.js'
+import type { Manifest } from './manifest.js'
 import { type EntrySource, MergeIterator } from './merge-iterator.js'
+import {
+  checkTableFiles,
+  createDatabaseFiles,
+  openManifest,
+  recordIdentity,
+  removeCreatedFiles,
+} from './open-checks.js'
 import {
   type EncodedOpenOptions,
   MAX_KEY_BYTES,
@@ -318,8 +326,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   private async recover(): Promise<void> {
     const { fs, directory, options } = this
-    const exists = fs.statSync(directory)
-    if (exists === undefined) {
+    // Decided before anything is created: a foreign or damaged directory is refused untouched.
+    const found = inspectDirectory(fs, directory)
+    if (found.kind === 'missing') {
       if (!options.createIfMissing) {
         throw new StrataError(
           ErrorCode.NotFound,
@@ -331,16 +340,18 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       } catch (error) {
         throw toIOError(error, 'creating the database directory', directory)
       }
-    } else if (!exists.isDirectory) {
-      throw new InvalidArgumentError(`${directory} is a file, not a directory`, { argument: 'directory' })
     }
     this.lock = DirectoryLock.acquire(fs, directory)
+    let namesBefore: string[] | undefined
     try {
-      await this.recoverLocked()
+      const contents = inspectDirectory(fs, directory)
+      if (contents.kind !== 'missing') namesBefore = contents.names
+      await this.recoverLocked(contents)
     } catch (error) {
       await this.wal?.close().catch(() => {})
       await this.manifest?.close().catch(() => {})
       await this.tables?.closeAll().catch(() => {})
+      if (namesBefore !== undefined) removeCreatedFiles(fs, directory, namesBefore)
       this.lock.release()
       this.statusValue = 'closed'
       throw error
@@ -350,43 +361,36 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.scheduleCompaction()
   }
 
-  private async recoverLocked(): Promise<void> {
+  private async recoverLocked(contents: DirectoryContents): Promise<void> {
     const { fs, directory, options } = this
-    const hasCurrent = fs.statSync(pathIn(directory, CURRENT_FILE)) !== undefined
-    if (hasCurrent && options.errorIfExists) {
+    if (contents.kind === 'database' && options.errorIfExists) {
       throw new StrataError(ErrorCode.Exists, `${directory} already holds a database (errorIfExists is set)`)
     }
-    if (!hasCurrent && !options.createIfMissing) {
+    if (contents.kind !== 'database' && !options.createIfMissing) {
       throw new StrataError(
         ErrorCode.NotFound,
         `${directory} holds no database (no CURRENT file); pass createIfMissing: true to create one`,
       )
     }
-    this.manifest = hasCurrent
-      ? await Manifest.recover(fs, directory, MANIFEST_REWRITE_BYTES)
-      : await Manifest.create(fs, directory, EMPTY_STATE, MANIFEST_REWRITE_BYTES)
+    this.manifest =
+      contents.kind === 'database'
+        ? await openManifest(fs, directory, contents, MANIFEST_REWRITE_BYTES)
+        : await createDatabaseFiles(fs, directory, contents, MANIFEST_REWRITE_BYTES)
     const state = this.manifest.current
     this.flushedSeq = state.flushedSeq
     this.lastSeq = state.lastSeq
     this.nextFileNumber = state.nextFileNumber
 
     this.tables = new TableSet(directory, state.version, this.cache, fs)
-    for (const { table } of state.version.files()) {
-      if (fs.statSync(pathIn(directory, tableFileName(table.fileNumber))) === undefined) {
-        throw new CorruptionError({
-          file: pathIn(directory, tableFileName(table.fileNumber)),
-          offset: 0,
-          reason: 'the manifest lists this table but the file is missing',
-        })
-      }
-    }
+    checkTableFiles(fs, directory, state.version)
     await this.tables.openTables(state.version)
-    await this.removeOrphans()
 
     this.wal = WALManager.open(pathIn(directory, WAL_FILE), { fs, recovery: options.walRecovery })
     const entries = this.wal.replay()
+    let firstSeqAfterFlushed: number | undefined
     for (const entry of entries) {
       if (entry.seq <= this.flushedSeq) continue
+      firstSeqAfterFlushed ??= entry.seq
       if (entry.op === OpType.Delete) this.memtable.delete(entry.key, entry.seq)
       else this.memtable.put(entry.key, entry.value as Uint8Array, entry.seq)
       if (entry.seq > this.lastSeq) this.lastSeq = entry.seq
@@ -394,21 +398,23 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     }
     this.visibleSeq = this.lastSeq
     this.walSizeSeen = this.wal.sizeBytes
+    await this.manifest.cutTornTail()
+    await recordIdentity(fs, directory, this.manifest)
+    await this.removeOrphans(firstSeqAfterFlushed === state.flushedSeq + 1)
   }
 
-  /** Deletes files no manifest references: tables from a flush or compaction that crashed before
-   *  its manifest edit, old manifests, temporary files. */
-  private async removeOrphans(): Promise<void> {
-    const live = new Set<number>()
-    for (const { table } of this.manifest.current.version.files()) live.add(table.fileNumber)
-    for (const name of await this.fs.readdir(this.directory)) {
-      const parsed = parseFileName(name)
-      const orphan =
-        (parsed.kind === 'table' && !live.has(parsed.fileNumber)) ||
-        (parsed.kind === 'manifest' && parsed.fileNumber !== this.manifest.fileNumber) ||
-        parsed.kind === 'temporary'
-      if (orphan) await this.fs.unlink(pathIn(this.directory, name)).catch(() => {})
-    }
+  /** Deletes the provably obsolete files of this database (cleanup.ts says which), once the
+   *  whole open has validated. */
+  private async removeOrphans(walMeetsManifest: boolean): Promise<void> {
+    const liveTables = new Set<number>()
+    for (const { table } of this.manifest.current.version.files()) liveTables.add(table.fileNumber)
+    await removeObsoleteFiles(this.fs, this.directory, this.lock.realPath, {
+      liveTables,
+      removedTables: this.manifest.removedFileNumbers,
+      nextFileNumber: this.manifest.current.nextFileNumber,
+      manifestFileNumber: this.manifest.fileNumber,
+      walMeetsManifest,
+    })
   }
 
   // --------------------------------------------------------------------------------- checks

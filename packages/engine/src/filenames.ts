@@ -7,6 +7,8 @@ import { join } from 'node:path'
 export const LOCK_FILE = 'LOCK'
 export const CURRENT_FILE = 'CURRENT'
 export const WAL_FILE = 'wal.log'
+/** The directory's identity marker (docs/format.md, "IDENTITY"). */
+export const IDENTITY_FILE = 'IDENTITY'
 
 /** `000042.sst` */
 export function tableFileName(fileNumber: number): string {
@@ -30,7 +32,8 @@ export function parseFileName(name: string): ParsedFileName {
   if (match) return { kind: 'table', fileNumber: Number(match[1]) }
   match = /^MANIFEST-(\d{6,})$/.exec(name)
   if (match) return { kind: 'manifest', fileNumber: Number(match[1]) }
-  if (/^(CURRENT|MANIFEST-\d{6,}|\d{6,}\.sst)\.tmp$/.test(name)) return { kind: 'temporary' }
+  if (/^(CURRENT|IDENTITY|wal\.log|MANIFEST-\d{6,}|\d{6,}\.sst)\.tmp$/.test(name))
+    return { kind: 'temporary' }
   return { kind: 'other' }
 }
 

@@ -5,6 +5,7 @@ export {
   InvalidArgumentError,
   IOError,
   LockedError,
+  NotADatabaseError,
   ReadOnlyError,
   StrataError,
 } from '@strata/base'
@@ -17,6 +18,7 @@ export {
   open,
 } from './database.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
+export { DIRECTORY_FORMAT_VERSION } from './identity.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
 export { DatabaseLockedError } from './lock.js'
 export { inspectManifest, type ManifestRecord, type ManifestState } from './manifest.js'

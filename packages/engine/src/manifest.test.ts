@@ -76,6 +76,8 @@ describe('manifest', () => {
     fs.writeFileSync(path, torn)
     const recovered = await Manifest.recover(fs, '/db', 1 << 20)
     expect(recovered.current.flushedSeq).toBe(5)
+    expect(fs.readFileSync(path).length, 'recover only reads').toBe(torn.length)
+    await recovered.cutTornTail()
     expect(fs.readFileSync(path).length).toBe(whole.length)
     await recovered.apply({ flushedSeq: 6 })
     await recovered.close()

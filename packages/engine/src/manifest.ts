@@ -22,6 +22,8 @@ export interface ManifestState {
   flushedSeq: number
   lastSeq: number
   nextFileNumber: number
+  /** The id of the directory's IDENTITY marker; `undefined` in a database of directory format 1. */
+  identity?: string | undefined
 }
 
 function encodeTable(table: TableFileMeta): unknown[] {
@@ -76,6 +78,7 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
   if (edit.flushedSeq !== undefined) record.flushedSeq = edit.flushedSeq
   if (edit.lastSeq !== undefined) record.lastSeq = edit.lastSeq
   if (edit.nextFileNumber !== undefined) record.nextFileNumber = edit.nextFileNumber
+  if (edit.identity !== undefined) record.identity = edit.identity
   // An array (not a bare map): [format version, edit]. The frame reader recognises msgpack
   // arrays when it must tell a torn tail from a damaged length.
   return packr.pack([MANIFEST_FORMAT_VERSION, record])
@@ -120,6 +123,11 @@ export function decodeEdit(payload: Uint8Array, file: string, offset: number): V
       throw malformed(`a bad ${name}`)
     edit[name] = value
   }
+  if (record.identity !== undefined) {
+    if (typeof record.identity !== 'string' || !/^[0-9a-f]{32}$/.test(record.identity))
+      throw malformed('a bad identity')
+    edit.identity = record.identity
+  }
   return edit
 }
 
@@ -129,6 +137,7 @@ function applyToState(state: ManifestState, edit: VersionEdit, file: string): Ma
     flushedSeq: edit.flushedSeq ?? state.flushedSeq,
     lastSeq: Math.max(state.lastSeq, edit.lastSeq ?? 0),
     nextFileNumber: Math.max(state.nextFileNumber, edit.nextFileNumber ?? 0),
+    identity: edit.identity ?? state.identity,
   }
 }
 
@@ -138,6 +147,7 @@ function snapshotEdit(state: ManifestState): VersionEdit {
     flushedSeq: state.flushedSeq,
     lastSeq: state.lastSeq,
     nextFileNumber: state.nextFileNumber,
+    ...(state.identity === undefined ? {} : { identity: state.identity }),
   }
 }
 
@@ -184,6 +194,9 @@ export class Manifest {
     private size: number,
     private state: ManifestState,
     private readonly rewriteBytes: number,
+    /** Tables an edit of the live manifest removed: proven obsolete (file numbers are never
+     *  reused), so cleanup at open may delete them. */
+    readonly removedFileNumbers: ReadonlySet<number> = new Set(),
   ) {}
 
   get current(): ManifestState {
@@ -209,17 +222,56 @@ export class Manifest {
     }
     const data = await fs.readFile(path)
     const { frames, validBytes } = decodeManifestFrames(data, path)
+    if (frames.length === 0) {
+      // Its first edit was fsynced before CURRENT named it: an empty manifest is damage.
+      throw new CorruptionError({
+        file: path,
+        offset: 0,
+        reason: `the manifest CURRENT names holds no complete edit (${data.length} bytes); run repair to rebuild it`,
+      })
+    }
     let state = EMPTY_STATE
-    for (const { payload, offset } of frames)
-      state = applyToState(state, decodeEdit(payload, path, offset), path)
+    const removedFileNumbers = new Set<number>()
+    for (const { payload, offset } of frames) {
+      const edit = decodeEdit(payload, path, offset)
+      for (const { fileNumber } of edit.removed ?? []) removedFileNumbers.add(fileNumber)
+      state = applyToState(state, edit, path)
+    }
     const fileNumber = Number(name.slice('MANIFEST-'.length))
     const fd = await fs.open(path, 'r+')
-    if (validBytes < data.length) {
-      await fs.ftruncate(fd, validBytes)
-      await fs.fsync(fd)
-    }
     state = { ...state, nextFileNumber: Math.max(state.nextFileNumber, fileNumber + 1) }
-    return new Manifest(fs, directory, fileNumber, fd, validBytes, state, rewriteBytes)
+    const manifest = new Manifest(
+      fs,
+      directory,
+      fileNumber,
+      fd,
+      validBytes,
+      state,
+      rewriteBytes,
+      removedFileNumbers,
+    )
+    manifest.tornBytes = data.length - validBytes
+    return manifest
+  }
+
+  /** Bytes of a torn final frame after the last whole edit, found by `recover`. */
+  private tornBytes = 0
+
+  /** Cuts a torn final frame off the file (`recover` only reads, so that an open that fails
+   *  writes nothing); the caller does it once the open has validated, before any edit. */
+  async cutTornTail(): Promise<void> {
+    if (this.tornBytes === 0) return
+    try {
+      await this.fs.ftruncate(this.fd, this.size)
+      await this.fs.fsync(this.fd)
+    } catch (error) {
+      throw toIOError(
+        error,
+        'cutting a torn manifest edit',
+        pathIn(this.directory, manifestFileName(this.fileNumber)),
+      )
+    }
+    this.tornBytes = 0
   }
 
   /** Creates a new manifest holding `state` and points CURRENT at it. */
@@ -250,6 +302,7 @@ export class Manifest {
    *  edits (one at a time). When the manifest has grown past its budget, switches to a fresh one
    *  and deletes the old. */
   async apply(edit: VersionEdit): Promise<ManifestState> {
+    await this.cutTornTail()
     const next = applyToState(this.state, edit, manifestFileName(this.fileNumber))
     if (this.size >= this.rewriteBytes) {
       const old = this.fileNumber

@@ -33,6 +33,8 @@ export interface VersionEdit {
   lastSeq?: number
   /** The next free file number (tables and manifests). */
   nextFileNumber?: number
+  /** The database id of the directory's IDENTITY marker (directory format 2). */
+  identity?: string
 }
 
 export function compareFilesBySmallestKey(a: TableFileMeta, b: TableFileMeta): number {

@@ -196,7 +196,7 @@ describe('damaged files', () => {
     memory.unlinkSync(`/db/${table}`)
     await expect(openOn(memory)).rejects.toMatchObject({
       code: 'STRATA_CORRUPTION',
-      message: expect.stringMatching(/lists this table but the file is missing/),
+      message: expect.stringMatching(/lists 1 table that is missing.*\.sst \(missing\)/),
     })
   })
 

@@ -183,7 +183,8 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
    *  failure, or to reopen after `close()`). Options override the constructor's. A failure is
    *  `LEVEL_DATABASE_NOT_OPEN` with the reason as `cause`: `LEVEL_LOCKED` when the directory is
    *  open elsewhere, `LEVEL_CORRUPTION`, `LEVEL_IO_ERROR`, or strata's `STRATA_NOT_FOUND` /
-   *  `STRATA_EXISTS` / `STRATA_INVALID_ARGUMENT` errors. */
+   *  `STRATA_EXISTS` / `STRATA_INVALID_ARGUMENT` / `STRATA_NOT_A_DATABASE` (a non-empty directory
+   *  that is not a strata database, left untouched) errors. */
   override open(options?: StrataOpenOptions): Promise<void> {
     return options === undefined ? super.open() : super.open(options)
   }
