@@ -30,9 +30,10 @@ export function deflateAtLevel(level: number): BlockCodec {
         // A stream that would decode to more than expected stops at the limit with a RangeError.
         output = inflateRawSync(input, { maxOutputLength: Math.max(1, expectedLength) })
       } catch (error) {
-        const reason = (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE'
-          ? `decodes to more than the expected ${expectedLength} bytes`
-          : `not a valid deflate stream (${(error as Error).message})`
+        const reason =
+          (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE'
+            ? `decodes to more than the expected ${expectedLength} bytes`
+            : `not a valid deflate stream (${(error as Error).message})`
         throw new DecompressionError({ codec: 'deflate', reason, cause: error })
       }
       if (output.length !== expectedLength) {

@@ -72,7 +72,7 @@ function writeSequence(
   const literalCount = to - from
   const matchCode = matchLength === 0 ? 0 : matchLength - MIN_MATCH
   const tokenAt = pos++
-  output[tokenAt] = ((literalCount < 15 ? literalCount : 15) << 4) | (matchCode < 15 ? matchCode : 15)
+  output[tokenAt] = (Math.min(literalCount, 15) << 4) | Math.min(matchCode, 15)
   if (literalCount >= 15) pos = writeCountExtension(output, pos, literalCount)
   if (literalCount > 32) {
     output.set(input.subarray(from, to), pos)
