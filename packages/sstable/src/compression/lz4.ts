@@ -34,6 +34,9 @@ const SKIP_SHIFT = 5
  */
 const table = new Uint32Array(1 << HASH_BITS)
 let generation = 1
+/** Output buffer of calls given none (up to SCRATCH_LIMIT bytes); the result is copied out. */
+let scratch = new Uint8Array(0)
+const SCRATCH_LIMIT = 1 << 20
 
 function read32(bytes: Uint8Array, at: number): number {
   return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)
@@ -91,7 +94,15 @@ function compress(input: Uint8Array, given?: Uint8Array): Uint8Array {
   checkInput(input, 'lz4')
   const length = input.length
   const bound = maxCompressedLength(length)
-  const output = given !== undefined && given.length >= bound ? given : new Uint8Array(bound)
+  let output = given
+  if (output === undefined || output.length < bound) {
+    if (bound > SCRATCH_LIMIT) output = new Uint8Array(bound)
+    else {
+      if (scratch.length < bound)
+        scratch = new Uint8Array(Math.min(SCRATCH_LIMIT, Math.max(bound, 2 * scratch.length)))
+      output = scratch
+    }
+  }
   if (generation + length + 1 > 0xffff_ffff) {
     table.fill(0)
     generation = 1
@@ -146,7 +157,8 @@ function damaged(reason: string, at: number): DecompressionError {
 function decompress(input: Uint8Array, expectedLength: number): Uint8Array {
   checkInput(input, 'lz4')
   checkExpectedLength(expectedLength, 'lz4')
-  const output = new Uint8Array(expectedLength)
+  // Every byte is written before the length check below passes: no uninitialized byte escapes.
+  const output = Buffer.allocUnsafeSlow(expectedLength)
   const end = input.length
   let at = 0
   let pos = 0
