@@ -45,9 +45,9 @@ export interface BlockCodec {
 
 /**
  * Whether a block of `rawLength` bytes that compressed to `compressedLength` bytes is stored
- * compressed: only when it shrinks by at least 1/8 (12.5%). Otherwise it is stored raw (codec
+ * compressed: only when it shrinks by at least 1/8 (12.5%, rounded up to whole bytes). Otherwise it is stored raw (codec
  * `none`), so incompressible data costs no decompression on read.
  */
 export function worthStoringCompressed(rawLength: number, compressedLength: number): boolean {
-  return compressedLength <= rawLength - Math.ceil(rawLength / 8)
+  return rawLength > 0 && compressedLength <= rawLength - Math.ceil(rawLength / 8)
 }
