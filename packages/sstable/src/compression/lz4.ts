@@ -32,15 +32,13 @@ const SKIP_SHIFT = 5
  * value below `generation` belongs to an earlier call and counts as empty, so the table is not
  * cleared per block. One table per module instance (each worker thread has its own).
  */
-const table = new Uint32Array(1 << HASH_BITS)
+const table = new Int32Array(1 << HASH_BITS)
 let generation = 1
+/** `generation` stays below this, so every stored value is a small integer for the JIT. */
+const GENERATION_LIMIT = 1 << 30
 /** Output buffer of calls given none (up to SCRATCH_LIMIT bytes); the result is copied out. */
 let scratch = new Uint8Array(0)
 const SCRATCH_LIMIT = 1 << 20
-
-function read32(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)
-}
 
 function hash(sequence: number): number {
   return Math.imul(sequence, 0x9e3779b1) >>> (32 - HASH_BITS)
@@ -103,12 +101,13 @@ function compress(input: Uint8Array, given?: Uint8Array): Uint8Array {
       output = scratch
     }
   }
-  if (generation + length + 1 > 0xffff_ffff) {
+  if (generation + length + 1 > GENERATION_LIMIT) {
     table.fill(0)
     generation = 1
   }
   const base = generation
   generation += length + 1
+  const view = new DataView(input.buffer, input.byteOffset, length)
   let pos = 0
   let anchor = 0
   if (length > MATCH_START_MARGIN) {
@@ -117,12 +116,12 @@ function compress(input: Uint8Array, given?: Uint8Array): Uint8Array {
     let at = 0
     let misses = 0
     while (at <= lastMatchStart) {
-      const sequence = read32(input, at)
+      const sequence = view.getInt32(at, true)
       const slot = hash(sequence)
       const stored = table[slot]!
       table[slot] = base + at
       const candidate = stored - base
-      if (stored < base || at - candidate > MAX_OFFSET || read32(input, candidate) !== sequence) {
+      if (stored < base || at - candidate > MAX_OFFSET || view.getInt32(candidate, true) !== sequence) {
         at += 1 + (misses++ >> SKIP_SHIFT)
         continue
       }
@@ -135,6 +134,10 @@ function compress(input: Uint8Array, given?: Uint8Array): Uint8Array {
       }
       let end = at + MIN_MATCH
       let from = candidate + MIN_MATCH
+      while (end + 4 <= matchLimit && view.getInt32(end, true) === view.getInt32(from, true)) {
+        end += 4
+        from += 4
+      }
       while (end < matchLimit && input[end] === input[from]) {
         end++
         from++
@@ -142,7 +145,7 @@ function compress(input: Uint8Array, given?: Uint8Array): Uint8Array {
       pos = writeSequence(input, anchor, start, output, pos, start - back, end - start)
       anchor = end
       // Remember a position inside the match, so the next one can start there.
-      if (end - 2 <= lastMatchStart) table[hash(read32(input, end - 2))] = base + end - 2
+      if (end - 2 <= lastMatchStart) table[hash(view.getInt32(end - 2, true))] = base + end - 2
       at = end
     }
   }
