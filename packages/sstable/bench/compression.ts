@@ -12,7 +12,7 @@
  *   ratio once those are stored raw.
  *
  * Every candidate's output is first decompressed and compared with the block, untimed.
- * Options: --blocks=N (per dataset, default 1024), --rounds=N (default 7), --seed=N.
+ * Options: --blocks=N (per dataset, default 1024), --rounds=N (default 9), --seed=N.
  */
 import * as os from 'node:os'
 import { worthStoringCompressed } from '../src/compression/codec.js'
@@ -24,7 +24,7 @@ const argument = (name: string, fallback: number) => {
   return given === undefined ? fallback : Number(given.slice(name.length + 3))
 }
 const BLOCKS = argument('blocks', 1024)
-const ROUNDS = argument('rounds', 7)
+const ROUNDS = argument('rounds', 9)
 const SEED = argument('seed', 20_261_204)
 /** Each measurement repeats passes over the dataset until this process has used this much CPU
  *  time: on a shared machine a wall-clock window can pass with little of it spent here. */
