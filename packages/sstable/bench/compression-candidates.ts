@@ -44,15 +44,21 @@ export async function loadCandidates(): Promise<{ candidates: Candidate[]; missi
       compress(input) {
         // Its hash table must be cleared per block (the library clears it per frame).
         lz4jsTable.fill(0)
-        const output = new Uint8Array(lz4js.compressBound(input.length))
-        const length = lz4js.compressBlock(input, output, 0, input.length, lz4jsTable)
-        // 0: nothing matched; a format would store such a block raw.
-        return length === 0 ? input.slice() : output.subarray(0, length)
+        const output = new Uint8Array(1 + lz4js.compressBound(input.length))
+        const length = lz4js.compressBlock(input, output.subarray(1), 0, input.length, lz4jsTable)
+        // 0: nothing matched, and the library writes nothing; a first byte tells the two apart.
+        if (length > 0) {
+          output[0] = 1
+          return output.subarray(0, 1 + length)
+        }
+        output[0] = 0
+        output.set(input, 1)
+        return output.subarray(0, 1 + input.length)
       },
       decompress(input, length) {
         const output = new Uint8Array(length)
-        if (input.length === length) output.set(input)
-        else lz4js.decompressBlock(input, output, 0, input.length, 0)
+        if (input[0] === 0) output.set(input.subarray(1))
+        else lz4js.decompressBlock(input, output, 1, input.length - 1, 0)
         return output
       },
     },
