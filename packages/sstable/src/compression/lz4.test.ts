@@ -86,6 +86,13 @@ describe('lz4 codec', () => {
     expect(lz4Codec.decompress(compressed, 300)).toEqual(Buffer.from(input))
   })
 
+  it('decodes the longest output a block of its size allows (255 bytes per byte)', () => {
+    const input = new Uint8Array(100_000).fill(9)
+    const compressed = lz4Codec.compress(input)
+    expect(input.length / compressed.length).toBeGreaterThan(200)
+    expect(lz4Codec.decompress(compressed, input.length)).toEqual(Buffer.from(input))
+  })
+
   it('reports each kind of damage', () => {
     expectDamaged([], 0, /ends before its last sequence/)
     expectDamaged([0xf0], 20, /literal count runs past the end/)
@@ -97,6 +104,9 @@ describe('lz4 codec', () => {
     expectDamaged([0x1f, 7, 1, 0], 30, /match length runs past the end/)
     expectDamaged([0x14, 7, 1, 0, 0x00], 5, /overflows the expected 5 bytes/)
     expectDamaged([0x10, 7], 2, /decodes to 1 bytes, expected 2/)
+    // A length no block of this size can reach is refused before the output is allocated.
+    expectDamaged([0x10, 7], 511, /2 bytes cannot decode to 511 bytes/)
+    expectDamaged([0x10, 7], 2 ** 31 - 1, /cannot decode to 2147483647 bytes/)
     // A well-formed overlapping match: 1 literal repeated 9 times (offset 1, length 8).
     expect(Array.from(lz4Codec.decompress(Uint8Array.from([0x14, 7, 1, 0, 0x00]), 9))).toEqual(
       new Array(9).fill(7),

@@ -23,6 +23,8 @@ const MATCH_START_MARGIN = 12
 /** The last this many bytes are always literals. */
 const LAST_LITERALS = 5
 const MAX_OFFSET = 0xffff
+/** No LZ4 block decodes to more than this many bytes per compressed byte. */
+const MAX_EXPANSION = 255
 const HASH_BITS = 12
 /** After 2^SKIP_SHIFT probes without a match, the step grows by one byte. */
 const SKIP_SHIFT = 5
@@ -160,6 +162,11 @@ function damaged(reason: string, at: number): DecompressionError {
 function decompress(input: Uint8Array, expectedLength: number): Uint8Array {
   checkInput(input, 'lz4')
   checkExpectedLength(expectedLength, 'lz4')
+  // A sequence of n bytes decodes to at most 255 × n bytes (a match-length extension byte adds
+  // 255): a larger claim is damage, refused before allocating it.
+  if (expectedLength > MAX_EXPANSION * input.length) {
+    throw damaged(`${input.length} bytes cannot decode to ${expectedLength} bytes`, 0)
+  }
   // Every byte is written before the length check below passes: no uninitialized byte escapes.
   const output = Buffer.allocUnsafeSlow(expectedLength)
   const end = input.length
