@@ -3,12 +3,8 @@
  * data estimate behind space amplification.
  */
 import type { BlockCache } from '@strata/sstable'
-import type { CompactionScheduler } from './compaction-scheduler.js'
-import type { FlushScheduler } from './flush-scheduler.js'
-import type { Memtables } from './memtables.js'
 import type { ReadMode, ReadModeGovernor } from './read-mode.js'
 import type { Version } from './version.js'
-import type { WriteQueue } from './write-queue.js'
 
 /**
  * Live data in the tables, estimated without reading them: walking from the bottom level up, a
@@ -97,15 +93,36 @@ export interface DatabaseStats {
   readOnlyReason: string | undefined
 }
 
-/** The parts whose state and counters the stats report. */
+/** What the stats read of the parts (each part's own state and counters). */
 export interface StatsSources {
   directory: string
   status: DatabaseStatus
   version: Version
-  memtables: Memtables
-  writes: WriteQueue
-  flushes: FlushScheduler
-  compactions: CompactionScheduler
+  memtables: {
+    active: { approximateBytes: number }
+    frozen: readonly unknown[]
+    frozenBytes: number
+  }
+  writes: {
+    visibleSeq: number
+    walBytes: number
+    readOnlyReason: Error | undefined
+    counters: { userBytesWritten: number; walBytesWritten: number; stalls: number; stallMs: number }
+  }
+  flushes: { flushedSeq: number; counters: { flushes: number; flushBytesWritten: number } }
+  compactions: {
+    running: boolean
+    counters: {
+      compactions: number
+      trivialMoves: number
+      compactionBytesRead: number
+      compactionBytesWritten: number
+      compactionMs: number
+      compactionsByLevel: number[]
+      droppedVersions: number
+      droppedTombstones: number
+    }
+  }
   cache: BlockCache
   governor: ReadModeGovernor
   manifestBytes: number
