@@ -53,7 +53,7 @@ export class OpenIterators<K, V> {
     }
     for (let level = 1; level < version.levels.length; level++) {
       const files = version.levels[level] ?? []
-      if (files.length > 0) sources.push(new LevelSource(files, this.tree.tableSet, range, reverse, seq))
+      if (files.length > 0) sources.push(new LevelSource(files, this.tree.versions, range, reverse, seq))
     }
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
       merge: new MergeIterator(sources, reverse, this.governor),

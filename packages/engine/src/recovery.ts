@@ -18,7 +18,7 @@ import { DirectoryLock } from './lock.js'
 import { EMPTY_STATE, Manifest } from './manifest.js'
 import { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
-import { TableSet } from './table-set.js'
+import { VersionSet } from './version-set.js'
 
 /** Manifests are rewritten from a snapshot once they grow past this. */
 const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
@@ -28,7 +28,7 @@ export interface RecoveredState {
   lock: DirectoryLock
   manifest: Manifest
   wal: WALManager
-  tables: TableSet
+  tables: VersionSet
   /** The WAL's entries after `flushedSeq`, replayed (frozen memtables past `memtableBytes`). */
   memtables: Memtables
   /** The largest seq in the manifest or the WAL: every write up to it is acknowledged. */
@@ -101,7 +101,7 @@ async function recoverLocked(
   const flushedSeq = state.flushedSeq
   let lastSeq = state.lastSeq
 
-  const tables = new TableSet(directory, state.version, cache, fs)
+  const tables = new VersionSet(directory, state.version, cache, fs)
   opened.tables = tables
   for (const { table } of state.version.files()) {
     if (fs.statSync(pathIn(directory, tableFileName(table.fileNumber))) === undefined) {

@@ -1,6 +1,6 @@
 /**
- * The tree on disk: the manifest, the table set (the current version, older versions still
- * read, open tables) and file numbers. Edits go through `applyEdit`, one at a time: recorded in
+ * The tree on disk: the manifest, the version set (the current version, older versions
+ * still read, open tables) and file numbers. Edits go through `applyEdit`, one at a time: recorded in
  * the manifest, then installed; files no version reads any more are deleted once their last
  * reader lets go.
  */
@@ -8,8 +8,8 @@ import type { FileSystem } from '@strata/base'
 import type { Table } from '@strata/sstable'
 import { pathIn, tableFileName } from './filenames.js'
 import type { Manifest } from './manifest.js'
-import type { TableSet, VersionHandle } from './table-set.js'
 import type { Version, VersionEdit } from './version.js'
+import type { VersionHandle, VersionSet } from './version-set.js'
 
 export class Tree {
   private manifestQueue: Promise<unknown> = Promise.resolve()
@@ -19,7 +19,7 @@ export class Tree {
     private readonly directory: string,
     private readonly fs: FileSystem,
     private readonly manifest: Manifest,
-    private readonly tables: TableSet,
+    private readonly tables: VersionSet,
     nextFileNumber: number,
   ) {
     this.nextFile = nextFileNumber
@@ -35,8 +35,8 @@ export class Tree {
     return this.tables.table(fileNumber)
   }
 
-  /** The table set, for readers that walk tables of a pinned version. */
-  get tableSet(): TableSet {
+  /** The version set, for readers that walk tables of a pinned version. */
+  get versions(): VersionSet {
     return this.tables
   }
 

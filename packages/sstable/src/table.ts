@@ -21,7 +21,7 @@ import { compareKeys } from './coding.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter, type Footer } from './footer.js'
 import { BLOCK_KIND, type BlockHandle, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
-import { type IteratorOptions, type TableIterator, TableIteratorImpl } from './iterator.js'
+import { type TableIterator, TableIteratorImpl, type TableIteratorOptions } from './iterator.js'
 import { withTableFileSync } from './open-file.js'
 import { resolveOpenOptions, type TableOpenOptions } from './options.js'
 import { decodeProperties, type TableMeta } from './properties.js'
@@ -227,7 +227,7 @@ export class Table {
    * tombstones included; `'all'` yields every version with seq <= atSeq in internal order (or
    * its reverse). Nothing is read until the first `next()`.
    */
-  iterator(options?: IteratorOptions): TableIterator {
+  iterator(options?: TableIteratorOptions): TableIterator {
     this.checkOpen()
     return new TableIteratorImpl(this, options)
   }
@@ -595,4 +595,4 @@ function parseTail(path: string, fileSize: number, footer: Footer, tail: Buffer)
   return { meta, index, filter, pinnedBytes }
 }
 
-export type { IteratorOptions }
+export type { TableIteratorOptions }
