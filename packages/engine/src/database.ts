@@ -7,6 +7,7 @@
 import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
 import { BlockCache } from '@strata/sstable'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import { GET_MANY_SYNC_MS } from './budgets.js'
 import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import { resolveEncoding } from './encoding.js'
@@ -25,10 +26,6 @@ import { type EncodedOperation, WriteQueue } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
 export { estimateLiveBytes } from './stats.js'
-
-/** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
- *  to the thread pool. */
-const GET_MANY_SYNC_MS = 1
 
 export interface ReadOptions {
   /** Read at this snapshot instead of the latest acknowledged write. */
@@ -230,7 +227,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    *  deleted. Rejects with STRATA_CLOSED once the database is closed. */
   get(key: K, options?: ReadOptions): Promise<V | undefined> {
     try {
-      const found = this.getMaybeSync(key, options)
+      const found = this.getSyncOrPromise(key, options)
       return found instanceof Promise ? found : Promise.resolve(found)
     } catch (error) {
       return Promise.reject(error)
@@ -243,7 +240,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    * adapters and hot loops that await only when they must. Throws (rather than rejects) on a
    * bad key, a closed database or a damaged block read synchronously.
    */
-  getMaybeSync(key: K, options?: ReadOptions): V | undefined | Promise<V | undefined> {
+  getSyncOrPromise(key: K, options?: ReadOptions): V | undefined | Promise<V | undefined> {
     this.checkOpen()
     const found = this.reader.getAt(this.codec.encodeReadKey(key), this.readSeq(options))
     if (found instanceof Promise) return found.then((entry) => this.codec.visibleValue(entry))

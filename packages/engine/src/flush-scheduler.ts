@@ -6,15 +6,13 @@
 import { toIOError } from '@strata/base'
 import type { Memtable } from '@strata/memtable'
 import { TableBuilder, type TableMeta } from '@strata/sstable'
+import { FLUSH_YIELD_ENTRIES } from './budgets.js'
 import { pathIn, tableFileName } from './filenames.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
 import type { Tree } from './tree.js'
 import { toFileMeta } from './version.js'
 import type { WriteQueue } from './write-queue.js'
-
-/** Flush yields to the event loop after this many entries. */
-const FLUSH_YIELD_ENTRIES = 1024
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
