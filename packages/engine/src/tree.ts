@@ -7,6 +7,7 @@
 import type { FileSystem } from '@strata/base'
 import type { Table } from '@strata/sstable'
 import { pathIn, tableFileName } from './filenames.js'
+import { CHECK_INVARIANTS, checkVersion } from './invariants.js'
 import type { Manifest } from './manifest.js'
 import type { Version, VersionEdit } from './version.js'
 import type { VersionHandle, VersionSet } from './version-set.js'
@@ -66,10 +67,12 @@ export class Tree {
   }
 
   /** Records `edit` in the manifest (one edit at a time), opens new tables, installs the
-   *  version, and deletes files nothing reads any more. */
+   *  version, and deletes files nothing reads any more. With invariants checked, a version of
+   *  the wrong shape is refused before the manifest records it. */
   applyEdit(edit: VersionEdit): Promise<void> {
     const run = async () => {
       const next = this.manifest.current.version.apply(edit)
+      if (CHECK_INVARIANTS) checkVersion(next)
       await this.tables.openTables(next)
       const state = await this.manifest.apply(edit)
       this.tables.install(state.version)

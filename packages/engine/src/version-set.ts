@@ -6,6 +6,7 @@
 import { type FileSystem, nodeFileSystem } from '@strata/base'
 import { type BlockCache, Table } from '@strata/sstable'
 import { pathIn, tableFileName } from './filenames.js'
+import { CHECK_INVARIANTS, invariant } from './invariants.js'
 import type { Version } from './version.js'
 
 /** A pinned version: reads through it stay valid until `release()`. */
@@ -62,6 +63,7 @@ export class VersionSet {
   }
 
   release(handle: VersionHandle): void {
+    if (CHECK_INVARIANTS) invariant(handle.refs > 0, () => 'a version was released more often than pinned')
     handle.refs--
     if (handle.refs === 0) this.pinned.delete(handle)
   }

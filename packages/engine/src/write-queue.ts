@@ -14,6 +14,7 @@ import {
 } from '@strata/base'
 import { WALEntry, type WALManager } from '@strata/wal'
 import type { WriteOptions } from './batch.js'
+import { CHECK_INVARIANTS, invariant } from './invariants.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
 
@@ -137,6 +138,7 @@ export class WriteQueue {
         resolve,
         reject,
       }
+      if (CHECK_INVARIANTS) this.checkQueued(first)
       this.pending.push(pending)
       appended.then(
         () => {
@@ -180,6 +182,7 @@ export class WriteQueue {
         )
         continue
       }
+      if (CHECK_INVARIANTS) this.checkAcknowledged(write.lastSeq)
       this.visibleSeqValue = write.lastSeq
       write.resolve()
     }
@@ -195,6 +198,24 @@ export class WriteQueue {
       this.visibilityWaiters = this.visibilityWaiters.filter((waiter) => waiter.seq > this.visibleSeqValue)
       for (const waiter of ready) waiter.resolve()
     }
+  }
+
+  /** A write queued with seqs from `first`: right after the last one still queued. */
+  private checkQueued(first: number): void {
+    const previous =
+      this.pendingHead < this.pending.length ? this.pending[this.pending.length - 1] : undefined
+    invariant(
+      previous === undefined || previous.lastSeq === first - 1,
+      () => `a write queued with seq ${first} after one ending at ${previous?.lastSeq}`,
+    )
+  }
+
+  /** A write acknowledged up to `lastSeq`: after every write acknowledged before it. */
+  private checkAcknowledged(lastSeq: number): void {
+    invariant(
+      lastSeq > this.visibleSeqValue,
+      () => `a write up to seq ${lastSeq} acknowledged after seq ${this.visibleSeqValue}`,
+    )
   }
 
   /** The error a write gets when the database turned read-only before it was durable. */
