@@ -7,7 +7,6 @@
 import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
 import { BlockCache } from '@strata/sstable'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
-import { GET_MANY_SYNC_MS } from './budgets.js'
 import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import { resolveEncoding } from './encoding.js'
@@ -17,7 +16,7 @@ import type { DatabaseIterator, IteratorOptions } from './iterator.js'
 import { OpenIterators } from './iterators.js'
 import { type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { PointReader } from './point-reader.js'
-import { ReadModeGovernor } from './read-mode.js'
+import { ReadPolicy } from './read-policy.js'
 import { type RecoveredState, recover } from './recovery.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
@@ -39,7 +38,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   private readonly codec: EntryCodec<K, V>
   private readonly cache: BlockCache
-  private readonly governor: ReadModeGovernor
+  private readonly policy: ReadPolicy
   private readonly snapshots = new SnapshotList()
   private readonly lock: RecoveredState['lock']
   private readonly memtables: RecoveredState['memtables']
@@ -60,7 +59,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.directory = directory
     this.codec = codec
     this.cache = cache
-    this.governor = new ReadModeGovernor(options.readMode)
+    this.policy = new ReadPolicy(options.readMode)
     this.lock = recovered.lock
     this.memtables = recovered.memtables
     this.tree = new Tree(
@@ -99,8 +98,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       mergeRunnerFor(options.fs),
       isOpen,
     )
-    this.reader = new PointReader(this.memtables, this.tree, this.governor)
-    this.iterators = new OpenIterators(this.memtables, this.tree, this.governor, codec)
+    this.reader = new PointReader(this.memtables, this.tree, this.policy)
+    this.iterators = new OpenIterators(this.memtables, this.tree, this.policy.iteratorReads, codec)
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
@@ -261,14 +260,11 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     if (!Array.isArray(keys)) throw new InvalidArgumentError('keys must be an array', { argument: 'keys' })
     const seq = this.readSeq(options)
     const encoded = keys.map((key) => this.codec.encodeKey(key))
-    // In 'auto' mode, synchronous reads for at most GET_MANY_SYNC_MS of this call; the rest of
-    // the keys read on the thread pool (all of them started now, on the same version), so a
-    // getMany of many uncached keys cannot hold the event loop for long.
-    const bounded = this.governor.mode === 'auto'
-    const deadline = performance.now() + GET_MANY_SYNC_MS
-    const entries = await Promise.all(
-      encoded.map((key) => this.reader.getAt(key, seq, !bounded || performance.now() < deadline)),
-    )
+    // The read policy's window: in 'auto', synchronous reads for at most GET_MANY_SYNC_MS of
+    // this call; the rest of the keys read on the thread pool (all of them started now, on the
+    // same version), so a getMany of many uncached keys cannot hold the event loop for long.
+    const inWindow = this.policy.getManyWindow()
+    const entries = await Promise.all(encoded.map((key) => this.reader.getAt(key, seq, inWindow())))
     return entries.map((entry) => this.codec.visibleValue(entry))
   }
 
@@ -315,7 +311,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       flushes: this.flushes,
       compactions: this.compactions,
       cache: this.cache,
-      governor: this.governor,
+      governor: this.policy.governor,
       manifestBytes: this.tree.manifestBytes,
       snapshots: this.snapshots.size,
       openIterators: this.iterators.size,

@@ -8,8 +8,7 @@ import type { EntryCodec } from './entry-codec.js'
 import { DatabaseIterator, type IteratorOptions } from './iterator.js'
 import { LevelSource } from './level-source.js'
 import type { Memtables } from './memtables.js'
-import { type EntrySource, MergeIterator } from './merge-iterator.js'
-import type { ReadModeGovernor } from './read-mode.js'
+import { type EntrySource, MergeIterator, type SyncReads } from './merge-iterator.js'
 import type { Tree } from './tree.js'
 
 export class OpenIterators<K, V> {
@@ -18,7 +17,7 @@ export class OpenIterators<K, V> {
   constructor(
     private readonly memtables: Memtables,
     private readonly tree: Tree,
-    private readonly governor: ReadModeGovernor,
+    private readonly reads: SyncReads,
     private readonly codec: EntryCodec<K, V>,
   ) {}
 
@@ -56,7 +55,7 @@ export class OpenIterators<K, V> {
       if (files.length > 0) sources.push(new LevelSource(files, this.tree.versions, range, reverse, seq))
     }
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
-      merge: new MergeIterator(sources, reverse, this.governor),
+      merge: new MergeIterator(sources, reverse, this.reads),
       limit,
       decodeKey: options.keys === false ? undefined : (data) => keyEncoding.decode(data),
       decodeValue: options.values === false ? undefined : (data) => valueEncoding.decode(data),

@@ -1,12 +1,15 @@
 /**
- * Point reads: the newest version of a key at a seq, from the memtables, then level 0 newest
- * first, then one table per deeper level. Answers synchronously whenever it can (the memtables,
- * cached blocks, or a synchronous read the read-mode governor allows), else with a promise.
+ * Point reads: the memtables, then the one lookup core (point-lookup.ts) over the tables, driven
+ * by a small synchronous loop or a small asynchronous one. The read policy (read-policy.ts)
+ * decides, block by block, which: a block read synchronously keeps the read synchronous; the
+ * first block read on the thread pool turns the rest of the lookup asynchronous, with the
+ * version pinned.
  */
 import { compareBytes, type InternalEntry } from '@strata/base'
-import { FilterHashes, type ReadTimer } from '@strata/sstable'
+import { FilterHashes, type ReadTimer, type Table } from '@strata/sstable'
 import type { Memtables } from './memtables.js'
-import type { ReadModeGovernor } from './read-mode.js'
+import { NEED_BLOCK, PointLookup } from './point-lookup.js'
+import type { ReadPolicy } from './read-policy.js'
 import type { Tree } from './tree.js'
 import type { TableFileMeta, Version } from './version.js'
 
@@ -17,93 +20,93 @@ function keyWithin(file: TableFileMeta, key: Uint8Array): boolean {
 export class PointReader {
   /** Filter hashes of the key being looked up, shared by the tables one point read consults. */
   private readonly filterHashes = new FilterHashes()
+  /** The lookup of synchronous reads (one at a time: a read that goes asynchronous detaches). */
+  private readonly lookup = new PointLookup()
 
   constructor(
     private readonly memtables: Memtables,
     private readonly tree: Tree,
-    private readonly governor: ReadModeGovernor,
+    private readonly policy: ReadPolicy,
   ) {}
 
   /**
-   * The newest version of `key` with seq <= `seq` in any source (a tombstone included). While
-   * the read-mode governor allows synchronous reads, answers synchronously (cached blocks, else
-   * a timed `pread`). Otherwise answers synchronously while every table it consults has the
-   * block it needs cached; the first table that must read turns the rest of the search
-   * asynchronous (with the version pinned).
+   * The newest version of `key` with seq <= `seq` in any source (a tombstone included):
+   * synchronously while every block it needs is cached or the read policy lets it read the block
+   * synchronously (`inWindow`: false once a `getMany`'s deadline has passed), else a promise.
+   * `key` may be a transient buffer: a lookup that goes on asynchronously copies it.
    */
   getAt(
     key: Uint8Array,
     seq: number,
-    allowSync = true,
+    inWindow = true,
   ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
     const found = this.memtables.get(key, seq)
     if (found !== undefined) return found
-    // Synchronous reads allowed: each table answers from the cache or with a timed pread.
-    if (allowSync && this.governor.readSync()) return this.getFromTablesSync(key, seq, this.governor)
-    const candidates = this.candidateTables(this.tree.current, key)
-    const hashes = this.hashesFor(candidates, key)
-    for (let index = 0; index < candidates.length; index++) {
-      const entry = this.tree.table(candidates[index]!.fileNumber).getCached(key, seq, hashes)
-      // Going on asynchronously: a transient key (encodeReadKey) would be overwritten meanwhile.
-      if (entry === null) return this.getFromTables(candidates, index, key.slice(), seq)
+    const lookup = this.startLookup(key, seq)
+    for (;;) {
+      const answer = lookup.step()
+      if (answer !== NEED_BLOCK) return answer
+      if (this.policy.pointRead(inWindow) === 'async') return this.finishAsync(lookup.detach(key.slice()))
+      const entry = this.readSync(lookup, this.policy.governor)
       if (entry !== undefined) return entry
     }
-    return undefined
   }
 
-  /** The newest version of `key` with seq <= `seq`, every uncached block read synchronously. */
+  /** The newest version of `key` with seq <= `seq`, every block it misses read synchronously
+   *  (untimed: `getSync`'s caller chose a blocking read). */
   getSync(key: Uint8Array, seq: number): InternalEntry | undefined {
-    return this.memtables.get(key, seq) ?? this.getFromTablesSync(key, seq)
+    const found = this.memtables.get(key, seq)
+    if (found !== undefined) return found
+    const lookup = this.startLookup(key, seq)
+    for (;;) {
+      const answer = lookup.step()
+      if (answer !== NEED_BLOCK) return answer
+      const entry = this.readSync(lookup, undefined)
+      if (entry !== undefined) return entry
+    }
+  }
+
+  private startLookup(key: Uint8Array, seq: number): PointLookup {
+    const tables = this.candidateTables(this.tree.current, key)
+    return this.lookup.start(key, seq, tables, tables.length > 1 ? this.filterHashes.of(key) : undefined)
+  }
+
+  /** The synchronous driver's read: the block the lookup needs, cached if the policy admits it,
+   *  else through the scratch buffer. */
+  private readSync(lookup: PointLookup, timer: ReadTimer | undefined): InternalEntry | undefined {
+    const table = lookup.table!
+    const admitted = this.policy.admitsPointRead(table, lookup.blockIndex)
+    return lookup.resume(table.loadBlockSync(lookup.blockIndex, timer, !admitted), !admitted)
+  }
+
+  /** The asynchronous driver: the rest of the lookup, each missed block read on the thread pool
+   *  (and cached), with the current version pinned. */
+  private async finishAsync(lookup: PointLookup): Promise<InternalEntry | undefined> {
+    const handle = this.tree.acquire()
+    try {
+      for (;;) {
+        const block = await lookup.table!.loadBlock(lookup.blockIndex)
+        const entry = lookup.resume(block, false)
+        if (entry !== undefined) return entry
+        const answer = lookup.step()
+        if (answer !== NEED_BLOCK) return answer
+      }
+    } finally {
+      this.tree.release(handle)
+    }
   }
 
   /** The tables that may hold `key`, in search order: level 0 newest first, then one table per
    *  deeper level. */
-  private candidateTables(version: Version, key: Uint8Array): TableFileMeta[] {
-    const candidates: TableFileMeta[] = []
+  private candidateTables(version: Version, key: Uint8Array): Table[] {
+    const candidates: Table[] = []
     for (const file of version.levels[0] ?? []) {
-      if (keyWithin(file, key)) candidates.push(file)
+      if (keyWithin(file, key)) candidates.push(this.tree.table(file.fileNumber))
     }
     for (let level = 1; level < version.levels.length; level++) {
       const file = version.fileFor(level, key)
-      if (file !== undefined) candidates.push(file)
+      if (file !== undefined) candidates.push(this.tree.table(file.fileNumber))
     }
     return candidates
-  }
-
-  /** `key`'s filter hashes when more than one table is consulted (computed once for them all;
-   *  valid until the next read computes its own), else undefined. */
-  private hashesFor(candidates: TableFileMeta[], key: Uint8Array): FilterHashes | undefined {
-    return candidates.length > 1 ? this.filterHashes.of(key) : undefined
-  }
-
-  /** The tables' newest version of `key` with seq <= `seq`, a block that is not cached read
-   *  synchronously (`timer`, when given, told of each read). */
-  private getFromTablesSync(key: Uint8Array, seq: number, timer?: ReadTimer): InternalEntry | undefined {
-    const candidates = this.candidateTables(this.tree.current, key)
-    const hashes = this.hashesFor(candidates, key)
-    for (let index = 0; index < candidates.length; index++) {
-      const entry = this.tree.table(candidates[index]!.fileNumber).getSync(key, seq, timer, hashes)
-      if (entry !== undefined) return entry
-    }
-    return undefined
-  }
-
-  /** The rest of a search, from `candidates[from]`, with the current version pinned. */
-  private async getFromTables(
-    candidates: TableFileMeta[],
-    from: number,
-    key: Uint8Array,
-    seq: number,
-  ): Promise<InternalEntry | undefined> {
-    const handle = this.tree.acquire()
-    try {
-      for (let index = from; index < candidates.length; index++) {
-        const entry = await this.tree.table(candidates[index]!.fileNumber).get(key, seq)
-        if (entry !== undefined) return entry
-      }
-      return undefined
-    } finally {
-      this.tree.release(handle)
-    }
   }
 }

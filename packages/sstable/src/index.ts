@@ -1,3 +1,4 @@
+export type { Block } from './block.js'
 export { FilterHashes } from './bloom.js'
 export { TableBuilder } from './builder.js'
 export { BlockCache, DEFAULT_CACHE_BYTES } from './cache.js'
