@@ -8,6 +8,8 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results.json' },
     testTimeout: 60_000,
+    // The engine's invariant checks (packages/engine/src/invariants.ts) run in every test.
+    env: { STRATA_CHECK_INVARIANTS: '1' },
     hookTimeout: 60_000,
   },
 })

@@ -13,7 +13,9 @@
  */
 import { compareBytes, compareInternal, type FileSystem, OpType } from '@strata/base'
 import { SCAN_CHUNK_BYTES, TableBuilder, type TableMeta, TableScan } from '@strata/sstable'
+import { COMPACTION_SLICE_ENTRIES } from './budgets.js'
 import { pathIn, tableFileName } from './filenames.js'
+import { Heap } from './heap.js'
 
 export interface KeySpan {
   smallest: Uint8Array
@@ -76,43 +78,23 @@ export class MergeBuffers {
  * views stay valid until then.
  */
 class InternalMerge {
-  private readonly heap: TableScan[] = []
+  private readonly heap = new Heap<TableScan>((a, b) => compareInternal(a, b) < 0)
   /** The scan whose entry `next()` handed out last (the root of the heap). */
   private handedOut: TableScan | undefined
 
   constructor(scans: TableScan[]) {
-    for (const scan of scans) if (scan.next()) this.heap.push(scan)
-    for (let index = (this.heap.length >> 1) - 1; index >= 0; index--) this.siftDown(index)
+    this.heap.reset(scans.filter((scan) => scan.next()))
   }
 
   next(): TableScan | undefined {
     if (this.handedOut !== undefined) {
       this.handedOut = undefined
-      if (!this.heap[0]!.next()) {
-        const last = this.heap.pop()!
-        if (this.heap.length > 0) this.heap[0] = last
-      }
-      if (this.heap.length > 0) this.siftDown(0)
+      if (this.heap.top()!.next()) this.heap.topChanged()
+      else this.heap.popTop()
     }
-    const top = this.heap[0]
+    const top = this.heap.top()
     this.handedOut = top
     return top
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap
-    let index = start
-    for (;;) {
-      const left = 2 * index + 1
-      let smallest = index
-      if (left < heap.length && compareInternal(heap[left]!, heap[smallest]!) < 0) smallest = left
-      if (left + 1 < heap.length && compareInternal(heap[left + 1]!, heap[smallest]!) < 0) {
-        smallest = left + 1
-      }
-      if (smallest === index) return
-      ;[heap[index], heap[smallest]] = [heap[smallest]!, heap[index]!]
-      index = smallest
-    }
   }
 }
 
@@ -163,7 +145,7 @@ export function* mergeSteps(
   job: MergeJob,
   fs: FileSystem,
   buffers: MergeBuffers = new MergeBuffers(),
-  sliceEntries = 8192,
+  sliceEntries = COMPACTION_SLICE_ENTRIES,
   durability?: Promise<void>[],
 ): Generator<number, MergeResult> {
   // One scan per input, each reading through a buffer of `buffers` (given back at the end).

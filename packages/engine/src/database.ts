@@ -1,65 +1,21 @@
 /**
- * The database: the write path (WAL group commit, then memtable), the read path (memtable →
- * frozen memtables → level 0 newest first → deeper levels), flush (frozen memtable → level-0
- * table → manifest edit → WAL truncation), open and recovery.
+ * The database: a facade over its parts, each in its own file with one job — recovery (open),
+ * the write queue, the flush scheduler, the compaction scheduler, the point reader, the open
+ * iterators, stats — wired here from the fully recovered state. `Database` checks arguments and
+ * state and keeps the public contracts; the parts do the work.
  */
-import {
-  ClosedError,
-  compareBytes,
-  ErrorCode,
-  type FileSystem,
-  type InternalEntry,
-  InvalidArgumentError,
-  MAX_SEQ,
-  OpType,
-  ReadOnlyError,
-  StrataError,
-  toIOError,
-} from '@strata/base'
-import { Memtable } from '@strata/memtable'
-import { BlockCache, FilterHashes, type ReadTimer, TableBuilder, type TableMeta } from '@strata/sstable'
-import { WALEntry, WALManager } from '@strata/wal'
-import {
-  type BatchOperation,
-  ChainedBatch,
-  checkOperations,
-  type WriteOptions,
-  writeSyncOf,
-} from './batch.js'
-import { removeObsoleteFiles } from './cleanup.js'
-import type { KeySpan } from './compaction-merge.js'
-import {
-  type CompactionPlan,
-  keyRange,
-  maxGrandparentOverlapBytes,
-  pickCompaction,
-  planRangeCompaction,
-} from './compaction-picker.js'
-import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
-import { type DirectoryContents, inspectDirectory } from './directory.js'
-import { type Decoded, type Encoding, type ResolvedEncoding, resolveEncoding } from './encoding.js'
-import { pathIn, tableFileName, WAL_FILE } from './filenames.js'
-import { DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
-import { LevelSource } from './level-source.js'
-import { DirectoryLock } from './lock.js'
-import type { Manifest } from './manifest.js'
-import { type EntrySource, MergeIterator } from './merge-iterator.js'
-import {
-  checkTableFiles,
-  createDatabaseFiles,
-  openManifest,
-  recordIdentity,
-  removeCreatedFiles,
-} from './open-checks.js'
-import {
-  type EncodedOpenOptions,
-  MAX_KEY_BYTES,
-  MAX_VALUE_BYTES,
-  type OpenOptions,
-  type ResolvedOptions,
-  resolveOptions,
-} from './options.js'
-import { type ReadMode, ReadModeGovernor } from './read-mode.js'
+import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
+import { BlockCache } from '@strata/sstable'
+import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import { mergeRunnerFor } from './compaction-runner.js'
+import { CompactionScheduler } from './compaction-scheduler.js'
+import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
+import { EntryCodec } from './entry-codec.js'
+import { FlushScheduler } from './flush-scheduler.js'
+import { type DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
+import { OpenIterators } from './iterators.js'
+import { type EncodedOpenOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { PointReader } from './point-reader.js'
 import {
   checkIteratorOptions,
   ITERATOR_OPTION_NAMES,
@@ -67,226 +23,85 @@ import {
   type ReadOptions,
   readSeqOf,
 } from './read-options.js'
+import { ReadPolicy } from './read-policy.js'
+import { type RecoveredState, recover } from './recovery.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
-import { TableSet, type VersionHandle } from './table-set.js'
-import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
+import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
+import { Tree } from './tree.js'
+import { type EncodedOperation, WriteQueue } from './write-queue.js'
 
-/** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
- *  to the thread pool. */
-const GET_MANY_SYNC_MS = 1
-
-/** Manifests are rewritten from a snapshot once they grow past this. */
-const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
-/** Flush yields to the event loop after this many entries. */
-const FLUSH_YIELD_ENTRIES = 1024
-
-interface PendingWrite {
-  lastSeq: number
-  done: boolean
-  error: unknown
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
-interface Waiter {
-  seq: number
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
-}
-
-function toFileMeta(fileNumber: number, meta: TableMeta): TableFileMeta {
-  return {
-    fileNumber,
-    fileSize: meta.fileSize,
-    smallestKey: meta.smallestKey,
-    largestKey: meta.largestKey,
-    minSeq: meta.minSeq,
-    maxSeq: meta.maxSeq,
-    entryCount: meta.entryCount,
-    tombstoneCount: meta.tombstoneCount,
-    rawKeyBytes: meta.rawKeyBytes,
-    rawValueBytes: meta.rawValueBytes,
-  }
-}
-
-function keyWithin(file: TableFileMeta, key: Uint8Array): boolean {
-  return compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
-}
-
-/**
- * Live data in the tables, estimated without reading them: walking from the bottom level up, a
- * table counts in full unless a deeper table's key range overlaps it, in which case only the
- * part of it that the deeper levels do not already account for (its size minus the overlapped
- * deeper bytes, at least 0) counts. Exact when every key lives in one level; an estimate when
- * upper levels hold overwrites of deeper keys. */
-export function estimateLiveBytes(version: Version): number {
-  let live = 0
-  for (let level = version.levels.length - 1; level >= 0; level--) {
-    for (const file of version.levels[level] ?? []) {
-      let deeper = 0
-      for (let below = level + 1; below < version.levels.length; below++) {
-        for (const other of version.overlapping(below, file.smallestKey, file.largestKey))
-          deeper += other.fileSize
-      }
-      live += deeper === 0 ? file.fileSize : Math.max(0, file.fileSize - deeper)
-    }
-  }
-  return live
-}
-
-export type DatabaseStatus = 'opening' | 'open' | 'closing' | 'closed'
-
-export interface LevelStats {
-  level: number
-  files: number
-  bytes: number
-}
-
-/** A plain JSON object describing the database (see the README for each field). */
-export interface DatabaseStats {
-  directory: string
-  status: DatabaseStatus
-  levels: LevelStats[]
-  tableFiles: number
-  tableBytes: number
-  memtableBytes: number
-  frozenMemtables: number
-  frozenMemtableBytes: number
-  lastSeq: number
-  flushedSeq: number
-  walBytes: number
-  manifestBytes: number
-  flushes: number
-  snapshots: number
-  openIterators: number
-  /** Block cache: hits, misses, bytes; and of the point reads that missed, how many cached
-   *  their block (a second miss while the doorkeeper remembered the first) or did not. */
-  cache: {
-    hits: number
-    misses: number
-    usedBytes: number
-    capacityBytes: number
-    pointReadsAdmitted: number
-    pointReadsNotAdmitted: number
-  }
-  /** How point reads read uncached blocks (see the `readMode` option): synchronous reads done,
-   *  how many took longer than 0.2 ms, and how often `auto` fell back to the thread pool. */
-  reads: { mode: ReadMode; syncReads: number; slowSyncReads: number; switchesToAsync: number }
-  /** Key + value bytes the user asked to write. */
-  userBytesWritten: number
-  /** Bytes written to disk: WAL frames + table files (flush and compaction). */
-  diskBytesWritten: number
-  walBytesWritten: number
-  flushBytesWritten: number
-  /** diskBytesWritten / userBytesWritten (0 before any write). */
-  writeAmplification: number
-  stalls: { count: number; totalMs: number }
-  compaction: {
-    running: boolean
-    compactions: number
-    trivialMoves: number
-    /** Compactions run, by the level they read from. */
-    byLevel: number[]
-    bytesRead: number
-    bytesWritten: number
-    droppedVersions: number
-    droppedTombstones: number
-    totalMs: number
-  }
-  /** Estimated bytes of live data in tables (see `estimateLiveBytes`). */
-  estimatedLiveBytes: number
-  /** tableBytes / estimatedLiveBytes (0 when empty). */
-  spaceAmplification: number
-  readOnlyReason: string | undefined
-}
+export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
+export { estimateLiveBytes } from './stats.js'
 
 export class Database<K = Uint8Array, V = Uint8Array> {
   readonly directory: string
-  private readonly options: ResolvedOptions
-  private readonly fs: FileSystem
-  private readonly keyEncoding: ResolvedEncoding<K>
-  private readonly valueEncoding: ResolvedEncoding<V>
   private statusValue: DatabaseStatus = 'opening'
+  private closing: Promise<void> | undefined
 
-  private lock!: DirectoryLock
-  private manifest!: Manifest
-  private wal!: WALManager
-  private tables!: TableSet
+  private readonly codec: EntryCodec<K, V>
   private readonly cache: BlockCache
-  private readonly readModes: ReadModeGovernor
-  /** Filter hashes of the key being looked up, shared by the tables one point read consults. */
-  private readonly filterHashes = new FilterHashes()
+  private readonly policy: ReadPolicy
   private readonly snapshots = new SnapshotList()
-  private readonly iterators = new Set<DatabaseIterator<K, V>>()
-
-  private memtable = new Memtable()
-  /** Frozen memtables waiting for their flush, oldest first. */
-  private frozen: Memtable[] = []
-  private lastSeq = 0
-  private visibleSeq = 0
-  private flushedSeq = 0
-  private nextFileNumber = 1
-
-  /** WAL size when last looked at (for `walBytesWritten`). */
-  private walSizeSeen = 0
-  private pending: PendingWrite[] = []
-  private pendingHead = 0
-  private visibilityWaiters: Waiter[] = []
-  private roomWaiters: (() => void)[] = []
-
-  private flushing: Promise<void> | undefined
-  /** The WAL truncations asked for so far, one after another. */
-  private walTruncation: Promise<void> = Promise.resolve()
-  private manifestQueue: Promise<unknown> = Promise.resolve()
-  private readOnlyError: StrataError | undefined
-
-  private readonly mergeRunner: MergeRunner
-  private compacting: Promise<void> | undefined
-  /** Per level, the largest key of its last compaction: the next one starts after it. */
-  private readonly compactPointers: (Uint8Array | undefined)[] = []
-  /** Files in a running compaction (its plan's inputs). */
-  private readonly compactingFiles = new Set<number>()
-  private compactionWaiters: (() => void)[] = []
-  /** `compactRange` calls in progress: while any runs, background compactions wait. */
-  private manualCompactions = 0
-  /** `compactRange` calls in progress, which `close()` stops and waits for. */
-  private readonly rangeCompactions = new Set<Promise<void>>()
-
-  private counters = {
-    compactions: 0,
-    trivialMoves: 0,
-    compactionBytesRead: 0,
-    compactionBytesWritten: 0,
-    compactionMs: 0,
-    compactionsByLevel: Array.from({ length: NUM_LEVELS }, () => 0),
-    droppedVersions: 0,
-    droppedTombstones: 0,
-    flushes: 0,
-    userBytesWritten: 0,
-    walBytesWritten: 0,
-    flushBytesWritten: 0,
-    stalls: 0,
-    stallMs: 0,
-  }
+  private readonly lock: RecoveredState['lock']
+  private readonly memtables: RecoveredState['memtables']
+  private readonly tree: Tree
+  private readonly writes: WriteQueue
+  private readonly flushes: FlushScheduler
+  private readonly compactions: CompactionScheduler
+  private readonly reader: PointReader
+  private readonly iterators: OpenIterators<K, V>
 
   private constructor(
     directory: string,
     options: ResolvedOptions,
-    keyEncoding: ResolvedEncoding<K>,
-    valueEncoding: ResolvedEncoding<V>,
+    codec: EntryCodec<K, V>,
+    cache: BlockCache,
+    recovered: RecoveredState,
   ) {
     this.directory = directory
-    this.options = options
-    this.fs = options.fs
-    this.keyEncoding = keyEncoding
-    this.valueEncoding = valueEncoding
-    this.cache = new BlockCache(options.blockCacheBytes)
-    this.readModes = new ReadModeGovernor(options.readMode)
-    this.mergeRunner = mergeRunnerFor(options.fs)
+    this.codec = codec
+    this.cache = cache
+    this.policy = new ReadPolicy(options.readMode)
+    this.lock = recovered.lock
+    this.memtables = recovered.memtables
+    this.tree = new Tree(
+      directory,
+      options.fs,
+      recovered.manifest,
+      recovered.tables,
+      recovered.nextFileNumber,
+    )
+    const isOpen = () => this.statusValue === 'open'
+    this.writes = new WriteQueue(directory, options, recovered.wal, this.memtables, recovered.lastSeq, {
+      isOpen,
+      level0Files: () => this.tree.current.levels[0]?.length ?? 0,
+      compactsInBackground: () => this.compactions.compactsInBackground,
+      scheduleFlush: () => this.flushes.schedule(),
+      scheduleCompaction: () => this.compactions.schedule(),
+    })
+    this.flushes = new FlushScheduler(
+      directory,
+      options,
+      this.memtables,
+      this.writes,
+      this.tree,
+      recovered.flushedSeq,
+      {
+        isOpen,
+        scheduleCompaction: () => this.compactions.schedule(),
+      },
+    )
+    this.compactions = new CompactionScheduler(
+      directory,
+      options,
+      this.tree,
+      this.writes,
+      this.snapshots,
+      mergeRunnerFor(options.fs),
+      isOpen,
+    )
+    this.reader = new PointReader(this.memtables, this.tree, this.policy)
+    this.iterators = new OpenIterators(this.memtables, this.tree, this.policy.iteratorReads, codec)
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
@@ -308,113 +123,21 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       throw new InvalidArgumentError('directory must be a non-empty string path', { argument: 'directory' })
     }
     const resolved = resolveOptions(options)
-    const database = new Database<K, V>(
-      directory,
-      resolved,
+    const codec = new EntryCodec<K, V>(
       resolveEncoding(options?.keyEncoding, 'keyEncoding'),
       resolveEncoding(options?.valueEncoding, 'valueEncoding'),
     )
-    await database.recover()
+    const cache = new BlockCache(resolved.blockCacheBytes)
+    const recovered = await recover(directory, resolved, cache)
+    const database = new Database<K, V>(directory, resolved, codec, cache, recovered)
+    database.statusValue = 'open'
+    database.flushes.schedule()
+    database.compactions.schedule()
     return database
   }
 
   get status(): DatabaseStatus {
     return this.statusValue
-  }
-
-  // ---------------------------------------------------------------------------------- open
-
-  private async recover(): Promise<void> {
-    const { fs, directory, options } = this
-    // Decided before anything is created: a foreign or damaged directory is refused untouched.
-    const found = inspectDirectory(fs, directory)
-    if (found.kind === 'missing') {
-      if (!options.createIfMissing) {
-        throw new StrataError(
-          ErrorCode.NotFound,
-          `${directory} does not exist; pass createIfMissing: true to create a database there`,
-        )
-      }
-      try {
-        fs.mkdirSync(directory)
-      } catch (error) {
-        throw toIOError(error, 'creating the database directory', directory)
-      }
-    }
-    this.lock = DirectoryLock.acquire(fs, directory)
-    let namesBefore: string[] | undefined
-    try {
-      const contents = inspectDirectory(fs, directory)
-      if (contents.kind !== 'missing') namesBefore = contents.names
-      await this.recoverLocked(contents)
-    } catch (error) {
-      await this.wal?.close().catch(() => {})
-      await this.manifest?.close().catch(() => {})
-      await this.tables?.closeAll().catch(() => {})
-      if (namesBefore !== undefined) removeCreatedFiles(fs, directory, namesBefore)
-      this.lock.release()
-      this.statusValue = 'closed'
-      throw error
-    }
-    this.statusValue = 'open'
-    this.scheduleFlush()
-    this.scheduleCompaction()
-  }
-
-  private async recoverLocked(contents: DirectoryContents): Promise<void> {
-    const { fs, directory, options } = this
-    if (contents.kind === 'database' && options.errorIfExists) {
-      throw new StrataError(ErrorCode.Exists, `${directory} already holds a database (errorIfExists is set)`)
-    }
-    if (contents.kind !== 'database' && !options.createIfMissing) {
-      throw new StrataError(
-        ErrorCode.NotFound,
-        `${directory} holds no database (no CURRENT file); pass createIfMissing: true to create one`,
-      )
-    }
-    this.manifest =
-      contents.kind === 'database'
-        ? await openManifest(fs, directory, contents, MANIFEST_REWRITE_BYTES)
-        : await createDatabaseFiles(fs, directory, contents, MANIFEST_REWRITE_BYTES)
-    const state = this.manifest.current
-    this.flushedSeq = state.flushedSeq
-    this.lastSeq = state.lastSeq
-    this.nextFileNumber = state.nextFileNumber
-
-    this.tables = new TableSet(directory, state.version, this.cache, fs)
-    checkTableFiles(fs, directory, state.version)
-    await this.tables.openTables(state.version)
-
-    this.wal = WALManager.open(pathIn(directory, WAL_FILE), { fs, recovery: options.walRecovery })
-    const entries = this.wal.replay()
-    let firstSeqAfterFlushed: number | undefined
-    for (const entry of entries) {
-      if (entry.seq <= this.flushedSeq) continue
-      firstSeqAfterFlushed ??= entry.seq
-      if (entry.op === OpType.Delete) this.memtable.delete(entry.key, entry.seq)
-      else this.memtable.put(entry.key, entry.value as Uint8Array, entry.seq)
-      if (entry.seq > this.lastSeq) this.lastSeq = entry.seq
-      if (this.memtable.approximateBytes >= options.memtableBytes) this.freezeMemtable()
-    }
-    this.visibleSeq = this.lastSeq
-    this.walSizeSeen = this.wal.sizeBytes
-    await this.manifest.cutTornTail()
-    await recordIdentity(fs, directory, this.manifest)
-    await this.removeOrphans(firstSeqAfterFlushed === state.flushedSeq + 1)
-  }
-
-  /** Deletes the provably obsolete files of this database (cleanup.ts says which), once the
-   *  whole open has validated. */
-  private async removeOrphans(walMeetsManifest: boolean): Promise<void> {
-    const liveTables = new Set<number>()
-    for (const { table } of this.manifest.current.version.files()) liveTables.add(table.fileNumber)
-    await removeObsoleteFiles(this.fs, this.directory, this.lock.realPath, {
-      liveTables,
-      removedTables: this.manifest.removedFileNumbers,
-      nextFileNumber: this.manifest.current.nextFileNumber,
-      manifestFileNumber: this.manifest.fileNumber,
-      walMeetsManifest,
-    })
   }
 
   // --------------------------------------------------------------------------------- checks
@@ -423,85 +146,13 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     if (this.statusValue !== 'open') throw new ClosedError(`the database at ${this.directory}`)
   }
 
-  /** The error of work that `close()` cut short (`cause`: how it stopped). */
-  private cutShortByClose(work: string, error: unknown): ClosedError {
-    if (error instanceof ClosedError) return error
-    return new ClosedError(`the database at ${this.directory} (${work} was cut short by close())`, {
-      cause: error,
-    })
-  }
-
   private checkWritable(): void {
     this.checkOpen()
-    if (this.readOnlyError !== undefined) {
-      throw new ReadOnlyError(
-        `the database at ${this.directory} is read-only after an I/O failure (${this.readOnlyError.message}); ` +
-          'reads still work; close and reopen it once the cause is fixed',
-        { cause: this.readOnlyError },
-      )
-    }
-  }
-
-  /** `key`'s bytes for a write or a read that keeps them; checked (given, 1 to MAX_KEY_BYTES). */
-  private encodeKey(key: K): Uint8Array {
-    return this.checkKeyBytes(
-      key,
-      key === undefined || key === null ? undefined : this.keyEncoding.encode(key, 'key'),
-    )
-  }
-
-  /** `encodeKey`'s bytes, possibly in a buffer the next call overwrites: for a point read, which
-   *  uses them synchronously (a search that goes on asynchronously copies them first). */
-  private encodeReadKey(key: K): Uint8Array {
-    return this.checkKeyBytes(
-      key,
-      key === undefined || key === null ? undefined : this.keyEncoding.encodeTransient(key, 'key'),
-    )
-  }
-
-  private checkKeyBytes(key: K, bytes: Uint8Array | undefined): Uint8Array {
-    if (bytes === undefined) {
-      throw new InvalidArgumentError(
-        `key must be given (a ${this.keyEncoding.name} key), not ${String(key)}`,
-        {
-          argument: 'key',
-        },
-      )
-    }
-    if (bytes.length === 0)
-      throw new InvalidArgumentError('key must not be empty (1 byte or more)', { argument: 'key' })
-    if (bytes.length > MAX_KEY_BYTES) {
-      throw new InvalidArgumentError(
-        `key is ${bytes.length} bytes; the largest allowed is ${MAX_KEY_BYTES}`,
-        {
-          argument: 'key',
-        },
-      )
-    }
-    return bytes
-  }
-
-  private encodeValue(value: V): Uint8Array {
-    if (value === undefined || value === null) {
-      throw new InvalidArgumentError(
-        `value must be given (a ${this.valueEncoding.name} value), not ${String(value)}; use delete() to remove a key`,
-        { argument: 'value' },
-      )
-    }
-    const bytes = this.valueEncoding.encode(value, 'value')
-    if (bytes.length > MAX_VALUE_BYTES) {
-      throw new InvalidArgumentError(
-        `value is ${bytes.length} bytes; the largest allowed is ${MAX_VALUE_BYTES}`,
-        {
-          argument: 'value',
-        },
-      )
-    }
-    return bytes
+    this.writes.checkWritable()
   }
 
   private readSeq(options: ReadOptions | undefined): number {
-    return readSeqOf(options, this.snapshots, this.visibleSeq)
+    return readSeqOf(options, this.snapshots, this.writes.visibleSeq)
   }
 
   // ------------------------------------------------------------------------------ write path
@@ -510,15 +161,15 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    *  (default: the database's `sync`, true: fsynced). */
   async put(key: K, value: V, options?: WriteOptions): Promise<void> {
     this.checkWritable()
-    const keyBytes = this.encodeKey(key)
-    const valueBytes = this.encodeValue(value)
-    return this.write([{ op: OpType.Put, key: keyBytes, value: valueBytes }], options)
+    const keyBytes = this.codec.encodeKey(key)
+    const valueBytes = this.codec.encodeValue(value)
+    return this.writes.write([{ op: OpType.Put, key: keyBytes, value: valueBytes }], options)
   }
 
   /** Deletes `key` (a tombstone; deleting a missing key is not an error). */
   async delete(key: K, options?: WriteOptions): Promise<void> {
     this.checkWritable()
-    return this.write([{ op: OpType.Delete, key: this.encodeKey(key), value: null }], options)
+    return this.writes.write([{ op: OpType.Delete, key: this.codec.encodeKey(key), value: null }], options)
   }
 
   /** Alias of `delete`, as abstract-level names it. */
@@ -538,363 +189,29 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     try {
       this.checkWritable()
       checkOperations(operations)
-      const encoded = operations.map((operation) =>
-        operation.type === 'put'
-          ? { op: OpType.Put, key: this.encodeKey(operation.key), value: this.encodeValue(operation.value) }
-          : { op: OpType.Delete, key: this.encodeKey(operation.key), value: null },
+      const encoded = operations.map(
+        (operation): EncodedOperation =>
+          operation.type === 'put'
+            ? {
+                op: OpType.Put,
+                key: this.codec.encodeKey(operation.key),
+                value: this.codec.encodeValue(operation.value),
+              }
+            : { op: OpType.Delete, key: this.codec.encodeKey(operation.key), value: null },
       )
       if (encoded.length === 0) return Promise.resolve()
-      return this.write(encoded, options)
+      return this.writes.write(encoded, options)
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
-  private async write(
-    operations: { op: OpType; key: Uint8Array; value: Uint8Array | null }[],
-    options: WriteOptions | undefined,
-  ): Promise<void> {
-    const sync = writeSyncOf(options, this.options.sync)
-    if (this.needsRoom()) await this.makeRoom()
+  /** Flushes the memtable to a level-0 table now and waits for every pending flush. */
+  async flush(): Promise<void> {
     this.checkWritable()
-    // From here to the WAL call nothing awaits: seqs reach the WAL in order.
-    const first = this.lastSeq + 1
-    this.lastSeq += operations.length
-    const now = Date.now()
-    let userBytes = 0
-    const entries = operations.map((operation, index) => {
-      userBytes += operation.key.length + (operation.value?.length ?? 0)
-      return new WALEntry(first + index, now, operation.op, operation.key, operation.value)
-    })
-    this.counters.userBytesWritten += userBytes
-    const appended =
-      entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
-    this.memtable.apply(entries)
-    const done = new Promise<void>((resolve, reject) => {
-      const pending: PendingWrite = { lastSeq: this.lastSeq, done: false, error: undefined, resolve, reject }
-      this.pending.push(pending)
-      appended.then(
-        () => {
-          pending.done = true
-          this.drainPending()
-        },
-        (error: unknown) => {
-          pending.done = true
-          pending.error = error
-          this.drainPending()
-        },
-      )
-    })
-    if (this.memtable.approximateBytes >= this.options.memtableBytes) {
-      this.freezeMemtable()
-      this.scheduleFlush()
-    }
-    return done
-  }
-
-  /** Adds what the WAL grew by since last looked at to the bytes written to disk. */
-  private countWalGrowth(): void {
-    const size = this.wal.sizeBytes
-    if (size > this.walSizeSeen) this.counters.walBytesWritten += size - this.walSizeSeen
-    this.walSizeSeen = size
-  }
-
-  /** Acknowledges finished writes in seq order, so a write is visible only with all before it. */
-  private drainPending(): void {
-    this.countWalGrowth()
-    const pending = this.pending
-    while (this.pendingHead < pending.length) {
-      const write = pending[this.pendingHead]!
-      if (!write.done) break
-      this.pendingHead++
-      if (write.error !== undefined || this.readOnlyError !== undefined) {
-        const error = write.error ?? this.readOnlyError
-        this.enterReadOnly(error)
-        write.reject(
-          write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'),
-        )
-        continue
-      }
-      this.visibleSeq = write.lastSeq
-      write.resolve()
-    }
-    if (this.pendingHead === pending.length) {
-      this.pending = []
-      this.pendingHead = 0
-    } else if (this.pendingHead > 1024) {
-      this.pending = pending.slice(this.pendingHead)
-      this.pendingHead = 0
-    }
-    if (this.visibilityWaiters.length > 0) {
-      const ready = this.visibilityWaiters.filter((waiter) => waiter.seq <= this.visibleSeq)
-      this.visibilityWaiters = this.visibilityWaiters.filter((waiter) => waiter.seq > this.visibleSeq)
-      for (const waiter of ready) waiter.resolve()
-    }
-  }
-
-  private readOnlyWriteError(): ReadOnlyError {
-    return new ReadOnlyError(
-      `the database at ${this.directory} became read-only after an I/O failure; this write was not made durable`,
-      { cause: this.readOnlyError },
-    )
-  }
-
-  private enterReadOnly(error: unknown): void {
-    if (this.readOnlyError !== undefined) return
-    this.readOnlyError = toIOError(error, 'a background write')
-    for (const waiter of this.visibilityWaiters) waiter.reject(this.readOnlyError)
-    this.visibilityWaiters = []
-    this.wakeRoomWaiters()
-  }
-
-  /** Resolves once every write up to `seq` is acknowledged. */
-  private waitVisible(seq: number): Promise<void> {
-    if (seq <= this.visibleSeq) return Promise.resolve()
-    if (this.readOnlyError !== undefined) return Promise.reject(this.readOnlyError)
-    return new Promise((resolve, reject) => this.visibilityWaiters.push({ seq, resolve, reject }))
-  }
-
-  // -------------------------------------------------------------------- memtable and flush
-
-  private needsRoom(): boolean {
-    return (
-      this.frozen.length >= this.options.maxFrozenMemtables ||
-      (this.compactsInBackground && this.level0Files() >= this.options.level0SlowdownTrigger)
-    )
-  }
-
-  private level0Files(): number {
-    return this.tables.current.levels[0]?.length ?? 0
-  }
-
-  /** Backpressure. Writers wait while too many frozen memtables wait for their flush, or while
-   *  level 0 is at the stop threshold; at the slowdown threshold each write is delayed 1 ms once,
-   *  giving compaction a share of the machine instead of stopping writes later. */
-  private async makeRoom(): Promise<void> {
-    const started = performance.now()
-    this.counters.stalls++
-    let delayed = false
-    for (;;) {
-      if (this.readOnlyError !== undefined || this.statusValue !== 'open') break
-      if (this.frozen.length >= this.options.maxFrozenMemtables) {
-        this.scheduleFlush()
-        await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
-      } else if (this.compactsInBackground && this.level0Files() >= this.options.level0StopTrigger) {
-        this.scheduleCompaction()
-        await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
-      } else if (
-        !delayed &&
-        this.compactsInBackground &&
-        this.level0Files() >= this.options.level0SlowdownTrigger
-      ) {
-        delayed = true
-        await new Promise((resolve) => setTimeout(resolve, 1))
-      } else break
-    }
-    this.counters.stallMs += performance.now() - started
-  }
-
-  private wakeRoomWaiters(): void {
-    const waiters = this.roomWaiters
-    this.roomWaiters = []
-    for (const wake of waiters) wake()
-  }
-
-  private freezeMemtable(): void {
-    if (this.memtable.isEmpty) return
-    this.memtable.freeze()
-    this.frozen.push(this.memtable)
-    this.memtable = new Memtable()
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing !== undefined || this.frozen.length === 0 || this.readOnlyError !== undefined) return
-    this.flushing = this.runFlushes().finally(() => {
-      this.flushing = undefined
-      // A freeze may have happened while the last flush was finishing.
-      if (this.statusValue === 'open') this.scheduleFlush()
-    })
-  }
-
-  private async runFlushes(): Promise<void> {
-    while (this.frozen.length > 0 && this.readOnlyError === undefined) {
-      const memtable = this.frozen[0]!
-      try {
-        await this.flushMemtable(memtable)
-      } catch (error) {
-        this.enterReadOnly(error)
-        return
-      }
-      this.frozen.shift()
-      this.wakeRoomWaiters()
-      this.scheduleCompaction()
-    }
-  }
-
-  /** Truncates the WAL before `seq` once the truncations asked for earlier are done. It runs
-   *  beside the next flush (the WAL stays appendable throughout), so writers do not wait for it;
-   *  a failure turns the database read-only as any failed write of the WAL does. */
-  private truncateWal(seq: number): void {
-    this.walTruncation = this.walTruncation.then(async () => {
-      if (this.readOnlyError !== undefined) return
-      try {
-        this.countWalGrowth()
-        await this.wal.truncateBefore(seq)
-        this.walSizeSeen = this.wal.sizeBytes
-      } catch (error) {
-        this.enterReadOnly(error)
-      }
-    })
-  }
-
-  /** Writes one frozen memtable to a level-0 table; commits it in the manifest; then truncates
-   *  the WAL. Commit first, clean up after. */
-  private async flushMemtable(memtable: Memtable): Promise<void> {
-    const maxSeq = memtable.maxSeq ?? this.flushedSeq
-    await this.waitVisible(maxSeq)
-    const fileNumber = this.nextFileNumber++
-    const path = pathIn(this.directory, tableFileName(fileNumber))
-    const builder = new TableBuilder(path, {
-      fs: this.fs,
-      blockBytes: this.options.blockBytes,
-      bloomBitsPerKey: this.options.bloomBitsPerKey,
-    })
-    let meta: TableMeta
-    try {
-      let count = 0
-      for (const entry of memtable.iterator({ versions: 'all' })) {
-        builder.add(entry)
-        if (++count % FLUSH_YIELD_ENTRIES === 0) await yieldToEventLoop()
-      }
-      meta = await builder.finish()
-      await this.fs.syncDir(this.directory)
-    } catch (error) {
-      await builder.abandon().catch(() => {})
-      throw toIOError(error, 'flushing the memtable to a table', path)
-    }
-    this.counters.flushBytesWritten += meta.fileSize
-    const table = toFileMeta(fileNumber, meta)
-    await this.applyEdit({
-      added: [{ level: 0, table }],
-      flushedSeq: maxSeq,
-      lastSeq: maxSeq,
-      nextFileNumber: this.nextFileNumber,
-    })
-    this.flushedSeq = maxSeq
-    this.counters.flushes++
-    // The table is committed: the WAL no longer needs what it holds.
-    this.truncateWal(maxSeq)
-  }
-
-  // ----------------------------------------------------------------------------- compaction
-
-  private scheduleCompaction(): void {
-    if (!this.compactsInBackground || this.compacting !== undefined) return
-    if (this.statusValue !== 'open' || this.readOnlyError !== undefined) return
-    this.compacting = this.runCompactions().finally(() => {
-      this.compacting = undefined
-      const waiters = this.compactionWaiters
-      this.compactionWaiters = []
-      for (const wake of waiters) wake()
-    })
-  }
-
-  private async runCompactions(): Promise<void> {
-    while (this.statusValue === 'open' && this.readOnlyError === undefined) {
-      const plan = pickCompaction(
-        this.tables.current,
-        this.options,
-        this.compactPointers,
-        this.compactingFiles,
-      )
-      if (plan === undefined) return
-      try {
-        await this.runCompaction(plan)
-      } catch (error) {
-        if (this.statusValue !== 'open') return
-        this.enterReadOnly(error)
-        return
-      }
-      this.wakeRoomWaiters()
-    }
-  }
-
-  /** Runs one plan: merge in the worker (or move), fsync, one manifest edit, then the inputs go
-   *  once nothing reads them. */
-  private async runCompaction(plan: CompactionPlan): Promise<void> {
-    const started = performance.now()
-    const inputs = [...plan.inputs, ...plan.outputInputs]
-    for (const file of inputs) this.compactingFiles.add(file.fileNumber)
-    try {
-      if (plan.trivialMove) {
-        await this.applyEdit({
-          removed: plan.inputs.map((file) => ({ level: plan.level, fileNumber: file.fileNumber })),
-          added: plan.inputs.map((table) => ({ level: plan.outputLevel, table })),
-        })
-        this.counters.trivialMoves++
-      } else {
-        const version = this.tables.current
-        const inputBytes = inputs.reduce((total, file) => total + file.fileSize, 0)
-        const fileNumbers: number[] = []
-        const budget = inputs.length + Math.ceil(inputBytes / this.options.targetFileBytes) * 2 + 8
-        for (let index = 0; index < budget; index++) fileNumbers.push(this.nextFileNumber++)
-        const span = (file: TableFileMeta) => ({
-          smallest: file.smallestKey,
-          largest: file.largestKey,
-          size: file.fileSize,
-        })
-        const { smallest, largest } = keyRange(inputs)
-        const deeperLevels: KeySpan[][] = []
-        for (let level = plan.outputLevel + 1; level < NUM_LEVELS; level++) {
-          deeperLevels.push(version.overlapping(level, smallest, largest).map(span))
-        }
-        const result = await this.mergeRunner.run({
-          inputs: inputs.map((file) => pathIn(this.directory, tableFileName(file.fileNumber))),
-          directory: this.directory,
-          fileNumbers,
-          targetFileBytes: this.options.targetFileBytes,
-          blockBytes: this.options.blockBytes,
-          bloomBitsPerKey: this.options.bloomBitsPerKey,
-          snapshots: this.snapshots.seqs(),
-          deeperLevels,
-          grandparents: version.overlapping(plan.outputLevel + 1, smallest, largest).map(span),
-          maxGrandparentOverlapBytes: maxGrandparentOverlapBytes(this.options),
-        })
-        await this.fs.syncDir(this.directory)
-        await this.applyEdit({
-          removed: inputs.map((file) => ({
-            level: plan.inputs.includes(file) ? plan.level : plan.outputLevel,
-            fileNumber: file.fileNumber,
-          })),
-          added: result.outputs.map(({ fileNumber, meta }) => ({
-            level: plan.outputLevel,
-            table: toFileMeta(fileNumber, meta),
-          })),
-          nextFileNumber: this.nextFileNumber,
-        })
-        this.counters.compactions++
-        this.counters.compactionsByLevel[plan.level]!++
-        this.counters.compactionBytesRead += result.bytesRead
-        this.counters.compactionBytesWritten += result.bytesWritten
-        this.counters.droppedVersions += result.droppedVersions
-        this.counters.droppedTombstones += result.droppedTombstones
-      }
-      this.compactPointers[plan.level] = keyRange(plan.inputs).largest
-    } finally {
-      for (const file of inputs) this.compactingFiles.delete(file.fileNumber)
-      this.counters.compactionMs += performance.now() - started
-    }
-  }
-
-  /** Background compactions run (and level-0 backpressure applies) when the options allow them
-   *  and no `compactRange` holds the tree. */
-  private get compactsInBackground(): boolean {
-    return this.options.autoCompaction && this.manualCompactions === 0
-  }
-
-  /** Waits until no compaction is running. */
-  private async waitForCompactions(): Promise<void> {
-    while (this.compacting !== undefined) await this.compacting
+    if (this.writes.lastSeq > this.writes.visibleSeq) await this.writes.waitAllVisible()
+    await this.flushes.flushAll()
+    if (this.writes.readOnlyReason !== undefined) throw this.writes.readOnlyWriteError()
   }
 
   /**
@@ -902,102 +219,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    * bottom-most level holding data, dropping overwritten versions and tombstones nobody can see.
    * Use it to reclaim space after mass deletes. Flushes the memtable first.
    */
-  compactRange(start?: K, end?: K): Promise<void> {
-    const running = this.compactRangeNow(start, end)
-    this.rangeCompactions.add(running)
-    void running.catch(() => {}).finally(() => this.rangeCompactions.delete(running))
-    return running
-  }
-
-  /** `compactRange`'s work. Once `close()` begins, it stops at the next pass (a merge in flight is
-   *  stopped by close) and rejects with `ClosedError`. */
-  private async compactRangeNow(start?: K, end?: K): Promise<void> {
+  async compactRange(start?: K, end?: K): Promise<void> {
     this.checkWritable()
-    const startBytes = start === undefined ? undefined : this.keyEncoding.encode(start, 'start')
-    const endBytes = end === undefined ? undefined : this.keyEncoding.encode(end, 'end')
+    const startBytes = start === undefined ? undefined : this.codec.keyEncoding.encode(start, 'start')
+    const endBytes = end === undefined ? undefined : this.codec.keyEncoding.encode(end, 'end')
     await this.flush()
-    // The automatic compactions would race for the same files: let them finish, then hold them.
-    this.manualCompactions++
-    try {
-      await this.waitForCompactions()
-      let bottom = -1
-      for (let level = 0; level < NUM_LEVELS; level++) {
-        if ((this.tables.current.levels[level]?.length ?? 0) > 0) bottom = level
-      }
-      if (bottom < 0) return
-      const target = Math.max(bottom, 1)
-      const before = new Set([...this.tables.current.files()].map(({ table }) => table.fileNumber))
-      for (let level = 0; level < target; level++) {
-        this.checkOpen()
-        const plan = planRangeCompaction(this.tables.current, level, startBytes, endBytes)
-        if (plan !== undefined) await this.runCompaction(plan)
-      }
-      // Tables of the bottom level that no pass above rewrote may still hold versions or
-      // tombstones nobody can see any more: one pass over them in place — run by run of
-      // neighbours, so an output never spans a table rewritten above (levels stay disjoint).
-      let run: TableFileMeta[] = []
-      const runs: TableFileMeta[][] = []
-      for (const file of this.tables.current.overlapping(target, startBytes, endBytes)) {
-        if (before.has(file.fileNumber)) run.push(file)
-        else if (run.length > 0) {
-          runs.push(run)
-          run = []
-        }
-      }
-      if (run.length > 0) runs.push(run)
-      for (const inputs of runs) {
-        this.checkOpen()
-        await this.runCompaction({
-          reason: 'manual',
-          level: target,
-          outputLevel: target,
-          inputs,
-          outputInputs: [],
-          trivialMove: false,
-          score: 0,
-        })
-      }
-    } catch (error) {
-      if (this.statusValue !== 'open') throw this.cutShortByClose('compactRange', error)
-      this.enterReadOnly(error)
-      throw toIOError(error, 'compacting a range')
-    } finally {
-      this.manualCompactions--
-    }
-    this.scheduleCompaction()
-  }
-
-  /** Records `edit` in the manifest (one edit at a time), opens new tables, installs the
-   *  version, and deletes files nothing reads any more. */
-  private applyEdit(edit: VersionEdit): Promise<void> {
-    const run = async () => {
-      const next = this.manifest.current.version.apply(edit)
-      await this.tables.openTables(next)
-      const state = await this.manifest.apply(edit)
-      this.tables.install(state.version)
-      await this.deleteObsoleteFiles()
-    }
-    const result = this.manifestQueue.then(run, run)
-    this.manifestQueue = result.catch(() => {})
-    return result
-  }
-
-  private async deleteObsoleteFiles(): Promise<void> {
-    for (const { fileNumber, table } of this.tables.takeObsolete()) {
-      await table?.close().catch(() => {})
-      await this.fs.unlink(pathIn(this.directory, tableFileName(fileNumber))).catch(() => {})
-    }
-  }
-
-  /** Flushes the memtable to a level-0 table now and waits for every pending flush. */
-  async flush(): Promise<void> {
-    this.checkWritable()
-    if (this.lastSeq > this.visibleSeq) await this.waitVisible(this.lastSeq)
-    this.freezeMemtable()
-    this.scheduleFlush()
-    while (this.flushing !== undefined) await this.flushing
-    await this.walTruncation
-    if (this.readOnlyError !== undefined) throw this.readOnlyWriteError()
+    await this.compactions.compactRange(startBytes, endBytes)
   }
 
   // -------------------------------------------------------------------------------- reads
@@ -1006,7 +233,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    *  deleted. Rejects with STRATA_CLOSED once the database is closed. */
   get(key: K, options?: ReadOptions): Promise<V | undefined> {
     try {
-      const found = this.getMaybeSync(key, options)
+      const found = this.getSyncOrPromise(key, options)
       return found instanceof Promise ? found : Promise.resolve(found)
     } catch (error) {
       return Promise.reject(error)
@@ -1019,51 +246,19 @@ export class Database<K = Uint8Array, V = Uint8Array> {
    * adapters and hot loops that await only when they must. Throws (rather than rejects) on a
    * bad key, a closed database or a damaged block read synchronously.
    */
-  getMaybeSync(key: K, options?: ReadOptions): V | undefined | Promise<V | undefined> {
+  getSyncOrPromise(key: K, options?: ReadOptions): V | undefined | Promise<V | undefined> {
     this.checkOpen()
-    const found = this.getAt(this.encodeReadKey(key), this.readSeq(options))
-    if (found instanceof Promise) return found.then((entry) => this.visibleValue(entry))
-    return this.visibleValue(found)
-  }
-
-  private visibleValue(entry: InternalEntry | undefined): V | undefined {
-    return entry?.op === OpType.Put ? this.valueEncoding.decode(entry.value!) : undefined
-  }
-
-  /**
-   * The newest version of `key` with seq <= `seq` in any source (a tombstone included). While
-   * the read-mode governor allows synchronous reads, answers synchronously (cached blocks, else
-   * a timed `pread`). Otherwise answers synchronously while every table it consults has the
-   * block it needs cached; the first table that must read turns the rest of the search
-   * asynchronous (with the version pinned).
-   */
-  private getAt(
-    key: Uint8Array,
-    seq: number,
-    allowSync = true,
-  ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
-    const found = this.getFromMemtables(key, seq)
-    if (found !== undefined) return found
-    // Synchronous reads allowed: each table answers from the cache or with a timed pread.
-    if (allowSync && this.readModes.readSync()) return this.getFromTablesSync(key, seq, this.readModes)
-    const candidates = this.candidateTables(this.tables.current, key)
-    const hashes = this.hashesFor(candidates, key)
-    for (let index = 0; index < candidates.length; index++) {
-      const entry = this.tables.table(candidates[index]!.fileNumber).getCached(key, seq, hashes)
-      // Going on asynchronously: a transient key (encodeReadKey) would be overwritten meanwhile.
-      if (entry === null) return this.getFromTables(candidates, index, key.slice(), seq)
-      if (entry !== undefined) return entry
-    }
-    return undefined
+    const found = this.reader.getAt(this.codec.encodeReadKey(key), this.readSeq(options))
+    if (found instanceof Promise) return found.then((entry) => this.codec.visibleValue(entry))
+    return this.codec.visibleValue(found)
   }
 
   /** `get` without a promise, for callers who accept a blocking read: a cached read costs a
    *  lookup, an uncached one a synchronous disk read. Same answer as `get`. */
   getSync(key: K, options?: ReadOptions): V | undefined {
     this.checkOpen()
-    const keyBytes = this.encodeReadKey(key)
-    const seq = this.readSeq(options)
-    return this.visibleValue(this.getFromMemtables(keyBytes, seq) ?? this.getFromTablesSync(keyBytes, seq))
+    const keyBytes = this.codec.encodeReadKey(key)
+    return this.codec.visibleValue(this.reader.getSync(keyBytes, this.readSeq(options)))
   }
 
   /** Values of `keys` in order (`undefined` where absent), all read at one snapshot. */
@@ -1071,127 +266,30 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.checkOpen()
     if (!Array.isArray(keys)) throw new InvalidArgumentError('keys must be an array', { argument: 'keys' })
     const seq = this.readSeq(options)
-    const encoded = keys.map((key) => this.encodeKey(key))
-    // In 'auto' mode, synchronous reads for at most GET_MANY_SYNC_MS of this call; the rest of
-    // the keys read on the thread pool (all of them started now, on the same version), so a
-    // getMany of many uncached keys cannot hold the event loop for long.
-    const bounded = this.readModes.mode === 'auto'
-    const deadline = performance.now() + GET_MANY_SYNC_MS
-    const entries = await Promise.all(
-      encoded.map((key) => this.getAt(key, seq, !bounded || performance.now() < deadline)),
-    )
-    return entries.map((entry) => this.visibleValue(entry))
+    const encoded = keys.map((key) => this.codec.encodeKey(key))
+    // The read policy's window: in 'auto', synchronous reads for at most GET_MANY_SYNC_MS of
+    // this call; the rest of the keys read on the thread pool (all of them started now, on the
+    // same version), so a getMany of many uncached keys cannot hold the event loop for long.
+    const inWindow = this.policy.getManyWindow()
+    const entries = await Promise.all(encoded.map((key) => this.reader.getAt(key, seq, inWindow())))
+    return entries.map((entry) => this.codec.visibleValue(entry))
   }
 
   /** True when `key` has a visible value. */
   async has(key: K, options?: ReadOptions): Promise<boolean> {
     this.checkOpen()
-    return (await this.getAt(this.encodeReadKey(key), this.readSeq(options)))?.op === OpType.Put
-  }
-
-  private getFromMemtables(key: Uint8Array, seq: number): InternalEntry | undefined {
-    const found = this.memtable.get(key, seq)
-    if (found !== undefined) return found
-    for (let index = this.frozen.length - 1; index >= 0; index--) {
-      const entry = this.frozen[index]!.get(key, seq)
-      if (entry !== undefined) return entry
-    }
-    return undefined
-  }
-
-  /** The tables that may hold `key`, in search order: level 0 newest first, then one table per
-   *  deeper level. */
-  private candidateTables(version: Version, key: Uint8Array): TableFileMeta[] {
-    const candidates: TableFileMeta[] = []
-    for (const file of version.levels[0] ?? []) {
-      if (keyWithin(file, key)) candidates.push(file)
-    }
-    for (let level = 1; level < version.levels.length; level++) {
-      const file = version.fileFor(level, key)
-      if (file !== undefined) candidates.push(file)
-    }
-    return candidates
-  }
-
-  /** `key`'s filter hashes when more than one table is consulted (computed once for them all;
-   *  valid until the next read computes its own), else undefined. */
-  private hashesFor(candidates: TableFileMeta[], key: Uint8Array): FilterHashes | undefined {
-    return candidates.length > 1 ? this.filterHashes.of(key) : undefined
-  }
-
-  /** The tables' newest version of `key` with seq <= `seq`, a block that is not cached read
-   *  synchronously (`timer`, when given, told of each read). */
-  private getFromTablesSync(key: Uint8Array, seq: number, timer?: ReadTimer): InternalEntry | undefined {
-    const candidates = this.candidateTables(this.tables.current, key)
-    const hashes = this.hashesFor(candidates, key)
-    for (let index = 0; index < candidates.length; index++) {
-      const entry = this.tables.table(candidates[index]!.fileNumber).getSync(key, seq, timer, hashes)
-      if (entry !== undefined) return entry
-    }
-    return undefined
-  }
-
-  /** Releases a pinned version; deletes the files it was the last to hold, if any. */
-  private releaseVersion(handle: VersionHandle): void {
-    this.tables.release(handle)
-    if (handle.refs === 0 && this.tables.hasRetired) void this.deleteObsoleteFiles()
-  }
-
-  /** The rest of a search, from `candidates[from]`, with the current version pinned. */
-  private async getFromTables(
-    candidates: TableFileMeta[],
-    from: number,
-    key: Uint8Array,
-    seq: number,
-  ): Promise<InternalEntry | undefined> {
-    const handle = this.tables.acquire()
-    try {
-      for (let index = from; index < candidates.length; index++) {
-        const entry = await this.tables.table(candidates[index]!.fileNumber).get(key, seq)
-        if (entry !== undefined) return entry
-      }
-      return undefined
-    } finally {
-      this.releaseVersion(handle)
-    }
+    return (await this.reader.getAt(this.codec.encodeReadKey(key), this.readSeq(options)))?.op === OpType.Put
   }
 
   /** An iterator over a consistent snapshot: what is written meanwhile is not seen. */
   iterator(options: IteratorOptions<K> = {}): DatabaseIterator<K, V> {
     this.checkOpen()
-    const { range, reverse, limit, seq, keys, values } = this.checkIterator(options)
-    const handle = this.tables.acquire()
-    const version = handle.version
-    const sourceOptions = { ...range, reverse, atSeq: seq, versions: 'visible' as const }
-    const sources: EntrySource[] = [this.memtable.iterator(sourceOptions)]
-    for (let index = this.frozen.length - 1; index >= 0; index--) {
-      sources.push(this.frozen[index]!.iterator(sourceOptions))
-    }
-    for (const file of version.levels[0] ?? []) {
-      sources.push(this.tables.table(file.fileNumber).iterator(sourceOptions))
-    }
-    for (let level = 1; level < version.levels.length; level++) {
-      const files = version.levels[level] ?? []
-      if (files.length > 0) sources.push(new LevelSource(files, this.tables, range, reverse, seq))
-    }
-    const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
-      merge: new MergeIterator(sources, reverse, this.readModes),
-      limit,
-      decodeKey: keys ? (data) => this.keyEncoding.decode(data) : undefined,
-      decodeValue: values ? (data) => this.valueEncoding.decode(data) : undefined,
-      encodeTarget: (target) => this.keyEncoding.encode(target, 'target'),
-      release: () => {
-        this.iterators.delete(iterator)
-        this.releaseVersion(handle)
-      },
-    })
-    this.iterators.add(iterator)
-    return iterator
+    return this.iterators.create(this.checkIterator(options))
   }
 
   private checkIterator(options: unknown, allowed = ITERATOR_OPTION_NAMES) {
-    const encodeBound = (key: K, argument: string) => this.keyEncoding.encode(key, argument)
-    return checkIteratorOptions(options, encodeBound, this.snapshots, this.visibleSeq, allowed)
+    const encodeBound = (key: K, argument: string) => this.codec.keyEncoding.encode(key, argument)
+    return checkIteratorOptions(options, encodeBound, this.snapshots, this.writes.visibleSeq, allowed)
   }
 
   /** Keys only: an async iterable of keys. Its options are checked by this call. */
@@ -1217,74 +315,26 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   /** A handle for repeatable reads across gets and iterators; `release()` it when done. */
   snapshot(): Snapshot {
     this.checkOpen()
-    return this.snapshots.create(this.visibleSeq)
+    return this.snapshots.create(this.writes.visibleSeq)
   }
 
   // ------------------------------------------------------------------------------- stats
 
   stats(): DatabaseStats {
-    const version = this.tables?.current
-    const levels: LevelStats[] = (version?.levels ?? []).map((files, level) => ({
-      level,
-      files: files.length,
-      bytes: files.reduce((total, file) => total + file.fileSize, 0),
-    }))
-    const tableBytes = levels.reduce((total, level) => total + level.bytes, 0)
-    const liveBytes = version === undefined ? 0 : estimateLiveBytes(version)
-    const diskBytesWritten =
-      this.counters.walBytesWritten + this.counters.flushBytesWritten + this.counters.compactionBytesWritten
-    return {
+    return collectStats({
       directory: this.directory,
       status: this.statusValue,
-      levels,
-      tableFiles: levels.reduce((total, level) => total + level.files, 0),
-      tableBytes,
-      memtableBytes: this.memtable.approximateBytes,
-      frozenMemtables: this.frozen.length,
-      frozenMemtableBytes: this.frozen.reduce((total, memtable) => total + memtable.approximateBytes, 0),
-      lastSeq: this.visibleSeq,
-      flushedSeq: this.flushedSeq,
-      walBytes: this.statusValue === 'closed' ? 0 : this.wal.sizeBytes,
-      manifestBytes: this.manifest?.sizeBytes ?? 0,
-      flushes: this.counters.flushes,
+      version: this.tree.current,
+      memtables: this.memtables,
+      writes: this.writes,
+      flushes: this.flushes,
+      compactions: this.compactions,
+      cache: this.cache,
+      governor: this.policy.governor,
+      manifestBytes: this.tree.manifestBytes,
       snapshots: this.snapshots.size,
       openIterators: this.iterators.size,
-      cache: {
-        hits: this.cache.hits,
-        misses: this.cache.misses,
-        usedBytes: this.cache.usedBytes,
-        capacityBytes: this.cache.capacityBytes,
-        pointReadsAdmitted: this.cache.pointReadsAdmitted,
-        pointReadsNotAdmitted: this.cache.pointReadsNotAdmitted,
-      },
-      reads: {
-        mode: this.readModes.mode,
-        syncReads: this.readModes.syncReads,
-        slowSyncReads: this.readModes.slowSyncReads,
-        switchesToAsync: this.readModes.switchesToAsync,
-      },
-      userBytesWritten: this.counters.userBytesWritten,
-      diskBytesWritten,
-      walBytesWritten: this.counters.walBytesWritten,
-      flushBytesWritten: this.counters.flushBytesWritten,
-      writeAmplification:
-        this.counters.userBytesWritten === 0 ? 0 : diskBytesWritten / this.counters.userBytesWritten,
-      stalls: { count: this.counters.stalls, totalMs: Math.round(this.counters.stallMs) },
-      compaction: {
-        running: this.compacting !== undefined,
-        compactions: this.counters.compactions,
-        trivialMoves: this.counters.trivialMoves,
-        byLevel: [...this.counters.compactionsByLevel],
-        bytesRead: this.counters.compactionBytesRead,
-        bytesWritten: this.counters.compactionBytesWritten,
-        droppedVersions: this.counters.droppedVersions,
-        droppedTombstones: this.counters.droppedTombstones,
-        totalMs: Math.round(this.counters.compactionMs),
-      },
-      estimatedLiveBytes: liveBytes,
-      spaceAmplification: liveBytes === 0 ? 0 : tableBytes / liveBytes,
-      readOnlyReason: this.readOnlyError?.message,
-    }
+    })
   }
 
   // ------------------------------------------------------------------------------- close
@@ -1298,25 +348,18 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return this.closing
   }
 
-  private closing: Promise<void> | undefined
-
   private async closeOnce(): Promise<void> {
     this.statusValue = 'closing'
-    this.wakeRoomWaiters()
-    if (this.lastSeq > this.visibleSeq && this.readOnlyError === undefined) {
-      await this.waitVisible(this.lastSeq).catch(() => {})
+    this.writes.wakeRoomWaiters()
+    if (this.writes.lastSeq > this.writes.visibleSeq && this.writes.readOnlyReason === undefined) {
+      await this.writes.waitAllVisible().catch(() => {})
     }
-    while (this.flushing !== undefined) await this.flushing
-    await this.walTruncation
-    await this.waitForCompactions()
-    await this.manifestQueue
-    await this.mergeRunner.close()
-    await Promise.allSettled(this.rangeCompactions)
-    for (const iterator of [...this.iterators]) await iterator.close()
+    await this.flushes.waitIdle()
+    await this.compactions.close()
+    await this.iterators.closeAll()
     this.snapshots.releaseAll()
-    await this.wal.close()
-    await this.manifest.close()
-    await this.tables.closeAll()
+    await this.writes.close()
+    await this.tree.close()
     this.lock.release()
     this.statusValue = 'closed'
   }

@@ -6,8 +6,8 @@
 import { compareBytes, type InternalEntry, type KeyRange } from '@strata/base'
 import type { ReadTimer, TableIterator } from '@strata/sstable'
 import type { EntrySource } from './merge-iterator.js'
-import type { TableSet } from './table-set.js'
 import type { TableFileMeta } from './version.js'
+import type { VersionSet } from './version-set.js'
 
 export class LevelSource implements EntrySource {
   private index: number
@@ -16,7 +16,7 @@ export class LevelSource implements EntrySource {
 
   constructor(
     private readonly files: readonly TableFileMeta[],
-    private readonly tables: TableSet,
+    private readonly tables: VersionSet,
     private readonly range: KeyRange,
     private readonly reverse: boolean,
     private readonly atSeq: number,

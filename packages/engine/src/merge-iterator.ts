@@ -13,15 +13,14 @@
  */
 import { compareBytes, type InternalEntry, OpType } from '@strata/base'
 import type { ReadTimer } from '@strata/sstable'
+import { Heap } from './heap.js'
 
-/** A sorted source of entries. */
+/** A sorted source of entries, read by the `next`/`tryNext`/`nextSync` protocol explained on
+ *  `TableIterator` in @strata/sstable. Sources without `tryNext` (memtables) are synchronous
+ *  through `next()`. */
 export interface EntrySource {
-  /** The next entry (or undefined at the end), possibly after I/O. */
   next(): InternalEntry | undefined | Promise<InternalEntry | undefined>
-  /** The next entry if it needs no I/O; `null` when it does (then `next()` is awaited). Sources
-   *  without it are treated as always synchronous through `next()`. */
   tryNext?(): InternalEntry | undefined | null
-  /** The next entry, reading synchronously if it must; `timer` is told of each read. */
   nextSync?(timer: ReadTimer): InternalEntry | undefined
   seek(target: Uint8Array): void
   /** Releases what the source holds (table iterators); memtable iterators need nothing. */
@@ -45,7 +44,7 @@ export interface SyncReads extends ReadTimer {
 }
 
 export class MergeIterator {
-  private heap: Head[] = []
+  private readonly heap: Heap<Head>
   private started = false
   private pendingSeek: Uint8Array | undefined
   private readonly direction: number
@@ -65,6 +64,7 @@ export class MergeIterator {
     private readonly reads?: SyncReads,
   ) {
     this.direction = reverse ? -1 : 1
+    this.heap = new Heap<Head>((a, b) => this.less(a, b))
   }
 
   /** The next visible entry (never a tombstone) or undefined at the end — directly when no
@@ -86,7 +86,7 @@ export class MergeIterator {
 
   close(): void {
     for (const source of this.sources) source.close?.()
-    this.heap = []
+    this.heap.reset()
     this.stalled = undefined
     this.winner = undefined
   }
@@ -94,7 +94,7 @@ export class MergeIterator {
   private step(): InternalEntry | undefined | typeof STALLED {
     for (;;) {
       if (this.stalled !== undefined) return STALLED
-      const top = this.heap[0]
+      const top = this.heap.top()
       if (this.winner === undefined) {
         if (top === undefined) return undefined
         this.winner = top.entry
@@ -126,16 +126,16 @@ export class MergeIterator {
       entry = result instanceof Promise ? null : result
     }
     if (entry === null) {
-      this.popTop()
+      this.heap.popTop()
       this.stalled = head
       return
     }
     if (entry === undefined) {
-      this.popTop()
+      this.heap.popTop()
       return
     }
     head.entry = entry
-    this.siftDown(0)
+    this.heap.topChanged()
   }
 
   private async refillStalled(): Promise<void> {
@@ -146,7 +146,7 @@ export class MergeIterator {
     this.stalled = undefined
     if (entry !== undefined) {
       head.entry = entry
-      this.push(head)
+      this.heap.push(head)
     }
   }
 
@@ -156,14 +156,14 @@ export class MergeIterator {
     this.started = true
     const target = this.pendingSeek
     this.pendingSeek = undefined
-    this.heap = []
+    this.heap.reset()
     this.winner = undefined
     this.stalled = undefined
     this.stalledResult = undefined
     for (let rank = 0; rank < this.sources.length; rank++) {
       const entry = this.firstEntry(rank, target)
       if (entry instanceof Promise) return this.fillFrom(rank, entry, target)
-      if (entry !== undefined) this.push({ entry, source: this.sources[rank]!, rank })
+      if (entry !== undefined) this.heap.push({ entry, source: this.sources[rank]!, rank })
     }
     return undefined
   }
@@ -176,7 +176,7 @@ export class MergeIterator {
   ): Promise<void> {
     let entry = await pending
     for (;;) {
-      if (entry !== undefined) this.push({ entry, source: this.sources[rank]!, rank })
+      if (entry !== undefined) this.heap.push({ entry, source: this.sources[rank]!, rank })
       if (++rank >= this.sources.length) return
       const next = this.firstEntry(rank, target)
       entry = next instanceof Promise ? await next : next
@@ -209,40 +209,5 @@ export class MergeIterator {
     const order = compareBytes(a.entry.key, b.entry.key) * this.direction
     if (order !== 0) return order < 0
     return a.rank < b.rank
-  }
-
-  private push(head: Head): void {
-    const heap = this.heap
-    heap.push(head)
-    let index = heap.length - 1
-    while (index > 0) {
-      const parent = (index - 1) >> 1
-      if (!this.less(heap[index]!, heap[parent]!)) break
-      ;[heap[index], heap[parent]] = [heap[parent]!, heap[index]!]
-      index = parent
-    }
-  }
-
-  private popTop(): void {
-    const heap = this.heap
-    const last = heap.pop()
-    if (last === undefined || heap.length === 0) return
-    heap[0] = last
-    this.siftDown(0)
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap
-    let index = start
-    for (;;) {
-      const left = 2 * index + 1
-      const right = left + 1
-      let smallest = index
-      if (left < heap.length && this.less(heap[left]!, heap[smallest]!)) smallest = left
-      if (right < heap.length && this.less(heap[right]!, heap[smallest]!)) smallest = right
-      if (smallest === index) return
-      ;[heap[index], heap[smallest]] = [heap[smallest]!, heap[index]!]
-      index = smallest
-    }
   }
 }

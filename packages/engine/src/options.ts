@@ -32,7 +32,8 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
    *  being read), so a slow disk never blocks the event loop for long. `'async'`: always the
    *  thread pool (never blocks the event loop on I/O). `'sync'`: always synchronous (as
    *  `getSync`). In `'auto'`, one `getMany` reads synchronously for at most 1 ms, then sends its
-   *  remaining keys to the thread pool. Iterators always read on the thread pool. */
+   *  remaining keys to the thread pool. Iterators follow the same governor: a block a scan or
+   *  seek must read is read synchronously while `auto` allows, else on the thread pool. */
   readMode?: ReadMode
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
   bloomBitsPerKey?: number

@@ -8,18 +8,18 @@
  * as the device takes. So in `'auto'` mode strata reads synchronously while such reads are
  * measured to be fast, and falls back to the thread pool for a while as soon as they are not.
  */
+import {
+  ASYNC_BACKOFF_MS,
+  SLOW_READ_MS,
+  SLOW_READS_TO_SWITCH,
+  SLOW_READ_WINDOW as WINDOW,
+} from './budgets.js'
+
+export { ASYNC_BACKOFF_MS, SLOW_READ_MS }
+
 export type ReadMode = 'auto' | 'sync' | 'async'
 
 export const READ_MODES: readonly ReadMode[] = ['auto', 'sync', 'async']
-
-/** A synchronous block read slower than this is counted as slow (it went to the device). */
-export const SLOW_READ_MS = 0.2
-/** The window of recent synchronous reads the decision looks at. */
-const WINDOW = 32
-/** Slow reads in the window that switch `auto` to the thread pool. */
-const SLOW_READS_TO_SWITCH = 4
-/** How long `auto` stays on the thread pool before it measures synchronous reads again. */
-export const ASYNC_BACKOFF_MS = 1000
 
 /**
  * Decides, read by read, whether a cache miss is read synchronously. In `'auto'` it keeps the

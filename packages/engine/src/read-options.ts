@@ -1,5 +1,5 @@
 /**
- * Options of reads (`get`, `getMaybeSync`, `getSync`, `getMany`, `has`) and of iterators
+ * Options of reads (`get`, `getSyncOrPromise`, `getSync`, `getMany`, `has`) and of iterators
  * (`iterator`, `keys`, `values`), checked as strictly as `open()` checks its options: an unknown
  * name, a value of the wrong type or out of range, or a snapshot of another database is an
  * `InvalidArgumentError` that names the option and says what is allowed. An option given as

@@ -6,6 +6,7 @@
  * and deeper hold non-overlapping tables sorted by smallest key.
  */
 import { CorruptionError, compareBytes } from '@strata/base'
+import type { TableMeta } from '@strata/sstable'
 
 export const NUM_LEVELS = 7
 
@@ -119,5 +120,21 @@ export class Version {
         (smallest === undefined || compareBytes(file.largestKey, smallest) >= 0) &&
         (largest === undefined || compareBytes(file.smallestKey, largest) <= 0),
     )
+  }
+}
+
+/** The manifest's record of a table file from what its builder reported. */
+export function toFileMeta(fileNumber: number, meta: TableMeta): TableFileMeta {
+  return {
+    fileNumber,
+    fileSize: meta.fileSize,
+    smallestKey: meta.smallestKey,
+    largestKey: meta.largestKey,
+    minSeq: meta.minSeq,
+    maxSeq: meta.maxSeq,
+    entryCount: meta.entryCount,
+    tombstoneCount: meta.tombstoneCount,
+    rawKeyBytes: meta.rawKeyBytes,
+    rawValueBytes: meta.rawValueBytes,
   }
 }

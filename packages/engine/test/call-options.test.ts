@@ -33,7 +33,7 @@ describe('snapshot read options', () => {
       const reads: [string, () => unknown][] = [
         ['get', () => mine.get('a', { snapshot: foreign })],
         ['getSync', () => mine.getSync('a', { snapshot: foreign })],
-        ['getMaybeSync', () => mine.getMaybeSync('a', { snapshot: foreign })],
+        ['getSyncOrPromise', () => mine.getSyncOrPromise('a', { snapshot: foreign })],
         ['getMany', () => mine.getMany(['a'], { snapshot: foreign })],
         ['has', () => mine.has('a', { snapshot: foreign })],
         ['iterator', () => mine.iterator({ snapshot: foreign })],

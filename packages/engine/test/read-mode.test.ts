@@ -168,21 +168,21 @@ describe('readMode', () => {
     expect(syncReads).toBeLessThan(allReads / 2)
   })
 
-  it('getMaybeSync answers directly without I/O waits, with a promise when a read goes to the thread pool', async () => {
+  it('getSyncOrPromise answers directly without I/O waits, with a promise when a read goes to the thread pool', async () => {
     const { database, model } = await filled('async')
     // In the memtable: a value, not a promise. Absent everywhere (bloom filters): undefined.
-    expect(text(database.getMaybeSync(bytes('key-0001')) as Uint8Array)).toBe('in the memtable')
+    expect(text(database.getSyncOrPromise(bytes('key-0001')) as Uint8Array)).toBe('in the memtable')
     // A key only in the tables, no block cache, async reads: a promise with get's answer.
     const inTables = [...model.keys()].find((key) => key !== 'key-0001')!
-    const pending = database.getMaybeSync(bytes(inTables))
+    const pending = database.getSyncOrPromise(bytes(inTables))
     expect(pending).toBeInstanceOf(Promise)
     expect(text(await pending)).toBe(model.get(inTables))
     await database.close()
-    expect(() => database.getMaybeSync(bytes('key-0001'))).toThrow(
+    expect(() => database.getSyncOrPromise(bytes('key-0001'))).toThrow(
       expect.objectContaining({ code: 'STRATA_CLOSED' }),
     )
     const reopened = await open(database.directory, { readMode: 'sync', blockCacheBytes: 0 })
-    const direct = reopened.getMaybeSync(bytes(inTables))
+    const direct = reopened.getSyncOrPromise(bytes(inTables))
     expect(direct).not.toBeInstanceOf(Promise)
     expect(text(direct as Uint8Array)).toBe(model.get(inTables))
     await reopened.close()

@@ -15,7 +15,6 @@ import {
   fromStoredKey,
   type KeyData,
   type Range,
-  STORED_KEY_CEILING,
   storedRange,
   toOutput,
   toStoredBound,
@@ -55,13 +54,8 @@ function openEngineIterator(
   values: boolean,
 ): DatabaseIterator<Bytes, Bytes> {
   const reverse = options.reverse === true
-  // Engine workaround: a reverse memtable walk with no upper bound ignores seek() (see the
-  // README, "Engine notes"). An upper bound at or above every storable key changes nothing else.
-  const ceiling =
-    reverse && range.lt === undefined && range.lte === undefined ? { lte: STORED_KEY_CEILING } : {}
   return database.iterator({
     ...range,
-    ...ceiling,
     reverse,
     keys,
     values,

@@ -1,14 +1,7 @@
 import { MAX_KEY_BYTES } from '@strata/engine'
 import { describe, expect, it } from 'vitest'
 import { random, seedFor } from '../test/helpers.js'
-import {
-  fromStoredKey,
-  STORED_KEY_CEILING,
-  storedRange,
-  toOutput,
-  toStoredBound,
-  toStoredKey,
-} from './keys.js'
+import { fromStoredKey, storedRange, toOutput, toStoredBound, toStoredKey } from './keys.js'
 
 /** The stored form of a byte key, as bytes. */
 const stored = (key: Uint8Array) => toStoredKey(key) as Buffer
@@ -77,12 +70,6 @@ describe('stored keys', () => {
     expect(fromStoredKey(bytes(0, 0, 0x61), 'utf8')).toBe('\u0000a')
     expect(fromStoredKey(bytes(0), 'utf8')).toBe('')
     expect(toOutput(Buffer.from('héllo'), 'utf8')).toBe('héllo')
-  })
-
-  it('has a ceiling at or above every key the engine can store', () => {
-    const largest = Buffer.alloc(MAX_KEY_BYTES, 0xff)
-    expect(Buffer.compare(largest, STORED_KEY_CEILING)).toBeLessThanOrEqual(0)
-    expect(Buffer.compare(stored(Buffer.alloc(MAX_KEY_BYTES - 1, 0)), STORED_KEY_CEILING)).toBeLessThan(0)
   })
 
   it('maps range bounds, gte winning over gt and lte over lt', () => {

@@ -35,10 +35,6 @@ export type KeyData = Uint8Array | string
 /** The format of data handed back to abstract-level: a Buffer, or a string for 'utf8'. */
 export type Format = 'buffer' | 'utf8'
 
-/** An inclusive upper bound at or above every key the engine can store (the engine's largest
- *  key, all 0xff bytes). */
-export const STORED_KEY_CEILING: Buffer = Buffer.alloc(MAX_KEY_BYTES, 0xff)
-
 /** The stored form of `key`: `key` itself unless it is empty or starts with a zero byte (a
  *  string: with U+0000). Throws `InvalidArgumentError` for a key starting with a zero byte that
  *  would outgrow the engine's key limit once mapped (longer keys are reported by the engine). */

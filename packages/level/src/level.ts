@@ -277,7 +277,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       if (key === null || key === undefined) {
         throw new LevelError('LEVEL_INVALID_KEY', 'Key cannot be null or undefined')
       }
-      const found = database.getMaybeSync(engineKey(this.#keys.encode(key as KDefault)))
+      const found = database.getSyncOrPromise(engineKey(this.#keys.encode(key as KDefault)))
       if (!(found instanceof Promise)) return Promise.resolve(this.#decode(found))
       return this.#pending(found, (value) => this.#decode(value))
     } catch (error) {
@@ -368,7 +368,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     try {
       const database = this.#database
       if (database === undefined) throw notOpen('this method')
-      const found = database.getMaybeSync(engineKey(key), readOptions(options, database))
+      const found = database.getSyncOrPromise(engineKey(key), readOptions(options, database))
       const valueFormat = format(options.valueEncoding)
       if (!(found instanceof Promise)) return outputOf(found, valueFormat)
       return this.#pending(found, (value) => outputOf(value, valueFormat))

@@ -1,3 +1,3 @@
 export { MemtableFrozenError } from './errors.js'
-export type { IteratorOptions, MemtableIterator } from './iterator.js'
+export type { MemtableIterator, MemtableIteratorOptions } from './iterator.js'
 export { Memtable, type MemtableOptions } from './memtable.js'

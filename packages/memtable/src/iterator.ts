@@ -15,7 +15,7 @@ import { NO_RECORD, type RecordLog } from './record-log.js'
 import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
 import { checkKey, checkSeq } from './validate.js'
 
-export interface IteratorOptions {
+export interface MemtableIteratorOptions {
   /** Descending key order. Default false (ascending). */
   reverse?: boolean
   /** Snapshot: only versions with seq <= atSeq exist for the iterator. Default MAX_SEQ. */
@@ -54,7 +54,7 @@ interface Frame {
   boundary: boolean
 }
 
-export class TableIterator implements MemtableIterator {
+export class MemtableIteratorImpl implements MemtableIterator {
   readonly #root: Layer
   readonly #log: RecordLog
   readonly #reverse: boolean
@@ -85,7 +85,7 @@ export class TableIterator implements MemtableIterator {
   /** 'all' mode, reverse: versions of the current key still to yield, the next one last. */
   readonly #stack: number[] = []
 
-  constructor(root: Layer, log: RecordLog, options: KeyRange & IteratorOptions) {
+  constructor(root: Layer, log: RecordLog, options: KeyRange & MemtableIteratorOptions) {
     const { gt, gte, lt, lte, reverse, atSeq, versions: mode } = options
     if (reverse !== undefined && typeof reverse !== 'boolean') {
       throw new InvalidArgumentError(`options.reverse must be a boolean, got ${describeType(reverse)}`, {

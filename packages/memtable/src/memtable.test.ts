@@ -405,6 +405,19 @@ describe('iterators', () => {
     reverse.seek(text('z'))
     expect(keysOf(reverse)).toEqual(['d', 'c', 'b'])
   })
+
+  it('seeks a reverse iterator that has no upper bound', () => {
+    const table = new Memtable()
+    for (const [index, key] of ['a', 'b', 'c', 'd', 'e'].entries()) table.put(text(key), text(key), index + 1)
+    const unbounded = table.iterator({ reverse: true })
+    unbounded.seek(text('cc'))
+    expect(keysOf(unbounded)).toEqual(['c', 'b', 'a'])
+    const lowerOnly = table.iterator({ reverse: true, gte: text('b') })
+    lowerOnly.seek(text('d'))
+    expect(keysOf(lowerOnly)).toEqual(['d', 'c', 'b'])
+    lowerOnly.seek(text('z'))
+    expect(keysOf(lowerOnly)).toEqual(['e', 'd', 'c', 'b'])
+  })
 })
 
 describe('size and counters', () => {

@@ -15,7 +15,7 @@
 import { type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ, OpType } from '@strata/base'
 import { MemtableFrozenError } from './errors.js'
 import { HashIndex, hashKey } from './hash-index.js'
-import { type IteratorOptions, type MemtableIterator, TableIterator } from './iterator.js'
+import { type MemtableIterator, MemtableIteratorImpl, type MemtableIteratorOptions } from './iterator.js'
 import { cloneLayer, createLayer, LAYER_BYTES, type Layer } from './layer.js'
 import { MAX_SLAB_BYTES, NO_RECORD, RecordLog } from './record-log.js'
 import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
@@ -161,7 +161,7 @@ export class Memtable {
    * is O(1): it shares the index copy-on-write, and the next writes copy the nodes they touch.
    * Entries are as for `get`.
    */
-  iterator(options: KeyRange & IteratorOptions = {}): MemtableIterator {
+  iterator(options: KeyRange & MemtableIteratorOptions = {}): MemtableIterator {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('iterator options must be an object or undefined', {
         argument: 'options',
@@ -169,7 +169,7 @@ export class Memtable {
     }
     // From now on the current index belongs to this iterator too: writes copy what they change.
     if (!this.#frozen && this.#root.epoch === this.#epoch) this.#epoch++
-    return new TableIterator(this.#root, this.#log, options)
+    return new MemtableIteratorImpl(this.#root, this.#log, options)
   }
 
   /**

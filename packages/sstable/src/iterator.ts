@@ -12,7 +12,7 @@ import type { Block } from './block.js'
 import { compareKeys } from './coding.js'
 import type { ReadTimer, Table } from './table.js'
 
-export interface IteratorOptions extends KeyRange {
+export interface TableIteratorOptions extends KeyRange {
   /** Walk from the largest key down. Default false. */
   reverse?: boolean
   /** Snapshot: entries with a larger seq are invisible. Default: everything (`MAX_SEQ`). */
@@ -22,6 +22,19 @@ export interface IteratorOptions extends KeyRange {
   versions?: 'visible' | 'all'
 }
 
+/**
+ * The reading protocol every sorted source of strata follows (this iterator, the engine's level
+ * sources and merge; memtable iterators are `next()`-only and always synchronous):
+ *
+ * - `tryNext()` answers without I/O: the entry, `undefined` at the end, or `null` when a block
+ *   must be read first. A caller that gets `null` chooses how the read happens:
+ * - `next()` reads it on the thread pool (a promise), or
+ * - `nextSync(timer)` reads it with a synchronous `pread` in this turn.
+ *
+ * The three advance the same position: after `null`, exactly one of `next()` or `nextSync()`
+ * delivers the entry. A merge stays synchronous while every source answers `tryNext()`, and the
+ * engine's read-mode governor decides between `nextSync` and `next` when one cannot.
+ */
 export interface TableIterator extends AsyncIterable<InternalEntry> {
   /** The next entry, or `undefined` at the end. Resolves without I/O when the entry's block is
    *  already decoded. The key is a fresh array the caller owns; the value is a read-only view of
@@ -104,9 +117,9 @@ export class TableIteratorImpl implements TableIterator {
   /** A `next()` waiting on I/O; later calls queue behind it. */
   private inflight: Promise<unknown> | undefined
 
-  constructor(table: Table, options: IteratorOptions | undefined) {
+  constructor(table: Table, options: TableIteratorOptions | undefined) {
     this.table = table
-    const given = (options ?? {}) as IteratorOptions
+    const given = (options ?? {}) as TableIteratorOptions
     if (typeof given !== 'object' || given === null) {
       throw new InvalidArgumentError('iterator options must be an object or undefined', {
         argument: 'options',

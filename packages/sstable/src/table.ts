@@ -21,7 +21,7 @@ import { compareKeys } from './coding.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter, type Footer } from './footer.js'
 import { BLOCK_KIND, type BlockHandle, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
-import { type IteratorOptions, type TableIterator, TableIteratorImpl } from './iterator.js'
+import { type TableIterator, TableIteratorImpl, type TableIteratorOptions } from './iterator.js'
 import { withTableFileSync } from './open-file.js'
 import { resolveOpenOptions, type TableOpenOptions } from './options.js'
 import { decodeProperties, type TableMeta } from './properties.js'
@@ -227,7 +227,7 @@ export class Table {
    * tombstones included; `'all'` yields every version with seq <= atSeq in internal order (or
    * its reverse). Nothing is read until the first `next()`.
    */
-  iterator(options?: IteratorOptions): TableIterator {
+  iterator(options?: TableIteratorOptions): TableIterator {
     this.checkOpen()
     return new TableIteratorImpl(this, options)
   }
@@ -258,9 +258,11 @@ export class Table {
     if (this.closed) throw new ClosedError(`SSTable ${this.path}`)
   }
 
-  /** The data block that may hold `(key, atSeq)`, or -1 when the table certainly has none.
-   *  `hashes`: the filter hashes of `key`, when the caller computed them for several tables. */
-  private locate(key: Uint8Array, atSeq: number, hashes?: FilterHashes): number {
+  /** The data block that may hold `(key, atSeq)`, or -1 when the table certainly has
+   *  none (out of its key range, or ruled out by its filter). `hashes`: the filter hashes of
+   *  `key`, when the caller computed them for several tables. Throws `ClosedError` once closed,
+   *  `InvalidArgumentError` for a bad key or seq. */
+  locate(key: Uint8Array, atSeq: number, hashes?: FilterHashes): number {
     this.checkOpen()
     if (!(key instanceof Uint8Array)) {
       throw new InvalidArgumentError('key must be a Uint8Array (or Buffer)', { argument: 'key' })
@@ -296,12 +298,19 @@ export class Table {
     return this.index.compareLastKey(blockIndex, key)
   }
 
-  /** @internal The block from the cache (counted as a hit or a miss), if there. */
+  /** Whether a point read that missed data block `blockIndex` caches it (the cache's
+   *  `admitPointRead`), or reads it into the scratch buffer (`loadBlockSync(…, true)`). */
+  admitsPointRead(blockIndex: number): boolean {
+    return this.cache?.admitPointRead(this.cacheId, blockIndex) ?? false
+  }
+
+  /** The block from the cache (counted as a hit or a miss), if there. */
   cachedBlock(blockIndex: number): Block | undefined {
     return this.cache?.lookup(this.space, blockIndex)
   }
 
-  /** @internal Reads, verifies and caches a block; concurrent loads of one block share a read. */
+  /** Reads, verifies and caches a block; concurrent loads of one block share a read. Rejects
+   *  with `SSTableCorruptError` when it is damaged, `ClosedError` after `close()`. */
   loadBlock(blockIndex: number): Promise<Block> {
     const existing = this.loading.get(blockIndex)
     if (existing !== undefined) return existing
@@ -326,7 +335,7 @@ export class Table {
     return loading
   }
 
-  /** @internal `loadBlock`, synchronously. With `scratchRead`, the block is read into the
+  /** `loadBlock`, synchronously (`timer`, when given, told of the read). With `scratchRead`, the block is read into the
    *  thread's scratch buffer and not cached: valid only until the next such read. */
   loadBlockSync(blockIndex: number, timer?: ReadTimer, scratchRead = false): Block {
     this.checkOpen()
@@ -595,4 +604,4 @@ function parseTail(path: string, fileSize: number, footer: Footer, tail: Buffer)
   return { meta, index, filter, pinnedBytes }
 }
 
-export type { IteratorOptions }
+export type { TableIteratorOptions }

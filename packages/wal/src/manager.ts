@@ -18,7 +18,7 @@ import { frameOf, logFileOf, WALWriter } from './writer.js'
 
 /** Time per event-loop turn that synchronous writes of unsynced groups may take (see
  *  `takeSyncWriteTurn`). */
-const SYNC_WRITE_BUDGET_MS = 1
+export const SYNC_WRITE_BUDGET_MS = 1
 
 interface PendingAppend extends FrameRecord {
   sync: boolean

@@ -6,7 +6,8 @@
  * checksum, which covers the compressed bytes, catches the rest) — never another error, a hang,
  * or a wrong length.
  */
-import { ErrorCode, InvalidArgumentError, OpType, seededRandom, testSeed } from '@strata/base'
+import { ErrorCode, InvalidArgumentError, OpType, seededRandom } from '@strata/base'
+import { testSeed } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import { BlockBuilder } from '../block-builder.js'
 import { ByteSink } from '../coding.js'

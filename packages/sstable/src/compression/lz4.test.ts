@@ -3,7 +3,8 @@
  * decoder (lz4js, a dev dependency used only as an oracle) and it decodes that library's
  * output; hand-made streams exercise each check of the decoder.
  */
-import { seededRandom, testSeed } from '@strata/base'
+import { seededRandom } from '@strata/base'
+import { testSeed } from '@strata/base/testing'
 import lz4js from 'lz4js'
 import { describe, expect, it } from 'vitest'
 import { DecompressionError } from './errors.js'

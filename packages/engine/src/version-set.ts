@@ -1,11 +1,12 @@
 /**
- * The live tree at run time: the current `Version`, the open `Table` of every file it (or an
- * older version still read by an iterator or a get) references, and reference counts so that a
- * file leaves the disk only once nothing can read it any more.
+ * The version set (LevelDB's name): the current `Version`, the older versions still pinned by an
+ * iterator or a get, the open `Table` of every file they reference, and reference counts so that
+ * a file leaves the disk only once nothing can read it any more.
  */
 import { type FileSystem, nodeFileSystem } from '@strata/base'
 import { type BlockCache, Table } from '@strata/sstable'
 import { pathIn, tableFileName } from './filenames.js'
+import { CHECK_INVARIANTS, invariant } from './invariants.js'
 import type { Version } from './version.js'
 
 /** A pinned version: reads through it stay valid until `release()`. */
@@ -14,7 +15,7 @@ export class VersionHandle {
   constructor(readonly version: Version) {}
 }
 
-export class TableSet {
+export class VersionSet {
   private readonly tables = new Map<number, Table>()
   private readonly pinned = new Set<VersionHandle>()
   private currentHandle: VersionHandle
@@ -62,12 +63,14 @@ export class TableSet {
   }
 
   release(handle: VersionHandle): void {
+    if (CHECK_INVARIANTS) invariant(handle.refs > 0, () => 'a version was released more often than pinned')
     handle.refs--
     if (handle.refs === 0) this.pinned.delete(handle)
   }
 
-  /** Makes `version` current (its tables must be open). Returns files now unreferenced by the
-   *  current version, to delete once `obsolete()` lists them. */
+  /** Makes `version` current (its tables must be open). Files the previous current version
+   *  referenced and `version` does not are retired: `takeObsolete()` hands them out once no
+   *  pinned version reads them. */
   install(version: Version): void {
     const before = new Set<number>()
     for (const { table } of this.currentHandle.version.files()) before.add(table.fileNumber)

@@ -1,0 +1,31 @@
+/**
+ * Event-loop budgets: every limit on how long strata's work may hold the main thread before it
+ * gives the event loop a turn (or moves the work off it), in one place. Each is a trade of
+ * latency for other callbacks against throughput of the work itself; the tests and the benches
+ * (apps/bench, each package's `bench`) measure them at these values.
+ */
+
+/** Synchronous WAL writes of unsynced groups stop for the rest of an event-loop turn once they
+ *  have run this long in it (the WAL's group commit; defined in @strata/wal, which the engine
+ *  depends on, never the reverse). */
+export { SYNC_WRITE_BUDGET_MS } from '@strata/wal'
+
+/** How long one `getMany` may read uncached blocks synchronously (`readMode: 'auto'`) before its
+ *  remaining keys go to the thread pool. */
+export const GET_MANY_SYNC_MS = 1
+
+/** A flush gives the event loop a turn after this many entries written to its table. */
+export const FLUSH_YIELD_ENTRIES = 1024
+
+/** A compaction merge on the main thread (a `FileSystem` a worker cannot share) gives the event
+ *  loop a turn after this many entries read; with the real disk merges run in a worker. */
+export const COMPACTION_SLICE_ENTRIES = 8192
+
+/** The read-mode governor (`readMode: 'auto'`): a synchronous block read slower than
+ *  `SLOW_READ_MS` counts as slow (it went to the device); when `SLOW_READS_TO_SWITCH` of the last
+ *  `SLOW_READ_WINDOW` synchronous reads were slow, uncached blocks are read on the thread pool
+ *  for `ASYNC_BACKOFF_MS`, then synchronous reads are measured again. */
+export const SLOW_READ_MS = 0.2
+export const SLOW_READ_WINDOW = 32
+export const SLOW_READS_TO_SWITCH = 4
+export const ASYNC_BACKOFF_MS = 1000

@@ -1,0 +1,218 @@
+/**
+ * The compaction scheduler: runs the picker's plans one at a time in the background (and
+ * `compactRange`'s on request), each a merge in the merge runner (or a move), an fsync, one
+ * manifest edit; the inputs leave the disk once nothing reads them.
+ */
+import { ClosedError, toIOError } from '@strata/base'
+import { buildMergeJob, outputFileBudget, planInputs, untouchedRuns } from './compaction-job.js'
+import { type CompactionPlan, keyRange, pickCompaction, planRangeCompaction } from './compaction-picker.js'
+import type { MergeRunner } from './compaction-runner.js'
+import type { ResolvedOptions } from './options.js'
+import type { SnapshotList } from './snapshot.js'
+import type { Tree } from './tree.js'
+import { NUM_LEVELS, toFileMeta } from './version.js'
+import type { WriteQueue } from './write-queue.js'
+
+export class CompactionScheduler {
+  private compacting: Promise<void> | undefined
+  /** Per level, the largest key of its last compaction: the next one starts after it. */
+  private readonly compactPointers: (Uint8Array | undefined)[] = []
+  /** Files in a running compaction (its plan's inputs). */
+  private readonly compactingFiles = new Set<number>()
+  private compactionWaiters: (() => void)[] = []
+  /** `compactRange` calls in progress: while any runs, background compactions wait. */
+  private manualCompactions = 0
+  /** `compactRange` calls in progress, which `close()` stops and waits for. */
+  private readonly rangeCompactions = new Set<Promise<void>>()
+
+  readonly counters = {
+    compactions: 0,
+    trivialMoves: 0,
+    compactionBytesRead: 0,
+    compactionBytesWritten: 0,
+    compactionMs: 0,
+    compactionsByLevel: Array.from({ length: NUM_LEVELS }, () => 0),
+    droppedVersions: 0,
+    droppedTombstones: 0,
+  }
+
+  constructor(
+    private readonly directory: string,
+    private readonly options: ResolvedOptions,
+    private readonly tree: Tree,
+    private readonly writes: WriteQueue,
+    private readonly snapshots: SnapshotList,
+    private readonly mergeRunner: MergeRunner,
+    private readonly isOpen: () => boolean,
+  ) {}
+
+  /** True while a compaction runs. */
+  get running(): boolean {
+    return this.compacting !== undefined
+  }
+
+  /** Background compactions run (and level-0 backpressure applies) when the options allow them
+   *  and no `compactRange` holds the tree. */
+  get compactsInBackground(): boolean {
+    return this.options.autoCompaction && this.manualCompactions === 0
+  }
+
+  /** Starts background compactions unless they run already, are off, or cannot run. */
+  schedule(): void {
+    if (!this.compactsInBackground || this.compacting !== undefined) return
+    if (!this.isOpen() || this.writes.readOnlyReason !== undefined) return
+    this.compacting = this.runCompactions().finally(() => {
+      this.compacting = undefined
+      const waiters = this.compactionWaiters
+      this.compactionWaiters = []
+      for (const wake of waiters) wake()
+    })
+  }
+
+  private async runCompactions(): Promise<void> {
+    while (this.isOpen() && this.writes.readOnlyReason === undefined) {
+      const plan = pickCompaction(this.tree.current, this.options, this.compactPointers, this.compactingFiles)
+      if (plan === undefined) return
+      try {
+        await this.runCompaction(plan)
+      } catch (error) {
+        if (!this.isOpen()) return
+        this.writes.enterReadOnly(error)
+        return
+      }
+      this.writes.wakeRoomWaiters()
+    }
+  }
+
+  /** Runs one plan: merge in the worker (or move), fsync, one manifest edit, then the inputs go
+   *  once nothing reads them. */
+  private async runCompaction(plan: CompactionPlan): Promise<void> {
+    const started = performance.now()
+    const inputs = planInputs(plan)
+    for (const file of inputs) this.compactingFiles.add(file.fileNumber)
+    try {
+      if (plan.trivialMove) {
+        await this.tree.applyEdit({
+          removed: plan.inputs.map((file) => ({ level: plan.level, fileNumber: file.fileNumber })),
+          added: plan.inputs.map((table) => ({ level: plan.outputLevel, table })),
+        })
+        this.counters.trivialMoves++
+      } else {
+        const fileNumbers: number[] = []
+        const budget = outputFileBudget(inputs, this.options)
+        for (let index = 0; index < budget; index++) fileNumbers.push(this.tree.newFileNumber())
+        const job = buildMergeJob(
+          plan,
+          this.tree.current,
+          this.directory,
+          this.options,
+          fileNumbers,
+          this.snapshots.seqs(),
+        )
+        const result = await this.mergeRunner.run(job)
+        await this.options.fs.syncDir(this.directory)
+        await this.tree.applyEdit({
+          removed: inputs.map((file) => ({
+            level: plan.inputs.includes(file) ? plan.level : plan.outputLevel,
+            fileNumber: file.fileNumber,
+          })),
+          added: result.outputs.map(({ fileNumber, meta }) => ({
+            level: plan.outputLevel,
+            table: toFileMeta(fileNumber, meta),
+          })),
+          nextFileNumber: this.tree.nextFileNumber,
+        })
+        this.counters.compactions++
+        this.counters.compactionsByLevel[plan.level]!++
+        this.counters.compactionBytesRead += result.bytesRead
+        this.counters.compactionBytesWritten += result.bytesWritten
+        this.counters.droppedVersions += result.droppedVersions
+        this.counters.droppedTombstones += result.droppedTombstones
+      }
+      this.compactPointers[plan.level] = keyRange(plan.inputs).largest
+    } finally {
+      for (const file of inputs) this.compactingFiles.delete(file.fileNumber)
+      this.counters.compactionMs += performance.now() - started
+    }
+  }
+
+  /** Waits until no compaction is running. */
+  async waitIdle(): Promise<void> {
+    while (this.compacting !== undefined) await this.compacting
+  }
+
+  /**
+   * Compacts the keys in [start, end] (either bound open) down to the bottom-most level holding
+   * data (the memtables must be flushed first). A failure turns the database read-only. Once
+   * `close()` begins, it stops at the next pass (a merge in flight is stopped by close) and
+   * rejects with `ClosedError`.
+   */
+  compactRange(start: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
+    const running = this.compactRangeNow(start, end)
+    this.rangeCompactions.add(running)
+    void running.catch(() => {}).finally(() => this.rangeCompactions.delete(running))
+    return running
+  }
+
+  private checkOpen(): void {
+    if (!this.isOpen()) throw new ClosedError(`the database at ${this.directory}`)
+  }
+
+  /** The error of work that `close()` cut short (`cause`: how it stopped). */
+  private cutShortByClose(work: string, error: unknown): ClosedError {
+    if (error instanceof ClosedError) return error
+    return new ClosedError(`the database at ${this.directory} (${work} was cut short by close())`, {
+      cause: error,
+    })
+  }
+
+  private async compactRangeNow(start: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
+    // The automatic compactions would race for the same files: let them finish, then hold them.
+    this.manualCompactions++
+    try {
+      await this.waitIdle()
+      let bottom = -1
+      for (let level = 0; level < NUM_LEVELS; level++) {
+        if ((this.tree.current.levels[level]?.length ?? 0) > 0) bottom = level
+      }
+      if (bottom < 0) return
+      const target = Math.max(bottom, 1)
+      const before = new Set([...this.tree.current.files()].map(({ table }) => table.fileNumber))
+      for (let level = 0; level < target; level++) {
+        this.checkOpen()
+        const plan = planRangeCompaction(this.tree.current, level, start, end)
+        if (plan !== undefined) await this.runCompaction(plan)
+      }
+      // Tables of the bottom level that no pass above rewrote may still hold versions or
+      // tombstones nobody can see any more: one pass over them in place — run by run of
+      // neighbours, so an output never spans a table rewritten above (levels stay disjoint).
+      for (const inputs of untouchedRuns(this.tree.current, target, start, end, before)) {
+        this.checkOpen()
+        await this.runCompaction({
+          reason: 'manual',
+          level: target,
+          outputLevel: target,
+          inputs,
+          outputInputs: [],
+          trivialMove: false,
+          score: 0,
+        })
+      }
+    } catch (error) {
+      if (!this.isOpen()) throw this.cutShortByClose('compactRange', error)
+      this.writes.enterReadOnly(error)
+      throw toIOError(error, 'compacting a range')
+    } finally {
+      this.manualCompactions--
+    }
+    this.schedule()
+  }
+
+  /** Waits for the running compaction, stops the merge runner, then waits for every
+   *  `compactRange` to settle (each stops at its next pass). */
+  async close(): Promise<void> {
+    await this.waitIdle()
+    await this.mergeRunner.close()
+    await Promise.allSettled(this.rangeCompactions)
+  }
+}

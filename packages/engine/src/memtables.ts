@@ -1,0 +1,60 @@
+/**
+ * The memtables: the active one that writes go to, and the frozen ones waiting for their flush
+ * (oldest first). Reads consult them newest first.
+ */
+import type { InternalEntry } from '@strata/base'
+import { Memtable } from '@strata/memtable'
+
+export class Memtables {
+  private activeMemtable = new Memtable()
+  /** Frozen memtables waiting for their flush, oldest first. */
+  private readonly frozenMemtables: Memtable[] = []
+
+  /** The memtable writes go to. */
+  get active(): Memtable {
+    return this.activeMemtable
+  }
+
+  /** Frozen memtables waiting for their flush, oldest first. */
+  get frozen(): readonly Memtable[] {
+    return this.frozenMemtables
+  }
+
+  /** The oldest frozen memtable (the next to flush), or undefined. */
+  get oldestFrozen(): Memtable | undefined {
+    return this.frozenMemtables[0]
+  }
+
+  /** Drops the oldest frozen memtable once its table is committed. */
+  dropOldestFrozen(): void {
+    this.frozenMemtables.shift()
+  }
+
+  /** Freezes the active memtable (if it holds anything) and starts an empty one. */
+  freeze(): void {
+    if (this.activeMemtable.isEmpty) return
+    this.activeMemtable.freeze()
+    this.frozenMemtables.push(this.activeMemtable)
+    this.activeMemtable = new Memtable()
+  }
+
+  /** The newest version of `key` with seq <= `seq` in any memtable (a tombstone included). */
+  get(key: Uint8Array, seq: number): InternalEntry | undefined {
+    const found = this.activeMemtable.get(key, seq)
+    if (found !== undefined) return found
+    for (let index = this.frozenMemtables.length - 1; index >= 0; index--) {
+      const entry = this.frozenMemtables[index]!.get(key, seq)
+      if (entry !== undefined) return entry
+    }
+    return undefined
+  }
+
+  /** Every memtable, newest first. */
+  newestFirst(): Memtable[] {
+    return [this.activeMemtable, ...[...this.frozenMemtables].reverse()]
+  }
+
+  get frozenBytes(): number {
+    return this.frozenMemtables.reduce((total, memtable) => total + memtable.approximateBytes, 0)
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * `Database.stats()`: a plain JSON object gathered from the parts' own counters, and the live
+ * data estimate behind space amplification.
+ */
+import type { BlockCache } from '@strata/sstable'
+import type { ReadMode, ReadModeGovernor } from './read-mode.js'
+import type { Version } from './version.js'
+
+/**
+ * Live data in the tables, estimated without reading them: walking from the bottom level up, a
+ * table counts in full unless a deeper table's key range overlaps it, in which case only the
+ * part of it that the deeper levels do not already account for (its size minus the overlapped
+ * deeper bytes, at least 0) counts. Exact when every key lives in one level; an estimate when
+ * upper levels hold overwrites of deeper keys. */
+export function estimateLiveBytes(version: Version): number {
+  let live = 0
+  for (let level = version.levels.length - 1; level >= 0; level--) {
+    for (const file of version.levels[level] ?? []) {
+      let deeper = 0
+      for (let below = level + 1; below < version.levels.length; below++) {
+        for (const other of version.overlapping(below, file.smallestKey, file.largestKey))
+          deeper += other.fileSize
+      }
+      live += deeper === 0 ? file.fileSize : Math.max(0, file.fileSize - deeper)
+    }
+  }
+  return live
+}
+
+export type DatabaseStatus = 'opening' | 'open' | 'closing' | 'closed'
+
+export interface LevelStats {
+  level: number
+  files: number
+  bytes: number
+}
+
+/** A plain JSON object describing the database (see the README for each field). */
+export interface DatabaseStats {
+  directory: string
+  status: DatabaseStatus
+  levels: LevelStats[]
+  tableFiles: number
+  tableBytes: number
+  memtableBytes: number
+  frozenMemtables: number
+  frozenMemtableBytes: number
+  lastSeq: number
+  flushedSeq: number
+  walBytes: number
+  manifestBytes: number
+  flushes: number
+  snapshots: number
+  openIterators: number
+  /** Block cache: hits, misses, bytes; and of the point reads that missed, how many cached
+   *  their block (a second miss while the doorkeeper remembered the first) or did not. */
+  cache: {
+    hits: number
+    misses: number
+    usedBytes: number
+    capacityBytes: number
+    pointReadsAdmitted: number
+    pointReadsNotAdmitted: number
+  }
+  /** How point reads read uncached blocks (see the `readMode` option): synchronous reads done,
+   *  how many took longer than 0.2 ms, and how often `auto` fell back to the thread pool. */
+  reads: { mode: ReadMode; syncReads: number; slowSyncReads: number; switchesToAsync: number }
+  /** Key + value bytes the user asked to write. */
+  userBytesWritten: number
+  /** Bytes written to disk: WAL frames + table files (flush and compaction). */
+  diskBytesWritten: number
+  walBytesWritten: number
+  flushBytesWritten: number
+  /** diskBytesWritten / userBytesWritten (0 before any write). */
+  writeAmplification: number
+  stalls: { count: number; totalMs: number }
+  compaction: {
+    running: boolean
+    compactions: number
+    trivialMoves: number
+    /** Compactions run, by the level they read from. */
+    byLevel: number[]
+    bytesRead: number
+    bytesWritten: number
+    droppedVersions: number
+    droppedTombstones: number
+    totalMs: number
+  }
+  /** Estimated bytes of live data in tables (see `estimateLiveBytes`). */
+  estimatedLiveBytes: number
+  /** tableBytes / estimatedLiveBytes (0 when empty). */
+  spaceAmplification: number
+  readOnlyReason: string | undefined
+}
+
+/** What the stats read of the parts (each part's own state and counters). */
+export interface StatsSources {
+  directory: string
+  status: DatabaseStatus
+  version: Version
+  memtables: {
+    active: { approximateBytes: number }
+    frozen: readonly unknown[]
+    frozenBytes: number
+  }
+  writes: {
+    visibleSeq: number
+    walBytes: number
+    readOnlyReason: Error | undefined
+    counters: { userBytesWritten: number; walBytesWritten: number; stalls: number; stallMs: number }
+  }
+  flushes: { flushedSeq: number; counters: { flushes: number; flushBytesWritten: number } }
+  compactions: {
+    running: boolean
+    counters: {
+      compactions: number
+      trivialMoves: number
+      compactionBytesRead: number
+      compactionBytesWritten: number
+      compactionMs: number
+      compactionsByLevel: number[]
+      droppedVersions: number
+      droppedTombstones: number
+    }
+  }
+  cache: BlockCache
+  governor: ReadModeGovernor
+  manifestBytes: number
+  snapshots: number
+  openIterators: number
+}
+
+export function collectStats(sources: StatsSources): DatabaseStats {
+  const { version, writes, flushes, compactions, cache, governor } = sources
+  const levels: LevelStats[] = version.levels.map((files, level) => ({
+    level,
+    files: files.length,
+    bytes: files.reduce((total, file) => total + file.fileSize, 0),
+  }))
+  const tableBytes = levels.reduce((total, level) => total + level.bytes, 0)
+  const liveBytes = estimateLiveBytes(version)
+  const diskBytesWritten =
+    writes.counters.walBytesWritten +
+    flushes.counters.flushBytesWritten +
+    compactions.counters.compactionBytesWritten
+  const userBytesWritten = writes.counters.userBytesWritten
+  return {
+    directory: sources.directory,
+    status: sources.status,
+    levels,
+    tableFiles: levels.reduce((total, level) => total + level.files, 0),
+    tableBytes,
+    memtableBytes: sources.memtables.active.approximateBytes,
+    frozenMemtables: sources.memtables.frozen.length,
+    frozenMemtableBytes: sources.memtables.frozenBytes,
+    lastSeq: writes.visibleSeq,
+    flushedSeq: flushes.flushedSeq,
+    walBytes: sources.status === 'closed' ? 0 : writes.walBytes,
+    manifestBytes: sources.manifestBytes,
+    flushes: flushes.counters.flushes,
+    snapshots: sources.snapshots,
+    openIterators: sources.openIterators,
+    cache: {
+      hits: cache.hits,
+      misses: cache.misses,
+      usedBytes: cache.usedBytes,
+      capacityBytes: cache.capacityBytes,
+      pointReadsAdmitted: cache.pointReadsAdmitted,
+      pointReadsNotAdmitted: cache.pointReadsNotAdmitted,
+    },
+    reads: {
+      mode: governor.mode,
+      syncReads: governor.syncReads,
+      slowSyncReads: governor.slowSyncReads,
+      switchesToAsync: governor.switchesToAsync,
+    },
+    userBytesWritten,
+    diskBytesWritten,
+    walBytesWritten: writes.counters.walBytesWritten,
+    flushBytesWritten: flushes.counters.flushBytesWritten,
+    writeAmplification: userBytesWritten === 0 ? 0 : diskBytesWritten / userBytesWritten,
+    stalls: { count: writes.counters.stalls, totalMs: Math.round(writes.counters.stallMs) },
+    compaction: {
+      running: compactions.running,
+      compactions: compactions.counters.compactions,
+      trivialMoves: compactions.counters.trivialMoves,
+      byLevel: [...compactions.counters.compactionsByLevel],
+      bytesRead: compactions.counters.compactionBytesRead,
+      bytesWritten: compactions.counters.compactionBytesWritten,
+      droppedVersions: compactions.counters.droppedVersions,
+      droppedTombstones: compactions.counters.droppedTombstones,
+      totalMs: Math.round(compactions.counters.compactionMs),
+    },
+    estimatedLiveBytes: liveBytes,
+    spaceAmplification: liveBytes === 0 ? 0 : tableBytes / liveBytes,
+    readOnlyReason: writes.readOnlyReason?.message,
+  }
+}

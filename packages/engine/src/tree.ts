@@ -1,0 +1,99 @@
+/**
+ * The tree on disk: the manifest, the version set (the current version, older versions
+ * still read, open tables) and file numbers. Edits go through `applyEdit`, one at a time: recorded in
+ * the manifest, then installed; files no version reads any more are deleted once their last
+ * reader lets go.
+ */
+import type { FileSystem } from '@strata/base'
+import type { Table } from '@strata/sstable'
+import { pathIn, tableFileName } from './filenames.js'
+import { CHECK_INVARIANTS, checkVersion } from './invariants.js'
+import type { Manifest } from './manifest.js'
+import type { Version, VersionEdit } from './version.js'
+import type { VersionHandle, VersionSet } from './version-set.js'
+
+export class Tree {
+  private manifestQueue: Promise<unknown> = Promise.resolve()
+  private nextFile: number
+
+  constructor(
+    private readonly directory: string,
+    private readonly fs: FileSystem,
+    private readonly manifest: Manifest,
+    private readonly tables: VersionSet,
+    nextFileNumber: number,
+  ) {
+    this.nextFile = nextFileNumber
+  }
+
+  /** The current version. */
+  get current(): Version {
+    return this.tables.current
+  }
+
+  /** The open table of `fileNumber` (it must be in a pinned or the current version). */
+  table(fileNumber: number): Table {
+    return this.tables.table(fileNumber)
+  }
+
+  /** The version set, for readers that walk tables of a pinned version. */
+  get versions(): VersionSet {
+    return this.tables
+  }
+
+  /** Takes the next free file number (recorded by the next edit that passes `nextFileNumber`). */
+  newFileNumber(): number {
+    return this.nextFile++
+  }
+
+  /** The next free file number. */
+  get nextFileNumber(): number {
+    return this.nextFile
+  }
+
+  get manifestBytes(): number {
+    return this.manifest.sizeBytes
+  }
+
+  /** Pins the current version for a read; pair with `release`. */
+  acquire(): VersionHandle {
+    return this.tables.acquire()
+  }
+
+  /** Releases a pinned version; deletes the files it was the last to hold, if any. */
+  release(handle: VersionHandle): void {
+    this.tables.release(handle)
+    if (handle.refs === 0 && this.tables.hasRetired) void this.deleteObsoleteFiles()
+  }
+
+  /** Records `edit` in the manifest (one edit at a time), opens new tables, installs the
+   *  version, and deletes files nothing reads any more. With invariants checked, a version of
+   *  the wrong shape is refused before the manifest records it. */
+  applyEdit(edit: VersionEdit): Promise<void> {
+    const run = async () => {
+      const next = this.manifest.current.version.apply(edit)
+      if (CHECK_INVARIANTS) checkVersion(next)
+      await this.tables.openTables(next)
+      const state = await this.manifest.apply(edit)
+      this.tables.install(state.version)
+      await this.deleteObsoleteFiles()
+    }
+    const result = this.manifestQueue.then(run, run)
+    this.manifestQueue = result.catch(() => {})
+    return result
+  }
+
+  private async deleteObsoleteFiles(): Promise<void> {
+    for (const { fileNumber, table } of this.tables.takeObsolete()) {
+      await table?.close().catch(() => {})
+      await this.fs.unlink(pathIn(this.directory, tableFileName(fileNumber))).catch(() => {})
+    }
+  }
+
+  /** Waits for the edits in progress, then closes the manifest and every table. */
+  async close(): Promise<void> {
+    await this.manifestQueue
+    await this.manifest.close()
+    await this.tables.closeAll()
+  }
+}

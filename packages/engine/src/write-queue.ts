@@ -1,0 +1,311 @@
+/**
+ * The write queue: assigns seqs, hands each write to the WAL (group commit) and the memtable,
+ * and acknowledges writes in seq order, so a write becomes visible only with every write before
+ * it. Owns the WAL, backpressure (writers wait while flush or compaction falls behind) and the
+ * switch to read-only after an I/O failure.
+ */
+import { ClosedError, type OpType, ReadOnlyError, type StrataError, toIOError } from '@strata/base'
+import { WALEntry, type WALManager } from '@strata/wal'
+import { type WriteOptions, writeSyncOf } from './batch.js'
+import { CHECK_INVARIANTS, invariant } from './invariants.js'
+import type { Memtables } from './memtables.js'
+import type { ResolvedOptions } from './options.js'
+
+interface PendingWrite {
+  lastSeq: number
+  done: boolean
+  error: unknown
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+interface Waiter {
+  seq: number
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/** One operation of a write, encoded. */
+export interface EncodedOperation {
+  op: OpType
+  key: Uint8Array
+  value: Uint8Array | null
+}
+
+/** What the write queue asks of the rest of the database. */
+export interface WriteQueueHooks {
+  isOpen(): boolean
+  level0Files(): number
+  compactsInBackground(): boolean
+  scheduleFlush(): void
+  scheduleCompaction(): void
+}
+
+export class WriteQueue {
+  private lastSeqValue: number
+  private visibleSeqValue: number
+  /** WAL size when last looked at (for `walBytesWritten`). */
+  private walSizeSeen: number
+  private pending: PendingWrite[] = []
+  private pendingHead = 0
+  private visibilityWaiters: Waiter[] = []
+  private roomWaiters: (() => void)[] = []
+  /** The WAL truncations asked for so far, one after another. */
+  private walTruncation: Promise<void> = Promise.resolve()
+  private readOnlyError: StrataError | undefined
+
+  readonly counters = { userBytesWritten: 0, walBytesWritten: 0, stalls: 0, stallMs: 0 }
+
+  constructor(
+    private readonly directory: string,
+    private readonly options: ResolvedOptions,
+    private readonly wal: WALManager,
+    private readonly memtables: Memtables,
+    lastSeq: number,
+    private readonly hooks: WriteQueueHooks,
+  ) {
+    this.lastSeqValue = lastSeq
+    this.visibleSeqValue = lastSeq
+    this.walSizeSeen = wal.sizeBytes
+  }
+
+  /** The largest seq assigned. */
+  get lastSeq(): number {
+    return this.lastSeqValue
+  }
+
+  /** The largest seq acknowledged: reads see every write up to it. */
+  get visibleSeq(): number {
+    return this.visibleSeqValue
+  }
+
+  get walBytes(): number {
+    return this.wal.sizeBytes
+  }
+
+  /** The I/O failure that made the database read-only, if any. */
+  get readOnlyReason(): StrataError | undefined {
+    return this.readOnlyError
+  }
+
+  /** Throws `ReadOnlyError` once the database is read-only. */
+  checkWritable(): void {
+    if (this.readOnlyError !== undefined) {
+      throw new ReadOnlyError(
+        `the database at ${this.directory} is read-only after an I/O failure (${this.readOnlyError.message}); ` +
+          'reads still work; close and reopen it once the cause is fixed',
+        { cause: this.readOnlyError },
+      )
+    }
+  }
+
+  async write(operations: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
+    const sync = writeSyncOf(options, this.options.sync)
+    if (this.needsRoom()) await this.makeRoom()
+    if (!this.hooks.isOpen()) throw new ClosedError(`the database at ${this.directory}`)
+    this.checkWritable()
+    // From here to the WAL call nothing awaits: seqs reach the WAL in order.
+    const first = this.lastSeqValue + 1
+    this.lastSeqValue += operations.length
+    const now = Date.now()
+    let userBytes = 0
+    const entries = operations.map((operation, index) => {
+      userBytes += operation.key.length + (operation.value?.length ?? 0)
+      return new WALEntry(first + index, now, operation.op, operation.key, operation.value)
+    })
+    this.counters.userBytesWritten += userBytes
+    const appended =
+      entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
+    const memtable = this.memtables.active
+    memtable.apply(entries)
+    const done = new Promise<void>((resolve, reject) => {
+      const pending: PendingWrite = {
+        lastSeq: this.lastSeqValue,
+        done: false,
+        error: undefined,
+        resolve,
+        reject,
+      }
+      if (CHECK_INVARIANTS) this.checkQueued(first)
+      this.pending.push(pending)
+      appended.then(
+        () => {
+          pending.done = true
+          this.drainPending()
+        },
+        (error: unknown) => {
+          pending.done = true
+          pending.error = error
+          this.drainPending()
+        },
+      )
+    })
+    if (memtable.approximateBytes >= this.options.memtableBytes) {
+      this.memtables.freeze()
+      this.hooks.scheduleFlush()
+    }
+    return done
+  }
+
+  /** Adds what the WAL grew by since last looked at to the bytes written to disk. */
+  private countWalGrowth(): void {
+    const size = this.wal.sizeBytes
+    if (size > this.walSizeSeen) this.counters.walBytesWritten += size - this.walSizeSeen
+    this.walSizeSeen = size
+  }
+
+  /** Acknowledges finished writes in seq order, so a write is visible only with all before it. */
+  private drainPending(): void {
+    this.countWalGrowth()
+    const pending = this.pending
+    while (this.pendingHead < pending.length) {
+      const write = pending[this.pendingHead]!
+      if (!write.done) break
+      this.pendingHead++
+      if (write.error !== undefined || this.readOnlyError !== undefined) {
+        const error = write.error ?? this.readOnlyError
+        this.enterReadOnly(error)
+        write.reject(
+          write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'),
+        )
+        continue
+      }
+      if (CHECK_INVARIANTS) this.checkAcknowledged(write.lastSeq)
+      this.visibleSeqValue = write.lastSeq
+      write.resolve()
+    }
+    if (this.pendingHead === pending.length) {
+      this.pending = []
+      this.pendingHead = 0
+    } else if (this.pendingHead > 1024) {
+      this.pending = pending.slice(this.pendingHead)
+      this.pendingHead = 0
+    }
+    if (this.visibilityWaiters.length > 0) {
+      const ready = this.visibilityWaiters.filter((waiter) => waiter.seq <= this.visibleSeqValue)
+      this.visibilityWaiters = this.visibilityWaiters.filter((waiter) => waiter.seq > this.visibleSeqValue)
+      for (const waiter of ready) waiter.resolve()
+    }
+  }
+
+  /** A write queued with seqs from `first`: right after the last one still queued. */
+  private checkQueued(first: number): void {
+    const previous =
+      this.pendingHead < this.pending.length ? this.pending[this.pending.length - 1] : undefined
+    invariant(
+      previous === undefined || previous.lastSeq === first - 1,
+      () => `a write queued with seq ${first} after one ending at ${previous?.lastSeq}`,
+    )
+  }
+
+  /** A write acknowledged up to `lastSeq`: after every write acknowledged before it. */
+  private checkAcknowledged(lastSeq: number): void {
+    invariant(
+      lastSeq > this.visibleSeqValue,
+      () => `a write up to seq ${lastSeq} acknowledged after seq ${this.visibleSeqValue}`,
+    )
+  }
+
+  /** The error a write gets when the database turned read-only before it was durable. */
+  readOnlyWriteError(): ReadOnlyError {
+    return new ReadOnlyError(
+      `the database at ${this.directory} became read-only after an I/O failure; this write was not made durable`,
+      { cause: this.readOnlyError },
+    )
+  }
+
+  /** Turns the database read-only after `error` (the first failure wins); wakes every waiter. */
+  enterReadOnly(error: unknown): void {
+    if (this.readOnlyError !== undefined) return
+    this.readOnlyError = toIOError(error, 'a background write')
+    for (const waiter of this.visibilityWaiters) waiter.reject(this.readOnlyError)
+    this.visibilityWaiters = []
+    this.wakeRoomWaiters()
+  }
+
+  /** Resolves once every write up to `seq` is acknowledged. */
+  waitVisible(seq: number): Promise<void> {
+    if (seq <= this.visibleSeqValue) return Promise.resolve()
+    if (this.readOnlyError !== undefined) return Promise.reject(this.readOnlyError)
+    return new Promise((resolve, reject) => this.visibilityWaiters.push({ seq, resolve, reject }))
+  }
+
+  /** Resolves once every write assigned a seq so far is acknowledged. */
+  waitAllVisible(): Promise<void> {
+    return this.waitVisible(this.lastSeqValue)
+  }
+
+  // ---------------------------------------------------------------------------- backpressure
+
+  private needsRoom(): boolean {
+    return (
+      this.memtables.frozen.length >= this.options.maxFrozenMemtables ||
+      (this.hooks.compactsInBackground() && this.hooks.level0Files() >= this.options.level0SlowdownTrigger)
+    )
+  }
+
+  /** Backpressure. Writers wait while too many frozen memtables wait for their flush, or while
+   *  level 0 is at the stop threshold; at the slowdown threshold each write is delayed 1 ms once,
+   *  giving compaction a share of the machine instead of stopping writes later. */
+  private async makeRoom(): Promise<void> {
+    const started = performance.now()
+    this.counters.stalls++
+    let delayed = false
+    for (;;) {
+      if (this.readOnlyError !== undefined || !this.hooks.isOpen()) break
+      if (this.memtables.frozen.length >= this.options.maxFrozenMemtables) {
+        this.hooks.scheduleFlush()
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+      } else if (
+        this.hooks.compactsInBackground() &&
+        this.hooks.level0Files() >= this.options.level0StopTrigger
+      ) {
+        this.hooks.scheduleCompaction()
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+      } else if (
+        !delayed &&
+        this.hooks.compactsInBackground() &&
+        this.hooks.level0Files() >= this.options.level0SlowdownTrigger
+      ) {
+        delayed = true
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      } else break
+    }
+    this.counters.stallMs += performance.now() - started
+  }
+
+  /** Lets writers waiting for room look again (after a flush, a compaction, a failure, close). */
+  wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters
+    this.roomWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  // ------------------------------------------------------------------------------------ WAL
+
+  /** Truncates the WAL before `seq` once the truncations asked for earlier are done. It runs
+   *  beside the next flush (the WAL stays appendable throughout), so writers do not wait for it;
+   *  a failure turns the database read-only as any failed write of the WAL does. */
+  truncateWal(seq: number): void {
+    this.walTruncation = this.walTruncation.then(async () => {
+      if (this.readOnlyError !== undefined) return
+      try {
+        this.countWalGrowth()
+        await this.wal.truncateBefore(seq)
+        this.walSizeSeen = this.wal.sizeBytes
+      } catch (error) {
+        this.enterReadOnly(error)
+      }
+    })
+  }
+
+  /** Resolves once the WAL truncations asked for so far are done. */
+  waitWalTruncation(): Promise<void> {
+    return this.walTruncation
+  }
+
+  async close(): Promise<void> {
+    await this.walTruncation
+    await this.wal.close()
+  }
+}
