@@ -36,7 +36,7 @@ import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './
 import { DatabaseIterator, type IteratorOptions } from './iterator.js'
 import { LevelSource } from './level-source.js'
 import { DirectoryLock } from './lock.js'
-import { EMPTY_STATE, Manifest } from './manifest.js'
+import { Manifest, NEW_DATABASE_STATE } from './manifest.js'
 import { type EntrySource, MergeIterator } from './merge-iterator.js'
 import {
   MAX_KEY_BYTES,
@@ -49,6 +49,7 @@ import { type ReadMode, ReadModeGovernor } from './read-mode.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet, type VersionHandle } from './table-set.js'
 import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
+import { checkWalFile, checkWalReplay, walRecordAtClose, walRecordAtFlush } from './wal-tracking.js'
 
 /** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
  *  to the thread pool. */
@@ -344,9 +345,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         `${directory} holds no database (no CURRENT file); pass createIfMissing: true to create one`,
       )
     }
+    const walPath = pathIn(directory, WAL_FILE)
+    // A new database's WAL exists before its manifest: a manifest always has its WAL.
+    if (!hasCurrent) this.wal = WALManager.open(walPath, { fs, recovery: options.walRecovery })
     this.manifest = hasCurrent
       ? await Manifest.recover(fs, directory, MANIFEST_REWRITE_BYTES)
-      : await Manifest.create(fs, directory, EMPTY_STATE, MANIFEST_REWRITE_BYTES)
+      : await Manifest.create(fs, directory, NEW_DATABASE_STATE, MANIFEST_REWRITE_BYTES)
     const state = this.manifest.current
     this.flushedSeq = state.flushedSeq
     this.lastSeq = state.lastSeq
@@ -363,10 +367,13 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       }
     }
     await this.tables.openTables(state.version)
-    await this.removeOrphans()
 
-    this.wal = WALManager.open(pathIn(directory, WAL_FILE), { fs, recovery: options.walRecovery })
+    // The WAL is checked against the manifest before any file is deleted (removeOrphans).
+    if (hasCurrent) checkWalFile(fs, walPath, directory, state)
+    this.wal ??= WALManager.open(walPath, { fs, recovery: options.walRecovery })
     const entries = this.wal.replay()
+    checkWalReplay(this.wal, entries, directory, state, options.walRecovery === 'point-in-time')
+    await this.removeOrphans()
     for (const entry of entries) {
       if (entry.seq <= this.flushedSeq) continue
       if (entry.op === OpType.Delete) this.memtable.delete(entry.key, entry.seq)
@@ -583,14 +590,15 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       const write = pending[this.pendingHead]!
       if (!write.done) break
       this.pendingHead++
-      if (write.error !== undefined || this.readOnlyError !== undefined) {
-        const error = write.error ?? this.readOnlyError
-        this.enterReadOnly(error)
-        write.reject(
-          write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'),
-        )
+      if (write.error !== undefined) {
+        // The WAL says what became of it: not in the log ('rejected', cut back out), or
+        // 'unknown' when the cut failed. Either way the database turns read-only.
+        this.enterReadOnly(write.error)
+        write.reject(toIOError(write.error, 'writing to the WAL'))
         continue
       }
+      // In the WAL as asked even if the database turned read-only meanwhile (a failed flush or
+      // compaction): it comes back after a reopen, so it is acknowledged, not refused.
       this.visibleSeq = write.lastSeq
       write.resolve()
     }
@@ -755,6 +763,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       flushedSeq: maxSeq,
       lastSeq: maxSeq,
       nextFileNumber: this.nextFileNumber,
+      wal: walRecordAtFlush(this.manifest.current, this.wal),
     })
     this.flushedSeq = maxSeq
     this.counters.flushes++
@@ -1278,6 +1287,10 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     for (const iterator of [...this.iterators]) await iterator.close()
     this.snapshots.releaseAll()
     await this.wal.close()
+    // A clean close records the WAL's last seq and length: a shorter WAL at open is damage.
+    if (this.readOnlyError === undefined) {
+      await this.manifest.apply({ wal: walRecordAtClose(this.manifest.current, this.wal) }).catch(() => {})
+    }
     await this.manifest.close()
     await this.tables.closeAll()
     this.lock.release()

@@ -33,6 +33,18 @@ export interface VersionEdit {
   lastSeq?: number
   /** The next free file number (tables and manifests). */
   nextFileNumber?: number
+  /** What the WAL must hold (see `WalRecord`); replaces the previous record. */
+  wal?: WalRecord
+}
+
+/**
+ * What the WAL held, durably, when the manifest was written: every seq above `flushedSeq` up to
+ * `seq` is in it. `bytes` (a clean close only) is the WAL file's exact length then: until the
+ * next record, the WAL may grow but never be shorter. Recorded by every flush and by `close()`.
+ */
+export interface WalRecord {
+  seq: number
+  bytes?: number
 }
 
 export function compareFilesBySmallestKey(a: TableFileMeta, b: TableFileMeta): number {

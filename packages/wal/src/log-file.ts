@@ -77,6 +77,8 @@ export class LogFile {
    *  stop, torn header: below HEADER_BYTES the header is rewritten). */
   cutTo: number | undefined
   report: ReplayReport
+  /** The last `truncateBefore` removed every entry up to this seq (0: none yet). */
+  truncatedThrough = 0
   /** The header's synced seq must be lowered to `lastSeq` with the next cut (point-in-time). */
   private lowerClaim = false
   /** The scan made at open, handed to the first `replay()` if nothing changed since. */
@@ -301,7 +303,8 @@ export class LogFile {
     // Never lowered here (a damaged log keeps its record of what it lost).
     if (seq === undefined || seq <= (this.syncedSeq ?? 0) || this.damage !== undefined) return
     this.syncedSeq = seq
-    if (this.headerFd === undefined) return
+    // Entries up to `truncatedThrough` were removed on purpose: no claim about them.
+    if (this.headerFd === undefined || seq <= this.truncatedThrough) return
     try {
       this.writeAllSync(this.headerFd, syncedSeqBytes(seq), SYNCED_SEQ_OFFSET)
     } catch (error) {
@@ -487,6 +490,7 @@ export class LogFile {
       throw this.poisonWith('switching to the truncated file', error)
     }
     this.switchTo(fd, cut, end, end)
+    this.truncatedThrough = Math.max(this.truncatedThrough, seq)
   }
 
   /** Adopts the truncated file: `cut` of the old file's `[.., end)`, whose first `plannedEnd`

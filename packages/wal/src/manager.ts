@@ -375,6 +375,7 @@ export class WALManager {
         throw poison
       }
       log.switchTo(fd, cut, end, plannedEnd, caughtUpFirstSeq)
+      log.truncatedThrough = Math.max(log.truncatedThrough, seq)
     } catch (error) {
       if (switched) throw error
       if (tempFd !== undefined) await fs.close(tempFd).catch(() => {})
