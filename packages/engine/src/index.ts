@@ -29,5 +29,14 @@ export {
   type WalRecovery,
 } from './options.js'
 export type { ReadMode } from './read-mode.js'
+export {
+  describeRepair,
+  LOST_DIRECTORY,
+  type RepairOptions,
+  type RepairReport,
+  repair,
+  type SeqRange,
+  UNKNOWN_END,
+} from './repair.js'
 export { Snapshot } from './snapshot.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'

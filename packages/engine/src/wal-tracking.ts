@@ -92,7 +92,8 @@ export function checkWalReplay(
       previous = entry.seq
       continue
     }
-    const expected = previous === undefined || previous < state.flushedSeq ? state.flushedSeq + 1 : previous + 1
+    const expected =
+      previous === undefined || previous < state.flushedSeq ? state.flushedSeq + 1 : previous + 1
     if (entry.seq > expected) {
       const where =
         expected === state.flushedSeq + 1

@@ -6,10 +6,10 @@
 import { cpSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nodeFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
 import { inspectManifest, open } from '../src/index.js'
 import { temporaryDirectory } from './helpers.js'
-import { nodeFileSystem } from '@strata/base'
 
 const fixture = fileURLToPath(new URL('./fixtures/manifest-v1/', import.meta.url))
 const expected: Record<string, string> = JSON.parse(readFileSync(join(fixture, 'expected.json'), 'utf8'))
