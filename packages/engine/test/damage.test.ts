@@ -152,7 +152,6 @@ async function readBack(memory: MemoryFileSystem, directory: string, expected: E
   return errors === 0 ? 'all right' : `read errors: ${errors}`
 }
 
-
 describe.each([
   ['closed cleanly', false],
   ['crashed', true],
