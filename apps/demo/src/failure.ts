@@ -2,6 +2,7 @@
  * How the `strata` command fails: every failure becomes one line, `strata: <what went wrong> —
  * <what to do>`, and an exit code that means something. The stack is printed only with --debug.
  */
+import { dirname } from 'node:path'
 import { ErrorCode, StrataError } from '@strata/engine'
 
 /** Exit codes of the `strata` command. Public: scripts branch on them. */
@@ -103,7 +104,8 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
           `${file} is damaged at byte ${details.offset ?? 0}${reason}${seq} — run \`strata inspect ${file}\` to see the damage` +
           (isWal
             ? '; reopen with --wal-recovery point-in-time to keep everything before it, or restore the file from a backup'
-            : '; restore the file from a backup'),
+            : '; restore the file from a backup') +
+          `, or run \`strata repair ${dirname(file)}\` to rebuild the database from what is readable`,
         exitCode: ExitCode.Failure,
       }
     }
