@@ -146,3 +146,18 @@ describe('a failed append is cut back out of the file', () => {
     expect(seqs(new WALWriter('/wal.log', { fs: memory }).replay())).toEqual([1])
   })
 })
+
+describe('the worked example of docs/format.md (WAL header, format 2)', () => {
+  it('is byte for byte what the writer writes', () => {
+    const fs = new MemoryFileSystem()
+    const writer = new WALWriter('/wal.log', { fs })
+    expect(Buffer.from(fs.readFileSync('/wal.log')).toString('hex')).toBe(
+      '5357414c020000000000000000000000' + '71b2c1e8',
+    )
+    writer.append(entryFor(42))
+    writer.close()
+    expect(Buffer.from(fs.readFileSync('/wal.log')).subarray(0, HEADER_BYTES).toString('hex')).toBe(
+      '5357414c020000002a00000000000000' + '7c298235',
+    )
+  })
+})
