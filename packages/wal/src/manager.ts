@@ -147,7 +147,14 @@ export class WALManager {
 
   private enqueue(record: FrameRecord, sync: boolean): Promise<void> {
     const appended = new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...record, sync, resolve, reject })
+      this.queue.push({
+        frame: record.frame,
+        firstSeq: record.firstSeq,
+        lastSeq: record.lastSeq,
+        sync,
+        resolve,
+        reject,
+      })
       this.kick()
     })
     this.lastQueued = appended
