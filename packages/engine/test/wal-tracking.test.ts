@@ -5,6 +5,7 @@
  * many writes in flight leaves no rejected write behind.
  */
 import { FaultyFileSystem, MemoryFileSystem } from '@strata/base'
+import { CLAIM_INTERVAL_MS } from '@strata/wal'
 import { describe, expect, it } from 'vitest'
 import { open } from '../src/index.js'
 
@@ -52,6 +53,7 @@ describe('a missing or shortened WAL', () => {
   it('cut in the middle after a crash: corruption, not a torn tail', async () => {
     const memory = new MemoryFileSystem()
     await filled(memory, 50, 20)
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_INTERVAL_MS + 20))
     memory.crash()
     const bytes = memory.readFileSync('/db/wal.log')
     memory.writeFileSync('/db/wal.log', bytes.subarray(0, Math.floor(bytes.length / 2)))

@@ -46,6 +46,10 @@ export function headerBytes(syncedSeq = 0): Buffer {
   return header
 }
 
+/** The header's synced seq is rewritten at most once per this many milliseconds (and at close):
+ *  each rewrite adds a page to the next fsync. A crash loses at most this much of its coverage. */
+export const CLAIM_INTERVAL_MS = 50
+
 /** Where the header's checksum starts (it covers every header byte before it). On disk. */
 export const HEADER_CHECKSUM_OFFSET = 16
 

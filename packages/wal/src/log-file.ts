@@ -15,7 +15,14 @@ import {
 import { Checkpoints } from './checkpoints.js'
 import type { WALEntry } from './entry.js'
 import { type WALCorruptError, WALPoisonedError } from './errors.js'
-import { COPY_CHUNK_BYTES, HEADER_BYTES, headerBytes, SYNCED_SEQ_OFFSET, syncedSeqBytes } from './format.js'
+import {
+  CLAIM_INTERVAL_MS,
+  COPY_CHUNK_BYTES,
+  HEADER_BYTES,
+  headerBytes,
+  SYNCED_SEQ_OFFSET,
+  syncedSeqBytes,
+} from './format.js'
 import type { ResolvedOptions } from './options.js'
 import { type LogScan, type ReplayReport, scanLog } from './reader.js'
 import { type Cut, firstSeqOf, planCut } from './truncation.js'
@@ -77,6 +84,11 @@ export class LogFile {
    *  stop, torn header: below HEADER_BYTES the header is rewritten). */
   cutTo: number | undefined
   report: ReplayReport
+  /** The synced seq the header holds (as far as this process wrote it). */
+  private claimed = 0
+  /** When the header's synced seq was last written, and the timer that writes it next. */
+  private claimWrittenAt = Number.NEGATIVE_INFINITY
+  private claimTimer: ReturnType<typeof setTimeout> | undefined
   /** The last `truncateBefore` removed every entry up to this seq (0: none yet). */
   truncatedThrough = 0
   /** The header's synced seq must be lowered to `lastSeq` with the next cut (point-in-time). */
@@ -134,6 +146,7 @@ export class LogFile {
       this.lastSeq = scan.lastSeq
       this.writtenSeq = scan.lastSeq
       this.syncedSeq = scan.report.syncedSeq
+      this.claimed = scan.report.syncedSeq ?? 0
       this.checkpoints = scan.checkpoints
       this.damage = scan.report.error
       if (scan.report.validBytes < fileBytes || !scan.hasHeader) this.cutTo = scan.report.validBytes
@@ -276,7 +289,10 @@ export class LogFile {
     }
     this.size = cutTo === 0 ? HEADER_BYTES : cutTo
     this.cutTo = undefined
-    if (this.lowerClaim) this.syncedSeq = this.lastSeq
+    if (this.lowerClaim) {
+      this.syncedSeq = this.lastSeq
+      this.claimed = this.lastSeq ?? 0
+    }
     this.lowerClaim = false
   }
 
@@ -292,21 +308,41 @@ export class LogFile {
   }
 
   /**
-   * An fsync of the file completed after `writtenSeq` was written: records it as the header's
-   * synced seq, in place (one 8-byte write into the page cache, no fsync of its own: the next
-   * fsync makes it durable). The field therefore never claims more than was on disk; after a
-   * power cut it may lag one fsync behind. A failure to write it only leaves it lower (a
-   * warning, not an error).
+   * An fsync of the file completed after `writtenSeq` was written: it becomes the synced seq,
+   * and the header's record of it is rewritten in place (one 12-byte write into the page cache,
+   * no fsync of its own: the next fsync makes it durable, so the record never claims more than
+   * was on disk). That write dirties a second page for the next fsync to flush, so it happens at
+   * most once per CLAIM_INTERVAL_MS: the first fsync after a quiet interval writes it at once,
+   * later ones leave it to a timer at the end of the interval. `force` (at close) writes it now.
+   * A failure to write it only leaves the record lower (a warning, not an error).
    */
-  noteSynced(): void {
+  noteSynced(force = false): void {
     const seq = this.writtenSeq
     // Never lowered here (a damaged log keeps its record of what it lost).
-    if (seq === undefined || seq <= (this.syncedSeq ?? 0) || this.damage !== undefined) return
+    if (seq === undefined || seq <= (this.syncedSeq ?? 0) || this.damage !== undefined) {
+      if (force) this.writeClaim()
+      return
+    }
     this.syncedSeq = seq
+    const wait = this.claimWrittenAt + CLAIM_INTERVAL_MS - performance.now()
+    if (force || wait <= 0) this.writeClaim()
+    else if (this.claimTimer === undefined) {
+      this.claimTimer = setTimeout(() => this.writeClaim(), wait)
+      this.claimTimer.unref?.()
+    }
+  }
+
+  /** Writes the synced seq into the header now (see `noteSynced`). */
+  private writeClaim(): void {
+    if (this.claimTimer !== undefined) clearTimeout(this.claimTimer)
+    this.claimTimer = undefined
+    const seq = this.syncedSeq ?? 0
     // Entries up to `truncatedThrough` were removed on purpose: no claim about them.
-    if (this.headerFd === undefined || seq <= this.truncatedThrough) return
+    if (this.headerFd === undefined || seq <= this.truncatedThrough || seq <= this.claimed) return
+    this.claimWrittenAt = performance.now()
     try {
       this.writeAllSync(this.headerFd, syncedSeqBytes(seq), SYNCED_SEQ_OFFSET)
+      this.claimed = seq
     } catch (error) {
       this.options.onWarning(`recording the synced seq in the header of WAL ${this.path} failed`, error)
     }
@@ -390,7 +426,10 @@ export class LogFile {
     }
     this.size = cutTo === 0 ? HEADER_BYTES : cutTo
     this.cutTo = undefined
-    if (this.lowerClaim) this.syncedSeq = this.lastSeq
+    if (this.lowerClaim) {
+      this.syncedSeq = this.lastSeq
+      this.claimed = this.lastSeq ?? 0
+    }
     this.lowerClaim = false
   }
 
@@ -500,6 +539,7 @@ export class LogFile {
     this.quietly(() => this.fs.closeSync(old))
     this.closeHeader()
     this.fd = fd
+    this.claimed = 0
     try {
       this.headerFd = this.fs.openSync(this.path, 'r+')
     } catch (error) {
@@ -527,6 +567,8 @@ export class LogFile {
   // ---- close --------------------------------------------------------------------------------
 
   private closeHeader(): void {
+    if (this.claimTimer !== undefined) clearTimeout(this.claimTimer)
+    this.claimTimer = undefined
     const headerFd = this.headerFd
     this.headerFd = undefined
     if (headerFd !== undefined) this.quietly(() => this.fs.closeSync(headerFd))
@@ -543,7 +585,7 @@ export class LogFile {
     if (this.poison === undefined) {
       try {
         this.fs.fsyncSync(fd)
-        this.noteSynced()
+        this.noteSynced(true)
         if (this.headerFd !== undefined) this.fs.fsyncSync(this.headerFd)
       } catch (error) {
         this.options.onWarning(`fsync of WAL ${this.path} failed while closing it`, error)
@@ -568,7 +610,7 @@ export class LogFile {
     if (this.poison === undefined) {
       try {
         await this.fs.fsync(fd)
-        this.noteSynced()
+        this.noteSynced(true)
         if (this.headerFd !== undefined) await this.fs.fsync(this.headerFd)
       } catch (error) {
         this.options.onWarning(`fsync of WAL ${this.path} failed while closing it`, error)

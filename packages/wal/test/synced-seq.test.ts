@@ -5,7 +5,14 @@
  */
 import { FaultyFileSystem, MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { encodeFrame, HEADER_BYTES, WALCorruptError, WALManager, WALWriter } from '../src/index.js'
+import {
+  CLAIM_INTERVAL_MS,
+  encodeFrame,
+  HEADER_BYTES,
+  WALCorruptError,
+  WALManager,
+  WALWriter,
+} from '../src/index.js'
 import { encodeEntryPayload } from '../src/payload.js'
 import { entryFor } from './support.js'
 
@@ -159,5 +166,21 @@ describe('the worked example of docs/format.md (WAL header, format 2)', () => {
     expect(Buffer.from(fs.readFileSync('/wal.log')).subarray(0, HEADER_BYTES).toString('hex')).toBe(
       '5357414c020000002a00000000000000' + '7c298235',
     )
+  })
+})
+
+describe('the header is rewritten at most once per CLAIM_INTERVAL_MS', () => {
+  it('lags during a burst of fsyncs, then catches up when the interval ends', async () => {
+    const memory = new MemoryFileSystem()
+    const manager = WALManager.open('/wal.log', { fs: memory })
+    const headerSeq = () => Number(Buffer.from(memory.readFileSync('/wal.log')).readBigUInt64LE(8))
+    await manager.append(entryFor(1))
+    expect(headerSeq()).toBe(1) // the first fsync after a quiet interval: at once
+    for (let seq = 2; seq <= 20; seq++) await manager.append(entryFor(seq))
+    expect(manager.syncedSeq).toBe(20)
+    expect(headerSeq()).toBeLessThan(20) // the burst's rewrites wait for the interval
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_INTERVAL_MS + 30))
+    expect(headerSeq()).toBe(20)
+    await manager.close()
   })
 })
