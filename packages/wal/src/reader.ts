@@ -79,7 +79,8 @@ function emptyReport(path: string, recovery: RecoveryMode, fileBytes: number): R
   }
 }
 
-type HeaderCheck =
+/** What `readHeader` finds at the start of a WAL file. */
+export type HeaderCheck =
   | { problem: { torn: boolean; reason: string } }
   | { problem: undefined; version: number; length: number; syncedSeq: number | undefined }
 
@@ -91,8 +92,9 @@ function headerPrefix(version: number): Buffer {
   return prefix
 }
 
-/** Checks the file header (format 1 or 2); a header cut short is torn, anything else foreign. */
-function checkHeader(bytes: Uint8Array): HeaderCheck {
+/** Checks the file header (format 1 or 2); a header cut short is torn, anything else foreign
+ *  or damaged. `length` is where the first frame starts. */
+export function readHeader(bytes: Uint8Array): HeaderCheck {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const notWal = { problem: { torn: false, reason: 'bad magic: not a strata WAL file' } }
   if (bytes.length < V1_HEADER_BYTES) {
@@ -142,7 +144,7 @@ export function scanLog(bytes: Uint8Array, path: string, recovery: RecoveryMode)
   if (bytes.length === 0) return scan
 
   let problem: { offset: number; reason: string; torn: boolean } | undefined
-  const header = checkHeader(bytes)
+  const header = readHeader(bytes)
   let offset = 0
   if (header.problem !== undefined) {
     problem = { offset: 0, ...header.problem }
