@@ -49,7 +49,13 @@ import { type ReadMode, ReadModeGovernor } from './read-mode.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { TableSet, type VersionHandle } from './table-set.js'
 import { NUM_LEVELS, type TableFileMeta, type Version, type VersionEdit } from './version.js'
-import { checkWalFile, checkWalReplay, walRecordAtClose, walRecordAtFlush } from './wal-tracking.js'
+import {
+  checkWalFile,
+  checkWalReplay,
+  replayWal,
+  walRecordAtClose,
+  walRecordAtFlush,
+} from './wal-tracking.js'
 
 /** How long one `getMany` may read synchronously (see `readMode`) before its remaining keys go
  *  to the thread pool. */
@@ -371,7 +377,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     // The WAL is checked against the manifest before any file is deleted (removeOrphans).
     if (hasCurrent) checkWalFile(fs, walPath, directory, state)
     this.wal ??= WALManager.open(walPath, { fs, recovery: options.walRecovery })
-    const entries = this.wal.replay()
+    const entries = replayWal(this.wal, directory)
     checkWalReplay(this.wal, entries, directory, state, options.walRecovery === 'point-in-time')
     await this.removeOrphans()
     for (const entry of entries) {

@@ -30,6 +30,17 @@ function seqRange(from: number, to: number | undefined): string {
   return from === to ? `seq ${from}` : `seqs ${from}..${to}`
 }
 
+/** `wal.replay()`, with damage the WAL itself found (e.g. a log ending below its header's
+ *  synced seq) also pointing at `repair`. */
+export function replayWal(wal: WALManager, directory: string): WALEntry[] {
+  try {
+    return wal.replay()
+  } catch (error) {
+    if (error instanceof CorruptionError) error.message = `${error.message} Or ${repairHint(directory)}.`
+    throw error
+  }
+}
+
 /**
  * Before the WAL is opened (opening would create a missing file or write a header into an
  * empty one): a manifest that tracks its WAL needs the file, with at least a whole header.

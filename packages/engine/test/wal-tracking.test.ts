@@ -128,3 +128,16 @@ describe('a full disk with many writes in flight (finding 7)', () => {
     }
   })
 })
+
+describe('errors that ask for repair', () => {
+  it('a WAL cut below its header synced seq names the seqs and suggests repair', async () => {
+    const memory = new MemoryFileSystem()
+    await (await filled(memory, 10, 10)).close()
+    const bytes = memory.readFileSync('/db/wal.log')
+    memory.writeFileSync('/db/wal.log', bytes.subarray(0, bytes.length - 10))
+    await expect(open('/db', { ...options, fs: memory })).rejects.toMatchObject({
+      code: 'STRATA_CORRUPTION',
+      message: expect.stringMatching(/seqs? (20|\d+\.\.20).*repair\(dir\).*strata repair \/db/s),
+    })
+  })
+})
