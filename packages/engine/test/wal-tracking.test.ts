@@ -141,3 +141,21 @@ describe('errors that ask for repair', () => {
     })
   })
 })
+
+describe('a rejected write whose cut-back fails', () => {
+  it('says its outcome is unknown, never that it was not made durable', async () => {
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const database = await open<string, string>('/db', { ...options, fs: faulty })
+    await database.put('before', '1')
+    faulty.inject({ operation: 'fsync', path: /wal\.log$/ })
+    faulty.inject({ operation: 'ftruncate', path: /wal\.log$/ })
+    const error = await database.put('doomed', 'x').catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'STRATA_IO', outcome: 'unknown' })
+    expect((error as Error).message).toMatch(
+      /outcome is unknown|whether this append is in the log is unknown/,
+    )
+    expect((error as Error).message).not.toMatch(/not made durable/)
+    await database.close()
+  })
+})
