@@ -14,6 +14,7 @@ import { inspectCommand } from './inspect.js'
 import { delCommand, getCommand, putCommand, scanCommand, streamOutput } from './keyvalue.js'
 import { loadCommand } from './load.js'
 import { compactCommand, statsCommand } from './maintenance.js'
+import { repairCommand } from './repair.js'
 import { Reporter } from './reporter.js'
 import { shellCommand } from './shell.js'
 import { DEFAULT_RECORDS, DEFAULT_TOUR_DIR, runTour, tourOpenOptions } from './tour.js'
@@ -187,6 +188,17 @@ function buildProgram(): Command {
     .addOption(walRecoveryOption())
     .action(async (dir: string, options) => {
       exitCode = await compactCommand(dir, options, out)
+    })
+
+  program
+    .command('repair')
+    .description(
+      'rebuild a damaged database from every readable table and WAL entry; unusable files move to <dir>/lost/',
+    )
+    .argument('<dir>', 'database directory')
+    .option('--json', 'print the report as JSON')
+    .action(async (dir: string, options) => {
+      exitCode = await repairCommand(dir, options, out)
     })
 
   program

@@ -45,7 +45,9 @@ describe('strata inspect', () => {
       ['w3', 'value of w3'],
     ])
     const text = strata(['inspect', join(db, 'wal.log')]).stdout
-    expect(text).toMatch(/header {4}magic SWAL ✓ {2}format version 1 ✓/)
+    expect(text).toMatch(
+      /header {4}magic SWAL ✓ {2}format version 2 ✓ {2}checksum ✓ {2}synced through seq \d+/,
+    )
     expect(text).toMatch(/end: clean/)
   })
 
@@ -109,11 +111,25 @@ describe('strata inspect', () => {
   it('calls a torn WAL tail what it is, not damage', () => {
     const copy = join(root, 'torn-wal.log')
     const data = readFileSync(join(db, 'wal.log'))
-    writeFileSync(copy, data)
-    truncateSync(copy, data.length - 3)
+    // A frame being appended when the process died: past the header's synced seq, cut short.
+    const firstFrame = JSON.parse(strata(['inspect', join(db, 'wal.log'), '--json']).stdout).shownEntries[0]
+      .offset as number
+    writeFileSync(copy, Buffer.concat([data, data.subarray(firstFrame, firstFrame + 10)]))
     const run = strata(['inspect', copy])
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/end: torn tail at byte [\d,]+ .*dropped at the next open/)
+  })
+
+  it('calls a synced WAL cut short damage, naming the seqs that are gone', () => {
+    const copy = join(root, 'cut-wal.log')
+    const data = readFileSync(join(db, 'wal.log'))
+    writeFileSync(copy, data)
+    truncateSync(copy, data.length - 3)
+    const run = strata(['inspect', copy])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /end: DAMAGED at byte [\d,]+: the log ends at seq \d+ but its header records seq \d+ as synced/,
+    )
   })
 
   it('names the block and byte offset of a damaged table block', () => {

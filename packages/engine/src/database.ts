@@ -359,6 +359,10 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     await this.iterators.closeAll()
     this.snapshots.releaseAll()
     await this.writes.close()
+    // A clean close records the WAL's last seq and length: a shorter WAL at open is damage.
+    if (this.writes.readOnlyReason === undefined) {
+      await this.tree.recordWal(this.writes.walRecordAtClose(this.tree.manifestState))
+    }
     await this.tree.close()
     this.lock.release()
     this.statusValue = 'closed'

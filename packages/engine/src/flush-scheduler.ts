@@ -120,6 +120,7 @@ export class FlushScheduler {
       flushedSeq: maxSeq,
       lastSeq: maxSeq,
       nextFileNumber: this.tree.nextFileNumber,
+      wal: this.writes.walRecordAtFlush(this.tree.manifestState),
     })
     this.flushedSeqValue = maxSeq
     this.counters.flushes++

@@ -32,5 +32,14 @@ export {
 } from './options.js'
 export type { ReadMode } from './read-mode.js'
 export type { ReadOptions } from './read-options.js'
+export {
+  describeRepair,
+  LOST_DIRECTORY,
+  type RepairOptions,
+  type RepairReport,
+  repair,
+  type SeqRange,
+  UNKNOWN_END,
+} from './repair.js'
 export { Snapshot } from './snapshot.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'

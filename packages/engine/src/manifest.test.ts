@@ -1,8 +1,9 @@
 import { MemoryFileSystem } from '@strata/base'
+import { encodeFrame } from '@strata/wal'
 import { describe, expect, it } from 'vitest'
 import { CURRENT_FILE } from './filenames.js'
 import { decodeEdit, EMPTY_STATE, encodeEdit, inspectManifest, Manifest, readCurrent } from './manifest.js'
-import type { TableFileMeta } from './version.js'
+import type { TableFileMeta, VersionEdit } from './version.js'
 
 function table(fileNumber: number): TableFileMeta {
   return {
@@ -124,5 +125,52 @@ describe('manifest', () => {
     await manifest.close()
     fs.writeFileSync('/db/CURRENT', Buffer.from('garbage'))
     expect(() => readCurrent(fs, '/db')).toThrow(expect.objectContaining({ code: 'STRATA_CORRUPTION' }))
+  })
+})
+
+describe('the worked examples of docs/format.md (manifest format 2)', () => {
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+  it('encodes a flush edit with its WAL record byte for byte', () => {
+    const edit: VersionEdit = {
+      added: [
+        {
+          level: 0,
+          table: {
+            fileNumber: 5,
+            fileSize: 1234,
+            smallestKey: Buffer.from('a'),
+            largestKey: Buffer.from('k'),
+            minSeq: 1,
+            maxSeq: 3,
+            entryCount: 3,
+            tombstoneCount: 1,
+            rawKeyBytes: 3,
+            rawValueBytes: 4,
+          },
+        },
+      ],
+      flushedSeq: 3,
+      lastSeq: 3,
+      nextFileNumber: 6,
+      wal: { seq: 4 },
+    }
+    expect(hex(encodeFrame(encodeEdit(edit)))).toBe(
+      '47000000920285a56164646564919b0005cd04d2c40161c4016b0103030103' +
+        '04aa666c75736865645365710' +
+        '3a76c61737453657103ae6e65787446696c654e756d62657206a377616c91042196a10b',
+    )
+    expect(decodeEdit(encodeEdit(edit), 'x', 0)).toEqual(edit)
+  })
+
+  it('encodes the close record [seq, bytes] byte for byte, and still reads format-1 edits', () => {
+    expect(hex(encodeFrame(encodeEdit({ wal: { seq: 9, bytes: 300 } })))).toBe(
+      '0c000000920281a377616c9209cd012ce94ec2c2',
+    )
+    // [1, {flushedSeq: 3}]: an edit of the previous build.
+    expect(
+      decodeEdit(Buffer.from('9201 81aa666c757368656453657103'.replace(' ', ''), 'hex'), 'x', 0),
+    ).toEqual({
+      flushedSeq: 3,
+    })
   })
 })

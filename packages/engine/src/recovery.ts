@@ -22,6 +22,7 @@ import {
 } from './open-checks.js'
 import type { ResolvedOptions } from './options.js'
 import { VersionSet } from './version-set.js'
+import { checkWalFile, checkWalReplay, replayWal } from './wal-tracking.js'
 
 /** Manifests are rewritten from a snapshot once they grow past this. */
 const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
@@ -100,10 +101,15 @@ async function recoverLocked(
       `${directory} holds no database (no CURRENT file); pass createIfMissing: true to create one`,
     )
   }
+  const walPath = pathIn(directory, WAL_FILE)
+  const openWal = () => {
+    opened.wal = WALManager.open(walPath, { fs, recovery: options.walRecovery })
+    return opened.wal
+  }
   const manifest =
     contents.kind === 'database'
       ? await openManifest(fs, directory, contents, MANIFEST_REWRITE_BYTES)
-      : await createDatabaseFiles(fs, directory, contents, MANIFEST_REWRITE_BYTES)
+      : await createDatabaseFiles(fs, directory, contents, MANIFEST_REWRITE_BYTES, openWal)
   opened.manifest = manifest
   const state = manifest.current
   const flushedSeq = state.flushedSeq
@@ -114,10 +120,12 @@ async function recoverLocked(
   checkTableFiles(fs, directory, state.version)
   await tables.openTables(state.version)
 
-  const wal = WALManager.open(pathIn(directory, WAL_FILE), { fs, recovery: options.walRecovery })
-  opened.wal = wal
+  // The WAL is checked against the manifest before any file is deleted (cleanup runs last).
+  if (hasCurrent) checkWalFile(fs, walPath, directory, state)
+  const wal = opened.wal ?? openWal()
   const memtables = new Memtables()
-  const entries = wal.replay()
+  const entries = replayWal(wal, directory)
+  checkWalReplay(wal, entries, directory, state, options.walRecovery === 'point-in-time')
   let firstSeqAfterFlushed: number | undefined
   for (const entry of entries) {
     if (entry.seq <= flushedSeq) continue

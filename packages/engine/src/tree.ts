@@ -8,8 +8,8 @@ import type { FileSystem } from '@strata/base'
 import type { Table } from '@strata/sstable'
 import { pathIn, tableFileName } from './filenames.js'
 import { CHECK_INVARIANTS, checkVersion } from './invariants.js'
-import type { Manifest } from './manifest.js'
-import type { Version, VersionEdit } from './version.js'
+import type { Manifest, ManifestState } from './manifest.js'
+import type { Version, VersionEdit, WalRecord } from './version.js'
 import type { VersionHandle, VersionSet } from './version-set.js'
 
 export class Tree {
@@ -49,6 +49,18 @@ export class Tree {
   /** The next free file number. */
   get nextFileNumber(): number {
     return this.nextFile
+  }
+
+  /** The manifest's state as of its last edit. */
+  get manifestState(): ManifestState {
+    return this.manifest.current
+  }
+
+  /** Records what the WAL holds (a clean close's record), after the edits in progress. A
+   *  failure is ignored: the next open then checks against the previous record. */
+  async recordWal(record: WalRecord): Promise<void> {
+    await this.manifestQueue
+    await this.manifest.apply({ wal: record }).catch(() => {})
   }
 
   get manifestBytes(): number {

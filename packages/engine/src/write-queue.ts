@@ -8,8 +8,11 @@ import { ClosedError, type OpType, ReadOnlyError, type StrataError, toIOError } 
 import { WALEntry, type WALManager } from '@strata/wal'
 import { type WriteOptions, writeSyncOf } from './batch.js'
 import { CHECK_INVARIANTS, invariant } from './invariants.js'
+import type { ManifestState } from './manifest.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
+import type { WalRecord } from './version.js'
+import { walRecordAtClose, walRecordAtFlush } from './wal-tracking.js'
 
 interface PendingWrite {
   lastSeq: number
@@ -162,14 +165,15 @@ export class WriteQueue {
       const write = pending[this.pendingHead]!
       if (!write.done) break
       this.pendingHead++
-      if (write.error !== undefined || this.readOnlyError !== undefined) {
-        const error = write.error ?? this.readOnlyError
-        this.enterReadOnly(error)
-        write.reject(
-          write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'),
-        )
+      if (write.error !== undefined) {
+        // The WAL says what became of it: not in the log ('rejected', cut back out), or
+        // 'unknown' when the cut failed. Either way the database turns read-only.
+        this.enterReadOnly(write.error)
+        write.reject(toIOError(write.error, 'writing to the WAL'))
         continue
       }
+      // In the WAL as asked even if the database turned read-only meanwhile (a failed flush or
+      // compaction): it comes back after a reopen, so it is acknowledged, not refused.
       if (CHECK_INVARIANTS) this.checkAcknowledged(write.lastSeq)
       this.visibleSeqValue = write.lastSeq
       write.resolve()
@@ -307,5 +311,16 @@ export class WriteQueue {
   async close(): Promise<void> {
     await this.walTruncation
     await this.wal.close()
+  }
+
+  /** What the manifest records of the WAL at a flush (see wal-tracking.ts). */
+  walRecordAtFlush(state: ManifestState): WalRecord {
+    return walRecordAtFlush(state, this.wal)
+  }
+
+  /** What a clean close records of the (closed) WAL: its last synced seq and, when every
+   *  written frame was synced, its exact length. */
+  walRecordAtClose(state: ManifestState): WalRecord {
+    return walRecordAtClose(state, this.wal)
   }
 }
