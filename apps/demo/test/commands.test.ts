@@ -70,7 +70,7 @@ describe('put, get, del', () => {
       const run = strata(args)
       expect(run.code, args.join(' ')).toBe(1)
       const line = oneLineFailure(run)
-      expect(line).toMatch(/CURRENT file is missing/)
+      expect(line).toMatch(/but no CURRENT file/)
       expect(line).toMatch(/strata repair/)
       expect(line).not.toMatch(/strata (put|load)/)
     }
