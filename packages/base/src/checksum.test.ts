@@ -61,7 +61,10 @@ describe('loadNativeCrc32c', () => {
     const missing = loadNativeCrc32c(() => {
       throw new Error("Cannot find module '@node-rs/crc32'")
     })
-    expect(missing).toEqual({ crc32c: undefined, reason: expect.stringMatching(/did not load: Cannot find module/) })
+    expect(missing).toEqual({
+      crc32c: undefined,
+      reason: expect.stringMatching(/did not load: Cannot find module/),
+    })
   })
 
   it('refuses a binding that computes another checksum', () => {

@@ -5,8 +5,9 @@
  * JavaScript implementation (crc32c-portable.ts); both give the same value for every input.
  * `crc32cImplementation` says which one this process uses.
  */
-import { crc32cPortable, crc32cPortableRange } from './crc32c-portable.js'
+
 import { loadNativeCrc32c } from './crc32c-native.js'
+import { crc32cPortable, crc32cPortableRange } from './crc32c-portable.js'
 
 const native = loadNativeCrc32c()
 
@@ -16,14 +17,18 @@ const NATIVE_FROM_BYTES = 4096
 
 /** Which CRC32C this process computes with, and, for `portable`, why the native one is absent. */
 export const crc32cImplementation: { kind: 'native' | 'portable'; reason: string | undefined } =
-  native.crc32c === undefined ? { kind: 'portable', reason: native.reason } : { kind: 'native', reason: undefined }
+  native.crc32c === undefined
+    ? { kind: 'portable', reason: native.reason }
+    : { kind: 'native', reason: undefined }
 
 /** CRC32C of `data`, continuing from `initial` (0 for a fresh checksum). Unsigned 32-bit. */
 export const crc32c: (data: Uint8Array, initial?: number) => number =
   native.crc32c === undefined
     ? crc32cPortable
     : (data, initial = 0) => {
-        const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+        const buffer = Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
         return native.crc32c!(buffer, initial) >>> 0
       }
 

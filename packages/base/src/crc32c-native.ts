@@ -24,13 +24,18 @@ export function loadNativeCrc32c(load?: (name: string) => unknown): NativeCrc32c
   try {
     const required = (load ?? createRequire(import.meta.url))(NATIVE_PACKAGE) as { crc32c?: unknown }
     const candidate = required?.crc32c
-    if (typeof candidate !== 'function') return { crc32c: undefined, reason: `${NATIVE_PACKAGE} has no crc32c` }
+    if (typeof candidate !== 'function')
+      return { crc32c: undefined, reason: `${NATIVE_PACKAGE} has no crc32c` }
     const native = candidate as NativeCrc32c
     // The standard check value of CRC32C: "123456789" → 0xe3069283.
     const check = native(Buffer.from('123456789'), 0) >>> 0
-    if (check !== 0xe3069283) return { crc32c: undefined, reason: `${NATIVE_PACKAGE} gave a wrong check value` }
+    if (check !== 0xe3069283)
+      return { crc32c: undefined, reason: `${NATIVE_PACKAGE} gave a wrong check value` }
     return { crc32c: native }
   } catch (error) {
-    return { crc32c: undefined, reason: `${NATIVE_PACKAGE} did not load: ${(error as Error)?.message ?? error}` }
+    return {
+      crc32c: undefined,
+      reason: `${NATIVE_PACKAGE} did not load: ${(error as Error)?.message ?? error}`,
+    }
   }
 }

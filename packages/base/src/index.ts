@@ -1,7 +1,7 @@
 export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
 export { crc32c, crc32cImplementation, crc32cRange } from './checksum.js'
-export { crc32cPortable } from './crc32c-portable.js'
 export { eventsUntilKilled, runUntilKilled } from './child.js'
+export { crc32cPortable } from './crc32c-portable.js'
 export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
 export {
   ClosedError,

@@ -180,6 +180,9 @@ export interface DatabaseStats {
     droppedVersions: number
     droppedTombstones: number
     totalMs: number
+    /** Where merges run: a worker thread, or the main thread (in slices) and why. */
+    thread: 'worker' | 'main'
+    threadReason: string | undefined
   }
   /** Estimated bytes of live data in tables (see `estimateLiveBytes`). */
   estimatedLiveBytes: number
@@ -1244,6 +1247,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         droppedVersions: this.counters.droppedVersions,
         droppedTombstones: this.counters.droppedTombstones,
         totalMs: Math.round(this.counters.compactionMs),
+        thread: this.mergeRunner.thread,
+        threadReason: this.mergeRunner.threadReason,
       },
       estimatedLiveBytes: liveBytes,
       spaceAmplification: liveBytes === 0 ? 0 : tableBytes / liveBytes,
