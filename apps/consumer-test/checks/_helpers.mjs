@@ -1,6 +1,6 @@
 // Helpers the runtime checks share (not itself a check).
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -37,14 +37,19 @@ export function placeSmokeApp(appDir) {
 
 /** The last JSON line a smoke run printed. */
 export function lastJson(output) {
-  const line = output.trim().split('\n').filter((text) => text.startsWith('{')).at(-1)
+  const line = output
+    .trim()
+    .split('\n')
+    .filter((text) => text.startsWith('{'))
+    .at(-1)
   if (line === undefined) throw new Error(`no JSON line in the output:\n${output}`)
   return JSON.parse(line)
 }
 
 /** Asserts a smoke `load` run flushed, compacted in the worker and never went read-only. */
 export function assertLoaded(figures, label) {
-  if (!(figures.flushes > 1)) throw new Error(`${label}: expected several flushes, got ${JSON.stringify(figures)}`)
+  if (!(figures.flushes > 1))
+    throw new Error(`${label}: expected several flushes, got ${JSON.stringify(figures)}`)
   if (!(figures.compactions > 0)) throw new Error(`${label}: no compaction ran: ${JSON.stringify(figures)}`)
   if (figures.thread !== 'worker') {
     throw new Error(`${label}: compactions ran on the main thread: ${figures.threadReason}`)
@@ -58,7 +63,10 @@ export function assertLoaded(figures, label) {
  * every acknowledged key back. Returns the figures verify printed.
  */
 export async function crashCheck(command, args, options, directory, acks = 300) {
-  const child = spawn(command, [...args, 'crash-child', directory], { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command, [...args, 'crash-child', directory], {
+    ...options,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let lastAck = -1
   let stderr = ''
   let buffered = ''
@@ -77,6 +85,68 @@ export async function crashCheck(command, args, options, directory, acks = 300) 
   const { code, signal } = await exited
   clearTimeout(timer)
   if (signal !== 'SIGKILL') throw new Error(`the crash child exited by itself (code ${code}):\n${stderr}`)
-  if (lastAck + 1 < acks) throw new Error(`the crash child acknowledged only ${lastAck + 1} writes:\n${stderr}`)
+  if (lastAck + 1 < acks)
+    throw new Error(`the crash child acknowledged only ${lastAck + 1} writes:\n${stderr}`)
   return lastJson(exec(command, [...args, 'crash-verify', directory, String(lastAck)], options))
+}
+
+/**
+ * Installs one runtime's platform package from the npm registry into a temp folder (npm 11
+ * blocks the `bun` and `deno` packages' postinstall, which would fetch the same binary) and
+ * returns the binary's path. `STRATA_RUNTIMES_DIR` reuses a folder that has it already.
+ */
+export function installRuntime(spec, binary) {
+  const directory = process.env.STRATA_RUNTIMES_DIR ?? temporaryDirectory('runtimes')
+  const path = join(directory, 'node_modules', binary)
+  if (!existsSync(path)) {
+    writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'runtimes', private: true }))
+    exec('npm', ['install', '--no-save', '--no-audit', '--no-fund', spec], { cwd: directory })
+  }
+  return path
+}
+
+/** The smoke app under `command args` in `appDir`: load + reopen + verify, then the crash check. */
+export async function smokeUnder(label, command, args, appDir) {
+  placeSmokeApp(appDir)
+  const dataDir = temporaryDirectory(`${label}-db`)
+  const options = { cwd: appDir }
+  const figures = lastJson(exec(command, [...args, '_smoke.mjs', 'load', join(dataDir, 'load')], options))
+  assertLoaded(figures, label)
+  const crash = await crashCheck(command, [...args, '_smoke.mjs'], options, join(dataDir, 'crash'))
+  const lock = await lockCheck(command, [...args, '_smoke.mjs'], options, join(dataDir, 'crash'))
+  return { ...figures, ...crash, ...lock }
+}
+
+/**
+ * The directory lock across processes of one runtime: while a `hold` process has the database
+ * open, `try-open` fails with STRATA_LOCKED; once the holder is killed (SIGKILL: its LOCK file
+ * stays behind, stale), `try-open` opens.
+ */
+export async function lockCheck(command, args, options, directory) {
+  const holder = spawn(command, [...args, 'hold', directory], {
+    ...options,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const exited = new Promise((resolve) => holder.on('exit', resolve))
+  let stderr = ''
+  holder.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  let whileHeld
+  try {
+    await new Promise((resolve, reject) => {
+      holder.stdout.on('data', (chunk) => String(chunk).includes('held') && resolve())
+      holder.on('exit', () => reject(new Error(`the lock holder exited:\n${stderr}`)))
+    })
+    whileHeld = exec(command, [...args, 'try-open', directory], options).trim()
+    if (whileHeld !== 'STRATA_LOCKED')
+      throw new Error(`a second process opened a held database: ${whileHeld}`)
+  } finally {
+    holder.kill('SIGKILL')
+    await exited
+  }
+  const afterKill = exec(command, [...args, 'try-open', directory], options).trim()
+  if (afterKill !== 'opened')
+    throw new Error(`the stale lock of a killed process was not taken over: ${afterKill}`)
+  return { lockedWhileHeld: whileHeld, afterHolderKilled: afterKill }
 }

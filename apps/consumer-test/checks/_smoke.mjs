@@ -6,6 +6,8 @@
 //   <runtime> _smoke.mjs crash-child DIR   writes synced keys forever, printing "ack N" after
 //                                          each acknowledged one (the check SIGKILLs it)
 //   <runtime> _smoke.mjs crash-verify DIR N  every key 0..N present with its value
+//   <runtime> _smoke.mjs hold DIR          opens DIR, prints "held", waits to be killed
+//   <runtime> _smoke.mjs try-open DIR      opens DIR; prints the error code it failed with, or "opened"
 import { open } from '@strata/engine'
 
 const [mode, directory, lastAck] = process.argv.slice(2)
@@ -69,6 +71,18 @@ if (mode === 'load') {
   await verify(database, Number(lastAck) + 1)
   await database.close()
   console.log(JSON.stringify({ verifiedAfterKill: Number(lastAck) + 1 }))
+} else if (mode === 'hold') {
+  await open(directory, options)
+  console.log('held')
+  setInterval(() => {}, 1000)
+} else if (mode === 'try-open') {
+  try {
+    const database = await open(directory, options)
+    await database.close()
+    console.log('opened')
+  } catch (error) {
+    console.log(error?.code ?? String(error))
+  }
 } else {
   fail(`unknown mode ${mode}`)
 }

@@ -39,5 +39,7 @@ export default async function check({ appDir }) {
   const figures = lastJson(exec(process.execPath, [moved, 'load', join(runDir, 'db')], { cwd: runDir }))
   assertLoaded(figures, 'esbuild bundle')
   const crash = await crashCheck(process.execPath, [moved], { cwd: runDir }, join(runDir, 'crash'))
-  console.log(`esbuild: bundle ${bundle} run from ${runDir}: ${JSON.stringify(figures)} ${JSON.stringify(crash)}`)
+  console.log(
+    `esbuild: bundle ${bundle} run from ${runDir}: ${JSON.stringify(figures)} ${JSON.stringify(crash)}`,
+  )
 }

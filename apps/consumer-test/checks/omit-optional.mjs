@@ -25,8 +25,13 @@ console.log(JSON.stringify({ crc32c: crc32cImplementation, flushes: 'ok' }))
 
 export default async function check({ tarballDir }) {
   const appDir = temporaryDirectory('omit-optional')
-  writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'omit-optional', private: true, type: 'module' }))
-  exec('npm', ['install', '--omit=optional', '--no-audit', '--no-fund', ...tarballs(tarballDir)], { cwd: appDir })
+  writeFileSync(
+    join(appDir, 'package.json'),
+    JSON.stringify({ name: 'omit-optional', private: true, type: 'module' }),
+  )
+  exec('npm', ['install', '--omit=optional', '--no-audit', '--no-fund', ...tarballs(tarballDir)], {
+    cwd: appDir,
+  })
   for (const optional of ['@node-rs/crc32', 'msgpackr-extract']) {
     if (existsSync(join(appDir, 'node_modules', optional))) {
       throw new Error(`npm install --omit=optional still installed ${optional}`)
@@ -35,6 +40,7 @@ export default async function check({ tarballDir }) {
   writeFileSync(join(appDir, 'app.mjs'), APP)
   const output = exec(process.execPath, ['app.mjs', join(appDir, 'db')], { cwd: appDir })
   const { crc32c } = JSON.parse(output.trim().split('\n').at(-1))
-  if (crc32c.kind !== 'portable') throw new Error(`expected the portable CRC32C, got ${JSON.stringify(crc32c)}`)
+  if (crc32c.kind !== 'portable')
+    throw new Error(`expected the portable CRC32C, got ${JSON.stringify(crc32c)}`)
   console.log(`omit-optional: wrote, reopened and read 3000 keys; CRC32C ${crc32c.kind} (${crc32c.reason})`)
 }
