@@ -1,42 +1,50 @@
 /**
  * CRC32C (Castagnoli). Every checksum strata stores on disk is this function of the covered
- * bytes, stored as an unsigned 32-bit little-endian int. It runs on the native, hardware-
- * accelerated `@node-rs/crc32` when that optional dependency loads, and otherwise on the portable
- * JavaScript implementation (crc32c-portable.ts); both give the same value for every input.
- * `crc32cImplementation` says which one this process uses.
+ * bytes, stored as an unsigned 32-bit little-endian int. Three implementations, all giving the
+ * same value for every input (tested), chosen once at load:
+ * - `native`: `@node-rs/crc32` (hardware CRC), an optional dependency, when it loads; ranges
+ *   under 4 KiB go to the JavaScript table, cheaper than building the Buffer view the call takes;
+ * - `webassembly`: otherwise, crc32c.wat for inputs from 512 bytes, JavaScript below;
+ * - `javascript`: where WebAssembly is unavailable too, crc32c-portable.ts for everything.
+ * `crc32cImplementation` says which one this process uses and why it is not native.
  */
-
 import { loadNativeCrc32c } from './crc32c-native.js'
-import { crc32cPortable, crc32cPortableRange } from './crc32c-portable.js'
+import { crc32cPortableRange } from './crc32c-portable.js'
+import { loadWasmCrc32c } from './crc32c-wasm.js'
 
 const native = loadNativeCrc32c()
+const wasm = native.crc32c === undefined ? loadWasmCrc32c() : undefined
 
-/** At or above this many bytes a range's checksum goes to the native CRC (when it loaded): below
- *  it, making the Buffer view the native call takes costs more than the table. */
+/** From this many bytes a range goes to the native CRC, when it loaded. */
 const NATIVE_FROM_BYTES = 4096
+/** From this many bytes a range goes to the WebAssembly CRC, when it is the fallback. */
+const WASM_FROM_BYTES = 512
 
-/** Which CRC32C this process computes with, and, for `portable`, why the native one is absent. */
-export const crc32cImplementation: { kind: 'native' | 'portable'; reason: string | undefined } =
-  native.crc32c === undefined
-    ? { kind: 'portable', reason: native.reason }
-    : { kind: 'native', reason: undefined }
+/** Which CRC32C this process computes with, and, when not `native`, why the native one is absent. */
+export const crc32cImplementation: {
+  kind: 'native' | 'webassembly' | 'javascript'
+  reason: string | undefined
+} =
+  native.crc32c !== undefined
+    ? { kind: 'native', reason: undefined }
+    : { kind: wasm === undefined ? 'javascript' : 'webassembly', reason: native.reason }
+
+/** CRC32C of `bytes[start..end)` continuing from `initial` (0 for a fresh checksum), unsigned
+ *  32-bit, without allocating for small ranges: equal to `crc32c(bytes.subarray(start, end))`. */
+export function crc32cRange(bytes: Uint8Array, start: number, end: number, initial = 0): number {
+  if (native.crc32c !== undefined) {
+    if (end - start < NATIVE_FROM_BYTES) return crc32cPortableRange(bytes, start, end, initial)
+    return native.crc32c(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start), initial) >>> 0
+  }
+  if (wasm !== undefined && end - start >= WASM_FROM_BYTES) return wasm(bytes, start, end, initial)
+  return crc32cPortableRange(bytes, start, end, initial)
+}
 
 /** CRC32C of `data`, continuing from `initial` (0 for a fresh checksum). Unsigned 32-bit. */
-export const crc32c: (data: Uint8Array, initial?: number) => number =
-  native.crc32c === undefined
-    ? crc32cPortable
-    : (data, initial = 0) => {
-        const buffer = Buffer.isBuffer(data)
-          ? data
-          : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-        return native.crc32c!(buffer, initial) >>> 0
-      }
-
-/** CRC32C of `bytes[start..end)`, unsigned 32-bit, without allocating for small ranges: equal to
- *  `crc32c(bytes.subarray(start, end))`. */
-export function crc32cRange(bytes: Uint8Array, start: number, end: number): number {
-  if (native.crc32c !== undefined && end - start >= NATIVE_FROM_BYTES) {
-    return native.crc32c(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start), 0) >>> 0
+export function crc32c(data: Uint8Array, initial = 0): number {
+  if (native.crc32c !== undefined) {
+    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    return native.crc32c(buffer, initial) >>> 0
   }
-  return crc32cPortableRange(bytes, start, end)
+  return crc32cRange(data, 0, data.length, initial)
 }

@@ -1,15 +1,17 @@
 /**
  * CRC32C (Castagnoli) in plain JavaScript: slicing-by-8 over a table of 8 × 256 entries built at
- * load. Used wherever the native binding is absent (an install without optional dependencies, a
- * platform with no prebuilt binary, a bundle, Bun or Deno without it) and for small ranges, where
- * building a Buffer view for the native call costs more than the checksum itself. Gives the same
- * value as the native binding for every input (tested).
+ * load. Used for small ranges, where building a Buffer view for the native call (or copying into
+ * WebAssembly memory) costs more than the checksum itself, and for every range where neither the
+ * native binding nor WebAssembly is available. Gives the same value as the native binding for
+ * every input (tested).
  */
 
 /** The reflected Castagnoli polynomial. */
 const POLYNOMIAL = 0x82f63b78
 
-const table = new Int32Array(8 * 256)
+/** The slicing-by-8 table: entry `slice * 256 + byte`. Shared with the WebAssembly CRC. */
+export const crc32cTable = new Int32Array(8 * 256)
+const table = crc32cTable
 for (let byte = 0; byte < 256; byte++) {
   let crc = byte
   for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ POLYNOMIAL : crc >>> 1
