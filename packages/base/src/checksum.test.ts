@@ -20,7 +20,11 @@ const vectors: [Uint8Array, number][] = [
 
 describe('crc32c', () => {
   it('uses the native binding in a dev install', () => {
-    expect(crc32cImplementation).toEqual({ kind: 'native', reason: undefined })
+    expect(crc32cImplementation).toEqual({
+      kind: 'native',
+      nativePath: expect.stringMatching(/@node-rs[/\\]crc32[/\\]index\.js$/),
+      reason: undefined,
+    })
   })
 
   it('gives the known vectors, native and portable', () => {

@@ -20,14 +20,20 @@ const NATIVE_FROM_BYTES = 4096
 /** From this many bytes a range goes to the WebAssembly CRC, when it is the fallback. */
 const WASM_FROM_BYTES = 512
 
-/** Which CRC32C this process computes with, and, when not `native`, why the native one is absent. */
+/** Which CRC32C this process computes with; when `native`, the file of the package's entry it
+ *  loaded (a worker thread loads the same one from there); otherwise why the native one is absent. */
 export const crc32cImplementation: {
   kind: 'native' | 'webassembly' | 'javascript'
+  nativePath: string | undefined
   reason: string | undefined
 } =
   native.crc32c !== undefined
-    ? { kind: 'native', reason: undefined }
-    : { kind: wasm === undefined ? 'javascript' : 'webassembly', reason: native.reason }
+    ? { kind: 'native', nativePath: native.path, reason: undefined }
+    : {
+        kind: wasm === undefined ? 'javascript' : 'webassembly',
+        nativePath: undefined,
+        reason: native.reason,
+      }
 
 /** CRC32C of `bytes[start..end)` continuing from `initial` (0 for a fresh checksum), unsigned
  *  32-bit, without allocating for small ranges: equal to `crc32c(bytes.subarray(start, end))`. */

