@@ -1,6 +1,6 @@
 // Helpers the runtime checks share (not itself a check).
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -93,10 +93,12 @@ export async function crashCheck(command, args, options, directory, acks = 300) 
 /**
  * Installs one runtime's platform package from the npm registry into a temp folder (npm 11
  * blocks the `bun` and `deno` packages' postinstall, which would fetch the same binary) and
- * returns the binary's path. `STRATA_RUNTIMES_DIR` reuses a folder that has it already.
+ * returns the binary's path. The folder (strata-runtimes in the OS temp dir) is kept and
+ * reused by the next run.
  */
 export function installRuntime(spec, binary) {
-  const directory = process.env.STRATA_RUNTIMES_DIR ?? temporaryDirectory('runtimes')
+  const directory = join(tmpdir(), 'strata-runtimes', spec.replace(/[^a-z0-9.-]/gi, '_'))
+  mkdirSync(directory, { recursive: true })
   const path = join(directory, 'node_modules', binary)
   if (!existsSync(path)) {
     writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'runtimes', private: true }))

@@ -1,7 +1,7 @@
 // An app that imports @strata/engine, bundled by esbuild (platform node, nothing external but
 // Node's builtins), run from another directory with no node_modules: flushes and background
 // compactions run (in the worker, whose code travels inside the bundle), data reads back.
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { assertLoaded, crashCheck, exec, lastJson, temporaryDirectory } from './_helpers.mjs'
