@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { NativeCrc32c } from './crc32c-native.js'
-import { seededRandom, testSeed } from './random.js'
+import { seededRandom } from './random.js'
+import { testSeed } from './test-seed.js'
 
 const native = createRequire(import.meta.url)('@node-rs/crc32').crc32c as NativeCrc32c
 

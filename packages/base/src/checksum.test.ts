@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { crc32c, crc32cImplementation, crc32cRange } from './checksum.js'
 import { loadNativeCrc32c, type NativeCrc32c } from './crc32c-native.js'
 import { crc32cPortable, crc32cPortableRange } from './crc32c-portable.js'
-import { seededRandom, testSeed } from './random.js'
+import { seededRandom } from './random.js'
+import { testSeed } from './test-seed.js'
 
 /** The native binding, loaded directly (a dev install has it). */
 const native = createRequire(import.meta.url)('@node-rs/crc32').crc32c as NativeCrc32c

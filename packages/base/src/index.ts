@@ -1,6 +1,5 @@
 export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
 export { crc32c, crc32cImplementation, crc32cRange } from './checksum.js'
-export { eventsUntilKilled, runUntilKilled } from './child.js'
 export { crc32cPortable } from './crc32c-portable.js'
 export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
 export {
@@ -16,7 +15,6 @@ export {
   type StrataErrorOptions,
   toIOError,
 } from './errors.js'
-export { type FaultOperation, type FaultRule, FaultyFileSystem } from './faulty-fs.js'
 export {
   type FileStat,
   type FileSystem,
@@ -26,4 +24,4 @@ export {
   parentDirectory,
 } from './fs.js'
 export { MemoryFileSystem } from './memory-fs.js'
-export { seededRandom, testSeed } from './random.js'
+export { seededRandom } from './random.js'

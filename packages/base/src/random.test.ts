@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { seededRandom, testSeed } from './random.js'
+import { seededRandom } from './random.js'
+import { testSeed } from './test-seed.js'
 
 describe('seeded randomness', () => {
   it('repeats its sequence for a seed, differs between seeds, stays in [0, 1)', () => {

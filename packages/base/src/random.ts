@@ -14,12 +14,3 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
-
-/** The seed of a randomised test: the environment variable `variable` if set (to replay), else a
- *  fresh one. Printed either way, with how to replay it. */
-export function testSeed(name: string, variable = 'STRATA_SEED'): number {
-  const given = process.env[variable]
-  const seed = given === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(given)
-  console.log(`${name}: seed ${seed} (replay with ${variable}=${seed})`)
-  return seed
-}

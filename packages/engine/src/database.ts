@@ -31,7 +31,7 @@ import {
   planRangeCompaction,
 } from './compaction-picker.js'
 import { type MergeRunner, mergeRunnerFor } from './compaction-runner.js'
-import { type ResolvedEncoding, resolveEncoding } from './encoding.js'
+import { type Decoded, type Encoding, type ResolvedEncoding, resolveEncoding } from './encoding.js'
 import { CURRENT_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
 import { DatabaseIterator, type IteratorOptions } from './iterator.js'
 import { LevelSource } from './level-source.js'
@@ -39,6 +39,7 @@ import { DirectoryLock } from './lock.js'
 import { EMPTY_STATE, Manifest } from './manifest.js'
 import { type EntrySource, MergeIterator } from './merge-iterator.js'
 import {
+  type EncodedOpenOptions,
   MAX_KEY_BYTES,
   MAX_VALUE_BYTES,
   type OpenOptions,
@@ -277,10 +278,18 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   /** Opens (and by default creates) the database in `directory`. Rejects with
    *  `STRATA_LOCKED` if it is open elsewhere, `STRATA_CORRUPTION` if its files are damaged,
    *  `STRATA_INVALID_ARGUMENT` for bad options. */
-  static async open<K = Uint8Array, V = Uint8Array>(
+  static open<
+    KeyEncoding extends Encoding<unknown> | undefined = undefined,
+    ValueEncoding extends Encoding<unknown> | undefined = undefined,
+  >(
+    directory: string,
+    options: EncodedOpenOptions<KeyEncoding, ValueEncoding>,
+  ): Promise<Database<Decoded<KeyEncoding>, Decoded<ValueEncoding>>>
+  static open<K = Uint8Array, V = Uint8Array>(
     directory: string,
     options?: OpenOptions<K, V>,
-  ): Promise<Database<K, V>> {
+  ): Promise<Database<K, V>>
+  static async open<K, V>(directory: string, options?: OpenOptions<K, V>): Promise<Database<K, V>> {
     if (typeof directory !== 'string' || directory.length === 0) {
       throw new InvalidArgumentError('directory must be a non-empty string path', { argument: 'directory' })
     }
@@ -1290,11 +1299,23 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   }
 }
 
-/** Opens (and by default creates) a database: `const db = await open('./data')`. */
+/**
+ * Opens (and by default creates) a database: `const db = await open('./data')`. Without type
+ * arguments the key and value types follow the encodings (`{ keyEncoding: 'utf8' }` gives string
+ * keys, a codec its type, `json` `unknown`); `open<K, V>(…)` states them.
+ */
+export function open<
+  KeyEncoding extends Encoding<unknown> | undefined = undefined,
+  ValueEncoding extends Encoding<unknown> | undefined = undefined,
+>(
+  directory: string,
+  options: EncodedOpenOptions<KeyEncoding, ValueEncoding>,
+): Promise<Database<Decoded<KeyEncoding>, Decoded<ValueEncoding>>>
 export function open<K = Uint8Array, V = Uint8Array>(
   directory: string,
   options?: OpenOptions<K, V>,
-): Promise<Database<K, V>> {
+): Promise<Database<K, V>>
+export function open<K, V>(directory: string, options?: OpenOptions<K, V>): Promise<Database<K, V>> {
   return Database.open<K, V>(directory, options)
 }
 

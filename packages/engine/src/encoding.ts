@@ -21,14 +21,28 @@ export interface Codec<T> {
 export type EncodingName = 'binary' | 'buffer' | 'view' | 'utf8' | 'json'
 export type Encoding<T> = EncodingName | Codec<T>
 
-/** The type an encoding yields, for typed `open()` calls. */
-export type Decoded<E> = E extends 'utf8'
+/** The type one encoding yields: `utf8` strings, `json` `unknown`, a codec its `T`, the byte
+ *  encodings `Uint8Array`. Distributes over a union of encodings. */
+type DecodedBy<E> = E extends 'utf8'
   ? string
   : E extends 'json'
     ? unknown
     : E extends Codec<infer T>
       ? T
       : Uint8Array
+
+/**
+ * The type an encoding option `E` yields, for typed `open()` calls: absent (`undefined`) is
+ * `Uint8Array`, a literal name or a codec its type (`Decoded<'utf8'>` is `string`), and the whole
+ * `Encoding<T>` (an option typed `OpenOptions<K, V>` rather than written out) is `T`.
+ */
+export type Decoded<E> = [Exclude<E, undefined>] extends [never]
+  ? Uint8Array
+  : EncodingName extends Exclude<E, undefined>
+    ? Extract<E, Codec<unknown>> extends Codec<infer T>
+      ? T
+      : unknown
+    : DecodedBy<Exclude<E, undefined>>
 
 export interface ResolvedEncoding<T> {
   readonly name: string

@@ -23,6 +23,7 @@ export { DatabaseLockedError } from './lock.js'
 export { inspectManifest, type ManifestRecord, type ManifestState } from './manifest.js'
 export {
   DEFAULT_OPTIONS,
+  type EncodedOpenOptions,
   MAX_KEY_BYTES,
   MAX_VALUE_BYTES,
   type OpenOptions,

@@ -68,6 +68,19 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   fs?: FileSystem
 }
 
+/**
+ * `OpenOptions` as `open()` reads it without type arguments: the encodings' own types (`'utf8'`,
+ * a codec…) are kept, so that `open(dir, { keyEncoding: 'utf8', valueEncoding: 'json' })` is a
+ * `Database<string, unknown>` (see `Decoded`).
+ */
+export type EncodedOpenOptions<KeyEncoding, ValueEncoding> = Omit<
+  OpenOptions,
+  'keyEncoding' | 'valueEncoding'
+> & {
+  keyEncoding?: KeyEncoding
+  valueEncoding?: ValueEncoding
+}
+
 export interface ResolvedOptions {
   createIfMissing: boolean
   errorIfExists: boolean

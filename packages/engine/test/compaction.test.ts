@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs'
-import { FaultyFileSystem, MemoryFileSystem } from '@strata/base'
+import { MemoryFileSystem } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import { open } from '../src/index.js'
 import { temporaryDirectory } from './helpers.js'

@@ -5,7 +5,7 @@
  * delete holds, and every batch is all-or-nothing. Prints its seed.
  */
 import { fileURLToPath } from 'node:url'
-import { eventsUntilKilled } from '@strata/base'
+import { eventsUntilKilled } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import { open } from '../src/index.js'
 import { random, seedFor, temporaryDirectory } from './helpers.js'

@@ -3,7 +3,8 @@
  * fsync, a full disk. Whatever happens, no acknowledged write is missing after recovery, and
  * nothing is acknowledged that was not made durable.
  */
-import { type FaultOperation, FaultyFileSystem, MemoryFileSystem } from '@strata/base'
+import { MemoryFileSystem } from '@strata/base'
+import { type FaultOperation, FaultyFileSystem } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import { Database, open } from '../src/index.js'
 

@@ -53,7 +53,7 @@ export interface StrataOpenOptions {
   levelSizeMultiplier?: number | undefined
   /** Compact in the background. Default `true`. */
   autoCompaction?: boolean | undefined
-  /** The file system (tests pass `MemoryFileSystem` or `FaultyFileSystem` from @strata/base).
+  /** The file system (tests pass `MemoryFileSystem` from @strata/base or `FaultyFileSystem` from @strata/base/testing).
    *  Default: the real disk. */
   fs?: FileSystem | undefined
 

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { eventsUntilKilled } from '@strata/base'
+import { eventsUntilKilled } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import { StrataLevel } from '../src/index.js'
 import { random, seedFor, temporaryDirectory } from './helpers.js'

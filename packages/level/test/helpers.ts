@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { seededRandom, testSeed } from '@strata/base'
+import { seededRandom } from '@strata/base'
+import { testSeed } from '@strata/base/testing'
 import { afterEach } from 'vitest'
 
 const made: string[] = []

@@ -6,7 +6,8 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FaultyFileSystem, MemoryFileSystem } from '@strata/base'
+import { MemoryFileSystem } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { open as openEngine } from '@strata/engine'
 import { ClassicLevel } from 'classic-level'
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,5 @@
-import { FaultyFileSystem, MemoryFileSystem, OpType } from '@strata/base'
+import { MemoryFileSystem, OpType } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import { bytes, del, put } from '../test/helpers.js'
 import { TableBuilder } from './builder.js'

@@ -1,5 +1,6 @@
 import * as nodePath from 'node:path'
-import { FaultyFileSystem, type InternalEntry, MemoryFileSystem, OpType } from '@strata/base'
+import { type InternalEntry, MemoryFileSystem, OpType } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   buildTable,

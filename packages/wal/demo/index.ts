@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FaultyFileSystem, NodeFileSystem } from '@strata/base'
+import { NodeFileSystem } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { WALEntry, WALManager } from '../src/index.js'
 
 const text = new TextEncoder()

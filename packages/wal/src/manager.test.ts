@@ -1,5 +1,6 @@
 import { join } from 'node:path'
-import { FaultyFileSystem, MemoryFileSystem, NodeFileSystem } from '@strata/base'
+import { MemoryFileSystem, NodeFileSystem } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { entryFor, plain, random, seedFor, tempDirectory } from '../test/support.js'
 import type { WALEntry } from './entry.js'

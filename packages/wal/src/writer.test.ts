@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FaultyFileSystem, MemoryFileSystem } from '@strata/base'
+import { MemoryFileSystem } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { entryFor, plain, random, seedFor, tempDirectory } from '../test/support.js'
 import { WALEntry } from './entry.js'

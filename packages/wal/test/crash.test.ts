@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runUntilKilled } from '@strata/base'
+import { runUntilKilled } from '@strata/base/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { WALWriter } from '../src/index.js'
 import { entryFor, plain, random, seedFor, tempDirectory } from './support.js'

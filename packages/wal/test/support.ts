@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { seededRandom, testSeed } from '@strata/base'
+import { seededRandom } from '@strata/base'
+import { testSeed } from '@strata/base/testing'
 import { WALEntry } from '../src/index.js'
 
 /** The seeded PRNG every randomised test uses (mulberry32, from @strata/base). */
