@@ -4,9 +4,23 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFil
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+/**
+ * The environment of an app outside the workspace: without NODE_PATH, which pnpm sets for its
+ * scripts and through which `require` would find the workspace's packages (the native CRC).
+ */
+export function appEnvironment() {
+  const { NODE_PATH: _ignored, ...environment } = process.env
+  return environment
+}
+
 /** Runs `command args` to completion; returns stdout, or throws with everything it printed. */
 export function exec(command, args, options = {}) {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 300_000, ...options })
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: appEnvironment(),
+    ...options,
+  })
   if (result.status !== 0) {
     throw new Error(
       `${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}, signal ${result.signal}`})\n` +

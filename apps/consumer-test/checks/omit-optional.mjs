@@ -3,7 +3,8 @@
 // reads, reopens, and computes its checksums with the WebAssembly CRC32C (the native one absent).
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { exec, tarballs, temporaryDirectory } from './_helpers.mjs'
+import { createApp } from '../lib/app.mjs'
+import { exec, tarballs } from './_helpers.mjs'
 
 const APP = `
 import { crc32cImplementation } from '@strata/base'
@@ -24,14 +25,7 @@ console.log(JSON.stringify({ crc32c: crc32cImplementation, flushes: 'ok' }))
 `
 
 export default async function check({ tarballDir }) {
-  const appDir = temporaryDirectory('omit-optional')
-  writeFileSync(
-    join(appDir, 'package.json'),
-    JSON.stringify({ name: 'omit-optional', private: true, type: 'module' }),
-  )
-  exec('npm', ['install', '--omit=optional', '--no-audit', '--no-fund', ...tarballs(tarballDir)], {
-    cwd: appDir,
-  })
+  const appDir = await createApp(tarballs(tarballDir), { npmArguments: ['--omit=optional'], tooling: false })
   for (const optional of ['@node-rs/crc32', 'msgpackr-extract']) {
     if (existsSync(join(appDir, 'node_modules', optional))) {
       throw new Error(`npm install --omit=optional still installed ${optional}`)
