@@ -208,6 +208,15 @@ export class CompactionScheduler {
     this.schedule()
   }
 
+  /** Where merges run (see `MergeRunner.thread`). */
+  get thread(): 'worker' | 'main' {
+    return this.mergeRunner.thread
+  }
+
+  get threadReason(): string | undefined {
+    return this.mergeRunner.threadReason
+  }
+
   /** Waits for the running compaction, stops the merge runner, then waits for every
    *  `compactRange` to settle (each stops at its next pass). */
   async close(): Promise<void> {

@@ -85,6 +85,9 @@ export interface DatabaseStats {
     droppedVersions: number
     droppedTombstones: number
     totalMs: number
+    /** Where merges run: a worker thread, or the main thread (in slices) and why. */
+    thread: 'worker' | 'main'
+    threadReason: string | undefined
   }
   /** Estimated bytes of live data in tables (see `estimateLiveBytes`). */
   estimatedLiveBytes: number
@@ -112,6 +115,8 @@ export interface StatsSources {
   flushes: { flushedSeq: number; counters: { flushes: number; flushBytesWritten: number } }
   compactions: {
     running: boolean
+    thread: 'worker' | 'main'
+    threadReason: string | undefined
     counters: {
       compactions: number
       trivialMoves: number
@@ -190,6 +195,8 @@ export function collectStats(sources: StatsSources): DatabaseStats {
       droppedVersions: compactions.counters.droppedVersions,
       droppedTombstones: compactions.counters.droppedTombstones,
       totalMs: Math.round(compactions.counters.compactionMs),
+      thread: compactions.thread,
+      threadReason: compactions.threadReason,
     },
     estimatedLiveBytes: liveBytes,
     spaceAmplification: liveBytes === 0 ? 0 : tableBytes / liveBytes,

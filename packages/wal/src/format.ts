@@ -3,7 +3,7 @@
  * byte by byte in docs/format.md, section "Write-ahead log". Values marked "On disk" are stored
  * in files: never change or renumber them; a new layout gets a new FORMAT_VERSION.
  */
-import { crc32cRange } from './checksum.js'
+import { crc32cRange } from '@strata/base'
 
 /** First four bytes of every WAL file: ASCII "SWAL". On disk. */
 export const MAGIC = Uint8Array.of(0x53, 0x57, 0x41, 0x4c)

@@ -2,8 +2,9 @@
  * Replay: reads a whole WAL file, checks every frame, and decides what the recovery mode makes
  * of a torn tail or damage. Pure: bytes in, entries and a report out.
  */
+
+import { crc32cRange } from '@strata/base'
 import { Checkpoints } from './checkpoints.js'
-import { crc32cRange } from './checksum.js'
 import type { WALEntry } from './entry.js'
 import { WALCorruptError } from './errors.js'
 import {
