@@ -52,7 +52,7 @@ describe('crash recovery (SIGKILL)', () => {
         directory,
         round,
         Math.floor(next() * 2 ** 31),
-        150 + Math.floor(next() * 600),
+        300 + Math.floor(next() * 900),
       )
       for (const event of events) {
         if (event.I === 'put')
