@@ -148,7 +148,7 @@ describe('a damaged table', () => {
       expect((error as SSTableCorruptError).block).toBe(block)
     }
     expect(blocksHit.size).toBe(2)
-  }, 60_000)
+  }, 180_000)
 
   it('fails to open when cut at any length, with an SSTableCorruptError', async () => {
     const original = nodePath.join(directory, 'cut-source.sst')
