@@ -193,9 +193,7 @@ export const DATABASE_EVENT_NAMES: readonly DatabaseEventName[] = [
   'close',
 ]
 
-export type DatabaseEventListener<Name extends DatabaseEventName> = (
-  event: DatabaseEvents[Name],
-) => unknown
+export type DatabaseEventListener<Name extends DatabaseEventName> = (event: DatabaseEvents[Name]) => unknown
 
 /** A payload without the fields the hub fills in. */
 export type EventFields<Name extends DatabaseEventName> = DatabaseEvents[Name] extends infer Event
@@ -260,7 +258,9 @@ export class EventHub {
 
   private listenersOf(name: DatabaseEventName): AnyListener[] {
     if (!DATABASE_EVENT_NAMES.includes(name)) {
-      throw new TypeError(`'${String(name)}' is not a database event; events: ${DATABASE_EVENT_NAMES.join(', ')}`)
+      throw new TypeError(
+        `'${String(name)}' is not a database event; events: ${DATABASE_EVENT_NAMES.join(', ')}`,
+      )
     }
     let listeners = this.listeners.get(name)
     if (listeners === undefined) {
@@ -271,7 +271,10 @@ export class EventHub {
   }
 
   /** Calls every listener of `name` with the payload (built by `fields` if a function). */
-  emit<Name extends DatabaseEventName>(name: Name, fields: EventFields<Name> | (() => EventFields<Name>)): void {
+  emit<Name extends DatabaseEventName>(
+    name: Name,
+    fields: EventFields<Name> | (() => EventFields<Name>),
+  ): void {
     const listeners = this.listeners.get(name)
     if (listeners === undefined || listeners.length === 0) return
     let payload: unknown
@@ -307,7 +310,8 @@ export class EventHub {
       this.warned.add(listener)
     }
     const message = `a listener of the database's '${name}' event threw (the engine carries on): ${toError(error).message}`
-    const host = (globalThis as { process?: { emitWarning?: (message: string, type: string) => void } }).process
+    const host = (globalThis as { process?: { emitWarning?: (message: string, type: string) => void } })
+      .process
     if (typeof host?.emitWarning === 'function') host.emitWarning(message, 'StrataListenerWarning')
     else console.warn(message)
   }

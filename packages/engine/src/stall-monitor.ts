@@ -28,7 +28,7 @@ export class StallMonitor {
     return this.cause !== undefined
   }
 
-  /** A write waits (or is delayed) for `cause`. */
+  /** A write begins to wait (or is delayed) for `cause`. */
   waiting(cause: StallCause): void {
     if (this.cause !== cause) {
       this.end()

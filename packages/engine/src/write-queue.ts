@@ -7,7 +7,7 @@
 import { ClosedError, type OpType, ReadOnlyError, type StrataError, toIOError } from '@strata/base'
 import { WALEntry, type WALManager } from '@strata/wal'
 import { type WriteOptions, writeSyncOf } from './batch.js'
-import type { BackgroundOperation, EventHub } from './events.js'
+import type { BackgroundOperation, EventHub, StallCause } from './events.js'
 import { CHECK_INVARIANTS, invariant } from './invariants.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
@@ -270,17 +270,23 @@ export class WriteQueue {
     const started = performance.now()
     this.counters.stalls++
     let delayed = false
+    let waitingFor: StallCause | undefined
+    const wait = (cause: StallCause) => {
+      if (waitingFor === cause) return
+      waitingFor = cause
+      this.stall.waiting(cause)
+    }
     for (;;) {
       if (this.readOnlyError !== undefined || !this.hooks.isOpen()) break
       if (this.memtables.frozen.length >= this.options.maxFrozenMemtables) {
-        this.stall.waiting('memtables')
+        wait('memtables')
         this.hooks.scheduleFlush()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (
         this.hooks.compactsInBackground() &&
         this.hooks.level0Files() >= this.options.level0StopTrigger
       ) {
-        this.stall.waiting('level0-stop')
+        wait('level0-stop')
         this.hooks.scheduleCompaction()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (
@@ -289,7 +295,7 @@ export class WriteQueue {
         this.hooks.level0Files() >= this.options.level0SlowdownTrigger
       ) {
         delayed = true
-        this.stall.waiting('level0-slowdown')
+        wait('level0-slowdown')
         await new Promise((resolve) => setTimeout(resolve, 1))
       } else break
     }
