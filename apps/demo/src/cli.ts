@@ -17,6 +17,7 @@ import { compactCommand, statsCommand } from './maintenance.js'
 import { Reporter } from './reporter.js'
 import { shellCommand } from './shell.js'
 import { DEFAULT_RECORDS, DEFAULT_TOUR_DIR, runTour, tourOpenOptions } from './tour.js'
+import { watchCommand } from './watch-command.js'
 
 const out = streamOutput(process.stdout)
 let exitCode: number = ExitCode.Ok
@@ -175,6 +176,19 @@ function buildProgram(): Command {
     .addOption(walRecoveryOption())
     .action(async (dir: string, options) => {
       exitCode = await statsCommand(dir, options, out)
+    })
+
+  program
+    .command('watch')
+    .description(
+      'print the live events of a database (flushes, WAL truncations, compactions, write stalls) as they happen',
+    )
+    .argument('<dir>', 'database directory')
+    .option('--seconds <n>', 'stop after n seconds (default: at Ctrl-C)', count('--seconds', 1))
+    .option('--json', 'print each event as one JSON object per line')
+    .addOption(walRecoveryOption())
+    .action(async (dir: string, options) => {
+      exitCode = await watchCommand(dir, options, new Reporter(), out)
     })
 
   program

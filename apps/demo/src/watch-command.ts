@@ -1,0 +1,114 @@
+/**
+ * `strata watch <dir>`: the live events of a database — flushes, WAL truncations, compactions,
+ * trivial moves, write stalls, failures — one line each (or one JSON object each with
+ * `--json`), until Ctrl-C or `--seconds`. The events come from an `EventSource`: here the
+ * database opened by this process (its own background work: the compactions an open starts);
+ * `openWatchSource` is the one place that picks the source, so a read-only open that follows
+ * another process's writes plugs in there.
+ */
+import {
+  DATABASE_EVENT_NAMES,
+  type DatabaseEventListener,
+  type DatabaseEventName,
+  ErrorCode,
+  StrataError,
+} from '@strata/engine'
+import { openDatabase } from './database.js'
+import { CliError, ExitCode } from './failure.js'
+import { formatCount, formatDuration } from './format.js'
+import type { Output } from './keyvalue.js'
+import type { Reporter } from './reporter.js'
+import { type EventSource, EventWatcher, shapeOf } from './watch.js'
+
+export interface WatchOptions {
+  json?: boolean
+  /** Stop after this many seconds (default: until SIGINT or SIGTERM). */
+  seconds?: number
+  walRecovery?: string
+}
+
+/** A source of events the command can close when it stops. */
+export interface WatchSource extends EventSource {
+  close(): Promise<void>
+}
+
+/** Opens the source of `directory`'s events: the database itself, opened by this process. A
+ *  database another process holds is refused with what to do instead. */
+export async function openWatchSource(directory: string, options: WatchOptions): Promise<WatchSource> {
+  try {
+    return await openDatabase(directory, { walRecovery: options.walRecovery })
+  } catch (error) {
+    if (error instanceof StrataError && error.code === ErrorCode.Locked) {
+      throw new CliError(
+        `${directory} is open in another process, and watching follows a database this process opens`,
+        'stop the other process and watch again (watching beside a live writer needs a read-only open)',
+      )
+    }
+    throw error
+  }
+}
+
+/** An event as one line of JSON: errors as `{ name, code, message }`. */
+export function eventJson(event: unknown): string {
+  return JSON.stringify(event, (_key, value: unknown) =>
+    value instanceof Error
+      ? { name: value.name, code: (value as { code?: unknown }).code, message: value.message }
+      : value,
+  )
+}
+
+function untilStopped(seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      if (timer !== undefined) clearTimeout(timer)
+      resolve()
+    }
+    const timer = seconds === undefined ? undefined : setTimeout(stop, seconds * 1000)
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+export async function watchCommand(
+  directory: string,
+  options: WatchOptions,
+  reporter: Reporter,
+  out: Output,
+  openSource: (directory: string, options: WatchOptions) => Promise<WatchSource> = openWatchSource,
+): Promise<ExitCode> {
+  const source = await openSource(directory, options)
+  const started = performance.now()
+  try {
+    if (options.json) {
+      const listeners = DATABASE_EVENT_NAMES.map((name) => {
+        const listener: DatabaseEventListener<DatabaseEventName> = (event) => {
+          // close is this command's own doing: the stream ends with the last event of the watch.
+          if (event.type !== 'close') void out.write(`${eventJson(event)}\n`)
+        }
+        source.on(name, listener)
+        return () => source.off(name, listener)
+      })
+      await untilStopped(options.seconds)
+      for (const detach of listeners) detach()
+      return ExitCode.Ok
+    }
+    const levels = source.levels()
+    const tableCount = levels.reduce((total, level) => total + level.tables.length, 0)
+    reporter.essential(
+      `watching ${directory}: tree ${shapeOf(levels)} (${formatCount(tableCount)} tables)` +
+        (options.seconds === undefined ? '; Ctrl-C to stop' : ` for ${options.seconds} s`),
+    )
+    const watcher = new EventWatcher(source, (event) => reporter.essential(`· ${event.text}`))
+    await untilStopped(options.seconds)
+    watcher.detach()
+    reporter.essential(
+      `watched ${formatDuration(performance.now() - started)}: ${watcher.flushes} flushes, ${watcher.walTruncations} WAL truncations, ` +
+        `${watcher.compactions} compactions, ${watcher.trivialMoves} trivial moves, ${watcher.stalls} write stalls · tree ${shapeOf(watcher.tree)}`,
+    )
+    return ExitCode.Ok
+  } finally {
+    await source.close()
+  }
+}
