@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `strata` command. With no arguments (or `strata tour`) it runs the guided tour; the
- * other commands are the everyday tools (put/get/del/scan/load/stats/compact/inspect/shell).
+ * other commands are the everyday tools (put/get/del/scan/load/stats/watch/compact/inspect/shell).
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 key not found (`get`). Every failure is
  * one line on stderr, `strata: <what went wrong> — <what to do>`; the stack only with --debug.
  */
