@@ -255,6 +255,29 @@ describe('background-error, read-only and close events', () => {
     expect(names(events).at(-1)).toBe('close')
   })
 
+  it('a failed compaction reports its job, then read-only', async () => {
+    const faulty = new FaultyFileSystem(new MemoryFileSystem())
+    const database = await openOn(faulty)
+    for (let table = 0; table < 2; table++) {
+      await putAll(database, 0, 50)
+      await database.flush()
+    }
+    const events = record(database)
+    faulty.inject({ operation: 'fsync', path: /\.sst$/ })
+    await expect(database.compactRange()).rejects.toMatchObject({ code: 'STRATA_IO' })
+    expect(names(events)).toEqual(['compaction:begin', 'background-error', 'read-only'])
+    const [begin] = only(events, 'compaction')
+    expect(only(events, 'background-error')[0]).toMatchObject({
+      operation: 'compaction',
+      jobId: begin!.jobId,
+    })
+    expect(only(events, 'read-only')[0]).toMatchObject({
+      operation: 'compaction',
+      cause: { code: 'STRATA_IO' },
+    })
+    await database.close()
+  })
+
   it('a failed WAL append reports once, however many writes it fails', async () => {
     const faulty = new FaultyFileSystem(new MemoryFileSystem())
     const database = await openOn(faulty)
