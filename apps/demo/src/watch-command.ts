@@ -27,7 +27,7 @@ export interface WatchOptions {
   walRecovery?: string
 }
 
-/** A source of events the command can close when it stops. */
+/** A source of events the command closes when it stops (`close` is idempotent). */
 export interface WatchSource extends EventSource {
   close(): Promise<void>
 }
@@ -80,18 +80,24 @@ export async function watchCommand(
 ): Promise<ExitCode> {
   const source = await openSource(directory, options)
   const started = performance.now()
+  // On stop the source closes first: close waits for the work in progress, whose events are
+  // still printed; then the listeners go.
+  let detach: () => void = () => {}
   try {
     if (options.json) {
       const listeners = DATABASE_EVENT_NAMES.map((name) => {
         const listener: DatabaseEventListener<DatabaseEventName> = (event) => {
-          // close is this command's own doing: the stream ends with the last event of the watch.
+          // close is this command's own doing, not the database's.
           if (event.type !== 'close') void out.write(`${eventJson(event)}\n`)
         }
         source.on(name, listener)
         return () => source.off(name, listener)
       })
+      detach = () => {
+        for (const remove of listeners) remove()
+      }
       await untilStopped(options.seconds)
-      for (const detach of listeners) detach()
+      await source.close()
       return ExitCode.Ok
     }
     const levels = source.levels()
@@ -101,14 +107,16 @@ export async function watchCommand(
         (options.seconds === undefined ? '; Ctrl-C to stop' : ` for ${options.seconds} s`),
     )
     const watcher = new EventWatcher(source, (event) => reporter.essential(`· ${event.text}`))
+    detach = () => watcher.detach()
     await untilStopped(options.seconds)
-    watcher.detach()
+    await source.close()
     reporter.essential(
       `watched ${formatDuration(performance.now() - started)}: ${watcher.flushes} flushes, ${watcher.walTruncations} WAL truncations, ` +
         `${watcher.compactions} compactions, ${watcher.trivialMoves} trivial moves, ${watcher.stalls} write stalls · tree ${shapeOf(watcher.tree)}`,
     )
     return ExitCode.Ok
   } finally {
+    detach()
     await source.close()
   }
 }

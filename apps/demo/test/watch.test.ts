@@ -43,7 +43,9 @@ describe('strata watch', () => {
     expect(run.stdout).toMatch(
       /^· compaction L0→L1: 4 tables in, 1 table out, read .*, dropped 300 old versions and 0 tombstones .*· tree now L1 1$/m,
     )
-    expect(run.stdout).toMatch(/watched .*: 0 flushes, 0 WAL truncations, 1 compactions, 0 trivial moves, 0 write stalls · tree L1 1/)
+    expect(run.stdout).toMatch(
+      /watched .*: 0 flushes, 0 WAL truncations, 1 compactions, 0 trivial moves, 0 write stalls · tree L1 1/,
+    )
   })
 
   it('prints each event as one JSON object with --json', () => {
