@@ -13,7 +13,11 @@ afterAll(() => removeScratch(root))
 
 /** A database whose level 0 holds 4 overlapping tables (the compaction trigger), uncompacted. */
 async function level0AtTrigger(directory: string): Promise<void> {
-  const database = await open(directory, { autoCompaction: false })
+  const database = await open(directory, {
+    autoCompaction: false,
+    keyEncoding: 'utf8',
+    valueEncoding: 'utf8',
+  })
   for (let table = 0; table < 4; table++) {
     await database.batch(
       Array.from({ length: 100 }, (_, index) => ({
