@@ -30,7 +30,13 @@ export interface WatchOptions {
 /** A source of events the command closes when it stops (`close` is idempotent). */
 export interface WatchSource extends EventSource {
   close(): Promise<void>
+  /** For a source that follows another process (a read-only open): catches up with its newest
+   *  state. The command calls it every `REFRESH_MS` and reports what changed in the tree. */
+  refresh?(): Promise<void>
 }
+
+/** How often a source with `refresh` looks again. */
+export const REFRESH_MS = 250
 
 /** Opens the source of `directory`'s events: the database itself, opened by this process. A
  *  database another process holds is refused with what to do instead. */
@@ -107,8 +113,30 @@ export async function watchCommand(
         (options.seconds === undefined ? '; Ctrl-C to stop' : ` for ${options.seconds} s`),
     )
     const watcher = new EventWatcher(source, (event) => reporter.essential(`· ${event.text}`))
+    // A source that follows another process looks again every REFRESH_MS, one look at a time.
+    const refresh = source.refresh?.bind(source)
+    let timer: NodeJS.Timeout | undefined
+    let looking: Promise<void> | undefined
+    let watching = refresh !== undefined
+    const lookAgain = () => {
+      timer = setTimeout(() => {
+        looking = (async () => {
+          try {
+            await refresh!()
+            watcher.observe(source.levels())
+          } catch (error) {
+            reporter.essential(`· refresh failed: ${(error as Error).message}`)
+          }
+          if (watching) lookAgain()
+        })()
+      }, REFRESH_MS)
+    }
+    if (watching) lookAgain()
     detach = () => watcher.detach()
     await untilStopped(options.seconds)
+    watching = false
+    clearTimeout(timer)
+    await looking
     await source.close()
     reporter.essential(
       `watched ${formatDuration(performance.now() - started)}: ${watcher.flushes} flushes, ${watcher.walTruncations} WAL truncations, ` +

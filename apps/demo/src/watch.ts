@@ -6,6 +6,7 @@
  */
 import type { DatabaseEventListener, DatabaseEventName, DatabaseStats, LevelView } from '@strata/engine'
 import { formatBytes, formatCount, formatDuration } from './format.js'
+import { describeChange } from './version-diff.js'
 
 export interface WatchedEvent {
   kind: 'flush' | 'wal-truncated' | 'compaction' | 'trivial-move' | 'stall' | 'failure'
@@ -135,6 +136,22 @@ export class EventWatcher {
       this.source.on('compaction', listener)
       check()
     })
+  }
+
+  /**
+   * Reports what changed since the tree the watcher last saw, for a source that sees versions
+   * but not the work behind them (a read-only open that looked again): see `describeChange`.
+   * A tree the events already showed reports nothing.
+   */
+  observe(levels: LevelView[]): void {
+    const changes = describeChange(this.levels, levels)
+    this.levels = levels
+    for (const change of changes) {
+      if (change.kind === 'flush') this.flushes++
+      else if (change.kind === 'compaction') this.compactions++
+      else if (change.kind === 'trivial-move') this.trivialMoves++
+      this.onEvent({ ...change, text: `${change.text} · tree now ${shapeOf(levels)}` })
+    }
   }
 
   /** The tree as the last event left it. */
