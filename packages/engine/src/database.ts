@@ -114,7 +114,8 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
    *  `STRATA_LOCKED` if it is open elsewhere, `STRATA_CORRUPTION` if its files are damaged,
-   *  `STRATA_INVALID_ARGUMENT` for bad options. */
+   *  `STRATA_INVALID_ARGUMENT` for bad options. Background work starts on the turn after it
+   *  resolves, so listeners added right after see every event of it. */
   static open<
     KeyEncoding extends Encoding<unknown> | undefined = undefined,
     ValueEncoding extends Encoding<unknown> | undefined = undefined,
@@ -139,13 +140,14 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     const recovered = await recover(directory, resolved, cache)
     const database = new Database<K, V>(directory, resolved, codec, cache, recovered)
     database.statusValue = 'open'
-    // Background work starts on the next turn, so listeners added right after the open see it.
-    setImmediate(() => {
-      if (database.statusValue !== 'open') return
-      database.flushes.schedule()
-      database.compactions.schedule()
-    })
+    setImmediate(() => database.startBackgroundWork())
     return database
+  }
+
+  private startBackgroundWork(): void {
+    if (this.statusValue !== 'open') return
+    this.flushes.schedule()
+    this.compactions.schedule()
   }
 
   get status(): DatabaseStatus {
@@ -349,8 +351,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     })
   }
 
-  /** The tables of the current version, level by level (keys as hex): the tree as `version`
-   *  events describe it after each edit. */
+  /** The tables of the current version, level by level, as `version` events give them. */
   levels(): LevelView[] {
     this.checkOpen()
     return levelViews(this.tree.current)
