@@ -11,7 +11,7 @@
  * throws, or a listener error with no `background-error` listener to hear it, is reported once
  * per listener as a process warning.
  */
-import type { StrataError } from '@strata/base'
+import { InvalidArgumentError, type StrataError } from '@strata/base'
 import type { CompactionReason } from './compaction-picker.js'
 import type { LevelView, TableView } from './event-views.js'
 
@@ -145,7 +145,7 @@ export interface BackgroundErrorEvent extends EventBase<'background-error'> {
 
 /** The database turned read-only: writes reject with `STRATA_READ_ONLY`, reads still work. */
 export interface ReadOnlyEvent extends EventBase<'read-only'> {
-  operation: BackgroundOperation
+  operation: Exclude<BackgroundOperation, 'listener'>
   /** The I/O failure (a `StrataError`, the original error as its `cause`). */
   cause: StrataError
 }
@@ -228,7 +228,7 @@ export class EventHub {
   }
 
   on<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): void {
-    this.listenersOf(name).push(listener as AnyListener)
+    this.listenersOf(name, listener).push(listener as AnyListener)
   }
 
   off<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): void {
@@ -249,18 +249,25 @@ export class EventHub {
       return (listener as AnyListener)(event)
     }
     wrapper.listener = listener
-    this.listenersOf(name).push(wrapper)
+    this.listenersOf(name, listener).push(wrapper)
   }
 
   listenerCount(name: DatabaseEventName): number {
     return this.listeners.get(name)?.length ?? 0
   }
 
-  private listenersOf(name: DatabaseEventName): AnyListener[] {
+  /** The listeners of `name`, once `name` and `listener` are checked. */
+  private listenersOf(name: DatabaseEventName, listener: unknown): AnyListener[] {
     if (!DATABASE_EVENT_NAMES.includes(name)) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `'${String(name)}' is not a database event; events: ${DATABASE_EVENT_NAMES.join(', ')}`,
+        { argument: 'name' },
       )
+    }
+    if (typeof listener !== 'function') {
+      throw new InvalidArgumentError(`a listener must be a function, not ${typeof listener}`, {
+        argument: 'listener',
+      })
     }
     let listeners = this.listeners.get(name)
     if (listeners === undefined) {
@@ -325,7 +332,7 @@ export abstract class DatabaseEventSource {
   protected readonly events = new EventHub()
 
   /** Calls `listener` with each `name` event (see `DatabaseEvents`) until `off`. A name that
-   *  is not an event throws `TypeError`. */
+   *  is not an event, or a listener that is not a function, throws `STRATA_INVALID_ARGUMENT`. */
   on<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): this {
     this.events.on(name, listener)
     return this

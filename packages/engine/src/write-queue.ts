@@ -228,7 +228,9 @@ export class WriteQueue {
    *  reported as a `background-error` event, then `read-only`); wakes every waiter. */
   enterReadOnly(
     error: unknown,
-    failed: { operation: BackgroundOperation; jobId?: number | undefined } = { operation: 'wal-append' },
+    failed: { operation: Exclude<BackgroundOperation, 'listener'>; jobId?: number | undefined } = {
+      operation: 'wal-append',
+    },
   ): void {
     if (this.readOnlyError !== undefined) return
     const cause = toIOError(error, 'a background write')

@@ -371,7 +371,7 @@ describe('listeners', () => {
     await database.close()
   })
 
-  it('on, once and off add and remove listeners; an unknown name is a TypeError', async () => {
+  it('on, once and off add and remove listeners; a bad name or listener is refused', async () => {
     const database = await openOn(new MemoryFileSystem())
     const every: number[] = []
     const first: number[] = []
@@ -389,7 +389,12 @@ describe('listeners', () => {
     expect(first).toEqual([every[0]])
     expect(removed).toEqual([])
     expect(database.listenerCount('flush')).toBe(1)
-    expect(() => database.on('flushed' as DatabaseEventName, () => {})).toThrow(TypeError)
+    expect(() => database.on('flushed' as DatabaseEventName, () => {})).toThrow(
+      expect.objectContaining({ code: 'STRATA_INVALID_ARGUMENT', argument: 'name' }),
+    )
+    expect(() => database.once('flush', 'log' as never)).toThrow(
+      expect.objectContaining({ code: 'STRATA_INVALID_ARGUMENT', argument: 'listener' }),
+    )
     await database.close()
   })
 })
