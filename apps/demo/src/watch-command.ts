@@ -1,16 +1,19 @@
 /**
  * `strata watch <dir>`: the live events of a database — flushes, WAL truncations, compactions,
  * trivial moves, write stalls, failures — one line each (or one JSON object each with
- * `--json`), until Ctrl-C or `--seconds`. The events come from an `EventSource`: here the
- * database opened by this process (its own background work: the compactions an open starts);
- * `openWatchSource` is the one place that picks the source, so a read-only open that follows
- * another process's writes plugs in there.
+ * `--json`), until Ctrl-C or `--seconds`. The events come from a `WatchSource`: here the
+ * database opened by this process (its own background work: the compactions an open starts).
+ * `openWatchSource` is the one place that picks the source: a read-only open following another
+ * process's writer plugs in there, with `refresh`, and the command then tells the work from
+ * how the tree changed between looks (version-diff.ts; `--json`: a `version` object with
+ * `cause: 'refresh'` per change).
  */
 import {
   DATABASE_EVENT_NAMES,
   type DatabaseEventListener,
   type DatabaseEventName,
   ErrorCode,
+  type LevelView,
   StrataError,
 } from '@strata/engine'
 import { openDatabase } from './database.js'
@@ -77,6 +80,46 @@ function untilStopped(seconds: number | undefined): Promise<void> {
   })
 }
 
+/**
+ * Calls `source.refresh()` every `REFRESH_MS`, one call at a time, and hands the tree after
+ * each to `onLevels`, until the returned function is called (it waits for a call in flight).
+ */
+function followRefreshes(
+  source: WatchSource,
+  onLevels: (levels: LevelView[]) => void,
+  onError: (error: Error) => void,
+): () => Promise<void> {
+  const refresh = source.refresh?.bind(source)
+  if (refresh === undefined) return async () => {}
+  let timer: NodeJS.Timeout | undefined
+  let looking: Promise<void> | undefined
+  let following = true
+  const lookAgain = () => {
+    timer = setTimeout(() => {
+      looking = (async () => {
+        try {
+          await refresh()
+          onLevels(source.levels())
+        } catch (error) {
+          onError(error as Error)
+        }
+        if (following) lookAgain()
+      })()
+    }, REFRESH_MS)
+  }
+  lookAgain()
+  return async () => {
+    following = false
+    clearTimeout(timer)
+    await looking
+  }
+}
+
+/** The file numbers of every table in `levels`. */
+function fileNumbers(levels: readonly LevelView[]): Set<number> {
+  return new Set(levels.flatMap((level) => level.tables.map((table) => table.fileNumber)))
+}
+
 export async function watchCommand(
   directory: string,
   options: WatchOptions,
@@ -86,15 +129,16 @@ export async function watchCommand(
 ): Promise<ExitCode> {
   const source = await openSource(directory, options)
   const started = performance.now()
-  // On stop the source closes first: close waits for the work in progress, whose events are
-  // still printed; then the listeners go.
+  // On stop the refreshes end, then the source closes (close waits for the work in progress,
+  // whose events are still printed), then the listeners go.
   let detach: () => void = () => {}
   try {
     if (options.json) {
+      const write = (event: unknown) => void out.write(`${eventJson(event)}\n`)
       const listeners = DATABASE_EVENT_NAMES.map((name) => {
         const listener: DatabaseEventListener<DatabaseEventName> = (event) => {
           // close is this command's own doing, not the database's.
-          if (event.type !== 'close') void out.write(`${eventJson(event)}\n`)
+          if (event.type !== 'close') write(event)
         }
         source.on(name, listener)
         return () => source.off(name, listener)
@@ -102,7 +146,22 @@ export async function watchCommand(
       detach = () => {
         for (const remove of listeners) remove()
       }
+      // A source that refreshes: each new tree as a `version` event with `cause: 'refresh'`.
+      let seen = fileNumbers(source.levels())
+      const stopFollowing = followRefreshes(
+        source,
+        (levels) => {
+          const now = fileNumbers(levels)
+          const added = [...now].filter((fileNumber) => !seen.has(fileNumber))
+          const removed = [...seen].filter((fileNumber) => !now.has(fileNumber))
+          seen = now
+          if (added.length + removed.length === 0) return
+          write({ type: 'version', timestampMs: Date.now(), cause: 'refresh', added, removed, levels })
+        },
+        (error) => write({ type: 'refresh-error', timestampMs: Date.now(), error }),
+      )
       await untilStopped(options.seconds)
+      await stopFollowing()
       await source.close()
       return ExitCode.Ok
     }
@@ -113,30 +172,14 @@ export async function watchCommand(
         (options.seconds === undefined ? '; Ctrl-C to stop' : ` for ${options.seconds} s`),
     )
     const watcher = new EventWatcher(source, (event) => reporter.essential(`· ${event.text}`))
-    // A source that follows another process looks again every REFRESH_MS, one look at a time.
-    const refresh = source.refresh?.bind(source)
-    let timer: NodeJS.Timeout | undefined
-    let looking: Promise<void> | undefined
-    let watching = refresh !== undefined
-    const lookAgain = () => {
-      timer = setTimeout(() => {
-        looking = (async () => {
-          try {
-            await refresh!()
-            watcher.observe(source.levels())
-          } catch (error) {
-            reporter.essential(`· refresh failed: ${(error as Error).message}`)
-          }
-          if (watching) lookAgain()
-        })()
-      }, REFRESH_MS)
-    }
-    if (watching) lookAgain()
     detach = () => watcher.detach()
+    const stopFollowing = followRefreshes(
+      source,
+      (levels) => watcher.observe(levels),
+      (error) => reporter.essential(`· refresh failed: ${error.message}`),
+    )
     await untilStopped(options.seconds)
-    watching = false
-    clearTimeout(timer)
-    await looking
+    await stopFollowing()
     await source.close()
     reporter.essential(
       `watched ${formatDuration(performance.now() - started)}: ${watcher.flushes} flushes, ${watcher.walTruncations} WAL truncations, ` +

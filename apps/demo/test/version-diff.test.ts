@@ -116,4 +116,29 @@ describe('strata watch on a source that refreshes', () => {
       /^watched .*: 1 flushes, 0 WAL truncations, 1 compactions, 0 trivial moves, 0 write stalls · tree L1 1$/,
     )
   })
+  it('with --json, prints each new tree as a version object with cause refresh', async () => {
+    const source = new FollowingSource()
+    source.next = [tree(table(1, 0)), tree(table(1, 0)), tree(table(2, 1))]
+    const written: string[] = []
+    const out = { write: async (text: string) => void written.push(text) } as Output
+    const code = await watchCommand(
+      '/followed',
+      { seconds: 1, json: true },
+      new Reporter(),
+      out,
+      async () => source,
+    )
+    expect(code).toBe(0)
+    expect(source.closed).toBe(true)
+    const events = written
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(events.map(({ type, cause, added, removed }) => ({ type, cause, added, removed }))).toEqual([
+      { type: 'version', cause: 'refresh', added: [1], removed: [] },
+      { type: 'version', cause: 'refresh', added: [2], removed: [1] },
+    ])
+    expect(events[1].levels[1].tables[0].fileNumber).toBe(2)
+  })
 })
