@@ -198,23 +198,26 @@ describe('stall events', () => {
     await database.close()
   })
 
-  it('name level 0 as the cause when writes wait for compaction', async () => {
+  it.each([
+    ['level0-stop', 2],
+    ['level0-slowdown', 1000],
+  ] as const)('name %s as the cause when level 0 holds writes back', async (cause, level0StopTrigger) => {
     const database = await openOn(new MemoryFileSystem(), {
       autoCompaction: true,
       memtableBytes: 16 * 1024,
       maxFrozenMemtables: 64,
       level0CompactionTrigger: 2,
       level0SlowdownTrigger: 2,
-      level0StopTrigger: 2,
+      level0StopTrigger,
     })
     // A large level 1, so that each compaction of level 0 (which overlaps all of it) takes a
-    // while, and the flushes meanwhile fill level 0 up to the stop trigger.
+    // while, and the flushes meanwhile fill level 0 up to the trigger.
     await database.batch(
       Array.from({ length: 20_000 }, (_, index) => ({ type: 'put', key: key(index), value: value(index) })),
     )
     await database.compactRange()
     const events = record(database)
-    const seen = () => events.some((event) => event.type === 'stall' && event.cause === 'level0-stop')
+    const seen = () => events.some((event) => event.type === 'stall' && event.cause === cause)
     for (let round = 0; round < 400 && !seen(); round++) {
       await Promise.all(
         Array.from({ length: 100 }, (_, index) =>
@@ -224,12 +227,12 @@ describe('stall events', () => {
     }
     await database.close()
     const stalls = only(events, 'stall')
-    expect(stalls.some((event) => event.cause === 'level0-stop')).toBe(true)
+    expect(stalls.some((event) => event.cause === cause)).toBe(true)
     expect(stalls.map((event) => event.phase)).toEqual(
       stalls.map((_, index) => (index % 2 === 0 ? 'begin' : 'end')),
     )
     for (const event of stalls) {
-      if (event.phase === 'begin' && event.cause === 'level0-stop')
+      if (event.phase === 'begin' && event.cause === cause)
         expect(event.level0Files).toBeGreaterThanOrEqual(2)
     }
   })
