@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `strata` command. With no arguments (or `strata tour`) it runs the guided tour; the
- * other commands are the everyday tools (put/get/del/scan/load/stats/compact/inspect/shell).
+ * other commands are the everyday tools (put/get/del/scan/load/stats/watch/compact/inspect/shell).
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 key not found (`get`). Every failure is
  * one line on stderr, `strata: <what went wrong> — <what to do>`; the stack only with --debug.
  */
@@ -18,6 +18,7 @@ import { repairCommand } from './repair.js'
 import { Reporter } from './reporter.js'
 import { shellCommand } from './shell.js'
 import { DEFAULT_RECORDS, DEFAULT_TOUR_DIR, runTour, tourOpenOptions } from './tour.js'
+import { watchCommand } from './watch-command.js'
 
 const out = streamOutput(process.stdout)
 let exitCode: number = ExitCode.Ok
@@ -176,6 +177,19 @@ function buildProgram(): Command {
     .addOption(walRecoveryOption())
     .action(async (dir: string, options) => {
       exitCode = await statsCommand(dir, options, out)
+    })
+
+  program
+    .command('watch')
+    .description(
+      'print the live events of a database (flushes, WAL truncations, compactions, write stalls) as they happen',
+    )
+    .argument('<dir>', 'database directory')
+    .option('--seconds <n>', 'stop after n seconds (default: at Ctrl-C)', count('--seconds', 1))
+    .option('--json', 'print each event as one JSON object per line')
+    .addOption(walRecoveryOption())
+    .action(async (dir: string, options) => {
+      exitCode = await watchCommand(dir, options, new Reporter(), out)
     })
 
   program

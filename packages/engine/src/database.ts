@@ -11,6 +11,8 @@ import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
 import { EntryCodec } from './entry-codec.js'
+import { type LevelView, levelViews } from './event-views.js'
+import { DatabaseEventSource } from './events.js'
 import { FlushScheduler } from './flush-scheduler.js'
 import { type DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
 import { OpenIterators } from './iterators.js'
@@ -33,7 +35,8 @@ import { type EncodedOperation, WriteQueue } from './write-queue.js'
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
 export { estimateLiveBytes } from './stats.js'
 
-export class Database<K = Uint8Array, V = Uint8Array> {
+/** A database; its events (`on`, `off`, `once`): see events.ts and `DatabaseEvents`. */
+export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSource {
   readonly directory: string
   private statusValue: DatabaseStatus = 'opening'
   private closing: Promise<void> | undefined
@@ -58,6 +61,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     cache: BlockCache,
     recovered: RecoveredState,
   ) {
+    super()
     this.directory = directory
     this.codec = codec
     this.cache = cache
@@ -70,10 +74,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       recovered.manifest,
       recovered.tables,
       recovered.nextFileNumber,
+      this.events,
     )
     const isOpen = () => this.statusValue === 'open'
     this.writes = new WriteQueue(directory, options, recovered.wal, this.memtables, recovered.lastSeq, {
       isOpen,
+      events: this.events,
       level0Files: () => this.tree.current.levels[0]?.length ?? 0,
       compactsInBackground: () => this.compactions.compactsInBackground,
       scheduleFlush: () => this.flushes.schedule(),
@@ -88,6 +94,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       recovered.flushedSeq,
       {
         isOpen,
+        events: this.events,
         scheduleCompaction: () => this.compactions.schedule(),
       },
     )
@@ -99,6 +106,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       this.snapshots,
       mergeRunnerFor(options.fs),
       isOpen,
+      this.events,
     )
     this.reader = new PointReader(this.memtables, this.tree, this.policy)
     this.iterators = new OpenIterators(this.memtables, this.tree, this.policy.iteratorReads, codec)
@@ -106,7 +114,8 @@ export class Database<K = Uint8Array, V = Uint8Array> {
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
    *  `STRATA_LOCKED` if it is open elsewhere, `STRATA_CORRUPTION` if its files are damaged,
-   *  `STRATA_INVALID_ARGUMENT` for bad options. */
+   *  `STRATA_INVALID_ARGUMENT` for bad options. Background work starts on the turn after it
+   *  resolves, so listeners added right after see every event of it. */
   static open<
     KeyEncoding extends Encoding<unknown> | undefined = undefined,
     ValueEncoding extends Encoding<unknown> | undefined = undefined,
@@ -131,9 +140,14 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     const recovered = await recover(directory, resolved, cache)
     const database = new Database<K, V>(directory, resolved, codec, cache, recovered)
     database.statusValue = 'open'
-    database.flushes.schedule()
-    database.compactions.schedule()
+    setImmediate(() => database.startBackgroundWork())
     return database
+  }
+
+  private startBackgroundWork(): void {
+    if (this.statusValue !== 'open') return
+    this.flushes.schedule()
+    this.compactions.schedule()
   }
 
   get status(): DatabaseStatus {
@@ -337,6 +351,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     })
   }
 
+  /** The tables of the current version, level by level, as `version` events give them. */
+  levels(): LevelView[] {
+    this.checkOpen()
+    return levelViews(this.tree.current)
+  }
+
   // ------------------------------------------------------------------------------- close
 
   /** Waits for pending writes and background work, then closes every file and releases the
@@ -349,6 +369,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   }
 
   private async closeOnce(): Promise<void> {
+    const started = performance.now()
     this.statusValue = 'closing'
     this.writes.wakeRoomWaiters()
     if (this.writes.lastSeq > this.writes.visibleSeq && this.writes.readOnlyReason === undefined) {
@@ -366,6 +387,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     await this.tree.close()
     this.lock.release()
     this.statusValue = 'closed'
+    this.events.emit('close', { durationMs: performance.now() - started })
   }
 }
 

@@ -18,6 +18,31 @@ export {
   open,
 } from './database.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
+export {
+  type BackgroundErrorEvent,
+  type BackgroundOperation,
+  type CloseEvent,
+  type CompactionBeginEvent,
+  type CompactionEndEvent,
+  type CompactionEvent,
+  type CompactionReason,
+  DATABASE_EVENT_NAMES,
+  type DatabaseEventListener,
+  type DatabaseEventName,
+  type DatabaseEvents,
+  type FlushBeginEvent,
+  type FlushEndEvent,
+  type FlushEvent,
+  type LevelView,
+  type ReadOnlyEvent,
+  type StallBeginEvent,
+  type StallCause,
+  type StallEndEvent,
+  type StallEvent,
+  type TableView,
+  type VersionEvent,
+  type WalTruncateEvent,
+} from './events.js'
 export { DIRECTORY_FORMAT_VERSION } from './identity.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
 export { DatabaseLockedError } from './lock.js'

@@ -6,6 +6,8 @@
  */
 import type { FileSystem } from '@strata/base'
 import type { Table } from '@strata/sstable'
+import { levelViews } from './event-views.js'
+import { EventHub, type VersionEvent } from './events.js'
 import { pathIn, tableFileName } from './filenames.js'
 import { CHECK_INVARIANTS, checkVersion } from './invariants.js'
 import type { Manifest, ManifestState } from './manifest.js'
@@ -22,6 +24,7 @@ export class Tree {
     private readonly manifest: Manifest,
     private readonly tables: VersionSet,
     nextFileNumber: number,
+    private readonly events: EventHub = new EventHub(),
   ) {
     this.nextFile = nextFileNumber
   }
@@ -80,14 +83,23 @@ export class Tree {
 
   /** Records `edit` in the manifest (one edit at a time), opens new tables, installs the
    *  version, and deletes files nothing reads any more. With invariants checked, a version of
-   *  the wrong shape is refused before the manifest records it. */
-  applyEdit(edit: VersionEdit): Promise<void> {
+   *  the wrong shape is refused before the manifest records it. With `job` (the flush or
+   *  compaction making the edit), the new version is announced as a `version` event. */
+  applyEdit(edit: VersionEdit, job?: Pick<VersionEvent, 'cause' | 'jobId'>): Promise<void> {
     const run = async () => {
       const next = this.manifest.current.version.apply(edit)
       if (CHECK_INVARIANTS) checkVersion(next)
       await this.tables.openTables(next)
       const state = await this.manifest.apply(edit)
       this.tables.install(state.version)
+      if (job !== undefined) {
+        this.events.emit('version', () => ({
+          ...job,
+          added: (edit.added ?? []).map(({ table }) => table.fileNumber),
+          removed: (edit.removed ?? []).map(({ fileNumber }) => fileNumber),
+          levels: levelViews(state.version),
+        }))
+      }
       await this.deleteObsoleteFiles()
     }
     const result = this.manifestQueue.then(run, run)

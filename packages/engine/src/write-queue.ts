@@ -7,10 +7,12 @@
 import { ClosedError, type OpType, ReadOnlyError, type StrataError, toIOError } from '@strata/base'
 import { WALEntry, type WALManager } from '@strata/wal'
 import { type WriteOptions, writeSyncOf } from './batch.js'
+import type { BackgroundOperation, EventHub, StallCause } from './events.js'
 import { CHECK_INVARIANTS, invariant } from './invariants.js'
 import type { ManifestState } from './manifest.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
+import { StallMonitor } from './stall-monitor.js'
 import type { WalRecord } from './version.js'
 import { walRecordAtClose, walRecordAtFlush } from './wal-tracking.js'
 
@@ -38,6 +40,8 @@ export interface EncodedOperation {
 /** What the write queue asks of the rest of the database. */
 export interface WriteQueueHooks {
   isOpen(): boolean
+  /** Where the stall, WAL truncation and failure events go. */
+  events: EventHub
   level0Files(): number
   compactsInBackground(): boolean
   scheduleFlush(): void
@@ -56,6 +60,7 @@ export class WriteQueue {
   /** The WAL truncations asked for so far, one after another. */
   private walTruncation: Promise<void> = Promise.resolve()
   private readOnlyError: StrataError | undefined
+  private readonly stall: StallMonitor
 
   readonly counters = { userBytesWritten: 0, walBytesWritten: 0, stalls: 0, stallMs: 0 }
 
@@ -70,6 +75,10 @@ export class WriteQueue {
     this.lastSeqValue = lastSeq
     this.visibleSeqValue = lastSeq
     this.walSizeSeen = wal.sizeBytes
+    this.stall = new StallMonitor(hooks.events, {
+      frozenMemtables: () => memtables.frozen.length,
+      level0Files: () => hooks.level0Files(),
+    })
   }
 
   /** The largest seq assigned. */
@@ -105,6 +114,7 @@ export class WriteQueue {
   async write(operations: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
     const sync = writeSyncOf(options, this.options.sync)
     if (this.needsRoom()) await this.makeRoom()
+    else if (this.stall.active) this.stall.end()
     if (!this.hooks.isOpen()) throw new ClosedError(`the database at ${this.directory}`)
     this.checkWritable()
     // From here to the WAL call nothing awaits: seqs reach the WAL in order.
@@ -218,12 +228,23 @@ export class WriteQueue {
     )
   }
 
-  /** Turns the database read-only after `error` (the first failure wins); wakes every waiter. */
-  enterReadOnly(error: unknown): void {
+  /** Turns the database read-only after `error` of `failed` (the first failure wins: it is
+   *  reported as a `background-error` event, then `read-only`); wakes every waiter. */
+  enterReadOnly(
+    error: unknown,
+    failed: { operation: Exclude<BackgroundOperation, 'listener'>; jobId?: number | undefined } = {
+      operation: 'wal-append',
+    },
+  ): void {
     if (this.readOnlyError !== undefined) return
-    this.readOnlyError = toIOError(error, 'a background write')
-    for (const waiter of this.visibilityWaiters) waiter.reject(this.readOnlyError)
+    const cause = toIOError(error, 'a background write')
+    this.readOnlyError = cause
+    for (const waiter of this.visibilityWaiters) waiter.reject(cause)
     this.visibilityWaiters = []
+    this.stall.end()
+    const { events } = this.hooks
+    events.emit('background-error', { ...failed, error: cause })
+    events.emit('read-only', { operation: failed.operation, cause })
     this.wakeRoomWaiters()
   }
 
@@ -255,15 +276,23 @@ export class WriteQueue {
     const started = performance.now()
     this.counters.stalls++
     let delayed = false
+    let waitingFor: StallCause | undefined
+    const wait = (cause: StallCause) => {
+      if (waitingFor === cause) return
+      waitingFor = cause
+      this.stall.waiting(cause)
+    }
     for (;;) {
       if (this.readOnlyError !== undefined || !this.hooks.isOpen()) break
       if (this.memtables.frozen.length >= this.options.maxFrozenMemtables) {
+        wait('memtables')
         this.hooks.scheduleFlush()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (
         this.hooks.compactsInBackground() &&
         this.hooks.level0Files() >= this.options.level0StopTrigger
       ) {
+        wait('level0-stop')
         this.hooks.scheduleCompaction()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (
@@ -272,6 +301,7 @@ export class WriteQueue {
         this.hooks.level0Files() >= this.options.level0SlowdownTrigger
       ) {
         delayed = true
+        wait('level0-slowdown')
         await new Promise((resolve) => setTimeout(resolve, 1))
       } else break
     }
@@ -283,6 +313,7 @@ export class WriteQueue {
     const waiters = this.roomWaiters
     this.roomWaiters = []
     for (const wake of waiters) wake()
+    if (this.stall.active && (!this.hooks.isOpen() || !this.needsRoom())) this.stall.end()
   }
 
   // ------------------------------------------------------------------------------------ WAL
@@ -295,10 +326,18 @@ export class WriteQueue {
       if (this.readOnlyError !== undefined) return
       try {
         this.countWalGrowth()
+        const started = performance.now()
+        const bytesBefore = this.wal.sizeBytes
         await this.wal.truncateBefore(seq)
         this.walSizeSeen = this.wal.sizeBytes
+        this.hooks.events.emit('wal-truncate', {
+          seq,
+          bytesBefore,
+          bytesAfter: this.walSizeSeen,
+          durationMs: performance.now() - started,
+        })
       } catch (error) {
-        this.enterReadOnly(error)
+        this.enterReadOnly(error, { operation: 'wal-truncate' })
       }
     })
   }
@@ -309,6 +348,7 @@ export class WriteQueue {
   }
 
   async close(): Promise<void> {
+    this.stall.end()
     await this.walTruncation
     await this.wal.close()
   }

@@ -9,8 +9,12 @@ import { mkdir } from 'node:fs/promises'
 import { ErrorCode, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
 import {
   type BatchOperation,
+  DATABASE_EVENT_NAMES,
   type Database,
+  type DatabaseEventListener,
+  type DatabaseEventName,
   type DatabaseStats,
+  type LevelView,
   open,
   type ReadOptions,
   type WriteOptions,
@@ -68,6 +72,10 @@ interface PrivateOperation {
   key: KeyData
   value?: KeyData
 }
+
+/** A listener as EventEmitter types it. */
+// biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type
+type EmitterListener = (...args: any[]) => void
 
 /** Keys deleted per engine batch by `clear()`. */
 export const CLEAR_BATCH = 1000
@@ -166,7 +174,8 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       errorIfExists: true,
       deferredOpen: true,
       signals: { iterators: true },
-      additionalMethods: { compactRange: true, stats: true },
+      additionalMethods: { compactRange: true, stats: true, levels: true },
+      events: Object.fromEntries(DATABASE_EVENT_NAMES.map((name) => [name, true])),
     }
     super(manifest, options as AbstractDatabaseOptions<KDefault, VDefault>)
     this.#location = location
@@ -200,7 +209,10 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
           throw toIOError(error, 'creating the database directory', this.#location)
         })
       }
-      this.#database = await open(this.#location, engineOptions(options))
+      const database = await open(this.#location, engineOptions(options))
+      // The engine's events, re-emitted under their own names (none is one of abstract-level's).
+      for (const name of DATABASE_EVENT_NAMES) database.on(name, (event) => this.emit(name, event))
+      this.#database = database
     } catch (error) {
       throw toLevelError(openFailure(error, this.#location))
     }
@@ -527,5 +539,33 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     const database = this.#database
     if (this.status !== 'open' || database === undefined) throw notOpen('stats')
     return database.stats()
+  }
+
+  // The engine's events, typed per name, beside abstract-level's own (EventEmitter's methods).
+
+  override on<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): this
+  override on(name: string | symbol, listener: EmitterListener): this
+  override on(name: string | symbol, listener: EmitterListener): this {
+    return super.on(name, listener)
+  }
+
+  override once<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): this
+  override once(name: string | symbol, listener: EmitterListener): this
+  override once(name: string | symbol, listener: EmitterListener): this {
+    return super.once(name, listener)
+  }
+
+  override off<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): this
+  override off(name: string | symbol, listener: EmitterListener): this
+  override off(name: string | symbol, listener: EmitterListener): this {
+    return super.off(name, listener)
+  }
+
+  /** The engine's tables, level by level (keys as hex of the stored bytes); see @strata/engine.
+   *  Synchronous; throws `LEVEL_DATABASE_NOT_OPEN` unless open. */
+  levels(): LevelView[] {
+    const database = this.#database
+    if (this.status !== 'open' || database === undefined) throw notOpen('levels')
+    return database.levels()
   }
 }
