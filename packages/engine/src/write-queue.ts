@@ -113,8 +113,14 @@ export class WriteQueue {
 
   async write(operations: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
     const sync = writeSyncOf(options, this.options.sync)
-    if (this.needsRoom()) await this.makeRoom()
-    else if (this.stall.active) this.stall.end()
+    if (this.needsRoom()) {
+      await this.makeRoom()
+      // Writers woken together each saw room before any of them wrote: look again, right before
+      // the synchronous part below, so the hard limits hold for every writer, not the first.
+      while (this.atHardLimit() && this.readOnlyError === undefined && this.hooks.isOpen()) {
+        await this.makeRoom()
+      }
+    } else if (this.stall.active) this.stall.end()
     if (!this.hooks.isOpen()) throw new ClosedError(`the database at ${this.directory}`)
     this.checkWritable()
     // From here to the WAL call nothing awaits: seqs reach the WAL in order.
@@ -261,6 +267,15 @@ export class WriteQueue {
   }
 
   // ---------------------------------------------------------------------------- backpressure
+
+  /** Writers must wait (not merely slow down): too many frozen memtables, or level 0 at its stop
+   *  threshold while compactions run in the background. */
+  private atHardLimit(): boolean {
+    return (
+      this.memtables.frozen.length >= this.options.maxFrozenMemtables ||
+      (this.hooks.compactsInBackground() && this.hooks.level0Files() >= this.options.level0StopTrigger)
+    )
+  }
 
   private needsRoom(): boolean {
     return (
