@@ -16,6 +16,7 @@ import { type DatabaseIterator, entryParts, type IteratorOptions } from './itera
 import { OpenIterators } from './iterators.js'
 import { type EncodedOpenOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { PointReader } from './point-reader.js'
+import { ReadOnlyRefresher, recoverReadOnly } from './read-only-open.js'
 import {
   checkIteratorOptions,
   ITERATOR_OPTION_NAMES,
@@ -50,6 +51,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private readonly compactions: CompactionScheduler
   private readonly reader: PointReader
   private readonly iterators: OpenIterators<K, V>
+  private readonly refresher: ReadOnlyRefresher | undefined
 
   private constructor(
     directory: string,
@@ -102,6 +104,14 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     )
     this.reader = new PointReader(this.memtables, this.tree, this.policy)
     this.iterators = new OpenIterators(this.memtables, this.tree, this.policy.iteratorReads, codec)
+    this.refresher = options.readOnly
+      ? new ReadOnlyRefresher(directory, options, {
+          tree: this.tree,
+          memtables: this.memtables,
+          writes: this.writes,
+          snapshots: this.snapshots,
+        })
+      : undefined
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
@@ -128,7 +138,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       resolveEncoding(options?.valueEncoding, 'valueEncoding'),
     )
     const cache = new BlockCache(resolved.blockCacheBytes)
-    const recovered = await recover(directory, resolved, cache)
+    const recovered = resolved.readOnly
+      ? await recoverReadOnly(directory, resolved, cache)
+      : await recover(directory, resolved, cache)
     const database = new Database<K, V>(directory, resolved, codec, cache, recovered)
     database.statusValue = 'open'
     database.flushes.schedule()
@@ -318,6 +330,19 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return this.snapshots.create(this.writes.visibleSeq)
   }
 
+  /** A database opened with `readOnly: true`: reads the writer's newest state (manifest, tables,
+   *  WAL) and shows it to every later read; open iterators keep the state they read. Refused
+   *  (`STRATA_INVALID_ARGUMENT`) on a writable open and while snapshots are held. */
+  async refresh(): Promise<void> {
+    this.checkOpen()
+    if (this.refresher === undefined) {
+      throw new InvalidArgumentError('refresh() is for databases opened with readOnly: true', {
+        argument: 'readOnly',
+      })
+    }
+    await this.refresher.refresh()
+  }
+
   // ------------------------------------------------------------------------------- stats
 
   stats(): DatabaseStats {
@@ -360,7 +385,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     this.snapshots.releaseAll()
     await this.writes.close()
     await this.tree.close()
-    this.lock.release()
+    this.lock?.release()
     this.statusValue = 'closed'
   }
 }
