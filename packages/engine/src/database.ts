@@ -7,6 +7,7 @@
 import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
 import { BlockCache } from '@strata/sstable'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import { type CheckpointResult, makeCheckpoint } from './checkpoint.js'
 import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
@@ -36,6 +37,7 @@ export { estimateLiveBytes } from './stats.js'
 
 export class Database<K = Uint8Array, V = Uint8Array> {
   readonly directory: string
+  private readonly fs: ResolvedOptions['fs']
   private statusValue: DatabaseStatus = 'opening'
   private closing: Promise<void> | undefined
 
@@ -61,6 +63,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     recovered: RecoveredState,
   ) {
     this.directory = directory
+    this.fs = options.fs
     this.codec = codec
     this.cache = cache
     this.policy = new ReadPolicy(options.readMode)
@@ -341,6 +344,23 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       })
     }
     await this.refresher.refresh()
+  }
+
+  /** Makes an openable copy of the database in `targetDirectory` (new, or an empty directory)
+   *  while writes continue: it holds exactly the writes acknowledged when the call was made
+   *  (`seq` in the result). Tables are hard-linked where the file system allows, else copied. */
+  async checkpoint(targetDirectory: string): Promise<CheckpointResult> {
+    this.checkWritable()
+    return makeCheckpoint(
+      {
+        fs: this.fs,
+        directory: this.directory,
+        tree: this.tree,
+        memtables: this.memtables,
+        visibleSeq: this.writes.visibleSeq,
+      },
+      targetDirectory,
+    )
   }
 
   // ------------------------------------------------------------------------------- stats

@@ -10,6 +10,7 @@ export {
   StrataError,
 } from '@strata/base'
 export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
+export type { CheckpointResult } from './checkpoint.js'
 export {
   Database,
   type DatabaseStats,
