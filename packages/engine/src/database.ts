@@ -30,6 +30,7 @@ import { type RecoveredState, recover } from './recovery.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
 import { Tree } from './tree.js'
+import { type VerifyReport, verify } from './verify.js'
 import { type EncodedOperation, WriteQueue } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
@@ -361,6 +362,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       },
       targetDirectory,
     )
+  }
+
+  /** Checks every file of the database (verify.ts) while reads and writes go on. */
+  async verify(): Promise<VerifyReport> {
+    this.checkOpen()
+    return verify(this.directory, { fs: this.fs })
   }
 
   // ------------------------------------------------------------------------------- stats

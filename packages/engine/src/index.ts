@@ -34,4 +34,5 @@ export {
 export type { ReadMode } from './read-mode.js'
 export type { ReadOptions } from './read-options.js'
 export { Snapshot } from './snapshot.js'
+export { type VerifyOptions, type VerifyProblem, type VerifyReport, verify } from './verify.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'
