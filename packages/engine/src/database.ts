@@ -6,6 +6,7 @@
  */
 import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
 import { BlockCache } from '@strata/sstable'
+import { type ApproximateSize, approximateSize } from './approximate-size.js'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import { type CheckpointResult, makeCheckpoint } from './checkpoint.js'
 import { mergeRunnerFor } from './compaction-runner.js'
@@ -362,6 +363,15 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       },
       targetDirectory,
     )
+  }
+
+  /** Estimates the bytes the keys in [start, end) occupy (either bound open), in tables and
+   *  memtables (approximate-size.ts); reads no file. */
+  approximateSize(start?: K, end?: K): ApproximateSize {
+    this.checkOpen()
+    const startBytes = start === undefined ? undefined : this.codec.keyEncoding.encode(start, 'start')
+    const endBytes = end === undefined ? undefined : this.codec.keyEncoding.encode(end, 'end')
+    return approximateSize(this.tree, this.memtables, startBytes, endBytes)
   }
 
   /** Checks every file of the database (verify.ts) while reads and writes go on. */

@@ -9,6 +9,7 @@ export {
   ReadOnlyError,
   StrataError,
 } from '@strata/base'
+export type { ApproximateSize } from './approximate-size.js'
 export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
 export type { CheckpointResult } from './checkpoint.js'
 export {
@@ -18,6 +19,7 @@ export {
   type LevelStats,
   open,
 } from './database.js'
+export { type DestroyOptions, type DestroyResult, destroy } from './destroy.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export { DIRECTORY_FORMAT_VERSION } from './identity.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'
