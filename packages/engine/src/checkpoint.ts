@@ -32,6 +32,8 @@ export interface CheckpointResult {
 }
 
 const COPY_CHUNK_BYTES = 1024 * 1024
+/** About the bytes of entries per frame of the copy's WAL (all acknowledged: batching them is safe). */
+const WAL_FRAME_BYTES = 4 * 1024 * 1024
 
 /** The parts of a database a checkpoint reads. */
 export interface CheckpointSource {
@@ -80,7 +82,18 @@ export async function makeCheckpoint(source: CheckpointSource, target: string): 
     }
     entries.sort((a, b) => a.seq - b.seq)
     const wal = new WALWriter(pathIn(target, WAL_FILE), { fs })
-    for (const entry of entries) wal.append(entry)
+    // A few large frames (each append fsyncs), yielding to the event loop between them.
+    for (let start = 0; start < entries.length; ) {
+      let end = start
+      let bytes = 0
+      while (end < entries.length && bytes < WAL_FRAME_BYTES) {
+        bytes += entries[end]!.key.length + (entries[end]!.value?.length ?? 0) + 16
+        end++
+      }
+      wal.appendBatch(entries.slice(start, end))
+      start = end
+      await new Promise((resolve) => setImmediate(resolve))
+    }
     result.bytesWritten += wal.sizeBytes
     wal.close()
     const id = newDatabaseId()
