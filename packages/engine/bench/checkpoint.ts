@@ -21,6 +21,24 @@ const root = mkdtempSync(join(tmpdir(), 'strata-checkpoint-bench-'))
 
 class SwitchableLinks extends NodeFileSystem {
   linksFail = false
+  /** Milliseconds spent in fsync and directory fsync (all callers: the writer's too). */
+  syncMs = 0
+  override async fsync(fd: number): Promise<void> {
+    const started = performance.now()
+    try {
+      await super.fsync(fd)
+    } finally {
+      this.syncMs += performance.now() - started
+    }
+  }
+  override async syncDir(path: string): Promise<void> {
+    const started = performance.now()
+    try {
+      await super.syncDir(path)
+    } finally {
+      this.syncMs += performance.now() - started
+    }
+  }
   override linkSync(existingPath: string, newPath: string): void {
     if (this.linksFail && existingPath.endsWith('.sst'))
       throw Object.assign(new Error('EXDEV'), { code: 'EXDEV' })
@@ -70,8 +88,10 @@ for (let round = 0; round < rounds; round++) {
     fs.linksFail = mode === 'copies'
     const target = join(root, `copy-${mode}-${round}`)
     const started = performance.now()
+    const syncBefore = fs.syncMs
     const result = await database.checkpoint(target)
     const ms = performance.now() - started
+    const syncMs = fs.syncMs - syncBefore
     results[mode]!.ms.push(ms)
     results[mode]!.written.push(result.bytesWritten)
     results[mode]!.linked.push(result.bytesLinked)

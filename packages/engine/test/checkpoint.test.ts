@@ -25,8 +25,10 @@ const tiny = {
 /** A file system that cannot hard-link tables (as across devices); the LOCK's link works. */
 class NoLinkFileSystem extends NodeFileSystem {
   override linkSync(existingPath: string, newPath: string): void {
-    if (!existingPath.endsWith('.sst')) return super.linkSync(existingPath, newPath)
-    throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' })
+    if (existingPath.endsWith('.sst')) {
+      throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' })
+    }
+    super.linkSync(existingPath, newPath)
   }
 }
 
