@@ -96,7 +96,7 @@ for (let round = 0; round < rounds; round++) {
     results[mode]!.written.push(result.bytesWritten)
     results[mode]!.linked.push(result.bytesLinked)
     console.log(
-      `${mode}: ${ms.toFixed(0)} ms, seq ${result.seq}, ${result.linkedTables} linked (${(result.bytesLinked / 1048576).toFixed(1)} MiB), ${result.copiedTables} copied, ${(result.bytesWritten / 1048576).toFixed(2)} MiB written`,
+      `${mode}: ${ms.toFixed(0)} ms (fsync waits, all callers: ${syncMs.toFixed(0)} ms), seq ${result.seq}, ${result.linkedTables} linked (${(result.bytesLinked / 1048576).toFixed(1)} MiB), ${result.copiedTables} copied, ${(result.bytesWritten / 1048576).toFixed(2)} MiB written`,
     )
     rmSync(target, { recursive: true, force: true })
   }
