@@ -10,7 +10,7 @@
  * (a new database id: the copy is another database), and CURRENT last.
  */
 import { ErrorCode, type FileSystem, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
-import { WALEntry, WALWriter } from '@strata/wal'
+import { WALEntry, WALManager } from '@strata/wal'
 import { pathIn, tableFileName, WAL_FILE } from './filenames.js'
 import { newDatabaseId, writeIdentity } from './identity.js'
 import { Manifest } from './manifest.js'
@@ -81,21 +81,31 @@ export async function makeCheckpoint(source: CheckpointSource, target: string): 
       }
     }
     entries.sort((a, b) => a.seq - b.seq)
-    const wal = new WALWriter(pathIn(target, WAL_FILE), { fs })
-    // A few large frames (each append fsyncs), yielding to the event loop between them.
-    for (let start = 0; start < entries.length; ) {
-      let end = start
-      let bytes = 0
-      while (end < entries.length && bytes < WAL_FRAME_BYTES) {
-        bytes += entries[end]!.key.length + (entries[end]!.value?.length ?? 0) + 16
-        end++
+    // The asynchronous WAL (its fsyncs never block the event loop), in a few large frames;
+    // fsynced once, at close.
+    let closeFailure: unknown
+    const wal = WALManager.open(pathIn(target, WAL_FILE), {
+      fs,
+      onWarning: (_message, error) => {
+        closeFailure ??= error
+      },
+    })
+    try {
+      for (let start = 0; start < entries.length; ) {
+        let end = start
+        let bytes = 0
+        while (end < entries.length && bytes < WAL_FRAME_BYTES) {
+          bytes += entries[end]!.key.length + (entries[end]!.value?.length ?? 0) + 16
+          end++
+        }
+        await wal.appendBatch(entries.slice(start, end), { sync: false })
+        start = end
       }
-      wal.appendBatch(entries.slice(start, end))
-      start = end
-      await new Promise((resolve) => setImmediate(resolve))
+      result.bytesWritten += wal.sizeBytes
+    } finally {
+      await wal.close()
     }
-    result.bytesWritten += wal.sizeBytes
-    wal.close()
+    if (closeFailure !== undefined) throw closeFailure
     const id = newDatabaseId()
     await writeIdentity(fs, target, id)
     const manifest = await Manifest.create(
