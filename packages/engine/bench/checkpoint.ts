@@ -31,6 +31,23 @@ class SwitchableLinks extends NodeFileSystem {
       this.syncMs += performance.now() - started
     }
   }
+  /** Milliseconds in synchronous fsyncs (they block the event loop). */
+  syncBlockingMs = 0
+  override fsyncSync(fd: number): void {
+    const started = performance.now()
+    super.fsyncSync(fd)
+    this.syncBlockingMs += performance.now() - started
+  }
+  override fdatasyncSync(fd: number): void {
+    const started = performance.now()
+    super.fdatasyncSync(fd)
+    this.syncBlockingMs += performance.now() - started
+  }
+  override syncDirSync(path: string): void {
+    const started = performance.now()
+    super.syncDirSync(path)
+    this.syncBlockingMs += performance.now() - started
+  }
   override async syncDir(path: string): Promise<void> {
     const started = performance.now()
     try {
@@ -89,14 +106,16 @@ for (let round = 0; round < rounds; round++) {
     const target = join(root, `copy-${mode}-${round}`)
     const started = performance.now()
     const syncBefore = fs.syncMs
+    const blockingBefore = fs.syncBlockingMs
     const result = await database.checkpoint(target)
     const ms = performance.now() - started
     const syncMs = fs.syncMs - syncBefore
+    const blockingMs = fs.syncBlockingMs - blockingBefore
     results[mode]!.ms.push(ms)
     results[mode]!.written.push(result.bytesWritten)
     results[mode]!.linked.push(result.bytesLinked)
     console.log(
-      `${mode}: ${ms.toFixed(0)} ms (fsync waits, all callers: ${syncMs.toFixed(0)} ms), seq ${result.seq}, ${result.linkedTables} linked (${(result.bytesLinked / 1048576).toFixed(1)} MiB), ${result.copiedTables} copied, ${(result.bytesWritten / 1048576).toFixed(2)} MiB written`,
+      `${mode}: ${ms.toFixed(0)} ms (fsync waits, all callers: ${syncMs.toFixed(0)} ms async, ${blockingMs.toFixed(0)} ms sync), seq ${result.seq}, ${result.linkedTables} linked (${(result.bytesLinked / 1048576).toFixed(1)} MiB), ${result.copiedTables} copied, ${(result.bytesWritten / 1048576).toFixed(2)} MiB written`,
     )
     rmSync(target, { recursive: true, force: true })
   }
