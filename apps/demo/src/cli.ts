@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `strata` command. With no arguments (or `strata tour`) it runs the guided tour; the
- * other commands are the everyday tools (put/get/del/scan/load/stats/watch/compact/inspect/shell).
+ * other commands are the everyday tools (put/get/del/scan/load/stats/watch/compact/checkpoint/
+ * verify/destroy/repair/inspect/shell).
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 key not found (`get`). Every failure is
  * one line on stderr, `strata: <what went wrong> — <what to do>`; the stack only with --debug.
  */
@@ -14,6 +15,7 @@ import { inspectCommand } from './inspect.js'
 import { delCommand, getCommand, putCommand, scanCommand, streamOutput } from './keyvalue.js'
 import { loadCommand } from './load.js'
 import { compactCommand, statsCommand } from './maintenance.js'
+import { checkpointCommand, destroyCommand, verifyCommand } from './operations.js'
 import { repairCommand } from './repair.js'
 import { Reporter } from './reporter.js'
 import { shellCommand } from './shell.js'
@@ -213,6 +215,35 @@ function buildProgram(): Command {
     .option('--json', 'print the report as JSON')
     .action(async (dir: string, options) => {
       exitCode = await repairCommand(dir, options, out)
+    })
+
+  program
+    .command('checkpoint')
+    .description('make an openable copy of a database (tables hard-linked where possible)')
+    .argument('<dir>', 'database directory')
+    .argument('<target>', 'a new (or empty) directory for the copy')
+    .option('--json', 'print the result as JSON')
+    .addOption(walRecoveryOption())
+    .action(async (dir: string, target: string, options) => {
+      exitCode = await checkpointCommand(dir, target, options, out)
+    })
+
+  program
+    .command('verify')
+    .description('check every table block, the manifest, the WAL and the key order; exit 1 on any problem')
+    .argument('<dir>', 'database directory (may be open in another process: verify only reads)')
+    .option('--json', 'print the report as JSON')
+    .action(async (dir: string, options) => {
+      exitCode = await verifyCommand(dir, options, out)
+    })
+
+  program
+    .command('destroy')
+    .description("remove a database: strata's own files, then the directory if empty")
+    .argument('<dir>', 'database directory (refused while open, or if not a strata database)')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, options) => {
+      exitCode = await destroyCommand(dir, options, out)
     })
 
   program

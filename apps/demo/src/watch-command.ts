@@ -3,9 +3,9 @@
  * trivial moves, write stalls, failures — one line each (or one JSON object each with
  * `--json`), until Ctrl-C or `--seconds`. The events come from a `WatchSource`: here the
  * database opened by this process (its own background work: the compactions an open starts).
- * `openWatchSource` is the one place that picks the source: a read-only open following another
- * process's writer plugs in there, with `refresh`, and the command then tells the work from
- * how the tree changed between looks (version-diff.ts; `--json`: a `version` object with
+ * `openWatchSource` picks the source: the database itself, or — when another process holds it — a
+ * read-only open following that writer, with `refresh`; the command then tells the work from how
+ * the tree changed between looks (version-diff.ts; `--json`: a `version` object with
  * `cause: 'refresh'` per change).
  */
 import {
@@ -36,6 +36,8 @@ export interface WatchSource extends EventSource {
   /** For a source that follows another process (a read-only open): catches up with its newest
    *  state. The command calls it every `REFRESH_MS` and reports what changed in the tree. */
   refresh?(): Promise<void>
+  /** True for a read-only open (the one kind of source that refreshes). */
+  readonly readOnly?: boolean
 }
 
 /** How often a source with `refresh` looks again. */
@@ -47,13 +49,10 @@ export async function openWatchSource(directory: string, options: WatchOptions):
   try {
     return await openDatabase(directory, { walRecovery: options.walRecovery })
   } catch (error) {
-    if (error instanceof StrataError && error.code === ErrorCode.Locked) {
-      throw new CliError(
-        `${directory} is open in another process, and watching follows a database this process opens`,
-        'stop the other process and watch again (watching beside a live writer needs a read-only open)',
-      )
-    }
-    throw error
+    if (!(error instanceof StrataError && error.code === ErrorCode.Locked)) throw error
+    // Another process writes it: follow that writer through a read-only open, which takes no
+    // lock and changes nothing; `refresh` catches up with it.
+    return openDatabase(directory, { walRecovery: options.walRecovery, readOnly: true })
   }
 }
 
@@ -89,7 +88,9 @@ function followRefreshes(
   onLevels: (levels: LevelView[]) => void,
   onError: (error: Error) => void,
 ): () => Promise<void> {
-  const refresh = source.refresh?.bind(source)
+  // Only a read-only open follows another process; a database this process opened reports its
+  // own work through events.
+  const refresh = source.readOnly === true ? source.refresh?.bind(source) : undefined
   if (refresh === undefined) return async () => {}
   let timer: NodeJS.Timeout | undefined
   let looking: Promise<void> | undefined

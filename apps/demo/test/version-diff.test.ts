@@ -38,6 +38,7 @@ function tree(...tables: TableView[]): LevelView[] {
 class FollowingSource {
   current: LevelView[] = tree()
   next: LevelView[][] = []
+  readonly readOnly = true
   refreshes = 0
   closed = false
   on<Name extends DatabaseEventName>(_name: Name, _listener: DatabaseEventListener<Name>) {}

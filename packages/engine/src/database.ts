@@ -6,7 +6,9 @@
  */
 import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
 import { BlockCache } from '@strata/sstable'
+import { type ApproximateSize, approximateSize } from './approximate-size.js'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import { type CheckpointResult, makeCheckpoint } from './checkpoint.js'
 import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
@@ -18,6 +20,7 @@ import { type DatabaseIterator, entryParts, type IteratorOptions } from './itera
 import { OpenIterators } from './iterators.js'
 import { type EncodedOpenOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { PointReader } from './point-reader.js'
+import { ReadOnlyRefresher, recoverReadOnly } from './read-only-open.js'
 import {
   checkIteratorOptions,
   ITERATOR_OPTION_NAMES,
@@ -30,6 +33,7 @@ import { type RecoveredState, recover } from './recovery.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
 import { Tree } from './tree.js'
+import { type VerifyReport, verify } from './verify.js'
 import { type EncodedOperation, WriteQueue } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
@@ -38,6 +42,7 @@ export { estimateLiveBytes } from './stats.js'
 /** A database; its events (`on`, `off`, `once`): see events.ts and `DatabaseEvents`. */
 export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSource {
   readonly directory: string
+  private readonly fs: ResolvedOptions['fs']
   private statusValue: DatabaseStatus = 'opening'
   private closing: Promise<void> | undefined
 
@@ -53,6 +58,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   private readonly compactions: CompactionScheduler
   private readonly reader: PointReader
   private readonly iterators: OpenIterators<K, V>
+  private readonly refresher: ReadOnlyRefresher | undefined
 
   private constructor(
     directory: string,
@@ -63,6 +69,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   ) {
     super()
     this.directory = directory
+    this.fs = options.fs
     this.codec = codec
     this.cache = cache
     this.policy = new ReadPolicy(options.readMode)
@@ -110,6 +117,14 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     )
     this.reader = new PointReader(this.memtables, this.tree, this.policy)
     this.iterators = new OpenIterators(this.memtables, this.tree, this.policy.iteratorReads, codec)
+    this.refresher = options.readOnly
+      ? new ReadOnlyRefresher(directory, options, {
+          tree: this.tree,
+          memtables: this.memtables,
+          writes: this.writes,
+          snapshots: this.snapshots,
+        })
+      : undefined
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
@@ -137,7 +152,9 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
       resolveEncoding(options?.valueEncoding, 'valueEncoding'),
     )
     const cache = new BlockCache(resolved.blockCacheBytes)
-    const recovered = await recover(directory, resolved, cache)
+    const recovered = resolved.readOnly
+      ? await recoverReadOnly(directory, resolved, cache)
+      : await recover(directory, resolved, cache)
     const database = new Database<K, V>(directory, resolved, codec, cache, recovered)
     database.statusValue = 'open'
     setImmediate(() => database.startBackgroundWork())
@@ -148,6 +165,11 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     if (this.statusValue !== 'open') return
     this.flushes.schedule()
     this.compactions.schedule()
+  }
+
+  /** True for a database opened with `readOnly: true` (beside another process's writer). */
+  get readOnly(): boolean {
+    return this.refresher !== undefined
   }
 
   get status(): DatabaseStatus {
@@ -332,6 +354,51 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     return this.snapshots.create(this.writes.visibleSeq)
   }
 
+  /** A database opened with `readOnly: true`: reads the writer's newest state (manifest, tables,
+   *  WAL) and shows it to every later read; open iterators keep the state they read. Refused
+   *  (`STRATA_INVALID_ARGUMENT`) on a writable open and while snapshots are held. */
+  async refresh(): Promise<void> {
+    this.checkOpen()
+    if (this.refresher === undefined) {
+      throw new InvalidArgumentError('refresh() is for databases opened with readOnly: true', {
+        argument: 'readOnly',
+      })
+    }
+    await this.refresher.refresh()
+  }
+
+  /** Makes an openable copy of the database in `targetDirectory` (new, or an empty directory)
+   *  while writes continue: it holds exactly the writes acknowledged when the call was made
+   *  (`seq` in the result). Tables are hard-linked where the file system allows, else copied. */
+  async checkpoint(targetDirectory: string): Promise<CheckpointResult> {
+    this.checkWritable()
+    return makeCheckpoint(
+      {
+        fs: this.fs,
+        directory: this.directory,
+        tree: this.tree,
+        memtables: this.memtables,
+        visibleSeq: this.writes.visibleSeq,
+      },
+      targetDirectory,
+    )
+  }
+
+  /** Estimates the bytes the keys in [start, end) occupy (either bound open), in tables and
+   *  memtables (approximate-size.ts); reads no file. */
+  approximateSize(start?: K, end?: K): ApproximateSize {
+    this.checkOpen()
+    const startBytes = start === undefined ? undefined : this.codec.keyEncoding.encode(start, 'start')
+    const endBytes = end === undefined ? undefined : this.codec.keyEncoding.encode(end, 'end')
+    return approximateSize(this.tree, this.memtables, startBytes, endBytes)
+  }
+
+  /** Checks every file of the database (verify.ts) while reads and writes go on. */
+  async verify(): Promise<VerifyReport> {
+    this.checkOpen()
+    return verify(this.directory, { fs: this.fs })
+  }
+
   // ------------------------------------------------------------------------------- stats
 
   stats(): DatabaseStats {
@@ -385,7 +452,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
       await this.tree.recordWal(this.writes.walRecordAtClose(this.tree.manifestState))
     }
     await this.tree.close()
-    this.lock.release()
+    this.lock?.release()
     this.statusValue = 'closed'
     this.events.emit('close', { durationMs: performance.now() - started })
   }

@@ -9,7 +9,9 @@ export {
   ReadOnlyError,
   StrataError,
 } from '@strata/base'
+export type { ApproximateSize } from './approximate-size.js'
 export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
+export type { CheckpointResult } from './checkpoint.js'
 export {
   Database,
   type DatabaseStats,
@@ -17,6 +19,7 @@ export {
   type LevelStats,
   open,
 } from './database.js'
+export { type DestroyOptions, type DestroyResult, destroy } from './destroy.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export {
   type BackgroundErrorEvent,
@@ -67,4 +70,5 @@ export {
   UNKNOWN_END,
 } from './repair.js'
 export { Snapshot } from './snapshot.js'
+export { type VerifyOptions, type VerifyProblem, type VerifyReport, verify } from './verify.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'

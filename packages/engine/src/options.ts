@@ -13,6 +13,11 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   createIfMissing?: boolean
   /** Fail with `STRATA_EXISTS` when a database already exists there. Default `false`. */
   errorIfExists?: boolean
+  /** Open without writing anything, beside a writer in another process or thread and any number
+   *  of other read-only openers: no LOCK is taken and no file is written, deleted or renamed.
+   *  The database shows the writer's state as of the open; `refresh()` catches up. Every write
+   *  method rejects with `STRATA_READ_ONLY`. Default `false`. */
+  readOnly?: boolean
   /** Size at which the memtable is frozen and flushed to a level-0 table. Default 4 MiB. Larger
    *  means fewer, bigger flushes and fewer level-0 tables, at the cost of memory and a longer
    *  WAL replay after a crash. */
@@ -85,6 +90,7 @@ export type EncodedOpenOptions<KeyEncoding, ValueEncoding> = Omit<
 export interface ResolvedOptions {
   createIfMissing: boolean
   errorIfExists: boolean
+  readOnly: boolean
   memtableBytes: number
   maxFrozenMemtables: number
   sync: boolean
@@ -108,6 +114,7 @@ const MiB = 1024 * 1024
 export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   createIfMissing: true,
   errorIfExists: false,
+  readOnly: false,
   memtableBytes: 4 * MiB,
   maxFrozenMemtables: 2,
   sync: true,
@@ -144,7 +151,7 @@ const integerRules: Record<string, IntegerRule> = {
   levelSizeMultiplier: { min: 2, max: 100 },
   targetFileBytes: { min: 1024, max: 4096 * MiB },
 }
-const booleanOptions = ['createIfMissing', 'errorIfExists', 'sync', 'autoCompaction']
+const booleanOptions = ['createIfMissing', 'errorIfExists', 'readOnly', 'sync', 'autoCompaction']
 const otherOptions = ['readMode', 'walRecovery', 'keyEncoding', 'valueEncoding', 'fs']
 const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...otherOptions])
 

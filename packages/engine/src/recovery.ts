@@ -29,9 +29,12 @@ const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
 
 /** The state of an opened database after recovery. */
 export interface RecoveredState {
-  lock: DirectoryLock
-  manifest: Manifest
-  wal: WALManager
+  /** `lock`, `manifest` and `wal` are `undefined` in a read-only open (read-only-open.ts). */
+  lock: DirectoryLock | undefined
+  manifest: Manifest | undefined
+  wal: WALManager | undefined
+  /** Bytes of the manifest and the WAL a read-only open read. */
+  readBytes?: { manifest: number; wal: number }
   tables: VersionSet
   /** The WAL's entries after `flushedSeq`, replayed (frozen memtables past `memtableBytes`). */
   memtables: Memtables
@@ -42,7 +45,7 @@ export interface RecoveredState {
 }
 
 /** What recovery has opened so far: closed again if recovery fails. */
-type Opened = Partial<RecoveredState> & { lock: DirectoryLock }
+type Opened = { lock: DirectoryLock; manifest?: Manifest; wal?: WALManager; tables?: VersionSet }
 
 /** Opens (creating it if allowed) the database in `directory` and recovers its state. On failure
  *  closes what it opened and releases the lock. */

@@ -67,18 +67,29 @@ export class WriteQueue {
   constructor(
     private readonly directory: string,
     private readonly options: ResolvedOptions,
-    private readonly wal: WALManager,
+    /** `undefined` in a read-only open: every write is refused, and `readOnlyReason` says so. */
+    private readonly wal: WALManager | undefined,
     private readonly memtables: Memtables,
     lastSeq: number,
     private readonly hooks: WriteQueueHooks,
   ) {
     this.lastSeqValue = lastSeq
     this.visibleSeqValue = lastSeq
-    this.walSizeSeen = wal.sizeBytes
+    this.walSizeSeen = wal?.sizeBytes ?? 0
     this.stall = new StallMonitor(hooks.events, {
       frozenMemtables: () => memtables.frozen.length,
       level0Files: () => hooks.level0Files(),
     })
+    if (wal === undefined) {
+      this.readOnlyError = new ReadOnlyError(`the database at ${directory} is opened with readOnly: true`)
+    }
+  }
+
+  /** A read-only open's refresh: the writer's state read up to `seq`, with a WAL of `walBytes`. */
+  advanceTo(seq: number, walBytes: number): void {
+    this.lastSeqValue = Math.max(this.lastSeqValue, seq)
+    this.visibleSeqValue = this.lastSeqValue
+    this.walSizeSeen = walBytes
   }
 
   /** The largest seq assigned. */
@@ -92,7 +103,7 @@ export class WriteQueue {
   }
 
   get walBytes(): number {
-    return this.wal.sizeBytes
+    return this.wal?.sizeBytes ?? this.walSizeSeen
   }
 
   /** The I/O failure that made the database read-only, if any. */
@@ -102,6 +113,11 @@ export class WriteQueue {
 
   /** Throws `ReadOnlyError` once the database is read-only. */
   checkWritable(): void {
+    if (this.wal === undefined) {
+      throw new ReadOnlyError(
+        `the database at ${this.directory} is opened with readOnly: true; reads and refresh() work, writes need a writable open`,
+      )
+    }
     if (this.readOnlyError !== undefined) {
       throw new ReadOnlyError(
         `the database at ${this.directory} is read-only after an I/O failure (${this.readOnlyError.message}); ` +
@@ -134,7 +150,9 @@ export class WriteQueue {
     })
     this.counters.userBytesWritten += userBytes
     const appended =
-      entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
+      entries.length === 1
+        ? this.wal!.append(entries[0]!, { sync })
+        : this.wal!.appendBatch(entries, { sync })
     const memtable = this.memtables.active
     memtable.apply(entries)
     const done = new Promise<void>((resolve, reject) => {
@@ -168,6 +186,7 @@ export class WriteQueue {
 
   /** Adds what the WAL grew by since last looked at to the bytes written to disk. */
   private countWalGrowth(): void {
+    if (this.wal === undefined) return
     const size = this.wal.sizeBytes
     if (size > this.walSizeSeen) this.counters.walBytesWritten += size - this.walSizeSeen
     this.walSizeSeen = size
@@ -342,9 +361,9 @@ export class WriteQueue {
       try {
         this.countWalGrowth()
         const started = performance.now()
-        const bytesBefore = this.wal.sizeBytes
-        await this.wal.truncateBefore(seq)
-        this.walSizeSeen = this.wal.sizeBytes
+        const bytesBefore = this.wal!.sizeBytes
+        await this.wal!.truncateBefore(seq)
+        this.walSizeSeen = this.wal!.sizeBytes
         this.hooks.events.emit('wal-truncate', {
           seq,
           bytesBefore,
@@ -365,17 +384,17 @@ export class WriteQueue {
   async close(): Promise<void> {
     this.stall.end()
     await this.walTruncation
-    await this.wal.close()
+    await this.wal?.close()
   }
 
   /** What the manifest records of the WAL at a flush (see wal-tracking.ts). */
   walRecordAtFlush(state: ManifestState): WalRecord {
-    return walRecordAtFlush(state, this.wal)
+    return walRecordAtFlush(state, this.wal!)
   }
 
   /** What a clean close records of the (closed) WAL: its last synced seq and, when every
    *  written frame was synced, its exact length. */
   walRecordAtClose(state: ManifestState): WalRecord {
-    return walRecordAtClose(state, this.wal)
+    return walRecordAtClose(state, this.wal!)
   }
 }

@@ -44,6 +44,7 @@ import {
 import { checkIteratorOptions, refusedIteratorOptions } from './iterator-options.js'
 import { type Format, type KeyData, storedRange, toOutput, toStoredBound, toStoredKey } from './keys.js'
 import { engineOptions, type StrataOpenOptions } from './options.js'
+import { propertyOf } from './properties.js'
 import { engineSnapshotOf, refusedSnapshot, StrataSnapshot } from './snapshot.js'
 
 /** Constructor options: abstract-level's (`keyEncoding`, `valueEncoding`, default `'utf8'`)
@@ -174,7 +175,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       errorIfExists: true,
       deferredOpen: true,
       signals: { iterators: true },
-      additionalMethods: { compactRange: true, stats: true, levels: true },
+      additionalMethods: { compactRange: true, stats: true, levels: true, approximateSize: true, getProperty: true },
       events: Object.fromEntries(DATABASE_EVENT_NAMES.map((name) => [name, true])),
     }
     super(manifest, options as AbstractDatabaseOptions<KDefault, VDefault>)
@@ -531,6 +532,37 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     } finally {
       this.#end()
     }
+  }
+
+  /**
+   * Estimates the bytes the keys in [start, end) occupy on disk and in memory (classic-level's
+   * `approximateSize`; strata counts the memtables too). Both bounds are required, encoded with
+   * `options.keyEncoding` (default: the database's). Waits for the open if it is in progress.
+   */
+  async approximateSize(start: KDefault, end: KDefault, options?: { keyEncoding?: string }): Promise<number> {
+    if (start === undefined || start === null || end === undefined || end === null) {
+      throw new LevelError(
+        'LEVEL_INVALID_KEY',
+        'approximateSize(start, end) needs both bounds, not null or undefined',
+      )
+    }
+    if (this.status === 'opening') return this.deferAsync(() => this.approximateSize(start, end, options))
+    if (this.status !== 'open') throw notOpen('approximateSize')
+    const keyEncoding = this.keyEncoding(options?.keyEncoding as 'utf8') as unknown as {
+      encode(key: KDefault): KeyData
+    }
+    const startKey = toStoredBound(keyEncoding.encode(start))
+    const endKey = toStoredBound(keyEncoding.encode(end))
+    return this.#create('approximateSize', (database) => database.approximateSize(startKey, endKey).bytes)
+  }
+
+  /** classic-level's `getProperty`: `leveldb.stats`, `leveldb.num-files-at-level<N>`,
+   *  `leveldb.sstables`, `leveldb.approximate-memory-usage` (properties.ts). Synchronous; throws
+   *  `LEVEL_DATABASE_NOT_OPEN` unless open, `LEVEL_INVALID_VALUE` for another name. */
+  getProperty(name: string): string {
+    const database = this.#database
+    if (this.status !== 'open' || database === undefined) throw notOpen('getProperty')
+    return propertyOf(name, database.stats())
   }
 
   /** The engine's statistics (files and bytes per level, cache, write amplification...; see

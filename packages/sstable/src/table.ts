@@ -360,6 +360,20 @@ export class Table {
     return new Block(verifyBlock(this.path, handle, bytes, BlockType.Data), this.path, handle.offset, 'data')
   }
 
+  /** Where the data of keys >= `key` begins in the file: the offset of the first data block whose
+   *  last key is >= `key`, or (no such block, or `key` undefined) the end of the data blocks. For
+   *  size estimates: the data of the keys in [a, b) is about `approximateOffsetOf(b) -
+   *  approximateOffsetOf(a)` bytes. Reads only the index held in memory. */
+  approximateOffsetOf(key: Uint8Array | undefined): number {
+    this.checkOpen()
+    const count = this.blockCount
+    if (count === 0) return 0
+    const block = key === undefined ? count : this.index.atOrAfter(key, false)
+    if (block < count) return this.handle(block).offset
+    const last = this.handle(count - 1)
+    return last.offset + last.length + TRAILER_BYTES
+  }
+
   /** @internal Size of data block `blockIndex` with its trailer, in bytes. */
   blockSize(blockIndex: number): number {
     return this.index.lengths[blockIndex]! + TRAILER_BYTES

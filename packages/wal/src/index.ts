@@ -8,5 +8,5 @@ export { encodeFrame, type FrameRead, type FrameScan, readFrame, readFrames } fr
 export { SYNC_WRITE_BUDGET_MS, WALManager } from './manager.js'
 export { type AppendOptions, RECOVERY_MODES, type RecoveryMode, type WALOptions } from './options.js'
 export { decodePayload, type EntryFields, encodeBatchPayload, encodeEntryPayload } from './payload.js'
-export { type HeaderCheck, type ReplayReport, readHeader } from './reader.js'
+export { type HeaderCheck, type LogScan, type ReplayReport, readHeader, scanLog } from './reader.js'
 export { WALWriter } from './writer.js'
