@@ -10,6 +10,9 @@ import { CODECS, codecByName } from './compression/registry.js'
 /** Names of the block codecs a table can be written with. */
 export type CompressionName = 'none' | 'lz4' | 'deflate'
 
+/** Every `CompressionName`, in codec id order. */
+export const COMPRESSION_NAMES: readonly CompressionName[] = ['none', 'lz4', 'deflate']
+
 export interface TableBuilderOptions {
   /** File system to write through. Default: the real disk (`nodeFileSystem`). */
   fs?: FileSystem
