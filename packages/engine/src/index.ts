@@ -31,6 +31,7 @@ export {
   type WalRecovery,
 } from './options.js'
 export type { ReadMode } from './read-mode.js'
+export type { CompressionName } from '@strata/sstable'
 export type { ReadOptions } from './read-options.js'
 export { Snapshot } from './snapshot.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'
