@@ -12,7 +12,13 @@
  *   beneath it) and no table below the output level may hold the key.
  */
 import { compareBytes, compareInternal, type FileSystem, OpType } from '@strata/base'
-import { type CompressionName, SCAN_CHUNK_BYTES, TableBuilder, type TableMeta, TableScan } from '@strata/sstable'
+import {
+  type CompressionName,
+  SCAN_CHUNK_BYTES,
+  TableBuilder,
+  type TableMeta,
+  TableScan,
+} from '@strata/sstable'
 import { COMPACTION_SLICE_ENTRIES } from './budgets.js'
 import { pathIn, tableFileName } from './filenames.js'
 import { Heap } from './heap.js'

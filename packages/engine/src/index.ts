@@ -9,6 +9,7 @@ export {
   ReadOnlyError,
   StrataError,
 } from '@strata/base'
+export type { CompressionName } from '@strata/sstable'
 export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
 export {
   Database,
@@ -31,7 +32,6 @@ export {
   type WalRecovery,
 } from './options.js'
 export type { ReadMode } from './read-mode.js'
-export type { CompressionName } from '@strata/sstable'
 export type { ReadOptions } from './read-options.js'
 export { Snapshot } from './snapshot.js'
 export { NUM_LEVELS, type TableFileMeta, type VersionEdit } from './version.js'

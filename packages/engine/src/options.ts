@@ -159,7 +159,15 @@ const integerRules: Record<string, IntegerRule> = {
   targetFileBytes: { min: 1024, max: 4096 * MiB },
 }
 const booleanOptions = ['createIfMissing', 'errorIfExists', 'sync', 'autoCompaction']
-const otherOptions = ['readMode', 'compression', 'bottommostCompression', 'walRecovery', 'keyEncoding', 'valueEncoding', 'fs']
+const otherOptions = [
+  'readMode',
+  'compression',
+  'bottommostCompression',
+  'walRecovery',
+  'keyEncoding',
+  'valueEncoding',
+  'fs',
+]
 const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...otherOptions])
 
 /** Checks `options` and fills in defaults. Encodings are checked by `resolveEncoding`. */

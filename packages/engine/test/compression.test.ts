@@ -12,7 +12,7 @@ import { temporaryDirectory } from './helpers.js'
 
 const KEYS = 6000
 const keyOf = (index: number) => `event:${String(index).padStart(6, '0')}`
-const valueOf = (index: number, round: number) =>
+const eventValueOf = (index: number, round: number) =>
   JSON.stringify({
     user: index % 211,
     type: ['view', 'click', 'buy'][index % 3],
@@ -41,7 +41,7 @@ async function fill(directory: string, options: object, round: number) {
   })
   const batch = []
   for (let index = 0; index < KEYS; index++)
-    batch.push({ type: 'put' as const, key: keyOf(index), value: valueOf(index, round) })
+    batch.push({ type: 'put' as const, key: keyOf(index), value: eventValueOf(index, round) })
   await database.batch(batch)
   await database.flush()
   return database
@@ -50,12 +50,12 @@ async function fill(directory: string, options: object, round: number) {
 async function expectRound(database: Awaited<ReturnType<typeof fill>>, round: number) {
   let count = 0
   for await (const [key, value] of database.iterator()) {
-    expect(value).toBe(valueOf(Number(key.slice(6)), round))
+    expect(value).toBe(eventValueOf(Number(key.slice(6)), round))
     count++
   }
   expect(count).toBe(KEYS)
   for (let index = 0; index < KEYS; index += 101)
-    expect(await database.get(keyOf(index))).toBe(valueOf(index, round))
+    expect(await database.get(keyOf(index))).toBe(eventValueOf(index, round))
 }
 
 describe('block compression in the engine', () => {
@@ -66,7 +66,7 @@ describe('block compression in the engine', () => {
     const level0 = database.stats().levels[0]!
     expect(level0.uncompressedBytes).toBe(
       KEYS * keyOf(0).length +
-        Array.from({ length: KEYS }, (_, index) => valueOf(index, 1).length).reduce((a, b) => a + b, 0),
+        Array.from({ length: KEYS }, (_, index) => eventValueOf(index, 1).length).reduce((a, b) => a + b, 0),
     )
     expect(level0.bytes).toBeLessThan(level0.uncompressedBytes * 0.6)
     await expectRound(database, 1)

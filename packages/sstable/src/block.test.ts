@@ -6,7 +6,6 @@ import { Block } from './block.js'
 import { BlockBuilder } from './block-builder.js'
 import { ByteSink } from './coding.js'
 import { SSTableCorruptError } from './errors.js'
-import { BlockType } from './format.js'
 import { decodeProperties } from './properties.js'
 
 function encode(entries: InternalEntry[], restartInterval: number): Buffer {

@@ -14,14 +14,7 @@
  * Every length and offset read from a block is checked as `Block` checks it; anything malformed
  * is an `SSTableCorruptError` naming the file, the block's offset and the reason.
  */
-import {
-  crc32c,
-  type FileSystem,
-  type InternalEntry,
-  InvalidArgumentError,
-  OpType,
-  toIOError,
-} from '@strata/base'
+import { type FileSystem, type InternalEntry, InvalidArgumentError, OpType, toIOError } from '@strata/base'
 import { Block } from './block.js'
 import { blockContents, readTrailer } from './block-trailer.js'
 import { readVarint, varintEnd } from './coding.js'

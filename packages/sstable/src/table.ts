@@ -7,7 +7,6 @@
  */
 import {
   ClosedError,
-  crc32c,
   type FileSystem,
   type InternalEntry,
   InvalidArgumentError,
