@@ -2,10 +2,12 @@
  * The block-compression benchmark (issue #18): the demo's web-shop events
  * (`@strata/cli/dataset`, keys `user:<id>:<ms>`, ~100-byte JSON values) loaded into strata with
  * each codec setting and into classic-level (LevelDB, Snappy) and rocksdb. Per store: the fill
- * rate (puts in batches of 100, unsynced), the bytes of its directory after close and after a
+ * rate (puts in batches of 100, unsynced, until the store is closed: the flush of the last
+ * memtable and the compactions it triggered included), the bytes of its directory after close and after a
  * full compaction, and random-read (promise `get` of existing keys in random order) and
  * sequential-scan rates on the compacted store. Every (store, round) runs in a child process of
- * its own; rounds rotate the order of the stores. Prints medians, and ratios to strata `none`.
+ * its own; rounds rotate the order of the stores. Rates per wall-clock second and per CPU second
+ * of the process. Prints medians, and ratios to strata `none`.
  *
  *   node dist/events.js [--n 500000] [--rounds 3] [--reads 100000]
  *                       [--stores none,lz4,deflate-bottommost,classic-level,rocksdb]
@@ -31,6 +33,17 @@ interface Figures {
   bytesAfterCompaction: number
   readRandomPerSecond: number
   readSeqPerSecond: number
+  /** The same rates per second of the process's CPU time (all its threads: the compaction
+   *  worker's too), which other load on the machine moves far less than the wall clock. */
+  fillPerCpuSecond: number
+  readRandomPerCpuSecond: number
+  readSeqPerCpuSecond: number
+}
+
+/** CPU seconds (user + system) of this process since `since`. */
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / 1e6
 }
 
 function flag(name: string, fallback: string): string {
@@ -108,6 +121,7 @@ async function runOne(store: Store, count: number, reads: number): Promise<Figur
     }
     let adapter = await openStore(store, directory)
     let started = performance.now()
+    let cpu = process.cpuUsage()
     for (let start = 0; start < count; start += 100) {
       const operations = []
       for (let index = start; index < Math.min(count, start + 100); index++) {
@@ -115,8 +129,9 @@ async function runOne(store: Store, count: number, reads: number): Promise<Figur
       }
       await adapter.batch(operations)
     }
-    const fillSeconds = (performance.now() - started) / 1000
     await adapter.close()
+    const fillSeconds = (performance.now() - started) / 1000
+    const fillCpu = cpuSeconds(cpu)
     const bytesAfterClose = directoryBytes(directory)
     await compactStore(store, directory)
     const bytesAfterCompaction = directoryBytes(directory)
@@ -128,15 +143,19 @@ async function runOne(store: Store, count: number, reads: number): Promise<Figur
       return state % count
     })
     started = performance.now()
+    cpu = process.cpuUsage()
     for (const index of order) {
       const value = await adapter.get(keys[index]!)
       if (value === undefined || value.length !== values[index]!.length)
         throw new Error(`wrong read of key ${index}`)
     }
     const readRandomSeconds = (performance.now() - started) / 1000
+    const readRandomCpu = cpuSeconds(cpu)
     started = performance.now()
+    cpu = process.cpuUsage()
     const scanned = await adapter.scan({ reverse: false, limit: Number.POSITIVE_INFINITY }, () => {})
     const readSeqSeconds = (performance.now() - started) / 1000
+    const readSeqCpu = cpuSeconds(cpu)
     if (scanned !== count) throw new Error(`scan saw ${scanned} of ${count} entries`)
     await adapter.close()
     return {
@@ -145,6 +164,9 @@ async function runOne(store: Store, count: number, reads: number): Promise<Figur
       bytesAfterCompaction,
       readRandomPerSecond: reads / readRandomSeconds,
       readSeqPerSecond: count / readSeqSeconds,
+      fillPerCpuSecond: count / fillCpu,
+      readRandomPerCpuSecond: reads / readRandomCpu,
+      readSeqPerCpuSecond: count / readSeqCpu,
     }
   } finally {
     rmSync(directory, { recursive: true, force: true })
@@ -187,6 +209,9 @@ async function main(): Promise<void> {
     'fillPerSecond',
     'readRandomPerSecond',
     'readSeqPerSecond',
+    'fillPerCpuSecond',
+    'readRandomPerCpuSecond',
+    'readSeqPerCpuSecond',
   ]
   const medians = new Map(
     stores.map((store) => [
