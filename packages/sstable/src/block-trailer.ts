@@ -77,14 +77,15 @@ export function readTrailer(
 }
 
 /**
- * The contents of a checked block: `stored` itself when raw, else a fresh buffer with the
- * decompressed bytes. Throws `DecompressionError` (code `STRATA_CORRUPTION`) when the codec id is
+ * The contents of a checked block: `stored` itself when raw, else the decompressed bytes: in
+ * `into` when given and long enough (a view, valid until `into` is reused; lz4 only), else in a
+ * fresh buffer. Throws `DecompressionError` (code `STRATA_CORRUPTION`) when the codec id is
  * unknown or the bytes do not decode to exactly `trailer.rawLength` bytes: the caller wraps it.
  */
-export function blockContents(stored: Buffer, trailer: Trailer): Buffer {
+export function blockContents(stored: Buffer, trailer: Trailer, into?: Buffer): Buffer {
   if (trailer.codec === Codecs.None) return stored
-  const decoded = codecById(trailer.codec).decompress(stored, trailer.rawLength)
-  return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.length)
+  const decoded = codecById(trailer.codec).decompress(stored, trailer.rawLength, into)
+  return Buffer.isBuffer(decoded) ? decoded : Buffer.from(decoded.buffer, decoded.byteOffset, decoded.length)
 }
 
 function readU32(bytes: Uint8Array, pos: number): number {

@@ -41,6 +41,9 @@ function takeCacheId(): number {
 /** The scratch buffer of point reads that do not cache their block (`Table.getSync`): only
  *  ever used within one synchronous call, so one per thread is enough. */
 let scratch = Buffer.allocUnsafeSlow(8192)
+/** Where such reads decompress their block (same lifetime as `scratch`; a block that decodes
+ *  to more than this gets a buffer of its own). */
+const decodeScratch = Buffer.allocUnsafeSlow(64 * 1024)
 
 /** Told the start and end of each synchronous block read (`Table.getSync`), e.g. to decide
  *  whether such reads come from the OS page cache. */
@@ -365,7 +368,8 @@ export class Table {
       into,
     )
     if (!scratchRead) return this.admit(blockIndex, handle, bytes)
-    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion)
+    // Decompressed into the thread's second scratch buffer: a scratch read allocates nothing.
+    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion, decodeScratch)
     return new Block(contents, this.path, handle.offset, 'data')
   }
 
@@ -545,13 +549,14 @@ function verifyBlock(
   bytes: Buffer,
   type: BlockType,
   version: number,
+  into?: Buffer,
 ): Buffer {
   const kind = BLOCK_KIND[type]
   const trailer = readTrailer(bytes, 0, handle.length, type, version)
   if ('reason' in trailer) throw corrupt(path, handle.offset + trailer.at, kind, trailer.reason)
   const stored = bytes.subarray(0, handle.length)
   try {
-    return blockContents(stored, trailer)
+    return blockContents(stored, trailer, into)
   } catch (error) {
     if (!(error instanceof DecompressionError)) throw error
     throw new SSTableCorruptError({
