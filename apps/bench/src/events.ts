@@ -11,6 +11,7 @@
  *
  *   node dist/events.js [--n 500000] [--rounds 3] [--reads 100000]
  *                       [--stores none,lz4,deflate-bottommost,classic-level,rocksdb]
+ *                       [--values events|random]   (random: apps/bench's keys and values)
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
@@ -23,6 +24,8 @@ import rocksdb from 'rocksdb'
 import { type Adapter, scanByNextv } from './adapters/adapter.js'
 import { openClassicLevel } from './adapters/classic-level.js'
 import { openRocksdb } from './adapters/rocksdb.js'
+import { keyOf, shuffledKeys, storedKeyNumber, ValuePool } from './keys.js'
+import { Random } from './random.js'
 
 const STORES = ['none', 'lz4', 'deflate-bottommost', 'classic-level', 'rocksdb'] as const
 type Store = (typeof STORES)[number]
@@ -115,9 +118,19 @@ async function runOne(store: Store, count: number, reads: number): Promise<Figur
   try {
     const keys: Buffer[] = []
     const values: Buffer[] = []
-    for (const event of generateEvents(count)) {
-      keys.push(Buffer.from(eventKey(event)))
-      values.push(Buffer.from(eventValue(event)))
+    if (flag('values', 'events') === 'random') {
+      // apps/bench's workload: 16-digit keys in random order, 100-byte random printable values.
+      const random = new Random(1)
+      const pool = new ValuePool(random)
+      for (const [index, number] of shuffledKeys(count, random).entries()) {
+        keys.push(keyOf(storedKeyNumber(number)))
+        values.push(pool.value(index))
+      }
+    } else {
+      for (const event of generateEvents(count)) {
+        keys.push(Buffer.from(eventKey(event)))
+        values.push(Buffer.from(eventValue(event)))
+      }
     }
     let adapter = await openStore(store, directory)
     let started = performance.now()
@@ -195,7 +208,17 @@ async function main(): Promise<void> {
     for (const store of order) {
       const output = execFileSync(
         process.execPath,
-        [process.argv[1]!, '--one', store, '--n', String(count), '--reads', String(reads)],
+        [
+          process.argv[1]!,
+          '--one',
+          store,
+          '--n',
+          String(count),
+          '--reads',
+          String(reads),
+          '--values',
+          flag('values', 'events'),
+        ],
         { encoding: 'utf8', maxBuffer: 1 << 20 },
       )
       const figures = JSON.parse(output.trim().split('\n').pop()!) as Figures
