@@ -150,6 +150,27 @@ describe('block compression', () => {
     scan.close()
   })
 
+  it('after 8 raw blocks in a row tries every 8th block, and compresses again once one shrinks', async () => {
+    const fs = new MemoryFileSystem()
+    // About 40 blocks of random values, then compressible events (keys sort after "k").
+    const mixed = [
+      ...randomValues(1600),
+      ...events(3000).map((entry) => ({ ...entry, key: Buffer.concat([Buffer.from('z'), entry.key]) })),
+    ]
+    build(fs, '/m.sst', mixed, 'lz4')
+    const codecs = (await inspectTable('/m.sst', { fs })).dataBlocks.map((block) => block.codec)
+    const firstCompressed = codecs.indexOf('lz4')
+    expect(codecs.slice(0, firstCompressed).every((codec) => codec === 'none')).toBe(true)
+    expect(firstCompressed).toBeGreaterThan(30)
+    // The first compressible block is at most 8 blocks after the last random one; from the first
+    // compressed block on, every block is compressed.
+    const randomBlocks = (await inspectTable('/m.sst', { fs, entries: true })).dataBlocks.filter((block) =>
+      (block.entries ?? []).some((entry) => entry.key[0] === 0x6b),
+    ).length
+    expect(firstCompressed - randomBlocks).toBeLessThan(8)
+    expect(codecs.slice(firstCompressed).every((codec) => codec === 'lz4')).toBe(true)
+  })
+
   it('rejects an unknown codec name with InvalidArgumentError', () => {
     const fs = new MemoryFileSystem()
     expect(() => new TableBuilder('/x.sst', { fs, compression: 'zstd' as never })).toThrow(
