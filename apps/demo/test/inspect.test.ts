@@ -59,11 +59,19 @@ describe('strata inspect', () => {
     expect(report.properties).toMatchObject({ entryCount: 1000, smallestKey: 'k0000', largestKey: 'k0999' })
     expect(report.dataBlocks.length).toBe(report.dataBlockCount)
     expect(report.dataBlockCount).toBeGreaterThan(1)
+    // The engine's default codec, lz4, with each block's uncompressed length (JSON-like values).
+    for (const block of report.dataBlocks) {
+      expect(block.codec).toBe('lz4')
+      expect(block.uncompressedLength).toBeGreaterThan(block.length * 1.2)
+    }
     expect(report.shownEntries.map((entry: { key: string }) => entry.key)).toEqual(
       Array.from({ length: 1000 }, (_, index) => `k${String(index).padStart(4, '0')}`),
     )
     const text = strata(['inspect', table(), '--limit', '2']).stdout
-    expect(text).toMatch(/footer {6}at [\d,]+: format version 1, magic ✓, checksum ✓/)
+    expect(text).toMatch(/footer {6}at [\d,]+: format version 2, magic ✓, checksum ✓/)
+    expect(text).toMatch(/data blocks \d+: [\d,]+ bytes stored in [\d,]+ \(lz4; ratio \d\.\d\d\)/)
+    expect(text).toMatch(/ {4}# +offset +bytes +codec +ratio +entries +check/)
+    expect(text).toMatch(/ {5}0 +0 +[\d,]+ +lz4 +\d\.\d\d +[\d,]+ +✓/)
     expect(text).toMatch(/every checksum verified ✓/)
     expect(text).toMatch(/… 998 more entries/)
   })

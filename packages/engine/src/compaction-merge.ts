@@ -12,7 +12,13 @@
  *   beneath it) and no table below the output level may hold the key.
  */
 import { compareBytes, compareInternal, type FileSystem, OpType } from '@strata/base'
-import { SCAN_CHUNK_BYTES, TableBuilder, type TableMeta, TableScan } from '@strata/sstable'
+import {
+  type CompressionName,
+  SCAN_CHUNK_BYTES,
+  TableBuilder,
+  type TableMeta,
+  TableScan,
+} from '@strata/sstable'
 import { COMPACTION_SLICE_ENTRIES } from './budgets.js'
 import { pathIn, tableFileName } from './filenames.js'
 import { Heap } from './heap.js'
@@ -32,6 +38,8 @@ export interface MergeJob {
   targetFileBytes: number
   blockBytes: number
   bloomBitsPerKey: number
+  /** Codec of the outputs' data blocks. */
+  compression: CompressionName
   /** Seqs of live snapshots, ascending. */
   snapshots: number[]
   /** Per level below the output level, its tables' key spans sorted by smallest key. */
@@ -266,6 +274,7 @@ export function* mergeSteps(
           fs,
           blockBytes: job.blockBytes,
           bloomBitsPerKey: job.bloomBitsPerKey,
+          compression: job.compression,
         })
       }
       builder.add(entry)

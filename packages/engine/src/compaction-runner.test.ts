@@ -40,6 +40,7 @@ function inputs(directory: string, outputs: number[]): MergeJob {
     targetFileBytes: 1 << 20,
     blockBytes: 4096,
     bloomBitsPerKey: 10,
+    compression: 'lz4',
     snapshots: [],
     deeperLevels: [],
     grandparents: [],

@@ -115,6 +115,7 @@ export class FlushScheduler {
       fs: this.options.fs,
       blockBytes: this.options.blockBytes,
       bloomBitsPerKey: this.options.bloomBitsPerKey,
+      compression: this.options.compression,
     })
     let meta: TableMeta
     try {

@@ -9,6 +9,7 @@ export {
   ReadOnlyError,
   StrataError,
 } from '@strata/base'
+export type { CompressionName } from '@strata/sstable'
 export type { ApproximateSize } from './approximate-size.js'
 export { type BatchOperation, ChainedBatch, type WriteOptions } from './batch.js'
 export type { CheckpointResult } from './checkpoint.js'

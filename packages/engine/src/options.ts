@@ -3,6 +3,7 @@
  * `InvalidArgumentError` that names it and says what is allowed.
  */
 import { type FileSystem, InvalidArgumentError, nodeFileSystem } from '@strata/base'
+import { COMPRESSION_NAMES, type CompressionName } from '@strata/sstable'
 import type { Encoding } from './encoding.js'
 import { READ_MODES, type ReadMode } from './read-mode.js'
 
@@ -42,8 +43,17 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   readMode?: ReadMode
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
   bloomBitsPerKey?: number
-  /** Target size of an SSTable data block. Default 4096. */
+  /** Target size of an SSTable data block (before compression). Default 4096. */
   blockBytes?: number
+  /** Codec of the data blocks of new tables: `'lz4'` (default: fast), `'deflate'` (about a
+   *  third smaller on JSON-like data, slower to write and to read) or `'none'`. A block that does
+   *  not shrink by at least 12.5% is stored raw either way. Tables keep the codec they were
+   *  written with; changing it affects the tables written afterwards. */
+  compression?: CompressionName
+  /** Codec of the tables a compaction writes when no deeper level holds data in their key range
+   *  (the bottommost data: where most of it ends up, and the coldest). Same values as
+   *  `compression`. Default: the same as `compression`. */
+  bottommostCompression?: CompressionName
   /** What to do with a damaged WAL at open: `tolerate-tail` (default) drops an incomplete final
    *  frame (a crash mid-write) and fails on other damage; `point-in-time` recovers everything
    *  before the first damaged frame and drops the rest; `strict` fails on any damage. */
@@ -98,6 +108,8 @@ export interface ResolvedOptions {
   readMode: ReadMode
   bloomBitsPerKey: number
   blockBytes: number
+  compression: CompressionName
+  bottommostCompression: CompressionName
   walRecovery: WalRecovery
   level0CompactionTrigger: number
   level0SlowdownTrigger: number
@@ -122,6 +134,8 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   readMode: 'auto',
   bloomBitsPerKey: 10,
   blockBytes: 4096,
+  compression: 'lz4',
+  bottommostCompression: 'lz4',
   walRecovery: 'tolerate-tail',
   level0CompactionTrigger: 4,
   level0SlowdownTrigger: 8,
@@ -152,7 +166,15 @@ const integerRules: Record<string, IntegerRule> = {
   targetFileBytes: { min: 1024, max: 4096 * MiB },
 }
 const booleanOptions = ['createIfMissing', 'errorIfExists', 'readOnly', 'sync', 'autoCompaction']
-const otherOptions = ['readMode', 'walRecovery', 'keyEncoding', 'valueEncoding', 'fs']
+const otherOptions = [
+  'readMode',
+  'compression',
+  'bottommostCompression',
+  'walRecovery',
+  'keyEncoding',
+  'valueEncoding',
+  'fs',
+]
 const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...otherOptions])
 
 /** Checks `options` and fills in defaults. Encodings are checked by `resolveEncoding`. */
@@ -215,6 +237,18 @@ export function resolveOptions(options: object | undefined): ResolvedOptions {
     }
     resolved.readMode = readMode as ReadMode
   }
+  for (const name of ['compression', 'bottommostCompression'] as const) {
+    const value = given[name]
+    if (value === undefined) continue
+    if (!COMPRESSION_NAMES.includes(value as CompressionName)) {
+      throw new InvalidArgumentError(
+        `options.${name} must be one of ${COMPRESSION_NAMES.map((each) => `'${each}'`).join(', ')}, not ${String(value)}`,
+        { argument: `options.${name}` },
+      )
+    }
+    resolved[name] = value as CompressionName
+  }
+  if (given.bottommostCompression === undefined) resolved.bottommostCompression = resolved.compression
   const fs = given.fs
   if (fs !== undefined) {
     if (typeof fs !== 'object' || fs === null || typeof (fs as FileSystem).openSync !== 'function') {

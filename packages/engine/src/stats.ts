@@ -32,7 +32,11 @@ export type DatabaseStatus = 'opening' | 'open' | 'closing' | 'closed'
 export interface LevelStats {
   level: number
   files: number
+  /** Bytes of the level's table files on disk (after block compression). */
   bytes: number
+  /** Bytes of the keys and values the level's tables hold, as written (before prefix and block
+   *  compression); `bytes / uncompressedBytes` is the level's stored size ratio. */
+  uncompressedBytes: number
 }
 
 /** A plain JSON object describing the database (see the README for each field). */
@@ -141,6 +145,7 @@ export function collectStats(sources: StatsSources): DatabaseStats {
     level,
     files: files.length,
     bytes: files.reduce((total, file) => total + file.fileSize, 0),
+    uncompressedBytes: files.reduce((total, file) => total + file.rawKeyBytes + file.rawValueBytes, 0),
   }))
   const tableBytes = levels.reduce((total, level) => total + level.bytes, 0)
   const liveBytes = estimateLiveBytes(version)

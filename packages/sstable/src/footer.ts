@@ -8,7 +8,7 @@
  *  44  8-byte magic "strataST"
  *
  * The three blocks it points at are laid out back to back right before it (filter, properties,
- * index, each followed by its 5-byte trailer), which the reader checks: a footer that points
+ * index, each followed by its trailer: 5 bytes in version 1, 10 in version 2), which the reader checks: a footer that points
  * anywhere else is damage, as is a file too short to hold one.
  */
 import { crc32c } from '@strata/base'
@@ -21,17 +21,20 @@ import {
   FOOTER_VERSION_AT,
   FORMAT_VERSION,
   MAGIC,
-  TRAILER_BYTES,
+  READABLE_FORMAT_VERSIONS,
+  trailerBytes,
 } from './format.js'
 
 export interface Footer {
   filter: BlockHandle
   properties: BlockHandle
   index: BlockHandle
+  /** The table's format version (1 or 2): it decides the blocks' trailer layout. */
+  version: number
 }
 
 /** Appends the footer to `sink`. */
-export function encodeFooter(sink: ByteSink, footer: Footer): void {
+export function encodeFooter(sink: ByteSink, footer: Omit<Footer, 'version'>): void {
   sink.reserve(FOOTER_BYTES)
   const start = sink.length
   for (const handle of [footer.filter, footer.properties, footer.index]) {
@@ -60,9 +63,9 @@ export function decodeFooter(bytes: Buffer, fileSize: number): Footer | FooterPr
   const actual = crc32c(bytes.subarray(0, FOOTER_CRC_AT))
   if (stored !== actual) return { reason: 'footer checksum mismatch', at: FOOTER_CRC_AT }
   const version = bytes.readUInt32LE(FOOTER_VERSION_AT)
-  if (version !== FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(version)) {
     return {
-      reason: `unsupported format version ${version} (this reader reads version ${FORMAT_VERSION})`,
+      reason: `unsupported format version ${version} (this reader reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
       at: FOOTER_VERSION_AT,
     }
   }
@@ -75,12 +78,13 @@ export function decodeFooter(bytes: Buffer, fileSize: number): Footer | FooterPr
   }
   const [filter, properties, index] = handles as [BlockHandle, BlockHandle, BlockHandle]
   const end = fileSize - FOOTER_BYTES
+  const trailer = trailerBytes(version)
   if (
-    index.offset + index.length + TRAILER_BYTES !== end ||
-    properties.offset + properties.length + TRAILER_BYTES !== index.offset ||
-    filter.offset + filter.length + TRAILER_BYTES !== properties.offset
+    index.offset + index.length + trailer !== end ||
+    properties.offset + properties.length + trailer !== index.offset ||
+    filter.offset + filter.length + trailer !== properties.offset
   ) {
     return { reason: 'block handles do not describe the blocks before the footer', at: 0 }
   }
-  return { filter, properties, index }
+  return { filter, properties, index, version }
 }

@@ -2,7 +2,7 @@ import { crc32c, type InternalEntry, MemoryFileSystem, OpType } from '@strata/ba
 import { describe, expect, it } from 'vitest'
 import { bytes, plain } from '../test/helpers.js'
 import { TableBuilder } from './builder.js'
-import { TRAILER_BYTES } from './format.js'
+import { TRAILER_BYTES, TRAILER_V2_CRC_AT } from './format.js'
 import { inspectTable, type TableInspection } from './inspect.js'
 import { Table } from './table.js'
 
@@ -73,8 +73,8 @@ function rewriteBlock(
 ) {
   const copy = Buffer.from(data)
   change(copy.subarray(handle.offset, handle.offset + handle.length))
-  const crc = crc32c(copy.subarray(handle.offset, handle.offset + handle.length + 1))
-  copy.writeUInt32LE(crc, handle.offset + handle.length + 1)
+  const crcAt = handle.offset + handle.length + TRAILER_V2_CRC_AT
+  copy.writeUInt32LE(crc32c(copy.subarray(handle.offset, crcAt)), crcAt)
   return copy
 }
 
@@ -95,7 +95,7 @@ describe('inspectTable', () => {
     expect(report.tombstoneCount).toBe(entries.filter((entry) => entry.op === OpType.Delete).length)
     expect(report.properties?.entryCount).toBe(entries.length)
     expect(report.filter?.layout).toBe('blocked')
-    expect(report.footer).toMatchObject({ magicOk: true, checksumOk: true, formatVersion: 1 })
+    expect(report.footer).toMatchObject({ magicOk: true, checksumOk: true, formatVersion: 2 })
   })
 
   it('names the damaged data block and its offset, and still checks the others', async () => {

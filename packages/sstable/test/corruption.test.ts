@@ -298,11 +298,11 @@ describe('a damaged table', () => {
       reason: expect.stringMatching(/magic/),
     })
 
-    rewrite((footer) => footer.writeUInt32LE(2, 36), true)
+    rewrite((footer) => footer.writeUInt32LE(3, 36), true)
     expect(await openError()).toMatchObject({
       block: 'footer',
       offset: footerAt + 36,
-      reason: 'unsupported format version 2 (this reader reads version 1)',
+      reason: 'unsupported format version 3 (this reader reads versions 1 and 2)',
     })
 
     rewrite((footer) => footer.writeUInt32LE(footer.readUInt32LE(32) + 1, 32), true) // index length
