@@ -4,7 +4,7 @@
  * provably obsolete files. What it returns is the fully
  * recovered state every part of the database is built from.
  */
-import { ErrorCode, OpType, StrataError, toIOError } from '@strata/base'
+import { CorruptionError, ErrorCode, OpType, StrataError, toIOError } from '@strata/base'
 import type { BlockCache } from '@strata/sstable'
 import { WALManager } from '@strata/wal'
 import { removeObsoleteFiles } from './cleanup.js'
@@ -55,9 +55,16 @@ export async function recover(
   cache: BlockCache,
 ): Promise<RecoveredState> {
   const { fs } = options
-  // Decided before anything is created: a foreign or damaged directory is refused untouched.
-  const found = inspectDirectory(fs, directory)
-  if (found.kind === 'missing') {
+  // Decided before anything is created: a foreign directory is refused untouched. A database
+  // without CURRENT may be one that another opener is creating right now (IDENTITY, then the
+  // WAL, then the manifest and CURRENT): the inspection under the lock decides that case.
+  let found: DirectoryContents | undefined
+  try {
+    found = inspectDirectory(fs, directory)
+  } catch (error) {
+    if (!(error instanceof CorruptionError)) throw error
+  }
+  if (found?.kind === 'missing') {
     if (!options.createIfMissing) {
       throw new StrataError(
         ErrorCode.NotFound,

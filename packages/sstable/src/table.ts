@@ -384,7 +384,7 @@ export class Table {
     const block = key === undefined ? count : this.index.atOrAfter(key, false)
     if (block < count) return this.handle(block).offset
     const last = this.handle(count - 1)
-    return last.offset + last.length + TRAILER_BYTES
+    return last.offset + last.length + this.trailerBytes
   }
 
   /** @internal Size of data block `blockIndex` with its trailer, in bytes. */
