@@ -113,9 +113,7 @@ export class BlockCursor {
       else high = middle
     }
     if (low === 0) {
-      this.intervalEntries.length = 0
-      this.intervalPos = 0
-      this.intervalRestart = 0
+      this.startInterval(0)
       return
     }
     this.decodeInterval(low - 1, target, inclusive)
@@ -190,7 +188,6 @@ export class BlockCursor {
 
   /** Reverse: nothing decoded yet; `previous()` starts with the interval before `index`. */
   private startInterval(index: number): void {
-    this.intervalEntries.length = 0
     this.intervalPos = 0
     this.intervalRestart = index
   }
@@ -234,7 +231,9 @@ export class BlockCursor {
     this.sameKey =
       this.hasKey &&
       length === previousLength &&
-      (unshared === 0 || compareRange(bytes, keyStart, valueStart, keyBytes, shared, length) === 0)
+      (unshared === 0 ||
+        (bytes[keyStart] === keyBytes[shared] &&
+          compareRange(bytes, keyStart, valueStart, keyBytes, shared, length) === 0))
     if (length > keyBytes.length) {
       const grown = new Uint8Array(Math.max(length, keyBytes.length * 2))
       grown.set(keyBytes.subarray(0, shared))
@@ -255,29 +254,44 @@ export class BlockCursor {
   }
 
   /**
-   * Reverse: decodes the interval from restart point `index` to the next one (or the end), each
-   * entry's key a fresh copy, and positions after its last entry; when `target` is given, only
-   * the entries with a key <= target (< when not `inclusive`).
+   * Reverse: decodes the interval from restart point `index` to the next one (or the end) and
+   * positions after its last entry; when `target` is given, only the entries with a key <=
+   * target (< when not `inclusive`). Each key is a fresh array: the entries go to the caller
+   * whole, so a key's shared prefix is copied from the previous entry's key, not yet handed out.
    */
   private decodeInterval(index: number, target: Uint8Array | undefined, inclusive: boolean): void {
-    const entries = this.intervalEntries
-    entries.length = 0
-    this.startAt(index)
-    this.hasKey = false
     const block = this.block!
+    const bytes = this.bytes
+    const entries = this.intervalEntries
+    // An entry may not run over the next restart point: it bounds the interval's entries.
     const end = index + 1 < block.restartCount ? block.restartOffset(index + 1) : this.limit
-    let at = this.pos
+    let count = 0
+    let previous: Uint8Array = EMPTY
+    let at = block.restartOffset(index)
     while (at < end) {
-      this.decodeAt(at)
-      at = this.valueStart + this.valueLength
+      // At the restart point, a previous key length of 0 admits no shared prefix.
+      if (!readEntryHeader(bytes, at, end, previous.length)) throw block.corrupt('malformed entry', at)
+      const { shared, unshared, op, keyStart, valueStart, valueLength } = entryHeader
+      const length = shared + unshared
+      const key = allocate(length)
+      for (let position = 0; position < shared; position++) key[position] = previous[position]!
+      if (unshared <= 32) {
+        for (let position = 0; position < unshared; position++)
+          key[shared + position] = bytes[keyStart + position]!
+      } else {
+        key.set(bytes.subarray(keyStart, valueStart), shared)
+      }
       if (target !== undefined) {
-        const order = compareRange(this.keyBytes, 0, this.keyLength, target, 0, target.length)
+        const order = compareRange(key, 0, length, target, 0, target.length)
         if (order > 0 || (order === 0 && !inclusive)) break
       }
-      entries.push(this.entry())
+      const value =
+        op === OpType.Put ? new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength) : null
+      entries[count++] = { key, seq: entryHeader.seq, op: op as OpType, value }
+      previous = key
+      at = valueStart + valueLength
     }
-    if (at > end) throw block.corrupt('restart point does not start an entry', end)
-    this.intervalPos = entries.length
+    this.intervalPos = count
     this.intervalRestart = index
   }
 
