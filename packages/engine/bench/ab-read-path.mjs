@@ -6,7 +6,7 @@
  *
  *   node bench/ab-read-path.mjs <base>/packages/engine/dist/index.js <after>/packages/engine/dist/index.js [rounds=9] [blockCacheBytes=32 MiB] [layout=compacted]
  *
- * `layout`: `compacted` (written in key order, flushed and compacted into one level) or `fresh`
+ * `layout`: `compacted` (written in batches of 1,000, flushed and compacted into one level) or `fresh`
  * (written in random key order in batches of 1,000 and closed without compacting, as apps/bench
  * prefills a store: level-0 tables, deeper levels and a memtable replayed from the WAL, so a
  * seek merges several sources).
@@ -26,7 +26,8 @@ const N = 100_000
 const ROUNDS = Number(process.argv[4] ?? 9)
 const CACHE = Number(process.argv[5] ?? 32 * 1024 * 1024)
 const LAYOUT = process.argv[6] ?? 'compacted'
-if (LAYOUT !== 'compacted' && LAYOUT !== 'fresh') throw new Error(`layout must be compacted or fresh, got ${LAYOUT}`)
+if (LAYOUT !== 'compacted' && LAYOUT !== 'fresh')
+  throw new Error(`layout must be compacted or fresh, got ${LAYOUT}`)
 const keyOf = (i) => Buffer.from(`key-${String((i * 7919) % N).padStart(8, '0')}`)
 let seed = 1
 const rand = () => {
@@ -48,7 +49,9 @@ const dirA = join(root, 'a')
   }
   for (let i = 0; i < N; i += 1000) {
     await db.batch(
-      order.slice(i, i + 1000).map((k) => ({ type: 'put', key: keyOf(k), value: Buffer.alloc(100, k & 0xff) })),
+      order
+        .slice(i, i + 1000)
+        .map((k) => ({ type: 'put', key: keyOf(k), value: Buffer.alloc(100, k & 0xff) })),
     )
   }
   if (LAYOUT === 'compacted') {

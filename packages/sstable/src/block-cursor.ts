@@ -150,6 +150,7 @@ export class BlockCursor {
   /** Reverse: the entry before the position (its key a fresh array, its value a view of the
    *  block), or `undefined` at the block's start. */
   previous(): InternalEntry | undefined {
+    if (this.intervalPos > 0) return this.intervalEntries[--this.intervalPos]
     while (this.intervalPos === 0) {
       if (this.intervalRestart === 0) return undefined
       this.decodeInterval(this.intervalRestart - 1, undefined, true)
