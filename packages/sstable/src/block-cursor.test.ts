@@ -18,14 +18,14 @@ import { BlockBuilder } from './block-builder.js'
 import { BlockCursor } from './block-cursor.js'
 import { ByteSink } from './coding.js'
 import { SSTableCorruptError } from './errors.js'
-import { BlockType } from './format.js'
+import { BlockType, TRAILER_V2_CRC_AT } from './format.js'
 import { Table } from './table.js'
 
 function encode(entries: InternalEntry[], restartInterval: number): Buffer {
   const sink = new ByteSink(16)
   const builder = new BlockBuilder(sink, restartInterval)
   for (const entry of entries) builder.add(entry.key, entry.seq, entry.op, entry.value)
-  const length = builder.finish(BlockType.Data)
+  const length = builder.finish()
   return Buffer.from(sink.bytes.subarray(0, length))
 }
 
@@ -207,7 +207,11 @@ describe('a table iterator seeking into a block', () => {
     expect(file[blockLength]).toBe(BlockType.Data)
     expect([file[0], file[1], file[2]]).toEqual([0, 'key-000'.length, OpType.Put]) // shared, unshared, op
     file[2] = 0x7f
-    file.writeUInt32LE(crc32c(file.subarray(0, blockLength + 1)), blockLength + 1)
+    // Format 2 trailer: type, codec, raw length, then the CRC of the stored bytes + those 6 bytes.
+    file.writeUInt32LE(
+      crc32c(file.subarray(0, blockLength + TRAILER_V2_CRC_AT)),
+      blockLength + TRAILER_V2_CRC_AT,
+    )
     fs.writeFileSync(path, file)
     const table = await Table.open(path)
     try {
