@@ -175,7 +175,13 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       errorIfExists: true,
       deferredOpen: true,
       signals: { iterators: true },
-      additionalMethods: { compactRange: true, stats: true, levels: true, approximateSize: true, getProperty: true },
+      additionalMethods: {
+        compactRange: true,
+        stats: true,
+        levels: true,
+        approximateSize: true,
+        getProperty: true,
+      },
       events: Object.fromEntries(DATABASE_EVENT_NAMES.map((name) => [name, true])),
     }
     super(manifest, options as AbstractDatabaseOptions<KDefault, VDefault>)
