@@ -327,7 +327,10 @@ export function removeDeadLockTemporaries(fs: FileSystem, realPath: string, name
     const path = join(realPath, name)
     try {
       const data = readIfExists(fs, path)
-      if (data !== undefined && !ownerIsLive(fs, parseOwner(data))) fs.unlinkSync(path)
+      // An opener creates its temporary empty and writes its record next: one without a record
+      // may be a live opener's, so only a recorded dead owner's is removed.
+      const owner = data === undefined ? undefined : parseOwner(data)
+      if (owner !== undefined && !ownerIsLive(fs, owner)) fs.unlinkSync(path)
     } catch {}
   }
 }

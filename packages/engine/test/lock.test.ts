@@ -77,6 +77,16 @@ describe('LOCK records and stale takeover', () => {
     await database.close()
   })
 
+  it('keeps a lock temporary without a record: it may be a live opener between create and write', async () => {
+    const directory = temporaryDirectory()
+    await (await open(directory)).close()
+    const racing = `LOCK.${'f'.repeat(32)}.tmp`
+    writeFileSync(join(directory, racing), '')
+    const database = await open(directory)
+    expect(readdirSync(directory)).toContain(racing)
+    await database.close()
+  })
+
   it('waits for a live taker holding a claim, then reports the directory locked', async () => {
     const directory = temporaryDirectory()
     await (await open(directory)).close()
