@@ -1,6 +1,15 @@
 export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
 export { crc32c } from './checksum.js'
-export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
+export {
+  compareInternal,
+  type InternalEntry,
+  inRange,
+  type KeyRange,
+  MAX_SEQ,
+  OpType,
+  type RangeFragment,
+  type RangeTombstone,
+} from './entry.js'
 export {
   ClosedError,
   type CorruptionDetails,

@@ -9,6 +9,7 @@ import { BlockCache } from '@strata/sstable'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
+import { type DeleteRange, type EncodedRange, encodeDeleteRange } from './delete-range.js'
 import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
 import { EntryCodec } from './entry-codec.js'
 import { FlushScheduler } from './flush-scheduler.js'
@@ -16,6 +17,7 @@ import { type DatabaseIterator, entryParts, type IteratorOptions } from './itera
 import { OpenIterators } from './iterators.js'
 import { type EncodedOpenOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { PointReader } from './point-reader.js'
+import { RangeDeletes } from './range-deletes.js'
 import {
   checkIteratorOptions,
   ITERATOR_OPTION_NAMES,
@@ -100,8 +102,15 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       mergeRunnerFor(options.fs),
       isOpen,
     )
-    this.reader = new PointReader(this.memtables, this.tree, this.policy)
-    this.iterators = new OpenIterators(this.memtables, this.tree, this.policy.iteratorReads, codec)
+    const rangeDeletes = new RangeDeletes(this.memtables, this.tree)
+    this.reader = new PointReader(this.memtables, this.tree, this.policy, rangeDeletes)
+    this.iterators = new OpenIterators(
+      this.memtables,
+      this.tree,
+      this.policy.iteratorReads,
+      codec,
+      rangeDeletes,
+    )
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
@@ -177,6 +186,27 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return this.delete(key, options)
   }
 
+  /**
+   * Deletes every key in `range` (`{ gt?, gte?, lt?, lte? }`, bounds in the key encoding; `{}`:
+   * every key) with one write — one range tombstone, whatever the number of keys it covers.
+   * Reads at a later snapshot see none of them; earlier snapshots still do; later writes are
+   * visible. A range that holds no key or is not a range is an `InvalidArgumentError`.
+   */
+  async deleteRange(range: DeleteRange<K>, options?: WriteOptions): Promise<void> {
+    this.checkWritable()
+    return this.writes.write([this.rangeOperation(range, 'range')], options)
+  }
+
+  private rangeOperation(range: unknown, argument: string, allowed: string[] = []): EncodedOperation {
+    const encoded: EncodedRange = encodeDeleteRange<K>(
+      range,
+      (key, name) => this.codec.keyEncoding.encode(key, name),
+      argument,
+      allowed,
+    )
+    return { op: OpType.RangeDelete, key: encoded.start, value: encoded.end }
+  }
+
   /** Applies `operations` atomically (all or none, even across a crash). With no argument,
    *  returns a chained batch: `database.batch().put(k, v).delete(k2).write()`. */
   batch(): ChainedBatch<K, V>
@@ -189,16 +219,19 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     try {
       this.checkWritable()
       checkOperations(operations)
-      const encoded = operations.map(
-        (operation): EncodedOperation =>
-          operation.type === 'put'
-            ? {
-                op: OpType.Put,
-                key: this.codec.encodeKey(operation.key),
-                value: this.codec.encodeValue(operation.value),
-              }
-            : { op: OpType.Delete, key: this.codec.encodeKey(operation.key), value: null },
-      )
+      const encoded = operations.map((operation, index): EncodedOperation => {
+        if (operation.type === 'put') {
+          return {
+            op: OpType.Put,
+            key: this.codec.encodeKey(operation.key),
+            value: this.codec.encodeValue(operation.value),
+          }
+        }
+        if (operation.type === 'del') {
+          return { op: OpType.Delete, key: this.codec.encodeKey(operation.key), value: null }
+        }
+        return this.rangeOperation(operation, `operations[${index}]`, ['type'])
+      })
       if (encoded.length === 0) return Promise.resolve()
       return this.writes.write(encoded, options)
     } catch (error) {

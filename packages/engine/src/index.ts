@@ -17,6 +17,7 @@ export {
   type LevelStats,
   open,
 } from './database.js'
+export type { DeleteRange } from './delete-range.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export { DIRECTORY_FORMAT_VERSION } from './identity.js'
 export { DatabaseIterator, type IteratorOptions } from './iterator.js'

@@ -77,9 +77,16 @@ export function checkEntries(entries: unknown): asserts entries is readonly Inte
           { argument: `${name}.value` },
         )
       }
+    } else if (op === OpType.RangeDelete) {
+      if (value !== null && !(value instanceof Uint8Array)) {
+        throw new InvalidArgumentError(
+          `${name} is a range delete (op ${OpType.RangeDelete}); its value (the range's end) must be bytes or null`,
+          { argument: `${name}.value` },
+        )
+      }
     } else {
       throw new InvalidArgumentError(
-        `${name}.op must be OpType.Put (${OpType.Put}) or OpType.Delete (${OpType.Delete}), got ${typeof op === 'number' ? op : describeType(op)}`,
+        `${name}.op must be OpType.Put (${OpType.Put}), OpType.Delete (${OpType.Delete}) or OpType.RangeDelete (${OpType.RangeDelete}), got ${typeof op === 'number' ? op : describeType(op)}`,
         { argument: `${name}.op` },
       )
     }

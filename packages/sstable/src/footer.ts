@@ -9,7 +9,9 @@
  *
  * The three blocks it points at are laid out back to back right before it (filter, properties,
  * index, each followed by its 5-byte trailer), which the reader checks: a footer that points
- * anywhere else is damage, as is a file too short to hold one.
+ * anywhere else is damage, as is a file too short to hold one. From format version 2 the
+ * range-tombstone block sits between the filter and the properties: its handle is the gap
+ * between them (it has no field of its own).
  */
 import { crc32c } from '@strata/base'
 import { type ByteSink, readU64 } from './coding.js'
@@ -21,6 +23,7 @@ import {
   FOOTER_VERSION_AT,
   FORMAT_VERSION,
   MAGIC,
+  OLDEST_FORMAT_VERSION,
   TRAILER_BYTES,
 } from './format.js'
 
@@ -28,10 +31,14 @@ export interface Footer {
   filter: BlockHandle
   properties: BlockHandle
   index: BlockHandle
+  /** The table's format version (1 or 2). */
+  version: number
+  /** Version 2: the range-tombstone block; version 1 tables have none. */
+  rangeTombstones: BlockHandle | undefined
 }
 
 /** Appends the footer to `sink`. */
-export function encodeFooter(sink: ByteSink, footer: Footer): void {
+export function encodeFooter(sink: ByteSink, footer: Omit<Footer, 'version' | 'rangeTombstones'>): void {
   sink.reserve(FOOTER_BYTES)
   const start = sink.length
   for (const handle of [footer.filter, footer.properties, footer.index]) {
@@ -60,9 +67,9 @@ export function decodeFooter(bytes: Buffer, fileSize: number): Footer | FooterPr
   const actual = crc32c(bytes.subarray(0, FOOTER_CRC_AT))
   if (stored !== actual) return { reason: 'footer checksum mismatch', at: FOOTER_CRC_AT }
   const version = bytes.readUInt32LE(FOOTER_VERSION_AT)
-  if (version !== FORMAT_VERSION) {
+  if (version < OLDEST_FORMAT_VERSION || version > FORMAT_VERSION) {
     return {
-      reason: `unsupported format version ${version} (this reader reads version ${FORMAT_VERSION})`,
+      reason: `unsupported format version ${version} (this reader reads versions ${OLDEST_FORMAT_VERSION} to ${FORMAT_VERSION})`,
       at: FOOTER_VERSION_AT,
     }
   }
@@ -75,12 +82,15 @@ export function decodeFooter(bytes: Buffer, fileSize: number): Footer | FooterPr
   }
   const [filter, properties, index] = handles as [BlockHandle, BlockHandle, BlockHandle]
   const end = fileSize - FOOTER_BYTES
+  const filterEnd = filter.offset + filter.length + TRAILER_BYTES
+  const rangeTombstones =
+    version >= 2 ? { offset: filterEnd, length: properties.offset - filterEnd - TRAILER_BYTES } : undefined
   if (
     index.offset + index.length + TRAILER_BYTES !== end ||
     properties.offset + properties.length + TRAILER_BYTES !== index.offset ||
-    filter.offset + filter.length + TRAILER_BYTES !== properties.offset
+    (rangeTombstones === undefined ? filterEnd !== properties.offset : rangeTombstones.length < 4)
   ) {
     return { reason: 'block handles do not describe the blocks before the footer', at: 0 }
   }
-  return { filter, properties, index }
+  return { filter, properties, index, version, rangeTombstones }
 }

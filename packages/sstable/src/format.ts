@@ -4,8 +4,13 @@
  * files: never renumber or change it without bumping `FORMAT_VERSION`.
  */
 
-/** Version of the table layout, stored in the footer. On disk. Never renumber. */
-export const FORMAT_VERSION = 1
+/** Version of the table layout this build writes, stored in the footer. On disk. Never
+ *  renumber. Version 2 adds the range-tombstone block between the filter and the properties;
+ *  version 1 tables (no such block) are read as before. */
+export const FORMAT_VERSION = 2
+
+/** The oldest table layout this build reads. */
+export const OLDEST_FORMAT_VERSION = 1
 
 /** The last 8 bytes of every table: ASCII "strataST". On disk. */
 export const MAGIC = Uint8Array.of(0x73, 0x74, 0x72, 0x61, 0x74, 0x61, 0x53, 0x54)
@@ -28,17 +33,20 @@ export const BlockType = {
   Index: 2,
   Filter: 3,
   Properties: 4,
+  /** Range tombstones, fragmented (format version 2 on). */
+  RangeTombstones: 5,
 } as const
 export type BlockType = (typeof BlockType)[keyof typeof BlockType]
 
 /** Which block a corruption was found in (the `block` of `SSTableCorruptError`). */
-export type BlockKind = 'footer' | 'index' | 'filter' | 'properties' | 'data'
+export type BlockKind = 'footer' | 'index' | 'filter' | 'properties' | 'data' | 'range-tombstones'
 
 export const BLOCK_KIND: Record<BlockType, BlockKind> = {
   [BlockType.Data]: 'data',
   [BlockType.Index]: 'index',
   [BlockType.Filter]: 'filter',
   [BlockType.Properties]: 'properties',
+  [BlockType.RangeTombstones]: 'range-tombstones',
 }
 
 /** Where a block lives in the file: `length` counts its contents, not the trailer. */

@@ -17,6 +17,7 @@ import {
   type InternalEntry,
   nodeFileSystem,
   OpType,
+  type RangeFragment,
   toIOError,
 } from '@strata/base'
 import { Block } from './block.js'
@@ -33,10 +34,12 @@ import {
   FOOTER_MAGIC_AT,
   FOOTER_VERSION_AT,
   FORMAT_VERSION,
+  OLDEST_FORMAT_VERSION,
   MAGIC,
   TRAILER_BYTES,
 } from './format.js'
 import { decodeProperties } from './properties.js'
+import { decodeRangeTombstones } from './range-tombstone-block.js'
 
 /** Where a block lives: `length` counts its contents, not its 5-byte trailer. */
 export interface TableBlockHandle {
@@ -102,6 +105,8 @@ export interface TableInspection {
       }
     | undefined
   properties: TableProperties | undefined
+  /** Format version 2: the range-tombstone block's fragments (undefined: version 1, or damaged). */
+  rangeTombstones?: RangeFragment[]
   filter:
     | {
         layout: 'none' | 'standard' | 'blocked'
@@ -197,11 +202,11 @@ export async function inspectTable(
     )
   }
   const formatVersion = footer.readUInt32LE(FOOTER_VERSION_AT)
-  if (formatVersion !== FORMAT_VERSION) {
+  if (formatVersion < OLDEST_FORMAT_VERSION || formatVersion > FORMAT_VERSION) {
     problem(
       'footer',
       footerAt + FOOTER_VERSION_AT,
-      `format version ${formatVersion} (this reader reads version ${FORMAT_VERSION})`,
+      `format version ${formatVersion} (this reader reads versions ${OLDEST_FORMAT_VERSION} to ${FORMAT_VERSION})`,
     )
   }
   const handles = [0, 1, 2].map((index) => ({
@@ -213,7 +218,9 @@ export async function inspectTable(
     handles.every((handle) => handle.offset >= 0) &&
     indexHandle.offset + indexHandle.length + TRAILER_BYTES === footerAt &&
     propertiesHandle.offset + propertiesHandle.length + TRAILER_BYTES === indexHandle.offset &&
-    filterHandle.offset + filterHandle.length + TRAILER_BYTES === propertiesHandle.offset
+    (formatVersion >= 2
+      ? filterHandle.offset + filterHandle.length + 2 * TRAILER_BYTES + 4 <= propertiesHandle.offset
+      : filterHandle.offset + filterHandle.length + TRAILER_BYTES === propertiesHandle.offset)
   result.footer = {
     offset: footerAt,
     filter: filterHandle,
@@ -273,6 +280,18 @@ export async function inspectTable(
         offset: filterHandle.offset,
         length: filterHandle.length,
       }
+    }
+  }
+
+  // ---- range tombstones (format version 2)
+  if (formatVersion >= 2) {
+    const offset = filterHandle.offset + filterHandle.length + TRAILER_BYTES
+    const handle = { offset, length: propertiesHandle.offset - offset - TRAILER_BYTES }
+    const rangeBytes = verified(handle, BlockType.RangeTombstones)
+    if (rangeBytes !== undefined) {
+      const decoded = decodeRangeTombstones(rangeBytes)
+      if (typeof decoded === 'string') problem('range-tombstones', offset, decoded)
+      else result.rangeTombstones = decoded
     }
   }
 
