@@ -5,8 +5,8 @@ import { TableBuilder } from './builder.js'
 import { FOOTER_BYTES, FORMAT_VERSION, MAGIC } from './format.js'
 import { Table } from './table.js'
 
-/** The worked example of docs/format.md, section "SSTable", byte for byte. */
-const WORKED_EXAMPLE = `
+/** A version-1 table (the worked example of earlier builds): every build reads it back in full. */
+const VERSION_1_TABLE = `
   00 05 01 07 03 61 70 70 6c 65 72 65 64  05 00 02 05  02 05 01 06 00 72 69 63 6f 74
   00 00 00 00 01 00 00 00  01 7a e7 07 76
   00 00 00 00 00 00  03 99 99 6e a8
@@ -17,14 +17,39 @@ const WORKED_EXAMPLE = `
   28 00 00 00 00 00 00 00 06 00 00 00  33 00 00 00 00 00 00 00 50 00 00 00
   88 00 00 00 00 00 00 00 16 00 00 00  01 00 00 00 ef 58 ce 49  73 74 72 61 74 61 53 54`
 
+/** The worked example of docs/format.md, section "SSTable" (format version 2), byte for byte. */
+const WORKED_EXAMPLE = `
+  00 05 01 07 03 61 70 70 6c 65 72 65 64  05 00 02 05  02 05 01 06 00 72 69 63 6f 74
+  00 00 00 00 01 00 00 00  01 7a e7 07 76
+  00 00 00 00 00 00  03 99 99 6e a8
+  02 00 00 00  01 00 00 00 62  01 00 00 00 63  02 00 00 00
+  04 00 00 00 00 00 00 00  08 00 00 00 00 00 00 00
+  01 00 00 00 63  ff ff ff ff  01 00 00 00  08 00 00 00 00 00 00 00  05 8a 22 4e 5b
+  03 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00
+  11 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00 10 00 00 10 00 00 00 00 00 00 00
+  05 00 00 00 61 70 70 6c 65  07 00 00 00 61 70 72 69 63 6f 74  04 f9 f4 d3 38
+  00 07 01 06 02 61 70 72 69 63 6f 74 00 23  00 00 00 00 01 00 00 00  02 63 82 50 30
+  28 00 00 00 00 00 00 00 06 00 00 00  6f 00 00 00 00 00 00 00 50 00 00 00
+  c4 00 00 00 00 00 00 00 16 00 00 00  02 00 00 00 c3 88 86 af  73 74 72 61 74 61 53 54`
+
+const EXAMPLE_FRAGMENTS = [
+  { start: bytes('b'), end: bytes('c'), seqs: [4, 8] },
+  { start: bytes('c'), end: null, seqs: [8] },
+]
+
+function buildExample(fs: MemoryFileSystem): TableBuilder {
+  const builder = new TableBuilder('/example.sst', { fs, bloomBitsPerKey: 0 })
+  builder.add({ key: bytes('apple'), seq: 7, op: OpType.Put, value: bytes('red') })
+  builder.add({ key: bytes('apple'), seq: 5, op: OpType.Delete, value: null })
+  builder.add({ key: bytes('apricot'), seq: 6, op: OpType.Put, value: bytes('') })
+  builder.setRangeTombstones(EXAMPLE_FRAGMENTS)
+  return builder
+}
+
 describe('table format', () => {
   it('writes the worked example of docs/format.md byte for byte, and reads it back', async () => {
     const fs = new MemoryFileSystem()
-    const builder = new TableBuilder('/example.sst', { fs, bloomBitsPerKey: 0 })
-    builder.add({ key: bytes('apple'), seq: 7, op: OpType.Put, value: bytes('red') })
-    builder.add({ key: bytes('apple'), seq: 5, op: OpType.Delete, value: null })
-    builder.add({ key: bytes('apricot'), seq: 6, op: OpType.Put, value: bytes('') })
-    await builder.finish()
+    await buildExample(fs).finish()
     const written = Buffer.from(fs.readFileSync('/example.sst')).toString('hex')
     expect(written).toBe(WORKED_EXAMPLE.replace(/\s+/g, ''))
     const table = await Table.open('/example.sst', { fs })
@@ -34,7 +59,39 @@ describe('table format', () => {
       op: OpType.Delete,
       value: null,
     })
+    expect(table.rangeFragments).toEqual(EXAMPLE_FRAGMENTS)
     await table.close()
+  })
+
+  it('reads a version-1 table (no range-tombstone block) exactly as before', async () => {
+    const fs = new MemoryFileSystem()
+    fs.writeFileSync('/v1.sst', Buffer.from(VERSION_1_TABLE.replace(/\s+/g, ''), 'hex'))
+    const table = await Table.open('/v1.sst', { fs })
+    expect(table.rangeFragments).toEqual([])
+    expect(table.meta.entryCount).toBe(3)
+    const entries = []
+    for await (const entry of table.iterator({ versions: 'all' })) entries.push(entry)
+    expect(entries).toEqual([
+      { key: bytes('apple'), seq: 7, op: OpType.Put, value: bytes('red') },
+      { key: bytes('apple'), seq: 5, op: OpType.Delete, value: null },
+      { key: bytes('apricot'), seq: 6, op: OpType.Put, value: bytes('') },
+    ])
+    await table.close()
+  })
+
+  it('detects damage in the range-tombstone block', async () => {
+    const fs = new MemoryFileSystem()
+    await buildExample(fs).finish()
+    const file = Buffer.from(fs.readFileSync('/example.sst'))
+    for (const at of [51, 60, 80, 106]) {
+      const damaged = Buffer.from(file)
+      damaged[at]! ^= 0x40
+      fs.writeFileSync('/damaged.sst', damaged)
+      await expect(Table.open('/damaged.sst', { fs }), `byte ${at}`).rejects.toMatchObject({
+        code: 'STRATA_CORRUPTION',
+        block: 'range-tombstones',
+      })
+    }
   })
 
   it('ends every table with the version and the magic number', () => {
