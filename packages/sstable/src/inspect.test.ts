@@ -2,7 +2,7 @@ import { crc32c, type InternalEntry, MemoryFileSystem, OpType } from '@strata/ba
 import { describe, expect, it } from 'vitest'
 import { bytes, plain } from '../test/helpers.js'
 import { TableBuilder } from './builder.js'
-import { TRAILER_BYTES } from './format.js'
+import { FORMAT_VERSION, TRAILER_BYTES } from './format.js'
 import { inspectTable, type TableInspection } from './inspect.js'
 import { Table } from './table.js'
 
@@ -95,7 +95,7 @@ describe('inspectTable', () => {
     expect(report.tombstoneCount).toBe(entries.filter((entry) => entry.op === OpType.Delete).length)
     expect(report.properties?.entryCount).toBe(entries.length)
     expect(report.filter?.layout).toBe('blocked')
-    expect(report.footer).toMatchObject({ magicOk: true, checksumOk: true, formatVersion: 1 })
+    expect(report.footer).toMatchObject({ magicOk: true, checksumOk: true, formatVersion: FORMAT_VERSION })
   })
 
   it('names the damaged data block and its offset, and still checks the others', async () => {

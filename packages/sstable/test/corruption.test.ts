@@ -39,7 +39,7 @@ function expectCorruption(error: unknown, path: string, size: number): SSTableCo
   expect(corrupt.file).toBe(path)
   expect(corrupt.offset).toBeGreaterThanOrEqual(0)
   expect(corrupt.offset).toBeLessThanOrEqual(size)
-  expect(['footer', 'index', 'filter', 'properties', 'data']).toContain(corrupt.block)
+  expect(['footer', 'index', 'filter', 'properties', 'data', 'range-tombstones']).toContain(corrupt.block)
   expect(corrupt.message).toContain(path)
   return corrupt
 }
@@ -298,11 +298,11 @@ describe('a damaged table', () => {
       reason: expect.stringMatching(/magic/),
     })
 
-    rewrite((footer) => footer.writeUInt32LE(2, 36), true)
+    rewrite((footer) => footer.writeUInt32LE(3, 36), true)
     expect(await openError()).toMatchObject({
       block: 'footer',
       offset: footerAt + 36,
-      reason: 'unsupported format version 2 (this reader reads version 1)',
+      reason: 'unsupported format version 3 (this reader reads versions 1 to 2)',
     })
 
     rewrite((footer) => footer.writeUInt32LE(footer.readUInt32LE(32) + 1, 32), true) // index length
