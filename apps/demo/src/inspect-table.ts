@@ -75,7 +75,7 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
     text.push(`    ${padStart('seq', 10)}  op   key  value`)
     for (const entry of shownEntries) {
       text.push(
-        `    ${padStart(String(entry.seq), 10)}  ${entry.op === 1 ? 'put' : 'del'}  ${showBytes(entry.key, 40)}` +
+        `    ${padStart(String(entry.seq), 10)}  ${entry.op === 1 ? 'put' : entry.op === 3 ? 'delete-range' : 'del'}  ${showBytes(entry.key, 40)}` +
           (entry.value === null ? '' : `  ${showBytes(entry.value, 60)}`),
       )
     }
@@ -136,7 +136,7 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
       tombstoneCount: report.tombstoneCount,
       shownEntries: shownEntries.map((entry) => ({
         seq: entry.seq,
-        op: entry.op === 1 ? 'put' : 'del',
+        op: entry.op === 1 ? 'put' : entry.op === 3 ? 'delete-range' : 'del',
         ...jsonBytes('key', entry.key),
         ...(entry.value === null ? {} : jsonBytes('value', entry.value)),
       })),
