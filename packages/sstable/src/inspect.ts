@@ -34,8 +34,8 @@ import {
   FOOTER_MAGIC_AT,
   FOOTER_VERSION_AT,
   FORMAT_VERSION,
-  OLDEST_FORMAT_VERSION,
   MAGIC,
+  OLDEST_FORMAT_VERSION,
   TRAILER_BYTES,
 } from './format.js'
 import { decodeProperties } from './properties.js'

@@ -24,7 +24,9 @@ describe('RangeDelete payloads (op 3)', () => {
       const [back] = decoded as WALEntry[]
       expect(back!.op).toBe(OpType.RangeDelete)
       expect(hex(back!.key)).toBe(hex(entry.key))
-      expect(back!.value === null ? null : hex(back!.value)).toBe(entry.value === null ? null : hex(entry.value))
+      expect(back!.value === null ? null : hex(back!.value)).toBe(
+        entry.value === null ? null : hex(entry.value),
+      )
     }
   })
 
