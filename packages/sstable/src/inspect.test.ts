@@ -62,6 +62,9 @@ function regionOf(sound: TableInspection, position: number): { block: string; bl
   if (within(footer.filter)) return { block: 'filter' }
   if (within(footer.properties)) return { block: 'properties' }
   if (within(footer.index)) return { block: 'index' }
+  // Format version 2: the range-tombstone block fills the gap between filter and properties.
+  const filterEnd = footer.filter.offset + footer.filter.length + TRAILER_BYTES
+  if (position >= filterEnd && position < footer.properties.offset) return { block: 'range-tombstones' }
   throw new Error(`byte ${position} is in no block`)
 }
 
