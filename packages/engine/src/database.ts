@@ -9,7 +9,7 @@ import { BlockCache } from '@strata/sstable'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
-import { type DeleteRange, type EncodedRange, encodeDeleteRange } from './delete-range.js'
+import { type DeleteRange, rangeDeleteOperation } from './delete-range.js'
 import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
 import { EntryCodec } from './entry-codec.js'
 import { FlushScheduler } from './flush-scheduler.js'
@@ -186,25 +186,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return this.delete(key, options)
   }
 
-  /**
-   * Deletes every key in `range` (`{ gt?, gte?, lt?, lte? }`, bounds in the key encoding; `{}`:
-   * every key) with one write — one range tombstone, whatever the number of keys it covers.
-   * Reads at a later snapshot see none of them; earlier snapshots still do; later writes are
-   * visible. A range that holds no key or is not a range is an `InvalidArgumentError`.
-   */
+  /** Deletes every key in `range` (`{ gt?, gte?, lt?, lte? }` in the key encoding; `{}`: all)
+   *  with one write, one range tombstone (delete-range.ts); earlier snapshots still see them.
+   *  A range that holds no key, or is not a range, is an `InvalidArgumentError`. */
   async deleteRange(range: DeleteRange<K>, options?: WriteOptions): Promise<void> {
     this.checkWritable()
-    return this.writes.write([this.rangeOperation(range, 'range')], options)
-  }
-
-  private rangeOperation(range: unknown, argument: string, allowed: string[] = []): EncodedOperation {
-    const encoded: EncodedRange = encodeDeleteRange<K>(
-      range,
-      (key, name) => this.codec.keyEncoding.encode(key, name),
-      argument,
-      allowed,
-    )
-    return { op: OpType.RangeDelete, key: encoded.start, value: encoded.end }
+    return this.writes.write([rangeDeleteOperation(range, this.codec.keyEncoding, 'range')], options)
   }
 
   /** Applies `operations` atomically (all or none, even across a crash). With no argument,
@@ -230,7 +217,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
         if (operation.type === 'del') {
           return { op: OpType.Delete, key: this.codec.encodeKey(operation.key), value: null }
         }
-        return this.rangeOperation(operation, `operations[${index}]`, ['type'])
+        return rangeDeleteOperation(operation, this.codec.keyEncoding, `operations[${index}]`, ['type'])
       })
       if (encoded.length === 0) return Promise.resolve()
       return this.writes.write(encoded, options)

@@ -5,8 +5,10 @@
  * every key) and an exclusive end (`lte k` ends right after k; no upper bound: null). A range
  * that holds no key, or an argument that is not such a range, is an `InvalidArgumentError`.
  */
-import { compareBytes, describeType, InvalidArgumentError } from '@strata/base'
+import { compareBytes, describeType, InvalidArgumentError, OpType } from '@strata/base'
+import type { ResolvedEncoding } from './encoding.js'
 import { MAX_KEY_BYTES } from './options.js'
+import type { EncodedOperation } from './write-queue.js'
 
 /** A key range, as `deleteRange` and the `deleteRange` batch operation take it. */
 export interface DeleteRange<K> {
@@ -93,4 +95,20 @@ export function encodeDeleteRange<K>(
     )
   }
   return { start, end }
+}
+
+/** The write operation of a range delete: `range` checked and encoded with `keyEncoding`. */
+export function rangeDeleteOperation<K>(
+  range: unknown,
+  keyEncoding: ResolvedEncoding<K>,
+  argument: string,
+  allowed: readonly string[] = [],
+): EncodedOperation {
+  const { start, end } = encodeDeleteRange<K>(
+    range,
+    (key, name) => keyEncoding.encode(key, name),
+    argument,
+    allowed,
+  )
+  return { op: OpType.RangeDelete, key: start, value: end }
 }
