@@ -47,6 +47,14 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
         : `  filter      ${filter.layout} bloom filter, ${filter.probes} probes, ${formatCount(filter.bits)} bits (${formatBytes(filter.length)})`,
     )
   }
+  const fragments = report.rangeTombstones
+  if (fragments !== undefined && fragments.length > 0) {
+    const seqs = fragments.reduce((total, fragment) => total + fragment.seqs.length, 0)
+    text.push(
+      `  range del.  ${formatCount(fragments.length)} fragments (${formatCount(seqs)} fragment seqs), ` +
+        `${showBytes(fragments[0]!.start, 40)} … ${fragments.at(-1)!.end === null ? '(no end)' : showBytes(fragments.at(-1)!.end!, 40)}`,
+    )
+  }
   if (report.index !== undefined) {
     text.push(`  index       ${formatCount(report.index.entryCount)} entries, ${handle(report.index)}`)
   }

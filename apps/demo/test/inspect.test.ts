@@ -61,7 +61,7 @@ describe('strata inspect', () => {
       Array.from({ length: 1000 }, (_, index) => `k${String(index).padStart(4, '0')}`),
     )
     const text = strata(['inspect', table(), '--limit', '2']).stdout
-    expect(text).toMatch(/footer {6}at [\d,]+: format version 1, magic ✓, checksum ✓/)
+    expect(text).toMatch(/footer {6}at [\d,]+: format version 2, magic ✓, checksum ✓/)
     expect(text).toMatch(/every checksum verified ✓/)
     expect(text).toMatch(/… 998 more entries/)
   })
