@@ -21,7 +21,8 @@ interface CheckContext {
 
 const checksDirectory = fileURLToPath(new URL('../checks/', import.meta.url))
 const checks = readdirSync(checksDirectory)
-  .filter((name) => name.endsWith('.mjs'))
+  // A leading underscore marks a file the checks share (helpers, the runtime smoke app), not a check.
+  .filter((name) => name.endsWith('.mjs') && !name.startsWith('_'))
   .sort()
 
 const tarballDir = join(tmpdir(), `strata-consumer-tarballs-${process.pid}`)

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `strata` command. With no arguments (or `strata tour`) it runs the guided tour; the
- * other commands are the everyday tools (put/get/del/scan/load/stats/compact/inspect/shell).
+ * other commands are the everyday tools (put/get/del/scan/load/stats/watch/compact/checkpoint/
+ * verify/destroy/repair/inspect/shell).
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 key not found (`get`). Every failure is
  * one line on stderr, `strata: <what went wrong> — <what to do>`; the stack only with --debug.
  */
@@ -15,9 +16,12 @@ import { inspectCommand } from './inspect.js'
 import { delCommand, getCommand, putCommand, scanCommand, streamOutput } from './keyvalue.js'
 import { loadCommand } from './load.js'
 import { compactCommand, statsCommand } from './maintenance.js'
+import { checkpointCommand, destroyCommand, verifyCommand } from './operations.js'
+import { repairCommand } from './repair.js'
 import { Reporter } from './reporter.js'
 import { shellCommand } from './shell.js'
 import { DEFAULT_RECORDS, DEFAULT_TOUR_DIR, runTour, tourOpenOptions } from './tour.js'
+import { watchCommand } from './watch-command.js'
 
 const out = streamOutput(process.stdout)
 let exitCode: number = ExitCode.Ok
@@ -193,6 +197,19 @@ function buildProgram(): Command {
     })
 
   program
+    .command('watch')
+    .description(
+      'print the live events of a database (flushes, WAL truncations, compactions, write stalls) as they happen',
+    )
+    .argument('<dir>', 'database directory')
+    .option('--seconds <n>', 'stop after n seconds (default: at Ctrl-C)', count('--seconds', 1))
+    .option('--json', 'print each event as one JSON object per line')
+    .addOption(walRecoveryOption())
+    .action(async (dir: string, options) => {
+      exitCode = await watchCommand(dir, options, new Reporter(), out)
+    })
+
+  program
     .command('compact')
     .description('compact a key range (default: everything) down to the bottom level')
     .argument('<dir>', 'database directory')
@@ -202,6 +219,46 @@ function buildProgram(): Command {
     .addOption(walRecoveryOption())
     .action(async (dir: string, options) => {
       exitCode = await compactCommand(dir, options, out)
+    })
+
+  program
+    .command('repair')
+    .description(
+      'rebuild a damaged database from every readable table and WAL entry; unusable files move to <dir>/lost/',
+    )
+    .argument('<dir>', 'database directory')
+    .option('--json', 'print the report as JSON')
+    .action(async (dir: string, options) => {
+      exitCode = await repairCommand(dir, options, out)
+    })
+
+  program
+    .command('checkpoint')
+    .description('make an openable copy of a database (tables hard-linked where possible)')
+    .argument('<dir>', 'database directory')
+    .argument('<target>', 'a new (or empty) directory for the copy')
+    .option('--json', 'print the result as JSON')
+    .addOption(walRecoveryOption())
+    .action(async (dir: string, target: string, options) => {
+      exitCode = await checkpointCommand(dir, target, options, out)
+    })
+
+  program
+    .command('verify')
+    .description('check every table block, the manifest, the WAL and the key order; exit 1 on any problem')
+    .argument('<dir>', 'database directory (may be open in another process: verify only reads)')
+    .option('--json', 'print the report as JSON')
+    .action(async (dir: string, options) => {
+      exitCode = await verifyCommand(dir, options, out)
+    })
+
+  program
+    .command('destroy')
+    .description("remove a database: strata's own files, then the directory if empty")
+    .argument('<dir>', 'database directory (refused while open, or if not a strata database)')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, options) => {
+      exitCode = await destroyCommand(dir, options, out)
     })
 
   program

@@ -10,6 +10,8 @@ import { CliError, UsageError } from './failure.js'
 export const WAL_RECOVERY_MODES: readonly WalRecovery[] = ['tolerate-tail', 'point-in-time', 'strict']
 
 export interface DatabaseCommandOptions {
+  /** Open without the lock, beside another process's writer (reads only; `refresh()` catches up). */
+  readOnly?: boolean
   /** Create the directory and an empty database when missing (writes); default false. */
   create?: boolean
   walRecovery?: string
@@ -63,7 +65,11 @@ export async function openDatabase(
     )
   }
   checkDirectory(directory, create)
-  return open(directory, { createIfMissing: create, walRecovery: walRecovery as WalRecovery })
+  return open(directory, {
+    createIfMissing: create,
+    walRecovery: walRecovery as WalRecovery,
+    ...(options.readOnly ? { readOnly: true } : {}),
+  })
 }
 
 /** Runs `work` with the database open, and closes it afterwards (also when `work` fails). */

@@ -2,6 +2,7 @@
  * How the `strata` command fails: every failure becomes one line, `strata: <what went wrong> —
  * <what to do>`, and an exit code that means something. The stack is printed only with --debug.
  */
+import { statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ErrorCode, StrataError } from '@strata/engine'
 import { directoryKind, repairHint } from './directory-kind.js'
@@ -106,7 +107,7 @@ function describeStrataError(error: StrataError): { line: string; exitCode: Exit
       // Repair is suggested only for a file of a database directory (never for a loose copy).
       const directory = databaseDirectoryOf(file)
       const repair = directory === undefined ? '' : `; or ${repairHint(directory)}`
-      if (/strata repair/.test(`${details.reason ?? ''} ${error.message}`)) {
+      if (/strata repair/.test(`${details.reason ?? ''} ${error.message}`) && !isInspectable(details.file)) {
         // Metadata is missing (CURRENT, IDENTITY, a table): no file to inspect, and never a
         // command that would create a database over it.
         return {
@@ -159,4 +160,9 @@ function databaseDirectoryOf(path: string): string | undefined {
     if (kind === 'database' || kind === 'damaged') return candidate
   }
   return undefined
+}
+
+/** A damaged file that is there to inspect (a regular file at that path). */
+function isInspectable(file: string | undefined): boolean {
+  return file !== undefined && statSync(file, { throwIfNoEntry: false })?.isFile() === true
 }

@@ -14,6 +14,11 @@ function handle(value: { offset: number; length: number }): string {
   return `${formatCount(value.length)} bytes at ${formatCount(value.offset)}`
 }
 
+/** Uncompressed bytes per stored byte, e.g. `2.07` (`1.00` for a raw block). */
+function ratio(uncompressed: number, stored: number): string {
+  return stored === 0 ? '-' : (uncompressed / stored).toFixed(2)
+}
+
 export async function inspectTableFile(path: string, options: InspectOptions): Promise<Inspection> {
   const limit = rowLimit(options)
   const report = await inspectTable(path, { entries: limit > 0 })
@@ -59,13 +64,20 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
     text.push(`  index       ${formatCount(report.index.entryCount)} entries, ${handle(report.index)}`)
   }
   if (report.dataBlocks.length > 0) {
-    text.push(`  data blocks ${formatCount(report.dataBlocks.length)}:`)
+    const stored = report.dataBlocks.reduce((total, block) => total + block.length, 0)
+    const uncompressed = report.dataBlocks.reduce((total, block) => total + block.uncompressedLength, 0)
+    const codecs = [...new Set(report.dataBlocks.map((block) => block.codec))].join(', ')
     text.push(
-      `    ${padStart('#', 6)}  ${padStart('offset', 11)}  ${padStart('bytes', 7)}  ${padStart('entries', 7)}  check  first key … last key`,
+      `  data blocks ${formatCount(report.dataBlocks.length)}: ${formatCount(uncompressed)} bytes stored in ` +
+        `${formatCount(stored)} (${codecs}; ratio ${ratio(uncompressed, stored)})`,
+    )
+    text.push(
+      `    ${padStart('#', 6)}  ${padStart('offset', 11)}  ${padStart('bytes', 7)}  ${padEnd('codec', 7)}  ${padStart('ratio', 5)}  ${padStart('entries', 7)}  check  first key … last key`,
     )
     for (const block of report.dataBlocks.slice(0, limit)) {
       text.push(
         `    ${padStart(String(block.number), 6)}  ${padStart(formatCount(block.offset), 11)}  ${padStart(formatCount(block.length), 7)}  ` +
+          `${padEnd(block.codec, 7)}  ${padStart(ratio(block.uncompressedLength, block.length), 5)}  ` +
           `${padStart(formatCount(block.entryCount), 7)}  ${padEnd(block.ok ? '✓' : '✗', 5)}  ` +
           (block.firstKey === undefined
             ? ''
@@ -134,6 +146,8 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
         number: block.number,
         offset: block.offset,
         length: block.length,
+        codec: block.codec,
+        uncompressedLength: block.uncompressedLength,
         ok: block.ok,
         entryCount: block.entryCount,
         restartCount: block.restartCount,

@@ -10,13 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { nodeFileSystem } from '@strata/base'
 import { inspectManifest, type VersionEdit } from '@strata/engine'
-import {
-  decodePayload,
-  HEADER_BYTES,
-  readFrames,
-  FORMAT_VERSION as WAL_FORMAT_VERSION,
-  MAGIC as WAL_MAGIC,
-} from '@strata/wal'
+import { decodePayload, readFrames, readHeader, MAGIC as WAL_MAGIC } from '@strata/wal'
 import { CliError, ExitCode } from './failure.js'
 import { formatBytes, formatCount, jsonBytes, padEnd, padStart, showBytes } from './format.js'
 import { inspectTableFile, TABLE_MAGIC } from './inspect-table.js'
@@ -81,26 +75,24 @@ export function inspectWal(path: string, data: Uint8Array, options: InspectOptio
   let firstSeq: number | undefined
   let lastSeq: number | undefined
   let tornAt: { offset: number; reason: string } | undefined
-  const headerLength = Math.min(HEADER_BYTES, data.length)
-  const header = data.subarray(0, headerLength)
-  const expected = Buffer.alloc(HEADER_BYTES)
-  expected.set(WAL_MAGIC, 0)
-  expected.writeUInt32LE(WAL_FORMAT_VERSION, 4)
+  const header = readHeader(data)
+  let syncedSeq: number | undefined
   if (data.length === 0) {
     text.push('  empty file: an empty log (the header is written before the first frame)')
-  } else if (data.length < HEADER_BYTES && expected.subarray(0, data.length).equals(Buffer.from(header))) {
-    text.push(`  torn header (${data.length} of 8 bytes): an empty log whose creation was interrupted`)
+  } else if (header.problem?.torn) {
+    text.push(`  torn header (${header.problem.reason}): an empty log whose creation was interrupted`)
     status = 'torn'
-  } else if (!expected.equals(Buffer.from(header))) {
+  } else if (header.problem !== undefined) {
     const magicOk = WAL_MAGIC.every((byte, index) => data[index] === byte)
-    const reason = magicOk
-      ? `unsupported format version ${Buffer.from(data).readUInt32LE(4)} (this strata reads ${WAL_FORMAT_VERSION})`
-      : 'bad magic (not a strata WAL: it starts with SWAL)'
-    damage.push({ offset: magicOk ? 4 : 0, reason })
+    damage.push({ offset: magicOk ? 4 : 0, reason: header.problem.reason })
     status = 'damaged'
   } else {
-    text.push(`  header    magic SWAL ✓  format version ${WAL_FORMAT_VERSION} ✓`)
-    const scan = readFrames(data, HEADER_BYTES)
+    syncedSeq = header.syncedSeq
+    text.push(
+      `  header    magic SWAL ✓  format version ${header.version} ✓` +
+        (syncedSeq === undefined ? '' : `  checksum ✓  synced through seq ${formatCount(syncedSeq)}`),
+    )
+    const scan = readFrames(data, header.length)
     const rows: string[] = []
     for (const frame of scan.frames) {
       const decoded = decodePayload(frame.payload)
@@ -151,6 +143,14 @@ export function inspectWal(path: string, data: Uint8Array, options: InspectOptio
     }
     if (damage.length === 0 && scan.status === 'damaged')
       damage.push({ offset: scan.problem!.offset, reason: scan.problem!.reason })
+    // The header says entries up to syncedSeq were fsynced: a log ending below it lost them.
+    const end = damage[0]?.offset ?? scan.problem?.offset ?? data.length
+    if (damage.length === 0 && syncedSeq !== undefined && syncedSeq > (lastSeq ?? 0)) {
+      damage.push({
+        offset: end,
+        reason: `the log ends at seq ${lastSeq ?? 'none'} but its header records seq ${syncedSeq} as synced: seqs ${(lastSeq ?? 0) + 1}..${syncedSeq} are gone`,
+      })
+    }
     if (damage.length > 0) status = 'damaged'
     else if (scan.status === 'torn') {
       status = 'torn'

@@ -15,7 +15,7 @@ import { CliError, ExitCode, UsageError } from './failure.js'
 import { formatCount, formatDuration, formatRate, plural } from './format.js'
 import type { Output } from './keyvalue.js'
 import type { Reporter } from './reporter.js'
-import { StatsWatcher } from './watch.js'
+import { EventWatcher } from './watch.js'
 
 export type LoadFormat = 'jsonl' | 'csv'
 export type OnError = 'skip' | 'stop'
@@ -124,10 +124,7 @@ export async function loadCommand(
     { create: true, walRecovery: options.walRecovery },
     async (db) => {
       const progress = reporter.progress(`loading ${basename(file)}`, stat.size, 'bytes')
-      const watcher = new StatsWatcher(
-        () => db.stats(),
-        (event) => reporter.say(`  · ${event.text}`),
-      )
+      const watcher = new EventWatcher(db, (event) => reporter.say(`  · ${event.text}`))
       const result: LoadSummary = {
         file,
         format,
@@ -145,7 +142,6 @@ export async function loadCommand(
         await db.batch(batch, { sync })
         result.loaded += batch.length
         batch = []
-        watcher.poll()
         progress.update(bytesRead)
       }
       const bad = (line: number, reason: string): boolean => {
@@ -214,7 +210,7 @@ export async function loadCommand(
       await flushBatch()
       result.lines = lineNumber
       result.ms = progress.finish()
-      watcher.poll()
+      watcher.detach()
       return result
     },
   )

@@ -18,7 +18,7 @@ import { formatBytes, formatCount, formatDuration, formatRate, padEnd } from './
 import { prefixEnd } from './keyvalue.js'
 import type { Reporter } from './reporter.js'
 import { readTree, renderTree } from './tree.js'
-import { StatsWatcher, shape } from './watch.js'
+import { EventWatcher, shape, shapeOf } from './watch.js'
 
 export const DEFAULT_RECORDS = 500_000
 export const DEFAULT_TOUR_DIR = '.strata-demo'
@@ -128,10 +128,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
   let db: Database = await open(directory, openOptions)
   let loadStats: DatabaseStats
   try {
-    const watcher = new StatsWatcher(
-      () => db.stats(),
-      (event) => reporter.say(`   · ${event.text}`),
-    )
+    const watcher = new EventWatcher(db, (event) => reporter.say(`   · ${event.text}`))
     const progress = reporter.progress('   loading', options.records, 'events')
     let batch: { type: 'put'; key: Buffer; value: Buffer }[] = []
     let loaded = 0
@@ -141,7 +138,6 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
         await db.batch(batch, { sync: true })
         loaded += batch.length
         batch = []
-        watcher.poll()
         progress.update(loaded)
       }
     }
@@ -150,27 +146,23 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
       loaded += batch.length
     }
     const loadMs = progress.finish()
-    watcher.poll()
     const afterLoad = db.stats()
     reporter.essential(
       `   loaded ${formatCount(loaded)} events (${formatBytes(afterLoad.userBytesWritten)} of keys and values) in ` +
         `${formatDuration(loadMs)}: ${formatRate(loaded, loadMs, 'events')} · ${watcher.flushes} flushes, ` +
         `${watcher.walTruncations} WAL truncations, ${watcher.compactions} compactions, ${watcher.trivialMoves} trivial moves`,
     )
-    if (afterLoad.compaction.running) {
+    if (watcher.compacting) {
       reporter.say(
         '   background compaction is still running; waiting for it to settle (reads work meanwhile)…',
       )
       const settleStarted = performance.now()
-      while (db.stats().compaction.running && performance.now() - settleStarted < 30_000) {
-        await new Promise((resolve) => setTimeout(resolve, 50))
-        watcher.poll()
-      }
-      watcher.poll()
+      await watcher.settled(30_000)
       reporter.say(
-        `   settled in ${formatDuration(performance.now() - settleStarted)}: tree ${shape(db.stats())}`,
+        `   settled in ${formatDuration(performance.now() - settleStarted)}: tree ${shapeOf(watcher.tree)}`,
       )
     }
+    watcher.detach()
     loadStats = db.stats()
 
     // ------------------------------------------------------------------------------- 2 query

@@ -1,95 +1,184 @@
 /**
- * Turns successive `stats()` snapshots into events a person can follow: a flush (memtable →
- * level-0 table), the WAL truncated after it, a compaction (which levels, bytes read and
- * written), a trivial move. The engine has no event API, so the caller polls between batches
- * or on a timer; two snapshots far apart may fold several events into one line.
+ * Turns the engine's events into lines a person can follow: a flush (memtable → level-0 table),
+ * the WAL truncated after it, a compaction (which levels, bytes read and written), a trivial
+ * move, a write stall, a failure. Each line is printed as the event happens, from any source
+ * of events (`EventSource`): a database this process opens, or one a read-only open follows.
  */
-import type { DatabaseStats } from '@strata/engine'
-import { formatBytes, formatCount } from './format.js'
+import type { DatabaseEventListener, DatabaseEventName, DatabaseStats, LevelView } from '@strata/engine'
+import { formatBytes, formatCount, formatDuration } from './format.js'
+import { describeChange } from './version-diff.js'
 
 export interface WatchedEvent {
-  kind: 'flush' | 'wal-truncated' | 'compaction' | 'trivial-move'
+  kind: 'flush' | 'wal-truncated' | 'compaction' | 'trivial-move' | 'stall' | 'failure'
   text: string
 }
 
-export class StatsWatcher {
-  private previous: DatabaseStats
+/** What a watcher needs of a database: its events and its tree (`Database` is one). */
+export interface EventSource {
+  on<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): unknown
+  off<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): unknown
+  levels(): LevelView[]
+}
+
+function tables(count: number): string {
+  return `${count} table${count === 1 ? '' : 's'}`
+}
+
+export class EventWatcher {
   /** Totals seen so far, for the summary. */
   flushes = 0
   walTruncations = 0
   compactions = 0
   trivialMoves = 0
+  stalls = 0
+  /** Compactions and trivial moves running (begun, not ended). */
+  private running = 0
+  private levels: LevelView[]
+  private readonly detachers: (() => void)[] = []
 
   constructor(
-    private readonly read: () => DatabaseStats,
+    private readonly source: EventSource,
     private readonly onEvent: (event: WatchedEvent) => void,
   ) {
-    this.previous = read()
-  }
-
-  /** Compares the current stats with the last poll and reports what happened in between. */
-  poll(): DatabaseStats {
-    const current = this.read()
-    const before = this.previous
-    this.previous = current
-    const flushes = current.flushes - before.flushes
-    if (flushes > 0) {
-      this.flushes += flushes
-      const level0 = current.levels[0]?.files ?? 0
+    this.levels = source.levels()
+    this.listen('version', (event) => {
+      this.levels = event.levels
+    })
+    this.listen('flush', (event) => {
+      if (event.phase !== 'end') return
+      this.flushes++
+      const level0 = this.levels[0]?.tables.length ?? 0
       this.onEvent({
         kind: 'flush',
         text:
-          `flush${flushes > 1 ? ` ×${flushes}` : ''}: memtable written to a level-0 table ` +
-          `(L0 now ${level0} table${level0 === 1 ? '' : 's'})`,
+          `flush: memtable written to a level-0 table (${formatCount(event.entries)} entries, ${formatBytes(event.fileBytes)} ` +
+          `in ${formatDuration(event.durationMs)}; L0 now ${tables(level0)})`,
       })
-    }
-    // The WAL grows by what was appended; anything beyond that it lost was cut by a truncation.
-    const appended = current.walBytesWritten - before.walBytesWritten
-    const removed = before.walBytes + appended - current.walBytes
-    if (removed > 0) {
+    })
+    this.listen('wal-truncate', (event) => {
       this.walTruncations++
+      const removed = Math.max(0, event.bytesBefore - event.bytesAfter)
       this.onEvent({
         kind: 'wal-truncated',
         text:
-          `WAL truncated: ${formatBytes(removed)} of flushed entries dropped, ${formatBytes(current.walBytes)} left ` +
-          `(entries up to seq ${formatCount(current.flushedSeq)} now live in tables)`,
+          `WAL truncated: ${formatBytes(removed)} of flushed entries dropped, ${formatBytes(event.bytesAfter)} left ` +
+          `(entries up to seq ${formatCount(event.seq)} now live in tables)`,
       })
-    }
-    const runs = current.compaction.compactions - before.compaction.compactions
-    if (runs > 0) {
-      this.compactions += runs
-      const levels = current.compaction.byLevel
-        .map((count, level) => ({ level, count: count - (before.compaction.byLevel[level] ?? 0) }))
-        .filter((entry) => entry.count > 0)
-        .map((entry) => `L${entry.level}→L${entry.level + 1}${entry.count > 1 ? ` ×${entry.count}` : ''}`)
-      const read = current.compaction.bytesRead - before.compaction.bytesRead
-      const written = current.compaction.bytesWritten - before.compaction.bytesWritten
-      const dropped = current.compaction.droppedVersions - before.compaction.droppedVersions
-      const tombstones = current.compaction.droppedTombstones - before.compaction.droppedTombstones
-      const droppedText =
-        dropped + tombstones > 0
-          ? `, dropped ${formatCount(dropped)} old versions and ${formatCount(tombstones)} tombstones`
+    })
+    this.listen('compaction', (event) => {
+      if (event.phase === 'begin') {
+        this.running++
+        return
+      }
+      this.running = Math.max(0, this.running - 1)
+      const levels = `L${event.level}→L${event.outputLevel}`
+      if (event.trivialMove) {
+        this.trivialMoves++
+        this.onEvent({
+          kind: 'trivial-move',
+          text: `trivial move ${levels}: ${tables(event.outputs.length)} moved one level down without being rewritten (${formatBytes(event.outputBytes)}; they overlapped nothing there) · tree now ${shapeOf(this.levels)}`,
+        })
+        return
+      }
+      this.compactions++
+      const dropped =
+        event.droppedVersions + event.droppedTombstones > 0
+          ? `, dropped ${formatCount(event.droppedVersions)} old versions and ${formatCount(event.droppedTombstones)} tombstones`
           : ''
       this.onEvent({
         kind: 'compaction',
         text:
-          `compaction${runs > 1 ? ` ×${runs}` : ''} ${levels.join(', ')}: read ${formatBytes(read)}, ` +
-          `wrote ${formatBytes(written)}${droppedText} · tree now ${shape(current)}`,
+          `compaction ${levels}: ${tables(event.inputs.length)} in, ${tables(event.outputs.length)} out, read ${formatBytes(event.bytesRead)}, ` +
+          `wrote ${formatBytes(event.bytesWritten)}${dropped} in ${formatDuration(event.durationMs)} · tree now ${shapeOf(this.levels)}`,
       })
-    }
-    const moves = current.compaction.trivialMoves - before.compaction.trivialMoves
-    if (moves > 0) {
-      this.trivialMoves += moves
+    })
+    this.listen('stall', (event) => {
+      if (event.phase !== 'end') return
+      this.stalls++
+      const why = {
+        memtables: 'frozen memtables waited for their flush',
+        'level0-stop': 'level 0 was full, waiting for compaction',
+        'level0-slowdown': 'level 0 filled up, each write delayed 1 ms',
+      }[event.cause]
       this.onEvent({
-        kind: 'trivial-move',
-        text: `trivial move${moves > 1 ? ` ×${moves}` : ''}: a table moved one level down without being rewritten (it overlapped nothing there) · tree now ${shape(current)}`,
+        kind: 'stall',
+        text: `write stall: ${formatCount(event.writesStalled)} writes held ${formatDuration(event.durationMs)} (${why})`,
       })
+    })
+    this.listen('read-only', (event) => {
+      this.onEvent({
+        kind: 'failure',
+        text: `the database turned read-only after a failed ${event.operation}: ${event.cause.message}`,
+      })
+    })
+  }
+
+  /** True while a compaction (or trivial move) the watcher saw begin has not ended. */
+  get compacting(): boolean {
+    return this.running > 0
+  }
+
+  /** Resolves once no compaction runs (looked at on the next turn of the event loop, after a
+   *  compaction's end: the next one begins at once if there is more to do), or after
+   *  `timeoutMs`. True when settled, false on timeout. */
+  settled(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMs)
+      const check = () => setImmediate(() => (this.running === 0 ? finish(true) : undefined))
+      const listener: DatabaseEventListener<'compaction'> = (event) => {
+        if (event.phase === 'end') check()
+      }
+      const finish = (settled: boolean) => {
+        clearTimeout(timer)
+        this.source.off('compaction', listener)
+        resolve(settled)
+      }
+      this.source.on('compaction', listener)
+      check()
+    })
+  }
+
+  /**
+   * Reports what changed since the tree the watcher last saw, for a source that sees versions
+   * but not the work behind them (a read-only open that looked again): see `describeChange`.
+   * A tree the events already showed reports nothing.
+   */
+  observe(levels: LevelView[]): void {
+    const changes = describeChange(this.levels, levels)
+    this.levels = levels
+    for (const change of changes) {
+      if (change.kind === 'flush') this.flushes++
+      else if (change.kind === 'compaction') this.compactions++
+      else if (change.kind === 'trivial-move') this.trivialMoves++
+      this.onEvent({ ...change, text: `${change.text} · tree now ${shapeOf(levels)}` })
     }
-    return current
+  }
+
+  /** The tree as the last event left it. */
+  get tree(): LevelView[] {
+    return this.levels
+  }
+
+  private listen<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): void {
+    this.source.on(name, listener)
+    this.detachers.push(() => this.source.off(name, listener))
+  }
+
+  /** Stops listening. */
+  detach(): void {
+    for (const detach of this.detachers.splice(0)) detach()
   }
 }
 
 /** `L0 2 · L1 4 · L2 9` (levels holding tables). */
+export function shapeOf(levels: readonly LevelView[]): string {
+  const parts = levels
+    .filter((level) => level.tables.length > 0)
+    .map((level) => `L${level.level} ${level.tables.length}`)
+  return parts.length === 0 ? 'empty' : parts.join(' · ')
+}
+
+/** `L0 2 · L1 4 · L2 9` (levels holding tables), from stats. */
 export function shape(stats: DatabaseStats): string {
   const parts = stats.levels
     .filter((level) => level.files > 0)

@@ -45,7 +45,9 @@ describe('strata inspect', () => {
       ['w3', 'value of w3'],
     ])
     const text = strata(['inspect', join(db, 'wal.log')]).stdout
-    expect(text).toMatch(/header {4}magic SWAL ✓ {2}format version 1 ✓/)
+    expect(text).toMatch(
+      /header {4}magic SWAL ✓ {2}format version 2 ✓ {2}checksum ✓ {2}synced through seq \d+/,
+    )
     expect(text).toMatch(/end: clean/)
   })
 
@@ -57,11 +59,19 @@ describe('strata inspect', () => {
     expect(report.properties).toMatchObject({ entryCount: 1000, smallestKey: 'k0000', largestKey: 'k0999' })
     expect(report.dataBlocks.length).toBe(report.dataBlockCount)
     expect(report.dataBlockCount).toBeGreaterThan(1)
+    // The engine's default codec, lz4, with each block's uncompressed length (JSON-like values).
+    for (const block of report.dataBlocks) {
+      expect(block.codec).toBe('lz4')
+      expect(block.uncompressedLength).toBeGreaterThan(block.length * 1.2)
+    }
     expect(report.shownEntries.map((entry: { key: string }) => entry.key)).toEqual(
       Array.from({ length: 1000 }, (_, index) => `k${String(index).padStart(4, '0')}`),
     )
     const text = strata(['inspect', table(), '--limit', '2']).stdout
     expect(text).toMatch(/footer {6}at [\d,]+: format version 2, magic ✓, checksum ✓/)
+    expect(text).toMatch(/data blocks \d+: [\d,]+ bytes stored in [\d,]+ \(lz4; ratio \d\.\d\d\)/)
+    expect(text).toMatch(/ {4}# +offset +bytes +codec +ratio +entries +check/)
+    expect(text).toMatch(/ {5}0 +0 +[\d,]+ +lz4 +\d\.\d\d +[\d,]+ +✓/)
     expect(text).toMatch(/every checksum verified ✓/)
     expect(text).toMatch(/… 998 more entries/)
   })
@@ -109,11 +119,25 @@ describe('strata inspect', () => {
   it('calls a torn WAL tail what it is, not damage', () => {
     const copy = join(root, 'torn-wal.log')
     const data = readFileSync(join(db, 'wal.log'))
-    writeFileSync(copy, data)
-    truncateSync(copy, data.length - 3)
+    // A frame being appended when the process died: past the header's synced seq, cut short.
+    const firstFrame = JSON.parse(strata(['inspect', join(db, 'wal.log'), '--json']).stdout).shownEntries[0]
+      .offset as number
+    writeFileSync(copy, Buffer.concat([data, data.subarray(firstFrame, firstFrame + 10)]))
     const run = strata(['inspect', copy])
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/end: torn tail at byte [\d,]+ .*dropped at the next open/)
+  })
+
+  it('calls a synced WAL cut short damage, naming the seqs that are gone', () => {
+    const copy = join(root, 'cut-wal.log')
+    const data = readFileSync(join(db, 'wal.log'))
+    writeFileSync(copy, data)
+    truncateSync(copy, data.length - 3)
+    const run = strata(['inspect', copy])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /end: DAMAGED at byte [\d,]+: the log ends at seq \d+ but its header records seq \d+ as synced/,
+    )
   })
 
   it('names the block and byte offset of a damaged table block', () => {

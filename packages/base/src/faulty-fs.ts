@@ -14,6 +14,7 @@ export type FaultOperation =
   | 'rename'
   | 'unlink'
   | 'mkdir'
+  | 'rmdir'
   | 'close'
   | 'stat'
   | 'readdir'
@@ -60,6 +61,7 @@ export class FaultyFileSystem implements FileSystem {
     rename: 0,
     unlink: 0,
     mkdir: 0,
+    rmdir: 0,
     close: 0,
     stat: 0,
     readdir: 0,
@@ -233,6 +235,10 @@ export class FaultyFileSystem implements FileSystem {
   async mkdir(path: string): Promise<void> {
     this.before('mkdir', path)
     return this.inner.mkdir(path)
+  }
+  rmdirSync(path: string): void {
+    this.before('rmdir', path)
+    this.inner.rmdirSync(path)
   }
   readdirSync(path: string): string[] {
     this.before('readdir', path)

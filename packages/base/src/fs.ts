@@ -59,6 +59,8 @@ export interface FileSystem {
   rename(from: string, to: string): Promise<void>
   unlinkSync(path: string): void
   unlink(path: string): Promise<void>
+  /** Removes an empty directory (ENOTEMPTY otherwise). */
+  rmdirSync(path: string): void
   /** Makes the directory's entries (creations, renames, deletions) durable. */
   syncDirSync(path: string): void
   syncDir(path: string): Promise<void>
@@ -185,6 +187,9 @@ export class NodeFileSystem implements FileSystem {
   }
   unlinkSync(path: string): void {
     fs.unlinkSync(path)
+  }
+  rmdirSync(path: string): void {
+    fs.rmdirSync(path)
   }
   unlink(path: string): Promise<void> {
     return new Promise((resolve, reject) => fs.unlink(path, (error) => (error ? reject(error) : resolve())))

@@ -1,5 +1,6 @@
 export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
-export { crc32c } from './checksum.js'
+export { crc32c, crc32cImplementation, crc32cRange } from './checksum.js'
+export { crc32cPortable } from './crc32c-portable.js'
 export {
   compareInternal,
   type InternalEntry,

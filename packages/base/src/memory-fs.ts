@@ -285,6 +285,14 @@ export class MemoryFileSystem implements FileSystem {
   unlink(path: string): Promise<void> {
     return later(() => this.unlinkSync(path))
   }
+  rmdirSync(path: string): void {
+    const { parent, name } = this.split(path)
+    const node = parent.entries.get(name)
+    if (node === undefined) throw systemError('ENOENT', 'rmdir', path)
+    if (!(node instanceof DirectoryNode)) throw systemError('ENOTDIR', 'rmdir', path)
+    if (node.entries.size > 0) throw systemError('ENOTEMPTY', 'rmdir', path)
+    parent.entries.delete(name)
+  }
   syncDirSync(path: string): void {
     const node = this.lookup(path, 'fsync')
     if (!(node instanceof DirectoryNode)) throw systemError('ENOTDIR', 'fsync', path)

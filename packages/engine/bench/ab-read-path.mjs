@@ -1,10 +1,15 @@
 /**
  * A/B of two builds of the engine's read path in one process, so that a shared machine's load
- * falls on both alike: each build opens its own copy of one 100,000-key database (16-byte keys,
- * 100-byte values, compacted), and rounds alternate which build goes first in every workload
- * (get, getSync, get of missing keys, getMany of 100, seek + 10 entries, a full scan).
+ * falls on both alike: each build opens its own copy of one 100,000-key database (12-byte keys,
+ * 100-byte values), and rounds alternate which build goes first in every workload (get, getSync,
+ * get of missing keys, getMany of 100, seek + 10 entries, a full scan forward and in reverse).
  *
- *   node bench/ab-read-path.mjs <base>/packages/engine/dist/index.js <after>/packages/engine/dist/index.js [rounds=9] [blockCacheBytes=32 MiB]
+ *   node bench/ab-read-path.mjs <base>/packages/engine/dist/index.js <after>/packages/engine/dist/index.js [rounds=9] [blockCacheBytes=32 MiB] [layout=compacted]
+ *
+ * `layout`: `compacted` (written in batches of 1,000, flushed and compacted into one level) or `fresh`
+ * (written in random key order in batches of 1,000 and closed without compacting, as apps/bench
+ * prefills a store: level-0 tables, deeper levels and a memtable replayed from the WAL, so a
+ * seek merges several sources).
  *
  * Prints per workload the median ops per CPU second (user + system, all threads) of each build, their ratio and the median of the
  * per-round ratios. The database is written by the second build.
@@ -20,6 +25,9 @@ const { open: openAfter } = await import(process.argv[3])
 const N = 100_000
 const ROUNDS = Number(process.argv[4] ?? 9)
 const CACHE = Number(process.argv[5] ?? 32 * 1024 * 1024)
+const LAYOUT = process.argv[6] ?? 'compacted'
+if (LAYOUT !== 'compacted' && LAYOUT !== 'fresh')
+  throw new Error(`layout must be compacted or fresh, got ${LAYOUT}`)
 const keyOf = (i) => Buffer.from(`key-${String((i * 7919) % N).padStart(8, '0')}`)
 let seed = 1
 const rand = () => {
@@ -31,17 +39,25 @@ const root = mkdtempSync(join(tmpdir(), 'strata-ab-'))
 const dirA = join(root, 'a')
 {
   const db = await openAfter(dirA, { sync: false })
+  // fresh: every key once, in a random order (a seeded shuffle).
+  const order = Array.from({ length: N }, (_, i) => i)
+  if (LAYOUT === 'fresh') {
+    for (let i = N - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1))
+      ;[order[i], order[j]] = [order[j], order[i]]
+    }
+  }
   for (let i = 0; i < N; i += 1000) {
     await db.batch(
-      Array.from({ length: 1000 }, (_, j) => ({
-        type: 'put',
-        key: keyOf(i + j),
-        value: Buffer.alloc(100, (i + j) & 0xff),
-      })),
+      order
+        .slice(i, i + 1000)
+        .map((k) => ({ type: 'put', key: keyOf(k), value: Buffer.alloc(100, k & 0xff) })),
     )
   }
-  await db.flush()
-  await db.compactRange()
+  if (LAYOUT === 'compacted') {
+    await db.flush()
+    await db.compactRange()
+  }
   await db.close()
 }
 execSync(`cp -r ${dirA} ${join(root, 'b')}`)
@@ -78,9 +94,9 @@ const workloads = {
     return ops / 10
   },
 }
-workloads.scan = async (db) => {
+const fullScan = async (db, reverse) => {
   let count = 0
-  const it = db.iterator()
+  const it = db.iterator({ reverse })
   for (;;) {
     const batch = await it.nextv(1000)
     if (batch.length === 0) break
@@ -89,6 +105,8 @@ workloads.scan = async (db) => {
   await it.close()
   return count
 }
+workloads.scan = (db) => fullScan(db, false)
+workloads.scanReverse = (db) => fullScan(db, true)
 const results = {}
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? ['base', 'after'] : ['after', 'base']
@@ -110,7 +128,7 @@ const median = (values) => {
   const s = [...values].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
 }
-console.log(`cache ${CACHE} bytes, ${ROUNDS} rounds, medians of ops per CPU second`)
+console.log(`layout ${LAYOUT}, cache ${CACHE} bytes, ${ROUNDS} rounds, medians of ops per CPU second`)
 for (const [name, { base, after }] of Object.entries(results)) {
   const ratios = base.map((b, i) => after[i] / b)
   console.log(

@@ -47,6 +47,10 @@ export function buildMergeJob(
     targetFileBytes: options.targetFileBytes,
     blockBytes: options.blockBytes,
     bloomBitsPerKey: options.bloomBitsPerKey,
+    // Bottommost: no deeper level holds data in the outputs' key range.
+    compression: deeperLevels.every((spans) => spans.length === 0)
+      ? options.bottommostCompression
+      : options.compression,
     snapshots,
     deeperLevels,
     grandparents: version.overlapping(plan.outputLevel + 1, smallest, largest).map(span),

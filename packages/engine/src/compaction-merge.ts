@@ -16,7 +16,13 @@
  * is written), except those compaction-range-deletes.ts finds nobody needs any more.
  */
 import { compareBytes, compareInternal, type FileSystem, OpType, type RangeFragment } from '@strata/base'
-import { SCAN_CHUNK_BYTES, TableBuilder, type TableMeta, TableScan } from '@strata/sstable'
+import {
+  type CompressionName,
+  SCAN_CHUNK_BYTES,
+  TableBuilder,
+  type TableMeta,
+  TableScan,
+} from '@strata/sstable'
 import { COMPACTION_SLICE_ENTRIES } from './budgets.js'
 import { keptRangeFragments } from './compaction-range-deletes.js'
 import { pathIn, tableFileName } from './filenames.js'
@@ -38,6 +44,8 @@ export interface MergeJob {
   targetFileBytes: number
   blockBytes: number
   bloomBitsPerKey: number
+  /** Codec of the outputs' data blocks. */
+  compression: CompressionName
   /** Seqs of live snapshots, ascending. */
   snapshots: number[]
   /** Per level below the output level, its tables' key spans sorted by smallest key. */
@@ -217,6 +225,7 @@ export function* mergeSteps(
       fs,
       blockBytes: job.blockBytes,
       bloomBitsPerKey: job.bloomBitsPerKey,
+      compression: job.compression,
     })
     if (!rangeFragmentsWritten) {
       builder.setRangeTombstones(rangeFragments.kept)

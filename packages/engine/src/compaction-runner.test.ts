@@ -1,5 +1,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import { nodeFileSystem, OpType } from '@strata/base'
 import { Table, TableBuilder } from '@strata/sstable'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -38,6 +40,7 @@ function inputs(directory: string, outputs: number[]): MergeJob {
     targetFileBytes: 1 << 20,
     blockBytes: 4096,
     bloomBitsPerKey: 10,
+    compression: 'lz4',
     snapshots: [],
     deeperLevels: [],
     grandparents: [],
@@ -68,5 +71,78 @@ describe('WorkerMergeRunner', () => {
       await runner.close()
     }
     expect(runner.hasWorker).toBe(false)
+  })
+})
+
+describe('WorkerMergeRunner without a worker', () => {
+  it('merges on the main thread when the worker throws while loading, and says why', async () => {
+    const directory = temporaryDirectory()
+    directories.push(directory)
+    let starts = 0
+    const runner = new WorkerMergeRunner(50, () => {
+      starts++
+      return { worker: new Worker('throw new Error("no worker here")', { eval: true }), source: 'bundle' }
+    })
+    expect(runner.thread).toBe('worker')
+    try {
+      const first = await runner.run(inputs(directory, [3]))
+      expect(first).toMatchObject({ entriesRead: 6000, entriesWritten: 3000 })
+      expect(runner.thread).toBe('main')
+      expect(runner.threadReason).toMatch(
+        /could not start \(no worker here\); compactions run on the main thread/,
+      )
+      expect(runner.hasWorker).toBe(false)
+      // Later merges go straight to the main thread: no second attempt per merge.
+      expect((await runner.run(inputs(directory, [4]))).entriesWritten).toBe(3000)
+      expect(starts).toBe(1)
+      const table = await Table.open(join(directory, tableFileName(4)), { fs: nodeFileSystem })
+      expect(Buffer.from((await table.get(Buffer.from('key-00042')))!.value!).toString()).toBe('v10000')
+      await table.close()
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('merges on the main thread when no worker can be constructed', async () => {
+    const directory = temporaryDirectory()
+    directories.push(directory)
+    const runner = new WorkerMergeRunner(50, () => {
+      throw new Error('worker threads are not available')
+    })
+    try {
+      expect((await runner.run(inputs(directory, [3]))).entriesWritten).toBe(3000)
+      expect(runner.threadReason).toMatch(/worker threads are not available/)
+    } finally {
+      await runner.close()
+    }
+  })
+})
+
+describe('the bundled worker code (dist/compaction-worker-bundle.js)', () => {
+  it('runs a merge in a worker started from the string alone', async () => {
+    const directory = temporaryDirectory()
+    directories.push(directory)
+    // The built package's copy (the test task builds first); a path in a variable, so that the
+    // type-check (which runs before this package's build) does not look for it.
+    const builtBundle = '../dist/compaction-worker-bundle.js'
+    const { compactionWorkerBundle } = (await import(builtBundle)) as {
+      compactionWorkerBundle: string | undefined
+    }
+    expect(compactionWorkerBundle).toBeTypeOf('string')
+    const moduleUrl = pathToFileURL(join(import.meta.dirname, '../dist/index.js')).href
+    const runner = new WorkerMergeRunner(50, () => ({
+      worker: new Worker(compactionWorkerBundle!, { eval: true, workerData: { moduleUrl } }),
+      source: 'bundle',
+    }))
+    try {
+      const result = await runner.run(inputs(directory, [3]))
+      expect(result).toMatchObject({ entriesRead: 6000, entriesWritten: 3000, droppedVersions: 3000 })
+      expect(runner.thread).toBe('worker')
+      const table = await Table.open(join(directory, tableFileName(3)), { fs: nodeFileSystem })
+      expect(Buffer.from((await table.get(Buffer.from('key-02999')))!.value!).toString()).toBe('v10000')
+      await table.close()
+    } finally {
+      await runner.close()
+    }
   })
 })

@@ -1,46 +1,46 @@
 /**
  * Where compaction merges run. With the real disk: in one `worker_threads` worker, so the event
  * loop stays responsive while a large compaction decodes, merges and encodes. With any other
- * `FileSystem` (in-memory, fault-injecting: objects a worker cannot share) the same merge runs
- * on the main thread in slices that give the event loop a turn.
+ * `FileSystem` (in-memory, fault-injecting: objects a worker cannot share), or when no worker can
+ * start, the same merge runs on the main thread in slices that give the event loop a turn.
  */
-import { Worker } from 'node:worker_threads'
-import { CorruptionError, type FileSystem, IOError, NodeFileSystem, StrataError } from '@strata/base'
+import type { Worker } from 'node:worker_threads'
+import {
+  CorruptionError,
+  type FileSystem,
+  IOError,
+  NodeFileSystem,
+  nodeFileSystem,
+  StrataError,
+} from '@strata/base'
 import { MergeBuffers, type MergeJob, type MergeResult, runMergeSliced } from './compaction-merge.js'
-import type { WorkerRequest, WorkerResponse } from './compaction-worker.js'
+import type { WorkerReady, WorkerRequest, WorkerResponse } from './compaction-worker.js'
+import { startCompactionWorker, type WorkerSource } from './compaction-worker-start.js'
+
+/** Where a runner's merges run: in a worker thread, or on the main thread and why. */
+export type CompactionThread = 'worker' | 'main'
 
 export interface MergeRunner {
   run(job: MergeJob): Promise<MergeResult>
   close(): Promise<void>
+  /** Where merges run (for `stats()`). */
+  readonly thread: CompactionThread
+  /** Why merges run on the main thread; `undefined` when they run in a worker. */
+  readonly threadReason: string | undefined
 }
 
-/** Runs merges on the calling thread (any file system). */
+/** Runs merges on the calling thread (any file system), in slices that give the event loop a turn. */
 export class InlineMergeRunner implements MergeRunner {
+  readonly thread = 'main'
   private readonly buffers = new MergeBuffers()
-  constructor(private readonly fs: FileSystem) {}
+  constructor(
+    private readonly fs: FileSystem,
+    readonly threadReason: string = 'the file system is not the real disk (a worker cannot share it)',
+  ) {}
   run(job: MergeJob): Promise<MergeResult> {
     return runMergeSliced(job, this.fs, this.buffers)
   }
   async close(): Promise<void> {}
-}
-
-/**
- * The worker's heap: a merge holds a few decoded blocks per input and one output chunk, so a
- * small young generation is plenty; the default (16 MiB semi-spaces) costs resident memory for
- * nothing. The old generation is capped well above what a merge needs.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 }
-
-function startWorker(): Worker {
-  // Built package: dist/compaction-worker.js beside this file. From the TypeScript sources (tests),
-  // a small loader registers tsx first.
-  const source = import.meta.url.endsWith('.ts')
-  return new Worker(
-    new URL(source ? './compaction-worker-source.mjs' : './compaction-worker.js', import.meta.url),
-    {
-      resourceLimits: WORKER_LIMITS,
-    },
-  )
 }
 
 /**
@@ -51,9 +51,18 @@ function startWorker(): Worker {
  */
 export const WORKER_IDLE_EXIT_MS = 10_000
 
-/** Runs merges in one worker thread, one at a time, started on first use and stopped when idle. */
+/**
+ * Runs merges in one worker thread, one at a time, started on first use and stopped when idle.
+ * A worker that cannot start (no worker code found, a runtime without worker threads, a worker
+ * that fails or exits before it posts `ready`) makes this runner merge on the main thread, in
+ * slices, from then on; `thread` and `threadReason` say so. The merge asked for meanwhile runs
+ * there too: a compaction never fails because its worker did not start.
+ */
 export class WorkerMergeRunner implements MergeRunner {
   private worker: Worker | undefined
+  /** Settles when `worker` has posted `ready` (or failed to). */
+  private ready: Promise<void> | undefined
+  private mainThread: InlineMergeRunner | undefined
   private idleTimer: NodeJS.Timeout | undefined
   private nextId = 1
   private readonly waiting = new Map<
@@ -61,17 +70,39 @@ export class WorkerMergeRunner implements MergeRunner {
     { resolve: (result: MergeResult) => void; reject: (error: unknown) => void }
   >()
 
-  constructor(private readonly idleExitMs = WORKER_IDLE_EXIT_MS) {}
+  constructor(
+    private readonly idleExitMs = WORKER_IDLE_EXIT_MS,
+    private readonly startWorker: () => { worker: Worker; source: WorkerSource } = startCompactionWorker,
+  ) {}
+
+  get thread(): CompactionThread {
+    return this.mainThread === undefined ? 'worker' : 'main'
+  }
+
+  get threadReason(): string | undefined {
+    return this.mainThread?.threadReason
+  }
 
   /** Whether a worker thread is running (for tests). */
   get hasWorker(): boolean {
     return this.worker !== undefined
   }
 
-  private start(): Worker {
-    if (this.worker !== undefined) return this.worker
-    const worker = startWorker()
-    worker.on('message', (response: WorkerResponse) => {
+  private start(): { worker: Worker; ready: Promise<void> } {
+    if (this.worker !== undefined && this.ready !== undefined)
+      return { worker: this.worker, ready: this.ready }
+    const { worker } = this.startWorker()
+    let isReady = false
+    let settleReady!: (error?: unknown) => void
+    const ready = new Promise<void>((resolve, reject) => {
+      settleReady = (error) => (error === undefined ? resolve() : reject(error))
+    })
+    worker.on('message', (response: WorkerResponse | WorkerReady) => {
+      if ('ready' in response) {
+        isReady = true
+        settleReady()
+        return
+      }
       const waiter = this.waiting.get(response.id)
       if (waiter === undefined) return
       this.waiting.delete(response.id)
@@ -84,16 +115,19 @@ export class WorkerMergeRunner implements MergeRunner {
     })
     // A worker stopped for idleness has no merge waiting; those waiting belong to its successor.
     worker.on('error', (error) => {
-      if (this.worker === worker) this.failAll(error)
+      if (!isReady) settleReady(error)
+      else if (this.worker === worker) this.failAll(error)
     })
     worker.on('exit', (code) => {
+      if (!isReady) settleReady(new Error(`it exited (code ${code}) before it was ready`))
       if (this.worker !== worker) return
       this.worker = undefined
+      this.ready = undefined
       if (this.waiting.size > 0) this.failAll(new IOError(`the compaction worker exited (code ${code})`))
     })
-    worker.unref()
     this.worker = worker
-    return worker
+    this.ready = ready
+    return { worker, ready }
   }
 
   private failAll(error: unknown): void {
@@ -107,15 +141,39 @@ export class WorkerMergeRunner implements MergeRunner {
       this.idleTimer = undefined
       if (this.worker !== worker || this.waiting.size > 0) return
       this.worker = undefined
+      this.ready = undefined
       worker.terminate().catch(() => {})
     }, this.idleExitMs)
     this.idleTimer.unref()
   }
 
-  run(job: MergeJob): Promise<MergeResult> {
+  /** From now on, merges run on the main thread, because the worker could not start. */
+  private runOnMainThread(error: unknown): InlineMergeRunner {
+    const worker = this.worker
+    this.worker = undefined
+    this.ready = undefined
+    worker?.terminate().catch(() => {})
+    const message = error instanceof Error ? error.message : String(error)
+    this.mainThread ??= new InlineMergeRunner(
+      nodeFileSystem,
+      `the compaction worker could not start (${message}); compactions run on the main thread in slices`,
+    )
+    return this.mainThread
+  }
+
+  async run(job: MergeJob): Promise<MergeResult> {
+    if (this.mainThread !== undefined) return this.mainThread.run(job)
     clearTimeout(this.idleTimer)
     this.idleTimer = undefined
-    const worker = this.start()
+    let worker: Worker
+    try {
+      const started = this.start()
+      worker = started.worker
+      worker.ref()
+      await started.ready
+    } catch (error) {
+      return this.runOnMainThread(error).run(job)
+    }
     const id = this.nextId++
     worker.ref()
     return new Promise((resolve, reject) => {
@@ -129,6 +187,7 @@ export class WorkerMergeRunner implements MergeRunner {
     this.idleTimer = undefined
     const worker = this.worker
     this.worker = undefined
+    this.ready = undefined
     if (worker !== undefined) await worker.terminate()
     if (this.waiting.size > 0) this.failAll(new IOError('the compaction worker was stopped (closed)'))
   }

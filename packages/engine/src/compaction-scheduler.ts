@@ -8,6 +8,8 @@ import { buildMergeJob, outputFileBudget, planInputs, untouchedRuns } from './co
 import { type CompactionPlan, keyRange, pickCompaction, planRangeCompaction } from './compaction-picker.js'
 import { compactionRangeDeletes, rangeTombstoneCarrier } from './compaction-range-deletes.js'
 import type { MergeRunner } from './compaction-runner.js'
+import { tableView, totalBytes } from './event-views.js'
+import type { EventHub } from './events.js'
 import type { ResolvedOptions } from './options.js'
 import type { SnapshotList } from './snapshot.js'
 import type { Tree } from './tree.js'
@@ -25,6 +27,8 @@ export class CompactionScheduler {
   private manualCompactions = 0
   /** `compactRange` calls in progress, which `close()` stops and waits for. */
   private readonly rangeCompactions = new Set<Promise<void>>()
+  /** The job of the compaction started last (the one a failure comes from). */
+  private lastJobId: number | undefined
 
   readonly counters = {
     compactions: 0,
@@ -45,6 +49,7 @@ export class CompactionScheduler {
     private readonly snapshots: SnapshotList,
     private readonly mergeRunner: MergeRunner,
     private readonly isOpen: () => boolean,
+    private readonly events: EventHub,
   ) {}
 
   /** True while a compaction runs. */
@@ -78,7 +83,7 @@ export class CompactionScheduler {
         await this.runCompaction(plan)
       } catch (error) {
         if (!this.isOpen()) return
-        this.writes.enterReadOnly(error)
+        this.writes.enterReadOnly(error, { operation: 'compaction', jobId: this.lastJobId })
         return
       }
       this.writes.wakeRoomWaiters()
@@ -90,14 +95,44 @@ export class CompactionScheduler {
   private async runCompaction(plan: CompactionPlan): Promise<void> {
     const started = performance.now()
     const inputs = planInputs(plan)
+    const jobId = this.events.nextJobId()
+    this.lastJobId = jobId
+    const inputViews = inputs.map((file) =>
+      tableView(plan.inputs.includes(file) ? plan.level : plan.outputLevel, file),
+    )
+    const described = {
+      jobId,
+      reason: plan.reason,
+      level: plan.level,
+      outputLevel: plan.outputLevel,
+      trivialMove: plan.trivialMove,
+      inputs: inputViews,
+      inputBytes: totalBytes(inputViews),
+    }
+    this.events.emit('compaction', { phase: 'begin', ...described })
     for (const file of inputs) this.compactingFiles.add(file.fileNumber)
     try {
       if (plan.trivialMove) {
-        await this.tree.applyEdit({
-          removed: plan.inputs.map((file) => ({ level: plan.level, fileNumber: file.fileNumber })),
-          added: plan.inputs.map((table) => ({ level: plan.outputLevel, table })),
-        })
+        await this.tree.applyEdit(
+          {
+            removed: plan.inputs.map((file) => ({ level: plan.level, fileNumber: file.fileNumber })),
+            added: plan.inputs.map((table) => ({ level: plan.outputLevel, table })),
+          },
+          { cause: 'compaction', jobId },
+        )
         this.counters.trivialMoves++
+        const outputs = plan.inputs.map((table) => tableView(plan.outputLevel, table))
+        this.events.emit('compaction', () => ({
+          phase: 'end' as const,
+          ...described,
+          outputs,
+          outputBytes: totalBytes(outputs),
+          bytesRead: 0,
+          bytesWritten: 0,
+          droppedVersions: 0,
+          droppedTombstones: 0,
+          durationMs: performance.now() - started,
+        }))
       } else {
         const fileNumbers: number[] = []
         const budget = outputFileBudget(inputs, this.options)
@@ -115,23 +150,39 @@ export class CompactionScheduler {
         }
         const result = await this.mergeRunner.run(job)
         await this.options.fs.syncDir(this.directory)
-        await this.tree.applyEdit({
-          removed: inputs.map((file) => ({
-            level: plan.inputs.includes(file) ? plan.level : plan.outputLevel,
-            fileNumber: file.fileNumber,
-          })),
-          added: result.outputs.map(({ fileNumber, meta }) => ({
-            level: plan.outputLevel,
-            table: rangeTombstoneCarrier(toFileMeta(fileNumber, meta), inputs),
-          })),
-          nextFileNumber: this.tree.nextFileNumber,
-        })
+        const added = result.outputs.map(({ fileNumber, meta }) => ({
+          level: plan.outputLevel,
+          table: rangeTombstoneCarrier(toFileMeta(fileNumber, meta), inputs),
+        }))
+        await this.tree.applyEdit(
+          {
+            removed: inputs.map((file) => ({
+              level: plan.inputs.includes(file) ? plan.level : plan.outputLevel,
+              fileNumber: file.fileNumber,
+            })),
+            added,
+            nextFileNumber: this.tree.nextFileNumber,
+          },
+          { cause: 'compaction', jobId },
+        )
         this.counters.compactions++
         this.counters.compactionsByLevel[plan.level]!++
         this.counters.compactionBytesRead += result.bytesRead
         this.counters.compactionBytesWritten += result.bytesWritten
         this.counters.droppedVersions += result.droppedVersions
         this.counters.droppedTombstones += result.droppedTombstones
+        const outputs = added.map(({ table }) => tableView(plan.outputLevel, table))
+        this.events.emit('compaction', () => ({
+          phase: 'end' as const,
+          ...described,
+          outputs,
+          outputBytes: totalBytes(outputs),
+          bytesRead: result.bytesRead,
+          bytesWritten: result.bytesWritten,
+          droppedVersions: result.droppedVersions,
+          droppedTombstones: result.droppedTombstones,
+          durationMs: performance.now() - started,
+        }))
       }
       this.compactPointers[plan.level] = keyRange(plan.inputs).largest
     } finally {
@@ -204,12 +255,21 @@ export class CompactionScheduler {
       }
     } catch (error) {
       if (!this.isOpen()) throw this.cutShortByClose('compactRange', error)
-      this.writes.enterReadOnly(error)
+      this.writes.enterReadOnly(error, { operation: 'compaction', jobId: this.lastJobId })
       throw toIOError(error, 'compacting a range')
     } finally {
       this.manualCompactions--
     }
     this.schedule()
+  }
+
+  /** Where merges run (see `MergeRunner.thread`). */
+  get thread(): 'worker' | 'main' {
+    return this.mergeRunner.thread
+  }
+
+  get threadReason(): string | undefined {
+    return this.mergeRunner.threadReason
   }
 
   /** Waits for the running compaction, stops the merge runner, then waits for every

@@ -18,6 +18,11 @@ export interface WorkerRequest {
   job: MergeJob
 }
 
+/** The first message a worker posts (before any job): it loaded and listens. */
+export interface WorkerReady {
+  ready: true
+}
+
 export type WorkerResponse =
   | { id: number; result: MergeResult }
   | {
@@ -61,3 +66,4 @@ parentPort?.on('message', async (request: WorkerRequest) => {
   }
   parentPort?.postMessage(response)
 })
+parentPort?.postMessage({ ready: true } satisfies WorkerReady)

@@ -6,18 +6,23 @@
  */
 import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
 import { BlockCache } from '@strata/sstable'
+import { type ApproximateSize, approximateSize } from './approximate-size.js'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
+import { type CheckpointResult, makeCheckpoint } from './checkpoint.js'
 import { mergeRunnerFor } from './compaction-runner.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import { type DeleteRange, rangeDeleteOperation } from './delete-range.js'
 import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
 import { EntryCodec } from './entry-codec.js'
+import { type LevelView, levelViews } from './event-views.js'
+import { DatabaseEventSource } from './events.js'
 import { FlushScheduler } from './flush-scheduler.js'
 import { type DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
 import { OpenIterators } from './iterators.js'
 import { type EncodedOpenOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { PointReader } from './point-reader.js'
 import { RangeDeletes } from './range-deletes.js'
+import { ReadOnlyRefresher, recoverReadOnly } from './read-only-open.js'
 import {
   checkIteratorOptions,
   ITERATOR_OPTION_NAMES,
@@ -30,13 +35,16 @@ import { type RecoveredState, recover } from './recovery.js'
 import { type Snapshot, SnapshotList } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
 import { Tree } from './tree.js'
+import { type VerifyReport, verify } from './verify.js'
 import { type EncodedOperation, WriteQueue } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
 export { estimateLiveBytes } from './stats.js'
 
-export class Database<K = Uint8Array, V = Uint8Array> {
+/** A database; its events (`on`, `off`, `once`): see events.ts and `DatabaseEvents`. */
+export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSource {
   readonly directory: string
+  private readonly fs: ResolvedOptions['fs']
   private statusValue: DatabaseStatus = 'opening'
   private closing: Promise<void> | undefined
 
@@ -52,6 +60,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   private readonly compactions: CompactionScheduler
   private readonly reader: PointReader
   private readonly iterators: OpenIterators<K, V>
+  private readonly refresher: ReadOnlyRefresher | undefined
 
   private constructor(
     directory: string,
@@ -60,7 +69,9 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     cache: BlockCache,
     recovered: RecoveredState,
   ) {
+    super()
     this.directory = directory
+    this.fs = options.fs
     this.codec = codec
     this.cache = cache
     this.policy = new ReadPolicy(options.readMode)
@@ -72,10 +83,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       recovered.manifest,
       recovered.tables,
       recovered.nextFileNumber,
+      this.events,
     )
     const isOpen = () => this.statusValue === 'open'
     this.writes = new WriteQueue(directory, options, recovered.wal, this.memtables, recovered.lastSeq, {
       isOpen,
+      events: this.events,
       level0Files: () => this.tree.current.levels[0]?.length ?? 0,
       compactsInBackground: () => this.compactions.compactsInBackground,
       scheduleFlush: () => this.flushes.schedule(),
@@ -90,6 +103,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       recovered.flushedSeq,
       {
         isOpen,
+        events: this.events,
         scheduleCompaction: () => this.compactions.schedule(),
       },
     )
@@ -101,6 +115,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       this.snapshots,
       mergeRunnerFor(options.fs),
       isOpen,
+      this.events,
     )
     const rangeDeletes = new RangeDeletes(this.memtables, this.tree)
     this.reader = new PointReader(this.memtables, this.tree, this.policy, rangeDeletes)
@@ -111,11 +126,20 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       codec,
       rangeDeletes,
     )
+    this.refresher = options.readOnly
+      ? new ReadOnlyRefresher(directory, options, {
+          tree: this.tree,
+          memtables: this.memtables,
+          writes: this.writes,
+          snapshots: this.snapshots,
+        })
+      : undefined
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
    *  `STRATA_LOCKED` if it is open elsewhere, `STRATA_CORRUPTION` if its files are damaged,
-   *  `STRATA_INVALID_ARGUMENT` for bad options. */
+   *  `STRATA_INVALID_ARGUMENT` for bad options. Background work starts on the turn after it
+   *  resolves, so listeners added right after see every event of it. */
   static open<
     KeyEncoding extends Encoding<unknown> | undefined = undefined,
     ValueEncoding extends Encoding<unknown> | undefined = undefined,
@@ -137,12 +161,24 @@ export class Database<K = Uint8Array, V = Uint8Array> {
       resolveEncoding(options?.valueEncoding, 'valueEncoding'),
     )
     const cache = new BlockCache(resolved.blockCacheBytes)
-    const recovered = await recover(directory, resolved, cache)
+    const recovered = resolved.readOnly
+      ? await recoverReadOnly(directory, resolved, cache)
+      : await recover(directory, resolved, cache)
     const database = new Database<K, V>(directory, resolved, codec, cache, recovered)
     database.statusValue = 'open'
-    database.flushes.schedule()
-    database.compactions.schedule()
+    setImmediate(() => database.startBackgroundWork())
     return database
+  }
+
+  private startBackgroundWork(): void {
+    if (this.statusValue !== 'open') return
+    this.flushes.schedule()
+    this.compactions.schedule()
+  }
+
+  /** True for a database opened with `readOnly: true` (beside another process's writer). */
+  get readOnly(): boolean {
+    return this.refresher !== undefined
   }
 
   get status(): DatabaseStatus {
@@ -338,6 +374,51 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     return this.snapshots.create(this.writes.visibleSeq)
   }
 
+  /** A database opened with `readOnly: true`: reads the writer's newest state (manifest, tables,
+   *  WAL) and shows it to every later read; open iterators keep the state they read. Refused
+   *  (`STRATA_INVALID_ARGUMENT`) on a writable open and while snapshots are held. */
+  async refresh(): Promise<void> {
+    this.checkOpen()
+    if (this.refresher === undefined) {
+      throw new InvalidArgumentError('refresh() is for databases opened with readOnly: true', {
+        argument: 'readOnly',
+      })
+    }
+    await this.refresher.refresh()
+  }
+
+  /** Makes an openable copy of the database in `targetDirectory` (new, or an empty directory)
+   *  while writes continue: it holds exactly the writes acknowledged when the call was made
+   *  (`seq` in the result). Tables are hard-linked where the file system allows, else copied. */
+  async checkpoint(targetDirectory: string): Promise<CheckpointResult> {
+    this.checkWritable()
+    return makeCheckpoint(
+      {
+        fs: this.fs,
+        directory: this.directory,
+        tree: this.tree,
+        memtables: this.memtables,
+        visibleSeq: this.writes.visibleSeq,
+      },
+      targetDirectory,
+    )
+  }
+
+  /** Estimates the bytes the keys in [start, end) occupy (either bound open), in tables and
+   *  memtables (approximate-size.ts); reads no file. */
+  approximateSize(start?: K, end?: K): ApproximateSize {
+    this.checkOpen()
+    const startBytes = start === undefined ? undefined : this.codec.keyEncoding.encode(start, 'start')
+    const endBytes = end === undefined ? undefined : this.codec.keyEncoding.encode(end, 'end')
+    return approximateSize(this.tree, this.memtables, startBytes, endBytes)
+  }
+
+  /** Checks every file of the database (verify.ts) while reads and writes go on. */
+  async verify(): Promise<VerifyReport> {
+    this.checkOpen()
+    return verify(this.directory, { fs: this.fs })
+  }
+
   // ------------------------------------------------------------------------------- stats
 
   stats(): DatabaseStats {
@@ -357,6 +438,12 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     })
   }
 
+  /** The tables of the current version, level by level, as `version` events give them. */
+  levels(): LevelView[] {
+    this.checkOpen()
+    return levelViews(this.tree.current)
+  }
+
   // ------------------------------------------------------------------------------- close
 
   /** Waits for pending writes and background work, then closes every file and releases the
@@ -369,6 +456,7 @@ export class Database<K = Uint8Array, V = Uint8Array> {
   }
 
   private async closeOnce(): Promise<void> {
+    const started = performance.now()
     this.statusValue = 'closing'
     this.writes.wakeRoomWaiters()
     if (this.writes.lastSeq > this.writes.visibleSeq && this.writes.readOnlyReason === undefined) {
@@ -379,9 +467,14 @@ export class Database<K = Uint8Array, V = Uint8Array> {
     await this.iterators.closeAll()
     this.snapshots.releaseAll()
     await this.writes.close()
+    // A clean close records the WAL's last seq and length: a shorter WAL at open is damage.
+    if (this.writes.readOnlyReason === undefined) {
+      await this.tree.recordWal(this.writes.walRecordAtClose(this.tree.manifestState))
+    }
     await this.tree.close()
-    this.lock.release()
+    this.lock?.release()
     this.statusValue = 'closed'
+    this.events.emit('close', { durationMs: performance.now() - started })
   }
 }
 

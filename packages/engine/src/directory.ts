@@ -11,6 +11,7 @@ import {
   NotADatabaseError,
   toIOError,
 } from '@strata/base'
+import { HEADER_BYTES as WAL_HEADER_BYTES } from '@strata/wal'
 import { CURRENT_FILE, IDENTITY_FILE, parseFileName, pathIn, WAL_FILE } from './filenames.js'
 import { type DatabaseIdentity, readIdentity } from './identity.js'
 import { isLockFileName } from './lock.js'
@@ -67,7 +68,9 @@ export function inspectDirectory(fs: FileSystem, directory: string): DirectoryCo
 /** A table, a WAL, or a manifest that holds more than the empty database creation writes. */
 function isDatabaseFile(fs: FileSystem, directory: string, name: string): boolean {
   const parsed = parseFileName(name)
-  if (name === WAL_FILE || parsed.kind === 'table') return true
+  // A WAL that holds no frame yet (creation writes it before the first manifest) holds nothing.
+  if (name === WAL_FILE) return (fs.statSync(pathIn(directory, name))?.size ?? 0) > WAL_HEADER_BYTES
+  if (parsed.kind === 'table') return true
   if (parsed.kind !== 'manifest') return false
   const state = manifestState(fs, pathIn(directory, name))
   return (

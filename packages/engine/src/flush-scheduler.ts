@@ -7,6 +7,8 @@ import { toIOError } from '@strata/base'
 import type { Memtable } from '@strata/memtable'
 import { TableBuilder, type TableMeta } from '@strata/sstable'
 import { FLUSH_YIELD_ENTRIES } from './budgets.js'
+import { tableView } from './event-views.js'
+import type { EventHub } from './events.js'
 import { pathIn, tableFileName } from './filenames.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
@@ -22,6 +24,8 @@ function yieldToEventLoop(): Promise<void> {
 /** What the flush scheduler asks of the rest of the database. */
 export interface FlushHooks {
   isOpen(): boolean
+  /** Where the flush events go. */
+  events: EventHub
   /** A flush added a level-0 table: compaction may have work. */
   scheduleCompaction(): void
 }
@@ -77,10 +81,11 @@ export class FlushScheduler {
   private async runFlushes(): Promise<void> {
     while (this.memtables.frozen.length > 0 && this.writes.readOnlyReason === undefined) {
       const memtable = this.memtables.oldestFrozen!
+      const jobId = this.hooks.events.nextJobId()
       try {
-        await this.flushMemtable(memtable)
+        await this.flushMemtable(memtable, jobId)
       } catch (error) {
-        this.writes.enterReadOnly(error)
+        this.writes.enterReadOnly(error, { operation: 'flush', jobId })
         return
       }
       this.memtables.dropOldestFrozen()
@@ -91,15 +96,27 @@ export class FlushScheduler {
 
   /** Writes one frozen memtable to a level-0 table; commits it in the manifest; then truncates
    *  the WAL. Commit first, clean up after. */
-  private async flushMemtable(memtable: Memtable): Promise<void> {
+  private async flushMemtable(memtable: Memtable, jobId: number): Promise<void> {
     const maxSeq = memtable.maxSeq ?? this.flushedSeqValue
     await this.writes.waitVisible(maxSeq)
+    const started = performance.now()
     const fileNumber = this.tree.newFileNumber()
+    const job = {
+      jobId,
+      fileNumber,
+      entries: memtable.count,
+      memtableBytes: memtable.approximateBytes,
+      memtableLimitBytes: this.options.memtableBytes,
+      maxSeq,
+      frozenMemtables: this.memtables.frozen.length,
+    }
+    this.hooks.events.emit('flush', { phase: 'begin', ...job })
     const path = pathIn(this.directory, tableFileName(fileNumber))
     const builder = new TableBuilder(path, {
       fs: this.options.fs,
       blockBytes: this.options.blockBytes,
       bloomBitsPerKey: this.options.bloomBitsPerKey,
+      compression: this.options.compression,
     })
     let meta: TableMeta
     try {
@@ -119,14 +136,25 @@ export class FlushScheduler {
     }
     this.counters.flushBytesWritten += meta.fileSize
     const table = toFileMeta(fileNumber, meta)
-    await this.tree.applyEdit({
-      added: [{ level: 0, table }],
-      flushedSeq: maxSeq,
-      lastSeq: maxSeq,
-      nextFileNumber: this.tree.nextFileNumber,
-    })
+    await this.tree.applyEdit(
+      {
+        added: [{ level: 0, table }],
+        flushedSeq: maxSeq,
+        lastSeq: maxSeq,
+        nextFileNumber: this.tree.nextFileNumber,
+        wal: this.writes.walRecordAtFlush(this.tree.manifestState),
+      },
+      { cause: 'flush', jobId },
+    )
     this.flushedSeqValue = maxSeq
     this.counters.flushes++
+    this.hooks.events.emit('flush', () => ({
+      phase: 'end' as const,
+      ...job,
+      fileBytes: meta.fileSize,
+      durationMs: performance.now() - started,
+      table: tableView(0, table),
+    }))
     // The table is committed: the WAL no longer needs what it holds.
     this.writes.truncateWal(maxSeq)
   }

@@ -39,15 +39,16 @@ const EXAMPLE_EDIT: VersionEdit = {
   flushedSeq: 3,
   lastSeq: 3,
   nextFileNumber: 6,
+  wal: { seq: 4 },
 }
 
 describe('manifest format', () => {
   it('writes the worked example of docs/format.md byte for byte, and reads it back', () => {
     const frame = encodeManifestFrame(encodeEdit(EXAMPLE_EDIT))
     expect(Buffer.from(frame).toString('hex')).toBe(workedExampleOfTheDoc())
-    expect(frame.length).toBe(73)
+    expect(frame.length).toBe(79)
     const { frames, validBytes } = decodeManifestFrames(frame, 'MANIFEST-000001')
-    expect(validBytes).toBe(73)
+    expect(validBytes).toBe(79)
     expect(frames).toHaveLength(1)
     const edit = decodeEdit(frames[0]!.payload, 'MANIFEST-000001', 0)
     expect({

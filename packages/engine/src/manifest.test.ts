@@ -1,8 +1,9 @@
 import { MemoryFileSystem } from '@strata/base'
+import { encodeFrame } from '@strata/wal'
 import { describe, expect, it } from 'vitest'
 import { CURRENT_FILE } from './filenames.js'
 import { decodeEdit, EMPTY_STATE, encodeEdit, inspectManifest, Manifest, readCurrent } from './manifest.js'
-import type { TableFileMeta } from './version.js'
+import type { TableFileMeta, VersionEdit } from './version.js'
 
 function table(fileNumber: number): TableFileMeta {
   return {
@@ -124,5 +125,20 @@ describe('manifest', () => {
     await manifest.close()
     fs.writeFileSync('/db/CURRENT', Buffer.from('garbage'))
     expect(() => readCurrent(fs, '/db')).toThrow(expect.objectContaining({ code: 'STRATA_CORRUPTION' }))
+  })
+})
+
+describe('manifest format 2 (the flush example is checked against docs/format.md in manifest-format.test.ts)', () => {
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+  it('encodes the close record [seq, bytes] byte for byte, and still reads format-1 edits', () => {
+    expect(hex(encodeFrame(encodeEdit({ wal: { seq: 9, bytes: 300 } })))).toBe(
+      '0c000000920281a377616c9209cd012ce94ec2c2',
+    )
+    // [1, {flushedSeq: 3}]: an edit of the previous build.
+    expect(
+      decodeEdit(Buffer.from('9201 81aa666c757368656453657103'.replace(' ', ''), 'hex'), 'x', 0),
+    ).toEqual({
+      flushedSeq: 3,
+    })
   })
 })

@@ -9,10 +9,11 @@ import { CorruptionError, type FileSystem, toIOError } from '@strata/base'
 import { Packr } from 'msgpackr'
 import { CURRENT_FILE, manifestFileName, pathIn } from './filenames.js'
 import { decodeManifestFrames, encodeManifestFrame, readManifestFrames } from './manifest-frames.js'
-import { type TableFileMeta, Version, type VersionEdit } from './version.js'
+import { type TableFileMeta, Version, type VersionEdit, type WalRecord } from './version.js'
 
-/** Version of the manifest's edit encoding. On disk. */
-export const MANIFEST_FORMAT_VERSION = 1
+/** Version of the manifest's edit encoding. On disk. Version 2 added the `wal` key; edits of
+ *  version 1 are still read (a manifest without a `wal` record cannot verify its WAL). */
+export const MANIFEST_FORMAT_VERSION = 2
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true })
 
@@ -24,6 +25,8 @@ export interface ManifestState {
   nextFileNumber: number
   /** The id of the directory's IDENTITY marker; `undefined` in a database of directory format 1. */
   identity?: string | undefined
+  /** What the WAL must hold; `undefined` for a database written before WAL records existed. */
+  wal: WalRecord | undefined
 }
 
 function encodeTable(table: TableFileMeta): unknown[] {
@@ -79,6 +82,8 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
   if (edit.lastSeq !== undefined) record.lastSeq = edit.lastSeq
   if (edit.nextFileNumber !== undefined) record.nextFileNumber = edit.nextFileNumber
   if (edit.identity !== undefined) record.identity = edit.identity
+  if (edit.wal !== undefined)
+    record.wal = edit.wal.bytes === undefined ? [edit.wal.seq] : [edit.wal.seq, edit.wal.bytes]
   // An array (not a bare map): [format version, edit]. The frame reader recognises msgpack
   // arrays when it must tell a torn tail from a damaged length.
   return packr.pack([MANIFEST_FORMAT_VERSION, record])
@@ -94,7 +99,7 @@ export function decodeEdit(payload: Uint8Array, file: string, offset: number): V
   const malformed = (what: string) =>
     new CorruptionError({ file, offset, reason: `a manifest edit has ${what}` })
   if (!Array.isArray(decoded) || decoded.length !== 2) throw malformed('no [version, record] pair')
-  if (decoded[0] !== MANIFEST_FORMAT_VERSION) {
+  if (decoded[0] !== MANIFEST_FORMAT_VERSION && decoded[0] !== 1) {
     throw malformed(`format version ${String(decoded[0])} (this strata reads ${MANIFEST_FORMAT_VERSION})`)
   }
   const record = decoded[1] as Record<string, unknown>
@@ -128,6 +133,13 @@ export function decodeEdit(payload: Uint8Array, file: string, offset: number): V
       throw malformed('a bad identity')
     edit.identity = record.identity
   }
+  if (record.wal !== undefined) {
+    const wal = record.wal
+    const valid = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+    if (!Array.isArray(wal) || wal.length < 1 || wal.length > 2 || !wal.every(valid))
+      throw malformed('a malformed wal record')
+    edit.wal = wal.length === 1 ? { seq: wal[0] } : { seq: wal[0], bytes: wal[1] }
+  }
   return edit
 }
 
@@ -138,6 +150,7 @@ function applyToState(state: ManifestState, edit: VersionEdit, file: string): Ma
     lastSeq: Math.max(state.lastSeq, edit.lastSeq ?? 0),
     nextFileNumber: Math.max(state.nextFileNumber, edit.nextFileNumber ?? 0),
     identity: edit.identity ?? state.identity,
+    wal: edit.wal ?? state.wal,
   }
 }
 
@@ -148,6 +161,7 @@ function snapshotEdit(state: ManifestState): VersionEdit {
     lastSeq: state.lastSeq,
     nextFileNumber: state.nextFileNumber,
     ...(state.identity === undefined ? {} : { identity: state.identity }),
+    ...(state.wal === undefined ? {} : { wal: state.wal }),
   }
 }
 
@@ -156,7 +170,11 @@ export const EMPTY_STATE: ManifestState = {
   flushedSeq: 0,
   lastSeq: 0,
   nextFileNumber: 1,
+  wal: undefined,
 }
+
+/** The state a new database starts from: its WAL is tracked from the first edit on. */
+export const NEW_DATABASE_STATE: ManifestState = { ...EMPTY_STATE, wal: { seq: 0 } }
 
 /** Reads `CURRENT`; `undefined` when the directory holds no database. */
 export function readCurrent(fs: FileSystem, directory: string): string | undefined {

@@ -65,6 +65,14 @@ export class Memtables {
     return false
   }
 
+  /** Takes the memtables of `other` in place of its own (a read-only open's refresh): reads
+   *  started before keep the memtables they hold. */
+  replaceWith(other: Memtables): void {
+    this.activeMemtable = other.activeMemtable
+    this.frozenMemtables.splice(0, this.frozenMemtables.length, ...other.frozenMemtables)
+    this.generationValue++
+  }
+
   /** Every memtable, newest first. */
   newestFirst(): Memtable[] {
     return [this.activeMemtable, ...[...this.frozenMemtables].reverse()]

@@ -7,16 +7,18 @@ import { CorruptionError, type FileSystem, toIOError } from '@strata/base'
 import type { DirectoryContents } from './directory.js'
 import { CURRENT_FILE, IDENTITY_FILE, parseFileName, pathIn, tableFileName, WAL_FILE } from './filenames.js'
 import { newDatabaseId, readIdentity, writeIdentity } from './identity.js'
-import { EMPTY_STATE, Manifest } from './manifest.js'
+import { Manifest, NEW_DATABASE_STATE } from './manifest.js'
 import type { Version } from './version.js'
 
 /** Creates a database's first files in an empty (or half-created) directory, in crash-safe order:
- *  IDENTITY (fsynced, directory fsynced), then the manifest, then CURRENT. */
+ *  IDENTITY (fsynced, directory fsynced), then the WAL (`createWal`: a manifest always has its
+ *  WAL), then the manifest, then CURRENT. */
 export async function createDatabaseFiles(
   fs: FileSystem,
   directory: string,
   contents: DirectoryContents,
   rewriteBytes: number,
+  createWal: () => void,
 ): Promise<Manifest> {
   let id = contents.kind === 'half-created' ? contents.identity.id : undefined
   if (id === undefined) {
@@ -27,7 +29,8 @@ export async function createDatabaseFiles(
       throw toIOError(error, 'writing the identity marker', pathIn(directory, IDENTITY_FILE))
     }
   }
-  return Manifest.create(fs, directory, { ...EMPTY_STATE, identity: id }, rewriteBytes)
+  createWal()
+  return Manifest.create(fs, directory, { ...NEW_DATABASE_STATE, identity: id }, rewriteBytes)
 }
 
 /** Replays the live manifest and checks it against IDENTITY: a manifest that records an id needs

@@ -23,6 +23,28 @@ describe('resolveOptions', () => {
     )
   })
 
+  it('accepts the block codecs, defaults bottommostCompression to compression, and names bad ones', () => {
+    expect(resolveOptions({})).toMatchObject({ compression: 'lz4', bottommostCompression: 'lz4' })
+    expect(resolveOptions({ compression: 'none' })).toMatchObject({
+      compression: 'none',
+      bottommostCompression: 'none',
+    })
+    expect(resolveOptions({ bottommostCompression: 'deflate' })).toMatchObject({
+      compression: 'lz4',
+      bottommostCompression: 'deflate',
+    })
+    for (const name of ['compression', 'bottommostCompression']) {
+      expect(() => resolveOptions({ [name]: 'snappy' })).toThrow(
+        expect.objectContaining({
+          code: 'STRATA_INVALID_ARGUMENT',
+          argument: `options.${name}`,
+          message: `options.${name} must be one of 'none', 'lz4', 'deflate', not snappy`,
+        }),
+      )
+      expect(() => resolveOptions({ [name]: true })).toThrow(InvalidArgumentError)
+    }
+  })
+
   it('rejects unknown options by name and lists the allowed ones', () => {
     expect(() => resolveOptions({ memtableSize: 5, cacheSize: 1 })).toThrow(
       expect.objectContaining({

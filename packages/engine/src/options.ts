@@ -3,6 +3,7 @@
  * `InvalidArgumentError` that names it and says what is allowed.
  */
 import { type FileSystem, InvalidArgumentError, nodeFileSystem } from '@strata/base'
+import { COMPRESSION_NAMES, type CompressionName } from '@strata/sstable'
 import type { Encoding } from './encoding.js'
 import { READ_MODES, type ReadMode } from './read-mode.js'
 
@@ -13,6 +14,11 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   createIfMissing?: boolean
   /** Fail with `STRATA_EXISTS` when a database already exists there. Default `false`. */
   errorIfExists?: boolean
+  /** Open without writing anything, beside a writer in another process or thread and any number
+   *  of other read-only openers: no LOCK is taken and no file is written, deleted or renamed.
+   *  The database shows the writer's state as of the open; `refresh()` catches up. Every write
+   *  method rejects with `STRATA_READ_ONLY`. Default `false`. */
+  readOnly?: boolean
   /** Size at which the memtable is frozen and flushed to a level-0 table. Default 4 MiB. Larger
    *  means fewer, bigger flushes and fewer level-0 tables, at the cost of memory and a longer
    *  WAL replay after a crash. */
@@ -37,8 +43,17 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   readMode?: ReadMode
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
   bloomBitsPerKey?: number
-  /** Target size of an SSTable data block. Default 4096. */
+  /** Target size of an SSTable data block (before compression). Default 4096. */
   blockBytes?: number
+  /** Codec of the data blocks of new tables: `'lz4'` (default: fast), `'deflate'` (about a
+   *  third smaller on JSON-like data, slower to write and to read) or `'none'`. A block that does
+   *  not shrink by at least 12.5% is stored raw either way. Tables keep the codec they were
+   *  written with; changing it affects the tables written afterwards. */
+  compression?: CompressionName
+  /** Codec of the tables a compaction writes when no deeper level holds data in their key range
+   *  (the bottommost data: where most of it ends up, and the coldest). Same values as
+   *  `compression`. Default: the same as `compression`. */
+  bottommostCompression?: CompressionName
   /** What to do with a damaged WAL at open: `tolerate-tail` (default) drops an incomplete final
    *  frame (a crash mid-write) and fails on other damage; `point-in-time` recovers everything
    *  before the first damaged frame and drops the rest; `strict` fails on any damage. */
@@ -85,6 +100,7 @@ export type EncodedOpenOptions<KeyEncoding, ValueEncoding> = Omit<
 export interface ResolvedOptions {
   createIfMissing: boolean
   errorIfExists: boolean
+  readOnly: boolean
   memtableBytes: number
   maxFrozenMemtables: number
   sync: boolean
@@ -92,6 +108,8 @@ export interface ResolvedOptions {
   readMode: ReadMode
   bloomBitsPerKey: number
   blockBytes: number
+  compression: CompressionName
+  bottommostCompression: CompressionName
   walRecovery: WalRecovery
   level0CompactionTrigger: number
   level0SlowdownTrigger: number
@@ -108,6 +126,7 @@ const MiB = 1024 * 1024
 export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   createIfMissing: true,
   errorIfExists: false,
+  readOnly: false,
   memtableBytes: 4 * MiB,
   maxFrozenMemtables: 2,
   sync: true,
@@ -115,6 +134,8 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   readMode: 'auto',
   bloomBitsPerKey: 10,
   blockBytes: 4096,
+  compression: 'lz4',
+  bottommostCompression: 'lz4',
   walRecovery: 'tolerate-tail',
   level0CompactionTrigger: 4,
   level0SlowdownTrigger: 8,
@@ -144,8 +165,16 @@ const integerRules: Record<string, IntegerRule> = {
   levelSizeMultiplier: { min: 2, max: 100 },
   targetFileBytes: { min: 1024, max: 4096 * MiB },
 }
-const booleanOptions = ['createIfMissing', 'errorIfExists', 'sync', 'autoCompaction']
-const otherOptions = ['readMode', 'walRecovery', 'keyEncoding', 'valueEncoding', 'fs']
+const booleanOptions = ['createIfMissing', 'errorIfExists', 'readOnly', 'sync', 'autoCompaction']
+const otherOptions = [
+  'readMode',
+  'compression',
+  'bottommostCompression',
+  'walRecovery',
+  'keyEncoding',
+  'valueEncoding',
+  'fs',
+]
 const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...otherOptions])
 
 /** Checks `options` and fills in defaults. Encodings are checked by `resolveEncoding`. */
@@ -208,6 +237,18 @@ export function resolveOptions(options: object | undefined): ResolvedOptions {
     }
     resolved.readMode = readMode as ReadMode
   }
+  for (const name of ['compression', 'bottommostCompression'] as const) {
+    const value = given[name]
+    if (value === undefined) continue
+    if (!COMPRESSION_NAMES.includes(value as CompressionName)) {
+      throw new InvalidArgumentError(
+        `options.${name} must be one of ${COMPRESSION_NAMES.map((each) => `'${each}'`).join(', ')}, not ${String(value)}`,
+        { argument: `options.${name}` },
+      )
+    }
+    resolved[name] = value as CompressionName
+  }
+  if (given.bottommostCompression === undefined) resolved.bottommostCompression = resolved.compression
   const fs = given.fs
   if (fs !== undefined) {
     if (typeof fs !== 'object' || fs === null || typeof (fs as FileSystem).openSync !== 'function') {

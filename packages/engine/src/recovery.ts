@@ -4,7 +4,7 @@
  * provably obsolete files. What it returns is the fully
  * recovered state every part of the database is built from.
  */
-import { ErrorCode, OpType, StrataError, toIOError } from '@strata/base'
+import { CorruptionError, ErrorCode, OpType, StrataError, toIOError } from '@strata/base'
 import type { BlockCache } from '@strata/sstable'
 import { WALManager } from '@strata/wal'
 import { removeObsoleteFiles } from './cleanup.js'
@@ -22,15 +22,19 @@ import {
 } from './open-checks.js'
 import type { ResolvedOptions } from './options.js'
 import { VersionSet } from './version-set.js'
+import { checkWalFile, checkWalReplay, replayWal } from './wal-tracking.js'
 
 /** Manifests are rewritten from a snapshot once they grow past this. */
 const MANIFEST_REWRITE_BYTES = 4 * 1024 * 1024
 
 /** The state of an opened database after recovery. */
 export interface RecoveredState {
-  lock: DirectoryLock
-  manifest: Manifest
-  wal: WALManager
+  /** `lock`, `manifest` and `wal` are `undefined` in a read-only open (read-only-open.ts). */
+  lock: DirectoryLock | undefined
+  manifest: Manifest | undefined
+  wal: WALManager | undefined
+  /** Bytes of the manifest and the WAL a read-only open read. */
+  readBytes?: { manifest: number; wal: number }
   tables: VersionSet
   /** The WAL's entries after `flushedSeq`, replayed (frozen memtables past `memtableBytes`). */
   memtables: Memtables
@@ -41,7 +45,7 @@ export interface RecoveredState {
 }
 
 /** What recovery has opened so far: closed again if recovery fails. */
-type Opened = Partial<RecoveredState> & { lock: DirectoryLock }
+type Opened = { lock: DirectoryLock; manifest?: Manifest; wal?: WALManager; tables?: VersionSet }
 
 /** Opens (creating it if allowed) the database in `directory` and recovers its state. On failure
  *  closes what it opened and releases the lock. */
@@ -51,9 +55,16 @@ export async function recover(
   cache: BlockCache,
 ): Promise<RecoveredState> {
   const { fs } = options
-  // Decided before anything is created: a foreign or damaged directory is refused untouched.
-  const found = inspectDirectory(fs, directory)
-  if (found.kind === 'missing') {
+  // Decided before anything is created: a foreign directory is refused untouched. A database
+  // without CURRENT may be one that another opener is creating right now (IDENTITY, then the
+  // WAL, then the manifest and CURRENT): the inspection under the lock decides that case.
+  let found: DirectoryContents | undefined
+  try {
+    found = inspectDirectory(fs, directory)
+  } catch (error) {
+    if (!(error instanceof CorruptionError)) throw error
+  }
+  if (found?.kind === 'missing') {
     if (!options.createIfMissing) {
       throw new StrataError(
         ErrorCode.NotFound,
@@ -100,10 +111,15 @@ async function recoverLocked(
       `${directory} holds no database (no CURRENT file); pass createIfMissing: true to create one`,
     )
   }
+  const walPath = pathIn(directory, WAL_FILE)
+  const openWal = () => {
+    opened.wal = WALManager.open(walPath, { fs, recovery: options.walRecovery })
+    return opened.wal
+  }
   const manifest =
     contents.kind === 'database'
       ? await openManifest(fs, directory, contents, MANIFEST_REWRITE_BYTES)
-      : await createDatabaseFiles(fs, directory, contents, MANIFEST_REWRITE_BYTES)
+      : await createDatabaseFiles(fs, directory, contents, MANIFEST_REWRITE_BYTES, openWal)
   opened.manifest = manifest
   const state = manifest.current
   const flushedSeq = state.flushedSeq
@@ -114,10 +130,12 @@ async function recoverLocked(
   checkTableFiles(fs, directory, state.version)
   await tables.openTables(state.version)
 
-  const wal = WALManager.open(pathIn(directory, WAL_FILE), { fs, recovery: options.walRecovery })
-  opened.wal = wal
+  // The WAL is checked against the manifest before any file is deleted (cleanup runs last).
+  if (hasCurrent) checkWalFile(fs, walPath, directory, state)
+  const wal = opened.wal ?? openWal()
   const memtables = new Memtables()
-  const entries = wal.replay()
+  const entries = replayWal(wal, directory)
+  checkWalReplay(wal, entries, directory, state, options.walRecovery === 'point-in-time')
   let firstSeqAfterFlushed: number | undefined
   for (const entry of entries) {
     if (entry.seq <= flushedSeq) continue

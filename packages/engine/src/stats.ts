@@ -32,7 +32,11 @@ export type DatabaseStatus = 'opening' | 'open' | 'closing' | 'closed'
 export interface LevelStats {
   level: number
   files: number
+  /** Bytes of the level's table files on disk (after block compression). */
   bytes: number
+  /** Bytes of the keys and values the level's tables hold, as written (before prefix and block
+   *  compression); `bytes / uncompressedBytes` is the level's stored size ratio. */
+  uncompressedBytes: number
 }
 
 /** A plain JSON object describing the database (see the README for each field). */
@@ -85,6 +89,9 @@ export interface DatabaseStats {
     droppedVersions: number
     droppedTombstones: number
     totalMs: number
+    /** Where merges run: a worker thread, or the main thread (in slices) and why. */
+    thread: 'worker' | 'main'
+    threadReason: string | undefined
   }
   /** Estimated bytes of live data in tables (see `estimateLiveBytes`). */
   estimatedLiveBytes: number
@@ -112,6 +119,8 @@ export interface StatsSources {
   flushes: { flushedSeq: number; counters: { flushes: number; flushBytesWritten: number } }
   compactions: {
     running: boolean
+    thread: 'worker' | 'main'
+    threadReason: string | undefined
     counters: {
       compactions: number
       trivialMoves: number
@@ -136,6 +145,7 @@ export function collectStats(sources: StatsSources): DatabaseStats {
     level,
     files: files.length,
     bytes: files.reduce((total, file) => total + file.fileSize, 0),
+    uncompressedBytes: files.reduce((total, file) => total + file.rawKeyBytes + file.rawValueBytes, 0),
   }))
   const tableBytes = levels.reduce((total, level) => total + level.bytes, 0)
   const liveBytes = estimateLiveBytes(version)
@@ -190,6 +200,8 @@ export function collectStats(sources: StatsSources): DatabaseStats {
       droppedVersions: compactions.counters.droppedVersions,
       droppedTombstones: compactions.counters.droppedTombstones,
       totalMs: Math.round(compactions.counters.compactionMs),
+      thread: compactions.thread,
+      threadReason: compactions.threadReason,
     },
     estimatedLiveBytes: liveBytes,
     spaceAmplification: liveBytes === 0 ? 0 : tableBytes / liveBytes,

@@ -96,6 +96,14 @@ export class VersionSet {
     return obsolete
   }
 
+  /** Retires every open table the current version does not list (tables opened for a state a
+   *  read-only refresh then did not install). */
+  retireUnlisted(): void {
+    const listed = new Set<number>()
+    for (const { table } of this.currentHandle.version.files()) listed.add(table.fileNumber)
+    for (const fileNumber of this.tables.keys()) if (!listed.has(fileNumber)) this.retired.add(fileNumber)
+  }
+
   /** True when some files wait for their readers before they can be deleted. */
   get hasRetired(): boolean {
     return this.retired.size > 0

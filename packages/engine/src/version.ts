@@ -36,6 +36,18 @@ export interface VersionEdit {
   nextFileNumber?: number
   /** The database id of the directory's IDENTITY marker (directory format 2). */
   identity?: string
+  /** What the WAL must hold (see `WalRecord`); replaces the previous record. */
+  wal?: WalRecord
+}
+
+/**
+ * What the WAL held, durably, when the manifest was written: every seq above `flushedSeq` up to
+ * `seq` is in it. `bytes` (a clean close only) is the WAL file's exact length then: until the
+ * next record, the WAL may grow but never be shorter. Recorded by every flush and by `close()`.
+ */
+export interface WalRecord {
+  seq: number
+  bytes?: number
 }
 
 export function compareFilesBySmallestKey(a: TableFileMeta, b: TableFileMeta): number {

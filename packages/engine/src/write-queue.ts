@@ -7,9 +7,14 @@
 import { ClosedError, type OpType, ReadOnlyError, type StrataError, toIOError } from '@strata/base'
 import { WALEntry, type WALManager } from '@strata/wal'
 import { type WriteOptions, writeSyncOf } from './batch.js'
+import type { BackgroundOperation, EventHub, StallCause } from './events.js'
 import { CHECK_INVARIANTS, invariant } from './invariants.js'
+import type { ManifestState } from './manifest.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
+import { StallMonitor } from './stall-monitor.js'
+import type { WalRecord } from './version.js'
+import { walRecordAtClose, walRecordAtFlush } from './wal-tracking.js'
 
 interface PendingWrite {
   lastSeq: number
@@ -35,6 +40,8 @@ export interface EncodedOperation {
 /** What the write queue asks of the rest of the database. */
 export interface WriteQueueHooks {
   isOpen(): boolean
+  /** Where the stall, WAL truncation and failure events go. */
+  events: EventHub
   level0Files(): number
   compactsInBackground(): boolean
   scheduleFlush(): void
@@ -53,20 +60,36 @@ export class WriteQueue {
   /** The WAL truncations asked for so far, one after another. */
   private walTruncation: Promise<void> = Promise.resolve()
   private readOnlyError: StrataError | undefined
+  private readonly stall: StallMonitor
 
   readonly counters = { userBytesWritten: 0, walBytesWritten: 0, stalls: 0, stallMs: 0 }
 
   constructor(
     private readonly directory: string,
     private readonly options: ResolvedOptions,
-    private readonly wal: WALManager,
+    /** `undefined` in a read-only open: every write is refused, and `readOnlyReason` says so. */
+    private readonly wal: WALManager | undefined,
     private readonly memtables: Memtables,
     lastSeq: number,
     private readonly hooks: WriteQueueHooks,
   ) {
     this.lastSeqValue = lastSeq
     this.visibleSeqValue = lastSeq
-    this.walSizeSeen = wal.sizeBytes
+    this.walSizeSeen = wal?.sizeBytes ?? 0
+    this.stall = new StallMonitor(hooks.events, {
+      frozenMemtables: () => memtables.frozen.length,
+      level0Files: () => hooks.level0Files(),
+    })
+    if (wal === undefined) {
+      this.readOnlyError = new ReadOnlyError(`the database at ${directory} is opened with readOnly: true`)
+    }
+  }
+
+  /** A read-only open's refresh: the writer's state read up to `seq`, with a WAL of `walBytes`. */
+  advanceTo(seq: number, walBytes: number): void {
+    this.lastSeqValue = Math.max(this.lastSeqValue, seq)
+    this.visibleSeqValue = this.lastSeqValue
+    this.walSizeSeen = walBytes
   }
 
   /** The largest seq assigned. */
@@ -80,7 +103,7 @@ export class WriteQueue {
   }
 
   get walBytes(): number {
-    return this.wal.sizeBytes
+    return this.wal?.sizeBytes ?? this.walSizeSeen
   }
 
   /** The I/O failure that made the database read-only, if any. */
@@ -90,6 +113,11 @@ export class WriteQueue {
 
   /** Throws `ReadOnlyError` once the database is read-only. */
   checkWritable(): void {
+    if (this.wal === undefined) {
+      throw new ReadOnlyError(
+        `the database at ${this.directory} is opened with readOnly: true; reads and refresh() work, writes need a writable open`,
+      )
+    }
     if (this.readOnlyError !== undefined) {
       throw new ReadOnlyError(
         `the database at ${this.directory} is read-only after an I/O failure (${this.readOnlyError.message}); ` +
@@ -101,7 +129,14 @@ export class WriteQueue {
 
   async write(operations: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
     const sync = writeSyncOf(options, this.options.sync)
-    if (this.needsRoom()) await this.makeRoom()
+    if (this.needsRoom()) {
+      await this.makeRoom()
+      // Writers woken together each saw room before any of them wrote: look again, right before
+      // the synchronous part below, so the hard limits hold for every writer, not the first.
+      while (this.atHardLimit() && this.readOnlyError === undefined && this.hooks.isOpen()) {
+        await this.makeRoom()
+      }
+    } else if (this.stall.active) this.stall.end()
     if (!this.hooks.isOpen()) throw new ClosedError(`the database at ${this.directory}`)
     this.checkWritable()
     // From here to the WAL call nothing awaits: seqs reach the WAL in order.
@@ -115,7 +150,9 @@ export class WriteQueue {
     })
     this.counters.userBytesWritten += userBytes
     const appended =
-      entries.length === 1 ? this.wal.append(entries[0]!, { sync }) : this.wal.appendBatch(entries, { sync })
+      entries.length === 1
+        ? this.wal!.append(entries[0]!, { sync })
+        : this.wal!.appendBatch(entries, { sync })
     const memtable = this.memtables.active
     memtable.apply(entries)
     const done = new Promise<void>((resolve, reject) => {
@@ -149,6 +186,7 @@ export class WriteQueue {
 
   /** Adds what the WAL grew by since last looked at to the bytes written to disk. */
   private countWalGrowth(): void {
+    if (this.wal === undefined) return
     const size = this.wal.sizeBytes
     if (size > this.walSizeSeen) this.counters.walBytesWritten += size - this.walSizeSeen
     this.walSizeSeen = size
@@ -162,14 +200,15 @@ export class WriteQueue {
       const write = pending[this.pendingHead]!
       if (!write.done) break
       this.pendingHead++
-      if (write.error !== undefined || this.readOnlyError !== undefined) {
-        const error = write.error ?? this.readOnlyError
-        this.enterReadOnly(error)
-        write.reject(
-          write.error === undefined ? this.readOnlyWriteError() : toIOError(error, 'writing to the WAL'),
-        )
+      if (write.error !== undefined) {
+        // The WAL says what became of it: not in the log ('rejected', cut back out), or
+        // 'unknown' when the cut failed. Either way the database turns read-only.
+        this.enterReadOnly(write.error)
+        write.reject(toIOError(write.error, 'writing to the WAL'))
         continue
       }
+      // In the WAL as asked even if the database turned read-only meanwhile (a failed flush or
+      // compaction): it comes back after a reopen, so it is acknowledged, not refused.
       if (CHECK_INVARIANTS) this.checkAcknowledged(write.lastSeq)
       this.visibleSeqValue = write.lastSeq
       write.resolve()
@@ -214,12 +253,23 @@ export class WriteQueue {
     )
   }
 
-  /** Turns the database read-only after `error` (the first failure wins); wakes every waiter. */
-  enterReadOnly(error: unknown): void {
+  /** Turns the database read-only after `error` of `failed` (the first failure wins: it is
+   *  reported as a `background-error` event, then `read-only`); wakes every waiter. */
+  enterReadOnly(
+    error: unknown,
+    failed: { operation: Exclude<BackgroundOperation, 'listener'>; jobId?: number | undefined } = {
+      operation: 'wal-append',
+    },
+  ): void {
     if (this.readOnlyError !== undefined) return
-    this.readOnlyError = toIOError(error, 'a background write')
-    for (const waiter of this.visibilityWaiters) waiter.reject(this.readOnlyError)
+    const cause = toIOError(error, 'a background write')
+    this.readOnlyError = cause
+    for (const waiter of this.visibilityWaiters) waiter.reject(cause)
     this.visibilityWaiters = []
+    this.stall.end()
+    const { events } = this.hooks
+    events.emit('background-error', { ...failed, error: cause })
+    events.emit('read-only', { operation: failed.operation, cause })
     this.wakeRoomWaiters()
   }
 
@@ -237,6 +287,15 @@ export class WriteQueue {
 
   // ---------------------------------------------------------------------------- backpressure
 
+  /** Writers must wait (not merely slow down): too many frozen memtables, or level 0 at its stop
+   *  threshold while compactions run in the background. */
+  private atHardLimit(): boolean {
+    return (
+      this.memtables.frozen.length >= this.options.maxFrozenMemtables ||
+      (this.hooks.compactsInBackground() && this.hooks.level0Files() >= this.options.level0StopTrigger)
+    )
+  }
+
   private needsRoom(): boolean {
     return (
       this.memtables.frozen.length >= this.options.maxFrozenMemtables ||
@@ -251,15 +310,23 @@ export class WriteQueue {
     const started = performance.now()
     this.counters.stalls++
     let delayed = false
+    let waitingFor: StallCause | undefined
+    const wait = (cause: StallCause) => {
+      if (waitingFor === cause) return
+      waitingFor = cause
+      this.stall.waiting(cause)
+    }
     for (;;) {
       if (this.readOnlyError !== undefined || !this.hooks.isOpen()) break
       if (this.memtables.frozen.length >= this.options.maxFrozenMemtables) {
+        wait('memtables')
         this.hooks.scheduleFlush()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (
         this.hooks.compactsInBackground() &&
         this.hooks.level0Files() >= this.options.level0StopTrigger
       ) {
+        wait('level0-stop')
         this.hooks.scheduleCompaction()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (
@@ -268,6 +335,7 @@ export class WriteQueue {
         this.hooks.level0Files() >= this.options.level0SlowdownTrigger
       ) {
         delayed = true
+        wait('level0-slowdown')
         await new Promise((resolve) => setTimeout(resolve, 1))
       } else break
     }
@@ -279,6 +347,7 @@ export class WriteQueue {
     const waiters = this.roomWaiters
     this.roomWaiters = []
     for (const wake of waiters) wake()
+    if (this.stall.active && (!this.hooks.isOpen() || !this.needsRoom())) this.stall.end()
   }
 
   // ------------------------------------------------------------------------------------ WAL
@@ -291,10 +360,18 @@ export class WriteQueue {
       if (this.readOnlyError !== undefined) return
       try {
         this.countWalGrowth()
-        await this.wal.truncateBefore(seq)
-        this.walSizeSeen = this.wal.sizeBytes
+        const started = performance.now()
+        const bytesBefore = this.wal!.sizeBytes
+        await this.wal!.truncateBefore(seq)
+        this.walSizeSeen = this.wal!.sizeBytes
+        this.hooks.events.emit('wal-truncate', {
+          seq,
+          bytesBefore,
+          bytesAfter: this.walSizeSeen,
+          durationMs: performance.now() - started,
+        })
       } catch (error) {
-        this.enterReadOnly(error)
+        this.enterReadOnly(error, { operation: 'wal-truncate' })
       }
     })
   }
@@ -305,7 +382,19 @@ export class WriteQueue {
   }
 
   async close(): Promise<void> {
+    this.stall.end()
     await this.walTruncation
-    await this.wal.close()
+    await this.wal?.close()
+  }
+
+  /** What the manifest records of the WAL at a flush (see wal-tracking.ts). */
+  walRecordAtFlush(state: ManifestState): WalRecord {
+    return walRecordAtFlush(state, this.wal!)
+  }
+
+  /** What a clean close records of the (closed) WAL: its last synced seq and, when every
+   *  written frame was synced, its exact length. */
+  walRecordAtClose(state: ManifestState): WalRecord {
+    return walRecordAtClose(state, this.wal!)
   }
 }

@@ -58,7 +58,13 @@ describe('compaction', () => {
 
   it('keeps the event loop responsive while a large compaction runs in the worker', async () => {
     const directory = temporaryDirectory()
-    const database = await open(directory, { sync: false, autoCompaction: false, memtableBytes: 1024 * 1024 })
+    // Uncompressed: the merge writes every byte (its constant values would compress away).
+    const database = await open(directory, {
+      sync: false,
+      autoCompaction: false,
+      memtableBytes: 1024 * 1024,
+      compression: 'none',
+    })
     const value = Buffer.alloc(100, 7)
     let next = 0
     const total = 150_000

@@ -9,8 +9,12 @@ import { mkdir } from 'node:fs/promises'
 import { ErrorCode, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
 import {
   type BatchOperation,
+  DATABASE_EVENT_NAMES,
   type Database,
+  type DatabaseEventListener,
+  type DatabaseEventName,
   type DatabaseStats,
+  type LevelView,
   open,
   type ReadOptions,
   type WriteOptions,
@@ -40,6 +44,7 @@ import {
 import { checkIteratorOptions, refusedIteratorOptions } from './iterator-options.js'
 import { type Format, type KeyData, storedRange, toOutput, toStoredBound, toStoredKey } from './keys.js'
 import { engineOptions, type StrataOpenOptions } from './options.js'
+import { propertyOf } from './properties.js'
 import { engineSnapshotOf, refusedSnapshot, StrataSnapshot } from './snapshot.js'
 
 /** Constructor options: abstract-level's (`keyEncoding`, `valueEncoding`, default `'utf8'`)
@@ -81,6 +86,10 @@ function holdsNoKey(range: {
   const upper = range.lt ?? (range.lte === undefined ? undefined : after(range.lte))
   return lower !== undefined && upper !== undefined && Buffer.compare(lower, upper) >= 0
 }
+
+/** A listener as EventEmitter types it. */
+// biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type
+type EmitterListener = (...args: any[]) => void
 
 /** Keys deleted per engine batch by `clear()`. */
 export const CLEAR_BATCH = 1000
@@ -179,7 +188,14 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       errorIfExists: true,
       deferredOpen: true,
       signals: { iterators: true },
-      additionalMethods: { compactRange: true, stats: true },
+      additionalMethods: {
+        compactRange: true,
+        stats: true,
+        levels: true,
+        approximateSize: true,
+        getProperty: true,
+      },
+      events: Object.fromEntries(DATABASE_EVENT_NAMES.map((name) => [name, true])),
     }
     super(manifest, options as AbstractDatabaseOptions<KDefault, VDefault>)
     this.#location = location
@@ -213,7 +229,10 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
           throw toIOError(error, 'creating the database directory', this.#location)
         })
       }
-      this.#database = await open(this.#location, engineOptions(options))
+      const database = await open(this.#location, engineOptions(options))
+      // The engine's events, re-emitted under their own names (none is one of abstract-level's).
+      for (const name of DATABASE_EVENT_NAMES) database.on(name, (event) => this.emit(name, event))
+      this.#database = database
     } catch (error) {
       throw toLevelError(openFailure(error, this.#location))
     }
@@ -541,11 +560,70 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
   }
 
+  /**
+   * Estimates the bytes the keys in [start, end) occupy on disk and in memory (classic-level's
+   * `approximateSize`; strata counts the memtables too). Both bounds are required, encoded with
+   * `options.keyEncoding` (default: the database's). Waits for the open if it is in progress.
+   */
+  async approximateSize(start: KDefault, end: KDefault, options?: { keyEncoding?: string }): Promise<number> {
+    if (start === undefined || start === null || end === undefined || end === null) {
+      throw new LevelError(
+        'LEVEL_INVALID_KEY',
+        'approximateSize(start, end) needs both bounds, not null or undefined',
+      )
+    }
+    if (this.status === 'opening') return this.deferAsync(() => this.approximateSize(start, end, options))
+    if (this.status !== 'open') throw notOpen('approximateSize')
+    const keyEncoding = this.keyEncoding(options?.keyEncoding as 'utf8') as unknown as {
+      encode(key: KDefault): KeyData
+    }
+    const startKey = toStoredBound(keyEncoding.encode(start))
+    const endKey = toStoredBound(keyEncoding.encode(end))
+    return this.#create('approximateSize', (database) => database.approximateSize(startKey, endKey).bytes)
+  }
+
+  /** classic-level's `getProperty`: `leveldb.stats`, `leveldb.num-files-at-level<N>`,
+   *  `leveldb.sstables`, `leveldb.approximate-memory-usage` (properties.ts). Synchronous; throws
+   *  `LEVEL_DATABASE_NOT_OPEN` unless open, `LEVEL_INVALID_VALUE` for another name. */
+  getProperty(name: string): string {
+    const database = this.#database
+    if (this.status !== 'open' || database === undefined) throw notOpen('getProperty')
+    return propertyOf(name, database.stats())
+  }
+
   /** The engine's statistics (files and bytes per level, cache, write amplification...; see
    *  @strata/engine). Synchronous; throws `LEVEL_DATABASE_NOT_OPEN` unless open. */
   stats(): DatabaseStats {
     const database = this.#database
     if (this.status !== 'open' || database === undefined) throw notOpen('stats')
     return database.stats()
+  }
+
+  // The engine's events, typed per name, beside abstract-level's own (EventEmitter's methods).
+
+  override on<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): this
+  override on(name: string | symbol, listener: EmitterListener): this
+  override on(name: string | symbol, listener: EmitterListener): this {
+    return super.on(name, listener)
+  }
+
+  override once<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): this
+  override once(name: string | symbol, listener: EmitterListener): this
+  override once(name: string | symbol, listener: EmitterListener): this {
+    return super.once(name, listener)
+  }
+
+  override off<Name extends DatabaseEventName>(name: Name, listener: DatabaseEventListener<Name>): this
+  override off(name: string | symbol, listener: EmitterListener): this
+  override off(name: string | symbol, listener: EmitterListener): this {
+    return super.off(name, listener)
+  }
+
+  /** The engine's tables, level by level (keys as hex of the stored bytes); see @strata/engine.
+   *  Synchronous; throws `LEVEL_DATABASE_NOT_OPEN` unless open. */
+  levels(): LevelView[] {
+    const database = this.#database
+    if (this.status !== 'open' || database === undefined) throw notOpen('levels')
+    return database.levels()
   }
 }

@@ -51,9 +51,20 @@ describe('engine options', () => {
       walRecovery: 'strict',
       readMode: 'async',
       fs,
+      compression: 'lz4',
       sync: false,
       keyEncoding: VIEW,
       valueEncoding: VIEW,
+    })
+  })
+
+  it("maps classic-level's compression true/false to lz4/none and passes strata's codec names on", () => {
+    expect(engineOptions({ compression: true }).compression).toBe('lz4')
+    expect(engineOptions({ compression: false }).compression).toBe('none')
+    expect(engineOptions({}).compression).toBeUndefined()
+    expect(engineOptions({ compression: 'deflate', bottommostCompression: 'deflate' })).toMatchObject({
+      compression: 'deflate',
+      bottommostCompression: 'deflate',
     })
   })
 

@@ -5,7 +5,7 @@
  * accepted and have no effect (see the README). Values are validated by the engine, at open.
  */
 import type { FileSystem } from '@strata/base'
-import type { Codec, OpenOptions, ReadMode, WalRecovery } from '@strata/engine'
+import type { Codec, CompressionName, OpenOptions, ReadMode, WalRecovery } from '@strata/engine'
 
 export interface StrataOpenOptions {
   /** Create the directory (and missing parents, as classic-level does) and an empty database
@@ -65,8 +65,13 @@ export interface StrataOpenOptions {
   blockSize?: number | undefined
   /** classic-level's name for `targetFileBytes`. */
   maxFileSize?: number | undefined
-  /** classic-level option; strata does not compress blocks. Accepted, no effect. */
-  compression?: boolean | undefined
+  /** Codec of the data blocks of new tables: classic-level's `true` (its default) is strata's
+   *  fast codec `'lz4'`, `false` is `'none'`; strata's names `'none'`, `'lz4'` and `'deflate'`
+   *  are accepted too. Default `'lz4'`. */
+  compression?: boolean | CompressionName | undefined
+  /** Codec of the bottommost data's tables (see @strata/engine); `'none'`, `'lz4'` or
+   *  `'deflate'`. Default: as `compression`. */
+  bottommostCompression?: CompressionName | undefined
   /** classic-level option; strata keeps its table files open. Accepted, no effect. */
   maxOpenFiles?: number | undefined
   /** classic-level option; strata's block layout has no restart interval. Accepted, no effect. */
@@ -93,6 +98,7 @@ const SAME_NAME = [
   'level1Bytes',
   'levelSizeMultiplier',
   'autoCompaction',
+  'bottommostCompression',
   'fs',
 ] as const
 
@@ -131,6 +137,11 @@ export function engineOptions(options: StrataOpenOptions): OpenOptions {
   }
   for (const name of SAME_NAME) {
     if (given[name] !== undefined) result[name] = given[name]
+  }
+  const compression = given.compression
+  if (compression !== undefined) {
+    // classic-level's boolean; anything else goes to the engine, which checks it.
+    result.compression = compression === true ? 'lz4' : compression === false ? 'none' : compression
   }
   result.sync = options.sync ?? DEFAULT_SYNC
   result.keyEncoding = VIEW

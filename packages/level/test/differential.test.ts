@@ -224,12 +224,12 @@ describe('StrataLevel against classic-level', () => {
     const counts = await runDifferential(seed, 2500, temporaryDirectory(), 'buffer')
     console.log(`seed ${seed}: ${JSON.stringify(counts)}`)
     expect(counts.get).toBeGreaterThan(0)
-  })
+  }, 180_000)
 
   it('answers every read like classic-level over random operations (utf8 keys)', async () => {
     const seed = seedFor('differential/utf8')
     const counts = await runDifferential(seed, 1500, temporaryDirectory(), 'utf8')
     console.log(`seed ${seed}: ${JSON.stringify(counts)}`)
     expect(counts.get).toBeGreaterThan(0)
-  })
+  }, 180_000)
 })

@@ -11,7 +11,6 @@
 import { OpType, seededRandom } from '@strata/base'
 import { BlockBuilder } from '../src/block-builder.js'
 import { ByteSink } from '../src/coding.js'
-import { BlockType } from '../src/format.js'
 
 export const BLOCK_BYTES = 4096
 const RESTART_INTERVAL = 16
@@ -36,7 +35,7 @@ function buildBlocks(
     builder.add(entry.key, entry.seq, OpType.Put, entry.value)
     index++
     if (builder.contentBytes >= BLOCK_BYTES) {
-      const length = builder.finish(BlockType.Data)
+      const length = builder.finish()
       // A plain Uint8Array copy (not a Buffer), like every other dataset's blocks: codecs see one
       // array type, so the JIT is not made polymorphic by the bench itself.
       blocks.push(new Uint8Array(sink.bytes.subarray(builder.start, builder.start + length)))

@@ -8,9 +8,9 @@
  * has in common with the previous key. Every `restartInterval` entries the prefix is reset
  * (shared = 0) and the entry's offset goes into the restart array, so a reader can binary-search
  * the restarts and decode at most `restartInterval` entries. The block is written straight into
- * the table's output sink; `finish` appends the restart array and the trailer.
+ * the table's output sink; `finish` appends the restart array (the table builder then compresses
+ * the block and appends its trailer: block-trailer.ts).
  */
-import { crc32c } from '@strata/base'
 import type { ByteSink } from './coding.js'
 import { TRAILER_BYTES } from './format.js'
 
@@ -105,22 +105,12 @@ export class BlockBuilder {
     this.previousKeyLength = key.length
   }
 
-  /** Appends the restart array and the trailer; returns the contents' length (without trailer). */
-  finish(type: number): number {
+  /** Appends the restart array; returns the contents' length (the trailer is not written). */
+  finish(): number {
     const sink = this.sink
     sink.reserve((this.restarts.length + 1) * 4 + TRAILER_BYTES)
     for (const restart of this.restarts) sink.u32(restart)
     sink.u32(this.restarts.length)
-    const length = sink.length - this.start
-    appendTrailer(sink, this.start, type)
-    return length
+    return sink.length - this.start
   }
-}
-
-/** Appends the trailer of the block at `sink[start..]`: type byte, CRC32C of contents + type. */
-export function appendTrailer(sink: ByteSink, start: number, type: number): void {
-  sink.reserve(TRAILER_BYTES)
-  sink.u8(type)
-  const checksum = crc32c(sink.bytes.subarray(start, sink.length))
-  sink.u32(checksum)
 }

@@ -1,8 +1,10 @@
 /**
- * Reads one verified block (layout in block-builder.ts): decodes all of its entries for
- * iterators, or finds one entry in place for `get` by binary search over the restart points and
- * a short linear scan. Every length and offset read from the block is bounds-checked; anything
- * malformed is an `SSTableCorruptError` naming the block, never a wrong answer.
+ * Reads one verified block (layout in block-builder.ts): decodes all of its entries (index
+ * blocks, inspection), or finds one entry in place for `get` by binary search over the restart
+ * points and a short linear scan; table iterators walk it with a `BlockCursor`
+ * (block-cursor.ts), which reads its restart points through `restartOffset`. Every length and
+ * offset read from the block is bounds-checked; anything malformed is an `SSTableCorruptError`
+ * naming the block, never a wrong answer.
  */
 import { type InternalEntry, OpType } from '@strata/base'
 import { allocate, compareRange, copyRange, readVarint, varintEnd } from './coding.js'
@@ -61,11 +63,11 @@ export class Block {
   }
 
   /**
-   * Every entry of the block, in stored order. Values are views of the (immutable) block; keys
-   * are fresh arrays. When `sameKey` is given, `sameKey[i]` is set to 1 when entry i has the same
-   * key as entry i - 1 (another version of it), else 0 (always 0 for the first entry).
+   * Every entry of the block, in stored order (index blocks, `inspectTable`; table iterators
+   * walk data blocks with a `BlockCursor` instead). Values are views of the (immutable) block;
+   * keys are fresh arrays.
    */
-  decodeAll(sameKey?: number[]): InternalEntry[] {
+  decodeAll(): InternalEntry[] {
     const bytes = this.bytes
     const limit = this.restartsAt
     const entries: InternalEntry[] = []
@@ -83,7 +85,7 @@ export class Block {
       if (entryStart === nextRestart) {
         if (shared !== 0) throw this.corrupt('restart entry shares a prefix', entryStart)
         restartIndex++
-        nextRestart = restartIndex < this.restartCount ? this.restart(restartIndex) : limit
+        nextRestart = restartIndex < this.restartCount ? this.restartOffset(restartIndex) : limit
       } else if (entryStart > nextRestart) {
         throw this.corrupt('restart point does not start an entry', entryStart)
       }
@@ -96,15 +98,6 @@ export class Block {
       }
       const value =
         op === OpType.Put ? new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength) : null
-      if (sameKey !== undefined) {
-        // A restart entry stores its whole key (shared 0): compare it; any other entry is the
-        // previous key exactly when it shares all of it and adds nothing.
-        const same =
-          entries.length > 0 &&
-          keyLength === previous.length &&
-          (shared === keyLength || compareRange(key, 0, keyLength, previous, 0, keyLength) === 0)
-        sameKey.push(same ? 1 : 0)
-      }
       entries.push({ key, seq, op: op as OpType, value })
       previous = key
       pos = valueStart + valueLength
@@ -134,11 +127,11 @@ export class Block {
     let high = this.restartCount - 1
     while (low < high) {
       const middle = (low + high + 1) >>> 1
-      if (this.restartSortsBefore(this.restart(middle), key, atSeq)) low = middle
+      if (this.restartSortsBefore(this.restartOffset(middle), key, atSeq)) low = middle
       else high = middle - 1
     }
     const keyLength = key.length
-    let pos = this.restart(low)
+    let pos = this.restartOffset(low)
     // Length of the previous entry's key, and how many of its leading bytes equal `key`'s
     // (-1 before the first entry). `previousEqual`: the previous key equals `key`.
     let previousLength = 0
@@ -265,8 +258,9 @@ export class Block {
     return undefined
   }
 
-  /** Offset of restart point `index` (a u32 little-endian in the restart array). */
-  private restart(index: number): number {
+  /** Offset of restart point `index` (a u32 little-endian in the restart array), 0 <= index <
+   *  `restartCount`; the constructor checked that the points ascend within the entries. */
+  restartOffset(index: number): number {
     const bytes = this.bytes
     const at = this.restartsAt + index * 4
     return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) + bytes[at + 3]! * 0x1000000

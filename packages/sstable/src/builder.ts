@@ -14,9 +14,12 @@ import {
   type RangeFragment,
   toIOError,
 } from '@strata/base'
-import { appendTrailer, BlockBuilder } from './block-builder.js'
+import { BlockBuilder } from './block-builder.js'
+import { BlockCompressor } from './block-compressor.js'
+import { appendTrailer } from './block-trailer.js'
 import { BloomFilterBuilder } from './bloom.js'
 import { ByteSink, varintLength } from './coding.js'
+import { CodecId } from './compression/codec.js'
 import { encodeFooter } from './footer.js'
 import { type BlockHandle, BlockType, FOOTER_BYTES, MAX_BLOCK_BYTES } from './format.js'
 import { resolveBuilderOptions, type TableBuilderOptions } from './options.js'
@@ -94,6 +97,7 @@ export class TableBuilder {
   private readonly index: BlockBuilder
   private readonly filter: BloomFilterBuilder
   private readonly handleScratch = new ByteSink(32)
+  private readonly compressor: BlockCompressor
   private lastSeq = 0
   private _entryCount = 0
   private tombstoneCount = 0
@@ -118,6 +122,7 @@ export class TableBuilder {
     this.blockBytes = resolved.blockBytes
     this.restartInterval = resolved.restartInterval
     this.bloomBitsPerKey = resolved.bloomBitsPerKey
+    this.compressor = new BlockCompressor(resolved.compression)
     const scratch = takeScratch(this.bloomBitsPerKey)
     this.scratch = scratch
     this.sink = scratch.sink
@@ -136,6 +141,17 @@ export class TableBuilder {
   /** Entries added so far. */
   get entryCount(): number {
     return this._entryCount
+  }
+
+  /** Bytes of the data blocks finished so far as stored (after block compression), without
+   *  their trailers. */
+  get dataBytes(): number {
+    return this.compressor.storedBytes
+  }
+
+  /** Bytes of the data blocks finished so far before block compression. */
+  get uncompressedDataBytes(): number {
+    return this.compressor.rawBytes
   }
 
   /** About how large the file will be if finished now (for cutting compaction output). */
@@ -361,13 +377,16 @@ export class TableBuilder {
   private finishDataBlock(): void {
     const block = this.block
     const start = block.start
-    const length = block.finish(BlockType.Data)
-    if (length > MAX_BLOCK_BYTES) {
+    const rawLength = block.finish()
+    if (rawLength > MAX_BLOCK_BYTES) {
       throw this.fail(
-        new InvalidArgumentError(`a data block of ${length} bytes exceeds the 4 GiB block limit`),
+        new InvalidArgumentError(`a data block of ${rawLength} bytes exceeds the 4 GiB block limit`),
         'writing SSTable',
       )
     }
+    const codec = this.compressor.compress(this.sink, start)
+    const length = this.sink.length - start
+    appendTrailer(this.sink, start, BlockType.Data, codec, rawLength)
     this.addIndexEntry(block.lastKey(), this.lastSeq, { offset: this.written + start, length })
     block.reset()
   }
@@ -389,11 +408,11 @@ export class TableBuilder {
       const filterStart = sink.length
       this.filter.finishInto(sink)
       const filter = { offset: this.written + filterStart, length: sink.length - filterStart }
-      appendTrailer(sink, filterStart, BlockType.Filter)
+      appendTrailer(sink, filterStart, BlockType.Filter, CodecId.None, filter.length)
 
       const rangeStart = sink.length
       encodeRangeTombstones(sink, this.rangeFragments)
-      appendTrailer(sink, rangeStart, BlockType.RangeTombstones)
+      appendTrailer(sink, rangeStart, BlockType.RangeTombstones, CodecId.None, sink.length - rangeStart)
 
       const empty = this._entryCount === 0
       const largestKey = empty ? new Uint8Array(0) : this.block.lastKey().slice()
@@ -413,9 +432,10 @@ export class TableBuilder {
       const propertiesStart = sink.length
       encodeProperties(sink, stored)
       const properties = { offset: this.written + propertiesStart, length: sink.length - propertiesStart }
-      appendTrailer(sink, propertiesStart, BlockType.Properties)
+      appendTrailer(sink, propertiesStart, BlockType.Properties, CodecId.None, properties.length)
 
-      const indexLength = this.index.finish(BlockType.Index)
+      const indexLength = this.index.finish()
+      appendTrailer(this.indexSink, 0, BlockType.Index, CodecId.None, indexLength)
       const indexStart = sink.length
       sink.append(this.indexSink.bytes, 0, this.indexSink.length)
       const index = { offset: this.written + indexStart, length: indexLength }

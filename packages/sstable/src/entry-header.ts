@@ -1,7 +1,7 @@
 /**
  * The header of a block entry (layout in block-builder.ts): `varint shared, varint unshared,
  * u8 op, varint seq, [varint value length when op = Put]`. One decoder for every reader of
- * blocks (`Block.decodeAll`, `TableScan`), with the same checks.
+ * blocks (`Block.decodeAll`, `BlockCursor`, `TableScan`), with the same checks.
  */
 import { OpType } from '@strata/base'
 import { readVarint, varintEnd } from './coding.js'

@@ -8,10 +8,10 @@
  *  44  8-byte magic "strataST"
  *
  * The three blocks it points at are laid out back to back right before it (filter, properties,
- * index, each followed by its 5-byte trailer), which the reader checks: a footer that points
- * anywhere else is damage, as is a file too short to hold one. From format version 2 the
- * range-tombstone block sits between the filter and the properties: its handle is the gap
- * between them (it has no field of its own).
+ * index, each followed by its trailer: 5 bytes in version 1, 10 in version 2), which the reader
+ * checks: a footer that points anywhere else is damage, as is a file too short to hold one. In
+ * version 2 the range-tombstone block sits between the filter and the properties: its handle is
+ * the gap between them (it has no field of its own).
  */
 import { crc32c } from '@strata/base'
 import { type ByteSink, readU64 } from './coding.js'
@@ -23,15 +23,15 @@ import {
   FOOTER_VERSION_AT,
   FORMAT_VERSION,
   MAGIC,
-  OLDEST_FORMAT_VERSION,
-  TRAILER_BYTES,
+  READABLE_FORMAT_VERSIONS,
+  trailerBytes,
 } from './format.js'
 
 export interface Footer {
   filter: BlockHandle
   properties: BlockHandle
   index: BlockHandle
-  /** The table's format version (1 or 2). */
+  /** The table's format version (1 or 2): it decides the blocks' trailer layout. */
   version: number
   /** Version 2: the range-tombstone block; version 1 tables have none. */
   rangeTombstones: BlockHandle | undefined
@@ -67,9 +67,9 @@ export function decodeFooter(bytes: Buffer, fileSize: number): Footer | FooterPr
   const actual = crc32c(bytes.subarray(0, FOOTER_CRC_AT))
   if (stored !== actual) return { reason: 'footer checksum mismatch', at: FOOTER_CRC_AT }
   const version = bytes.readUInt32LE(FOOTER_VERSION_AT)
-  if (version < OLDEST_FORMAT_VERSION || version > FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(version)) {
     return {
-      reason: `unsupported format version ${version} (this reader reads versions ${OLDEST_FORMAT_VERSION} to ${FORMAT_VERSION})`,
+      reason: `unsupported format version ${version} (this reader reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
       at: FOOTER_VERSION_AT,
     }
   }
@@ -82,12 +82,13 @@ export function decodeFooter(bytes: Buffer, fileSize: number): Footer | FooterPr
   }
   const [filter, properties, index] = handles as [BlockHandle, BlockHandle, BlockHandle]
   const end = fileSize - FOOTER_BYTES
-  const filterEnd = filter.offset + filter.length + TRAILER_BYTES
+  const trailer = trailerBytes(version)
+  const filterEnd = filter.offset + filter.length + trailer
   const rangeTombstones =
-    version >= 2 ? { offset: filterEnd, length: properties.offset - filterEnd - TRAILER_BYTES } : undefined
+    version >= 2 ? { offset: filterEnd, length: properties.offset - filterEnd - trailer } : undefined
   if (
-    index.offset + index.length + TRAILER_BYTES !== end ||
-    properties.offset + properties.length + TRAILER_BYTES !== index.offset ||
+    index.offset + index.length + trailer !== end ||
+    properties.offset + properties.length + trailer !== index.offset ||
     (rangeTombstones === undefined ? filterEnd !== properties.offset : rangeTombstones.length < 4)
   ) {
     return { reason: 'block handles do not describe the blocks before the footer', at: 0 }

@@ -4,13 +4,17 @@
  * files: never renumber or change it without bumping `FORMAT_VERSION`.
  */
 
-/** Version of the table layout this build writes, stored in the footer. On disk. Never
- *  renumber. Version 2 adds the range-tombstone block between the filter and the properties;
- *  version 1 tables (no such block) are read as before. */
+/**
+ * Version of the table layout, stored in the footer. On disk. Never renumber. Version 1: 5-byte
+ * block trailers, every block stored raw, no range tombstones. Version 2: 10-byte block trailers
+ * that record the block's codec and uncompressed length (data blocks may be compressed), and a
+ * range-tombstone block between the filter and the properties. This build writes version 2 and
+ * reads both.
+ */
 export const FORMAT_VERSION = 2
 
-/** The oldest table layout this build reads. */
-export const OLDEST_FORMAT_VERSION = 1
+/** Format versions this build reads. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2]
 
 /** The last 8 bytes of every table: ASCII "strataST". On disk. */
 export const MAGIC = Uint8Array.of(0x73, 0x74, 0x72, 0x61, 0x74, 0x61, 0x53, 0x54)
@@ -24,8 +28,28 @@ export const FOOTER_VERSION_AT = 36
 export const FOOTER_CRC_AT = 40
 export const FOOTER_MAGIC_AT = 44
 
-/** Every block is followed by a 5-byte trailer: its type (u8) and a CRC32C of contents + type. */
-export const TRAILER_BYTES = 5
+/** Version 1: every block is followed by a 5-byte trailer: its type (u8) and a CRC32C of
+ *  contents + type. */
+export const TRAILER_V1_BYTES = 5
+
+/**
+ * Version 2: every block is followed by a 10-byte trailer: type (u8), codec id (u8), uncompressed
+ * length (u32), CRC32C (u32) of the stored contents + the trailer's first 6 bytes. Offsets
+ * within the trailer below. On disk.
+ */
+export const TRAILER_V2_BYTES = 10
+export const TRAILER_TYPE_AT = 0
+export const TRAILER_CODEC_AT = 1
+export const TRAILER_RAW_LENGTH_AT = 2
+export const TRAILER_V2_CRC_AT = 6
+
+/** The trailer length of every block of a table of format `version` (1 or 2). */
+export function trailerBytes(version: number): number {
+  return version === 1 ? TRAILER_V1_BYTES : TRAILER_V2_BYTES
+}
+
+/** The trailer length of the tables this build writes. */
+export const TRAILER_BYTES = TRAILER_V2_BYTES
 
 /** Block types stored in the trailer. On disk. Never renumber. */
 export const BlockType = {

@@ -6,7 +6,12 @@ export { type SSTableCorruptDetails, SSTableCorruptError } from './errors.js'
 export { type BlockKind, FORMAT_VERSION, MAGIC } from './format.js'
 export { type InspectTableOptions, inspectTable, type TableInspection, type TableProblem } from './inspect.js'
 export type { TableIterator, TableIteratorOptions } from './iterator.js'
-export type { TableBuilderOptions, TableOpenOptions } from './options.js'
+export {
+  COMPRESSION_NAMES,
+  type CompressionName,
+  type TableBuilderOptions,
+  type TableOpenOptions,
+} from './options.js'
 export type { TableMeta } from './properties.js'
 export { SCAN_CHUNK_BYTES, TableScan } from './scan.js'
 export { type ReadTimer, Table } from './table.js'

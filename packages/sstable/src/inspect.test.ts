@@ -2,7 +2,7 @@ import { crc32c, type InternalEntry, MemoryFileSystem, OpType } from '@strata/ba
 import { describe, expect, it } from 'vitest'
 import { bytes, plain } from '../test/helpers.js'
 import { TableBuilder } from './builder.js'
-import { FORMAT_VERSION, TRAILER_BYTES } from './format.js'
+import { FORMAT_VERSION, TRAILER_BYTES, TRAILER_V2_CRC_AT } from './format.js'
 import { inspectTable, type TableInspection } from './inspect.js'
 import { Table } from './table.js'
 
@@ -76,8 +76,8 @@ function rewriteBlock(
 ) {
   const copy = Buffer.from(data)
   change(copy.subarray(handle.offset, handle.offset + handle.length))
-  const crc = crc32c(copy.subarray(handle.offset, handle.offset + handle.length + 1))
-  copy.writeUInt32LE(crc, handle.offset + handle.length + 1)
+  const crcAt = handle.offset + handle.length + TRAILER_V2_CRC_AT
+  copy.writeUInt32LE(crc32c(copy.subarray(handle.offset, crcAt)), crcAt)
   return copy
 }
 

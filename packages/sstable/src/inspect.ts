@@ -18,11 +18,14 @@ import {
   nodeFileSystem,
   OpType,
   type RangeFragment,
+  StrataError,
   toIOError,
 } from '@strata/base'
 import { Block } from './block.js'
+import { blockContents, readTrailer } from './block-trailer.js'
 import { BloomFilter } from './bloom.js'
 import { readU64, readVarint, varintEnd } from './coding.js'
+import { CODECS } from './compression/registry.js'
 import { SSTableCorruptError } from './errors.js'
 import {
   BLOCK_KIND,
@@ -33,15 +36,14 @@ import {
   FOOTER_CRC_AT,
   FOOTER_MAGIC_AT,
   FOOTER_VERSION_AT,
-  FORMAT_VERSION,
   MAGIC,
-  OLDEST_FORMAT_VERSION,
-  TRAILER_BYTES,
+  READABLE_FORMAT_VERSIONS,
+  trailerBytes,
 } from './format.js'
 import { decodeProperties } from './properties.js'
 import { decodeRangeTombstones } from './range-tombstone-block.js'
 
-/** Where a block lives: `length` counts its contents, not its 5-byte trailer. */
+/** Where a block lives: `length` counts its stored contents, not its trailer. */
 export interface TableBlockHandle {
   offset: number
   length: number
@@ -63,7 +65,12 @@ export interface InspectedDataBlock {
   /** Position in the file, from 0. */
   number: number
   offset: number
+  /** Bytes stored (compressed when `codec` is not `none`), without the trailer. */
   length: number
+  /** The codec the block is stored with (`none`, `lz4`, `deflate`; `#<id>` for an unknown id). */
+  codec: string
+  /** The block's length once decompressed (`length` when stored raw). */
+  uncompressedLength: number
   /** False when the block failed a check (its problem is in `problems`). */
   ok: boolean
   entryCount: number
@@ -202,13 +209,14 @@ export async function inspectTable(
     )
   }
   const formatVersion = footer.readUInt32LE(FOOTER_VERSION_AT)
-  if (formatVersion < OLDEST_FORMAT_VERSION || formatVersion > FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) {
     problem(
       'footer',
       footerAt + FOOTER_VERSION_AT,
-      `format version ${formatVersion} (this reader reads versions ${OLDEST_FORMAT_VERSION} to ${FORMAT_VERSION})`,
+      `format version ${formatVersion} (this reader reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
     )
   }
+  const TRAILER_BYTES = trailerBytes(formatVersion)
   const handles = [0, 1, 2].map((index) => ({
     offset: readU64(footer, index * 12),
     length: footer.readUInt32LE(index * 12 + 8),
@@ -240,29 +248,34 @@ export async function inspectTable(
   }
 
   /** Checks a block's trailer; returns its contents, or undefined (problem reported) when bad. */
-  const verified = (handle: TableBlockHandle, type: BlockType, blockNumber?: number): Buffer | undefined => {
+  const verified = (
+    handle: TableBlockHandle,
+    type: BlockType,
+    blockNumber?: number,
+    inspected?: InspectedDataBlock,
+  ): Buffer | undefined => {
     const kind = BLOCK_KIND[type]
     const end = handle.offset + handle.length
     if (end + TRAILER_BYTES > footerAt) {
       problem(kind, handle.offset, `block of ${handle.length} bytes runs past the data region`, blockNumber)
       return undefined
     }
-    const stored = bytes.readUInt32LE(end + 1)
-    const actual = crc32c(bytes.subarray(handle.offset, end + 1))
-    if (stored !== actual) {
-      problem(
-        kind,
-        handle.offset,
-        `checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)})`,
-        blockNumber,
-      )
+    const trailer = readTrailer(bytes, handle.offset, handle.length, type, formatVersion)
+    if ('reason' in trailer) {
+      problem(kind, handle.offset + trailer.at, trailer.reason, blockNumber)
       return undefined
     }
-    if (bytes[end] !== type) {
-      problem(kind, end, `block type ${bytes[end]} where ${type} (${kind}) belongs`, blockNumber)
+    if (inspected !== undefined) {
+      inspected.codec = CODECS[trailer.codec]?.name ?? `#${trailer.codec}`
+      inspected.uncompressedLength = trailer.rawLength
+    }
+    try {
+      return blockContents(bytes.subarray(handle.offset, end), trailer)
+    } catch (error) {
+      if (!(error instanceof StrataError)) throw error
+      problem(kind, handle.offset, error.message, blockNumber)
       return undefined
     }
-    return bytes.subarray(handle.offset, end)
   }
 
   // ---- filter
@@ -376,6 +389,8 @@ export async function inspectTable(
       number,
       offset: handle.offset,
       length: handle.length,
+      codec: 'none',
+      uncompressedLength: handle.length,
       ok: false,
       entryCount: 0,
       restartCount: 0,
@@ -383,7 +398,7 @@ export async function inspectTable(
       lastKey: undefined,
     }
     result.dataBlocks.push(inspected)
-    const contents = verified(handle, BlockType.Data, number)
+    const contents = verified(handle, BlockType.Data, number, inspected)
     if (contents === undefined) {
       previous = undefined
       continue

@@ -1,14 +1,16 @@
 /**
  * `TableIterator`: walks a table's entries within bounds, forward or in reverse, at a snapshot
- * seq, yielding either the visible version of each key or every version. It decodes one data
- * block at a time into an array, so `next()` is a few comparisons when the next entry is already
- * decoded; only moving into a block that is not cached needs I/O.
+ * seq, yielding either the visible version of each key or every version. Inside a data block it
+ * walks a `BlockCursor` (block-cursor.ts): a seek binary-searches the block's restart points and
+ * decodes entries only from there, one at a time as the walk advances (in reverse, one restart
+ * interval at a time); only moving into a block that is not cached needs I/O.
  *
  * The walk itself (`step`) is synchronous and pure: when it needs a block that is not in memory
  * it says which one and stops; `next()` reads it asynchronously, `nextSync()` with `readSync`.
  */
 import { ClosedError, type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ } from '@strata/base'
 import type { Block } from './block.js'
+import { BlockCursor } from './block-cursor.js'
 import { compareKeys } from './coding.js'
 import type { ReadTimer, Table } from './table.js'
 
@@ -79,7 +81,6 @@ interface Prefetch {
 }
 /** Readahead of a sequential scan doubles from one block up to this many bytes per read. */
 const MAX_READAHEAD_BYTES = 256 * 1024
-const NO_ENTRIES: InternalEntry[] = []
 
 export class TableIteratorImpl implements TableIterator {
   private readonly table: Table
@@ -88,18 +89,16 @@ export class TableIteratorImpl implements TableIterator {
   private readonly all: boolean
   private readonly lower: Bound | undefined
   private readonly upper: Bound | undefined
-  private entries: InternalEntry[] = NO_ENTRIES
+  /** The data block the walk is in (`blockIndex`), and the walk's position inside it. */
+  private block: Block | undefined
   private blockIndex = -1
-  /** Forward: the next entry is entries[pos]. Reverse: the next entry is entries[pos - 1]. */
-  private pos = 0
+  private readonly cursor = new BlockCursor()
+  /** Reverse, visible mode: an entry taken from the cursor and left for the next call. */
+  private lookahead: InternalEntry | undefined
   private pending: Position | undefined
   private wantBlock = -1
   private done = false
   private closed = false
-  /** sameKey[i] is 1 when entries[i] is another version of the key of entries[i - 1]; for i = 0,
-   *  of the last key of the previous block. Computed when the block is decoded, so the walk never
-   *  compares keys it has handed out (a caller may have changed their bytes). */
-  private sameKey: number[] = []
   /** Forward, visible mode: whether the key of the last entry consumed was yielded. */
   private keyYielded = false
   /** Forward: the next entry is the first since a repositioning (treated as a new key). */
@@ -243,13 +242,15 @@ export class TableIteratorImpl implements TableIterator {
     this.done = false
     this.keyYielded = false
     this.candidate = undefined
+    this.lookahead = undefined
   }
 
   close(): void {
     this.closed = true
     this.prefetch = undefined
     this.run = []
-    this.entries = NO_ENTRIES
+    this.cursor.release()
+    this.block = undefined
     this.blockIndex = -1
   }
 
@@ -349,19 +350,11 @@ export class TableIteratorImpl implements TableIterator {
     this.install(wanted, blocks[wanted - first]!)
   }
 
+  /** Makes `block` (data block `index`) the one the walk is in, at its start (reverse: its end). */
   private install(index: number, block: Block): void {
-    const sameKey: number[] = []
-    this.entries = block.decodeAll(sameKey)
-    if (
-      index > 0 &&
-      this.entries.length > 0 &&
-      this.table.compareLastKey(index - 1, this.entries[0]!.key) === 0
-    ) {
-      sameKey[0] = 1
-    }
-    this.sameKey = sameKey
+    this.block = block
     this.blockIndex = index
-    this.pos = this.reverse ? this.entries.length : 0
+    this.cursor.enter(block, this.reverse)
   }
 
   /** The next entry, `undefined` at the end, or NEED_BLOCK (block `wantBlock` must be read). */
@@ -385,22 +378,13 @@ export class TableIteratorImpl implements TableIterator {
       return true
     }
     if (!this.ensureBlock(index)) return false
-    const entries = this.entries
-    if (target === undefined) this.pos = this.reverse ? entries.length : 0
-    else {
-      // Forward: the first entry with key >= target (> when exclusive). Reverse: the count of
-      // entries with key <= target (< when exclusive), i.e. one past the last one to yield.
-      const pastEqual = this.reverse === pending.inclusive
-      let low = 0
-      let high = entries.length
-      while (low < high) {
-        const middle = (low + high) >>> 1
-        const order = compareKeys(entries[middle]!.key, target)
-        if (order < 0 || (order === 0 && pastEqual)) low = middle + 1
-        else high = middle
-      }
-      this.pos = low
-    }
+    const block = this.block!
+    // Forward: at the first entry with key >= target (> when exclusive). Reverse: after the
+    // last entry with key <= target (< when exclusive).
+    if (target === undefined) this.cursor.enter(block, this.reverse)
+    else if (this.reverse) this.cursor.seekBefore(block, target, pending.inclusive)
+    else this.cursor.seek(block, target, !pending.inclusive)
+    this.lookahead = undefined
     this.pending = undefined
     this.done = false
     this.keyYielded = false
@@ -411,30 +395,31 @@ export class TableIteratorImpl implements TableIterator {
   private stepForward(): InternalEntry | undefined | typeof NEED_BLOCK {
     const upper = this.upper
     const atSeq = this.atSeq
+    const cursor = this.cursor
     for (;;) {
-      if (this.pos >= this.entries.length) {
+      if (!cursor.advance()) {
         const next = this.blockIndex + 1
         if (next >= this.table.blockCount) return this.finish()
         if (!this.ensureBlock(next)) return NEED_BLOCK
         continue
       }
-      const position = this.pos++
-      const entry = this.entries[position]!
-      if (this.sameKey[position] === 0 || this.fresh) {
+      // The cursor compares keys in its own buffer, never keys it has handed out (a caller may
+      // have changed their bytes); skipped versions are never copied out.
+      if (!cursor.sameKey || this.fresh) {
         // A new key: check the upper bound (versions of a key in range are all in range).
         this.fresh = false
         this.keyYielded = false
         if (upper !== undefined) {
-          const order = compareKeys(entry.key, upper.key)
+          const order = cursor.compareKey(upper.key)
           if (order > 0 || (order === 0 && !upper.inclusive)) return this.finish()
         }
       }
-      if (entry.seq > atSeq) continue
+      if (cursor.seq > atSeq) continue
       if (!this.all) {
         if (this.keyYielded) continue
         this.keyYielded = true
       }
-      return entry
+      return cursor.entry()
     }
   }
 
@@ -442,7 +427,9 @@ export class TableIteratorImpl implements TableIterator {
     const lower = this.lower
     const atSeq = this.atSeq
     for (;;) {
-      if (this.pos <= 0) {
+      const entry = this.lookahead ?? this.cursor.previous()
+      this.lookahead = undefined
+      if (entry === undefined) {
         const previous = this.blockIndex - 1
         if (previous < 0) return this.finish()
         const candidate = this.candidate
@@ -455,13 +442,11 @@ export class TableIteratorImpl implements TableIterator {
         if (!this.ensureBlock(previous)) return NEED_BLOCK
         continue
       }
-      const entry = this.entries[this.pos - 1]!
       if (lower !== undefined) {
         const order = compareKeys(entry.key, lower.key)
         if (order < 0 || (order === 0 && !lower.inclusive)) return this.finish()
       }
       if (this.all) {
-        this.pos--
         if (entry.seq > atSeq) continue
         return entry
       }
@@ -469,9 +454,9 @@ export class TableIteratorImpl implements TableIterator {
       if (candidate !== undefined && compareKeys(entry.key, candidate.key) !== 0) {
         // A smaller key: the current key is complete. Leave `entry` for the next call.
         this.candidate = undefined
+        this.lookahead = entry
         return candidate
       }
-      this.pos--
       if (entry.seq <= atSeq) this.candidate = entry
     }
   }

@@ -4,6 +4,14 @@
  */
 import { type FileSystem, InvalidArgumentError, nodeFileSystem } from '@strata/base'
 import type { BlockCache } from './cache.js'
+import type { BlockCodec } from './compression/codec.js'
+import { CODECS, codecByName } from './compression/registry.js'
+
+/** Names of the block codecs a table can be written with. */
+export type CompressionName = 'none' | 'lz4' | 'deflate'
+
+/** Every `CompressionName`, in codec id order. */
+export const COMPRESSION_NAMES: readonly CompressionName[] = ['none', 'lz4', 'deflate']
 
 export interface TableBuilderOptions {
   /** File system to write through. Default: the real disk (`nodeFileSystem`). */
@@ -20,6 +28,10 @@ export interface TableBuilderOptions {
    *  false positives for 1.25 bytes per key. 0 writes no filter, so every `get` of an absent
    *  key reads a data block. */
   bloomBitsPerKey?: number
+  /** Codec of the data blocks: `none`, `lz4` (fast) or `deflate` (smaller, slower). Default
+   *  `none` (the engine's default is `lz4`). A block that does not shrink by at least 12.5% is stored raw; the filter, properties
+   *  and index blocks are always stored raw. */
+  compression?: CompressionName
 }
 
 export interface ResolvedBuilderOptions {
@@ -27,6 +39,7 @@ export interface ResolvedBuilderOptions {
   blockBytes: number
   restartInterval: number
   bloomBitsPerKey: number
+  compression: BlockCodec
 }
 
 export interface TableOpenOptions {
@@ -87,7 +100,21 @@ export function resolveBuilderOptions(options: unknown): ResolvedBuilderOptions 
     blockBytes: checkNumber(given.blockBytes, 'blockBytes', 4096, 64, 1024 * 1024 * 1024, true),
     restartInterval: checkNumber(given.restartInterval, 'restartInterval', 16, 1, 65536, true),
     bloomBitsPerKey: checkNumber(given.bloomBitsPerKey, 'bloomBitsPerKey', 10, 0, 64, false),
+    compression: checkCompression(given.compression, 'compression', 'none'),
   }
+}
+
+/** The codec named `value` (`fallback` when undefined); anything else is an
+ *  `InvalidArgumentError` naming `options.<name>` and the codecs allowed. */
+export function checkCompression(value: unknown, name: string, fallback: CompressionName): BlockCodec {
+  const codec = codecByName(value === undefined ? fallback : (value as string))
+  if (typeof (value ?? fallback) !== 'string' || codec === undefined) {
+    throw new InvalidArgumentError(
+      `options.${name} must be one of ${CODECS.map((each) => `'${each.name}'`).join(', ')}, got ${String(value)}`,
+      { argument: `options.${name}` },
+    )
+  }
+  return codec
 }
 
 export function resolveOpenOptions(options: unknown): { fs: FileSystem; cache: BlockCache | undefined } {

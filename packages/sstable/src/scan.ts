@@ -14,20 +14,15 @@
  * Every length and offset read from a block is checked as `Block` checks it; anything malformed
  * is an `SSTableCorruptError` naming the file, the block's offset and the reason.
  */
-import {
-  crc32c,
-  type FileSystem,
-  type InternalEntry,
-  InvalidArgumentError,
-  OpType,
-  toIOError,
-} from '@strata/base'
+import { type FileSystem, type InternalEntry, InvalidArgumentError, OpType, toIOError } from '@strata/base'
 import { Block } from './block.js'
+import { blockContents, readTrailer } from './block-trailer.js'
 import { readVarint, varintEnd } from './coding.js'
+import { DecompressionError } from './compression/errors.js'
 import { entryHeader, readEntryHeader } from './entry-header.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter } from './footer.js'
-import { BLOCK_KIND, type BlockKind, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
+import { BLOCK_KIND, type BlockKind, BlockType, FOOTER_BYTES, trailerBytes } from './format.js'
 import { withTableFileSync } from './open-file.js'
 
 /** Default size of a scan's read buffer: one `readSync` fetches this many bytes of blocks (a
@@ -53,6 +48,12 @@ export class TableScan implements InternalEntry {
   /** The caller's buffer, and the buffer the current run was read into (the caller's, or a
    *  one-off one for a block larger than it). */
   private readonly chunk: Buffer
+  /** The table's format version and the length of its block trailers. */
+  private readonly version: number
+  private readonly trailerBytes: number
+  /** The current run of stored blocks (as read), and the bytes of the block being decoded: a
+   *  view of the run when the block is stored raw, its decompressed contents otherwise. */
+  private run: Buffer = Buffer.alloc(0)
   private bytes: Uint8Array = EMPTY
   /** Key bytes of the current entry (prefix-decoded in place). */
   private keyBytes = new Uint8Array(64)
@@ -101,11 +102,20 @@ export class TableScan implements InternalEntry {
       const footer = decodeFooter(chunk.subarray(0, FOOTER_BYTES), size)
       if ('reason' in footer) throw corrupt(path, size - FOOTER_BYTES + footer.at, 'footer', footer.reason)
       const handle = footer.index
-      const length = handle.length + TRAILER_BYTES
+      const trailer = trailerBytes(footer.version)
+      const length = handle.length + trailer
       const bytes = length <= chunk.length ? chunk : Buffer.allocUnsafe(length)
       readFully(fs, fd, path, bytes, length, handle.offset, 'index')
-      checkTrailer(path, bytes, 0, handle.length, BlockType.Index, handle.offset)
-      const entries = new Block(bytes.subarray(0, handle.length), path, handle.offset, 'index').decodeAll()
+      const contents = checkedContents(
+        path,
+        bytes,
+        0,
+        handle.length,
+        BlockType.Index,
+        handle.offset,
+        footer.version,
+      )
+      const entries = new Block(contents, path, handle.offset, 'index').decodeAll()
       // The data blocks, one index entry each, must tile [0, filter offset) exactly.
       const blockSizes: number[] = []
       let expected = 0
@@ -121,13 +131,13 @@ export class TableScan implements InternalEntry {
             `index entry ${blockSizes.length} has a bad block handle`,
           )
         }
-        blockSizes.push(blockLength + TRAILER_BYTES)
-        expected += blockLength + TRAILER_BYTES
+        blockSizes.push(blockLength + trailer)
+        expected += blockLength + trailer
       }
       if (expected !== footer.filter.offset) {
         throw corrupt(path, handle.offset, 'index', 'data blocks do not end where the filter block starts')
       }
-      return new TableScan(path, fs, fd, size, blockSizes, chunk)
+      return new TableScan(path, fs, fd, size, blockSizes, chunk, footer.version)
     })
   }
 
@@ -138,7 +148,10 @@ export class TableScan implements InternalEntry {
     fileSize: number,
     blockSizes: number[],
     chunk: Buffer,
+    version: number,
   ) {
+    this.version = version
+    this.trailerBytes = trailerBytes(version)
     this.path = path
     this.fs = fs
     this.fd = fd
@@ -184,6 +197,7 @@ export class TableScan implements InternalEntry {
     this.done = true
     this.inBlock = false
     this.bytes = EMPTY
+    this.run = Buffer.alloc(0)
     this.key = EMPTY
     this.keyViewLength = -1
     this.value = null
@@ -207,7 +221,7 @@ export class TableScan implements InternalEntry {
     const bytes = length <= this.chunk.length ? this.chunk : Buffer.allocUnsafe(length)
     const position = this.fileOffset
     readFully(this.fs, this.fd, this.path, bytes, length, position, 'data')
-    this.bytes = bytes
+    this.run = bytes
     this.runLast = last
     this.runOffset = position
     this.nextBlockAt = 0
@@ -216,13 +230,26 @@ export class TableScan implements InternalEntry {
 
   /** Verifies block `nextBlock` (checksum, type, restart count) and starts decoding it. */
   private startBlock(): void {
-    const bytes = this.bytes
-    const at = this.nextBlockAt
+    const runAt = this.nextBlockAt
     const size = this.blockSizes[this.nextBlock]!
-    const length = size - TRAILER_BYTES
+    this.blockOffset = this.runOffset + runAt
+    const stored = size - this.trailerBytes
+    const contents = checkedContents(
+      this.path,
+      this.run,
+      runAt,
+      stored,
+      BlockType.Data,
+      this.blockOffset,
+      this.version,
+    )
+    // Raw: decode in place in the run. Compressed: decode the fresh decompressed buffer.
+    const raw = contents.buffer === this.run.buffer && contents.byteOffset === this.run.byteOffset + runAt
+    const bytes = raw ? this.run : contents
+    const at = raw ? runAt : 0
+    const length = contents.length
+    this.bytes = bytes
     this.blockAt = at
-    this.blockOffset = this.runOffset + at
-    checkTrailer(this.path, bytes, at, length, BlockType.Data, this.blockOffset)
     if (length < 4) throw this.corrupt(`block of ${length} bytes has no restart count`, 0)
     const restartCount = readU32(bytes, at + length - 4)
     const restartsAt = length - 4 - restartCount * 4
@@ -240,7 +267,7 @@ export class TableScan implements InternalEntry {
     this.keyLength = 0
     this.inBlock = true
     this.nextBlock++
-    this.nextBlockAt = at + size
+    this.nextBlockAt = runAt + size
   }
 
   /** Restart point `index` as a position in `bytes`, checked to be in order and in bounds. */
@@ -333,34 +360,28 @@ function readFully(
 }
 
 /** Checks the trailer (type byte, CRC32C of contents + type) of the block at `bytes[at..]`. */
-function checkTrailer(
+/** Checks the trailer of the `length` stored bytes at `bytes[at..]` (file offset `offset`) and
+ *  returns the block's contents: a view of `bytes` when raw, a fresh buffer when compressed. */
+function checkedContents(
   path: string,
-  bytes: Uint8Array,
+  bytes: Buffer,
   at: number,
   length: number,
   type: BlockType,
   offset: number,
-): void {
+  version: number,
+): Buffer {
   const kind = BLOCK_KIND[type]
-  const stored = readU32(bytes, at + length + 1)
-  const actual = crc32c(bytes.subarray(at, at + length + 1))
-  if (stored !== actual) {
-    throw corrupt(path, offset, kind, `checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)})`)
-  }
-  if (bytes[at + length] !== type) {
-    throw corrupt(
-      path,
-      offset + length,
-      kind,
-      `block type ${bytes[at + length]} where ${type} (${kind}) belongs`,
-    )
+  const trailer = readTrailer(bytes, at, length, type, version)
+  if ('reason' in trailer) throw corrupt(path, offset + trailer.at, kind, trailer.reason)
+  try {
+    return blockContents(bytes.subarray(at, at + length), trailer)
+  } catch (error) {
+    if (!(error instanceof DecompressionError)) throw error
+    throw new SSTableCorruptError({ file: path, offset, block: kind, reason: error.message, cause: error })
   }
 }
 
 function readU32(bytes: Uint8Array, pos: number): number {
   return (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0
-}
-
-function hex(value: number): string {
-  return `0x${value.toString(16).padStart(8, '0')}`
 }

@@ -31,9 +31,10 @@ export class TableIndex {
   /**
    * Builds the index from the index block's entries (value = varint offset, varint length).
    * Returns a reason string when the entries are malformed, out of order, or do not tile the
-   * data region `[0, dataEnd)` exactly, block after block.
+   * data region `[0, dataEnd)` exactly, block after block (each followed by its trailer of
+   * `trailerBytes`).
    */
-  static decode(entries: InternalEntry[], dataEnd: number): TableIndex | string {
+  static decode(entries: InternalEntry[], dataEnd: number, trailerBytes: number): TableIndex | string {
     const count = entries.length
     let totalKeyBytes = 0
     for (const entry of entries) totalKeyBytes += entry.key.length
@@ -52,7 +53,7 @@ export class TableIndex {
       if (offset !== expected || length < 4 || length > 0xffff_ffff) {
         return `block handle ${position} (${length} bytes at ${offset}) does not follow the previous block`
       }
-      expected = offset + length + 5
+      expected = offset + length + trailerBytes
       index.keyBytes.set(entry.key, keyAt)
       index.keyStarts[position] = keyAt
       keyAt += entry.key.length

@@ -7,7 +7,6 @@
  */
 import {
   ClosedError,
-  crc32c,
   type FileSystem,
   type InternalEntry,
   InvalidArgumentError,
@@ -16,12 +15,14 @@ import {
   toIOError,
 } from '@strata/base'
 import { Block } from './block.js'
+import { blockContents, readTrailer } from './block-trailer.js'
 import { BloomFilter, type FilterHashes } from './bloom.js'
 import type { BlockCache, CacheSpace } from './cache.js'
 import { compareKeys } from './coding.js'
+import { DecompressionError } from './compression/errors.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter, type Footer } from './footer.js'
-import { BLOCK_KIND, type BlockHandle, BlockType, FOOTER_BYTES, TRAILER_BYTES } from './format.js'
+import { BLOCK_KIND, type BlockHandle, BlockType, FOOTER_BYTES, trailerBytes } from './format.js'
 import { type TableIterator, TableIteratorImpl, type TableIteratorOptions } from './iterator.js'
 import { withTableFileSync } from './open-file.js'
 import { resolveOpenOptions, type TableOpenOptions } from './options.js'
@@ -42,6 +43,9 @@ function takeCacheId(): number {
 /** The scratch buffer of point reads that do not cache their block (`Table.getSync`): only
  *  ever used within one synchronous call, so one per thread is enough. */
 let scratch = Buffer.allocUnsafeSlow(8192)
+/** Where such reads decompress their block (same lifetime as `scratch`; a block that decodes
+ *  to more than this gets a buffer of its own). */
+const decodeScratch = Buffer.allocUnsafeSlow(64 * 1024)
 
 /** Told the start and end of each synchronous block read (`Table.getSync`), e.g. to decide
  *  whether such reads come from the OS page cache. */
@@ -59,6 +63,8 @@ interface Opened {
   filter: BloomFilter
   rangeFragments: RangeFragment[]
   pinnedBytes: number
+  /** Format version (1 or 2), from the footer. */
+  version: number
 }
 
 export class Table {
@@ -77,6 +83,9 @@ export class Table {
   private readonly index: TableIndex
   private readonly filter: BloomFilter
   private readonly pinnedBytes: number
+  /** The table's format version (1 or 2) and the length of its block trailers. */
+  readonly formatVersion: number
+  private readonly trailerBytes: number
   private readonly loading = new Map<number, Promise<Block>>()
   private closed = false
   private closing: Promise<void> | undefined
@@ -149,6 +158,8 @@ export class Table {
     this.index = opened.index
     this.filter = opened.filter
     this.pinnedBytes = opened.pinnedBytes
+    this.formatVersion = opened.version
+    this.trailerBytes = trailerBytes(opened.version)
     cache?.pin(this.pinnedBytes)
   }
 
@@ -330,7 +341,7 @@ export class Table {
       this.path,
       'data',
       handle.offset,
-      handle.length + TRAILER_BYTES,
+      handle.length + this.trailerBytes,
       undefined,
     )
       .then((bytes) => this.admit(blockIndex, handle, bytes))
@@ -347,7 +358,7 @@ export class Table {
   loadBlockSync(blockIndex: number, timer?: ReadTimer, scratchRead = false): Block {
     this.checkOpen()
     const handle = this.handle(blockIndex)
-    const length = handle.length + TRAILER_BYTES
+    const length = handle.length + this.trailerBytes
     if (scratchRead && scratch.length < length) {
       scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length))
     }
@@ -364,12 +375,28 @@ export class Table {
       into,
     )
     if (!scratchRead) return this.admit(blockIndex, handle, bytes)
-    return new Block(verifyBlock(this.path, handle, bytes, BlockType.Data), this.path, handle.offset, 'data')
+    // Decompressed into the thread's second scratch buffer: a scratch read allocates nothing.
+    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion, decodeScratch)
+    return new Block(contents, this.path, handle.offset, 'data')
+  }
+
+  /** Where the data of keys >= `key` begins in the file: the offset of the first data block whose
+   *  last key is >= `key`, or (no such block, or `key` undefined) the end of the data blocks. For
+   *  size estimates: the data of the keys in [a, b) is about `approximateOffsetOf(b) -
+   *  approximateOffsetOf(a)` bytes. Reads only the index held in memory. */
+  approximateOffsetOf(key: Uint8Array | undefined): number {
+    this.checkOpen()
+    const count = this.blockCount
+    if (count === 0) return 0
+    const block = key === undefined ? count : this.index.atOrAfter(key, false)
+    if (block < count) return this.handle(block).offset
+    const last = this.handle(count - 1)
+    return last.offset + last.length + this.trailerBytes
   }
 
   /** @internal Size of data block `blockIndex` with its trailer, in bytes. */
   blockSize(blockIndex: number): number {
-    return this.index.lengths[blockIndex]! + TRAILER_BYTES
+    return this.index.lengths[blockIndex]! + this.trailerBytes
   }
 
   /**
@@ -413,7 +440,7 @@ export class Table {
       const start = handle.offset - base
       // Each block gets its own memory: a view into the run would keep the whole run alive
       // while the cache charges only the block.
-      const own = Buffer.allocUnsafeSlow(handle.length + TRAILER_BYTES)
+      const own = Buffer.allocUnsafeSlow(handle.length + this.trailerBytes)
       bytes.copy(own, 0, start, start + own.length)
       try {
         blocks.push(this.admit(blockIndex, handle, own))
@@ -430,7 +457,7 @@ export class Table {
   }
 
   private admit(blockIndex: number, handle: BlockHandle, bytes: Buffer): Block {
-    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data)
+    const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion)
     const block = new Block(contents, this.path, handle.offset, 'data')
     if (!this.closed) this.cache?.insert(this.space, blockIndex, block)
     return block
@@ -532,33 +559,35 @@ function readExactlySync(
   return buffer
 }
 
-/** Checks a block's trailer (type and CRC32C); returns its contents. */
-function verifyBlock(path: string, handle: BlockHandle, bytes: Buffer, type: BlockType): Buffer {
-  const length = handle.length
+/**
+ * Checks a block's trailer (checksum, type, codec) and returns its contents, decompressed when
+ * stored compressed (then a fresh buffer). Damage, including bytes that do not decompress, is an
+ * `SSTableCorruptError` (a `DecompressionError` is its `cause`).
+ */
+function verifyBlock(
+  path: string,
+  handle: BlockHandle,
+  bytes: Buffer,
+  type: BlockType,
+  version: number,
+  into?: Buffer,
+): Buffer {
   const kind = BLOCK_KIND[type]
-  const stored = bytes.readUInt32LE(length + 1)
-  const actual = crc32c(bytes.subarray(0, length + 1))
-  if (stored !== actual) {
-    throw corrupt(
-      path,
-      handle.offset,
-      kind,
-      `checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)})`,
-    )
+  const trailer = readTrailer(bytes, 0, handle.length, type, version)
+  if ('reason' in trailer) throw corrupt(path, handle.offset + trailer.at, kind, trailer.reason)
+  const stored = bytes.subarray(0, handle.length)
+  try {
+    return blockContents(stored, trailer, into)
+  } catch (error) {
+    if (!(error instanceof DecompressionError)) throw error
+    throw new SSTableCorruptError({
+      file: path,
+      offset: handle.offset,
+      block: kind,
+      reason: error.message,
+      cause: error,
+    })
   }
-  if (bytes[length] !== type) {
-    throw corrupt(
-      path,
-      handle.offset + length,
-      kind,
-      `block type ${bytes[length]} where ${type} (${kind}) belongs`,
-    )
-  }
-  return bytes.subarray(0, length)
-}
-
-function hex(value: number): string {
-  return `0x${value.toString(16).padStart(8, '0')}`
 }
 
 function parseFooter(path: string, fileSize: number, bytes: Buffer): Footer {
@@ -570,30 +599,39 @@ function parseFooter(path: string, fileSize: number, bytes: Buffer): Footer {
 /** Verifies and decodes the filter, properties and index blocks (`tail` starts at the filter). */
 function parseTail(path: string, fileSize: number, footer: Footer, tail: Buffer): Opened {
   const base = footer.filter.offset
+  const version = footer.version
+  const trailer = trailerBytes(version)
   const slice = (handle: BlockHandle) =>
-    tail.subarray(handle.offset - base, handle.offset - base + handle.length + TRAILER_BYTES)
+    tail.subarray(handle.offset - base, handle.offset - base + handle.length + trailer)
 
-  const filterBytes = verifyBlock(path, footer.filter, slice(footer.filter), BlockType.Filter)
+  const filterBytes = verifyBlock(path, footer.filter, slice(footer.filter), BlockType.Filter, version)
   const filter = BloomFilter.decode(filterBytes)
   if (typeof filter === 'string') throw corrupt(path, footer.filter.offset, 'filter', filter)
 
   let rangeFragments: RangeFragment[] = []
   if (footer.rangeTombstones !== undefined) {
     const handle = footer.rangeTombstones
-    const rangeBytes = verifyBlock(path, handle, slice(handle), BlockType.RangeTombstones)
+    const rangeBytes = verifyBlock(path, handle, slice(handle), BlockType.RangeTombstones, version)
     const decoded = decodeRangeTombstones(rangeBytes)
     if (typeof decoded === 'string') throw corrupt(path, handle.offset, 'range-tombstones', decoded)
     rangeFragments = decoded
   }
 
-  const propertiesBytes = verifyBlock(path, footer.properties, slice(footer.properties), BlockType.Properties)
+  const propertiesBytes = verifyBlock(
+    path,
+    footer.properties,
+    slice(footer.properties),
+    BlockType.Properties,
+    version,
+  )
   const properties = decodeProperties(propertiesBytes)
   if (typeof properties === 'string') throw corrupt(path, footer.properties.offset, 'properties', properties)
 
-  const indexBytes = verifyBlock(path, footer.index, slice(footer.index), BlockType.Index)
+  const indexBytes = verifyBlock(path, footer.index, slice(footer.index), BlockType.Index, version)
   const index = TableIndex.decode(
     new Block(indexBytes, path, footer.index.offset, 'index').decodeAll(),
     footer.filter.offset,
+    trailer,
   )
   if (typeof index === 'string') throw corrupt(path, footer.index.offset, 'index', index)
 
@@ -617,7 +655,7 @@ function parseTail(path: string, fileSize: number, footer: Footer, tail: Buffer)
     rawValueBytes: properties.rawValueBytes,
   }
   const pinnedBytes = filter.byteLength + index.byteLength
-  return { meta, index, filter, rangeFragments, pinnedBytes }
+  return { meta, index, filter, rangeFragments, pinnedBytes, version }
 }
 
 export type { TableIteratorOptions }

@@ -40,12 +40,22 @@ export class WALCorruptError extends CorruptionError {
  *  failing appends and every later one reject with this error, `code === 'STRATA_IO'`, `cause`
  *  the original failure. Close it and open it again; replay returns every acknowledged entry. */
 export class WALPoisonedError extends IOError {
-  constructor(path: string, action: string, cause: unknown) {
+  /**
+   * What became of the append that receives this error. `'rejected'`: it is not in the log and
+   * never will be (it was not written, or the log was cut back past it and the cut fsynced).
+   * `'unknown'`: it was written but cutting it back failed, so a reopen may replay it.
+   */
+  readonly outcome: 'rejected' | 'unknown'
+
+  constructor(path: string, action: string, cause: unknown, outcome: 'rejected' | 'unknown' = 'rejected') {
     const system = cause as { code?: unknown; message?: unknown; syscall?: unknown }
     const code = typeof system?.code === 'string' ? ` (${system.code})` : ''
     super(
       `WAL ${path} accepts no more writes: ${action} failed${code}` +
         `${typeof system?.message === 'string' ? `: ${system.message}` : ''}. ` +
+        (outcome === 'unknown'
+          ? 'Cutting the log back failed too: whether this append is in the log is unknown (a reopen may replay it). '
+          : 'This append is not in the log. ') +
         `Close it and open it again; every acknowledged entry is replayed.`,
       {
         cause,
@@ -53,5 +63,6 @@ export class WALPoisonedError extends IOError {
         ...(typeof system?.syscall === 'string' ? { syscall: system.syscall } : {}),
       },
     )
+    this.outcome = outcome
   }
 }

@@ -7,8 +7,7 @@
  * written: expected, droppable) apart from damage (a frame that was once complete is now wrong:
  * an error unless the caller asked for point-in-time recovery).
  */
-import { crc32c, InvalidArgumentError, isBytes } from '@strata/base'
-import { crc32cRange } from './checksum.js'
+import { crc32c, crc32cRange, InvalidArgumentError, isBytes } from '@strata/base'
 import { CHECKSUM_BYTES, FRAME_OVERHEAD_BYTES, LENGTH_BYTES, MAX_PAYLOAD_BYTES } from './format.js'
 
 /** One frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). The payload is copied. */

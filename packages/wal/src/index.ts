@@ -3,10 +3,10 @@
  */
 export { OpType, WALEntry } from './entry.js'
 export { type WALCorruptDetails, WALCorruptError, WALPoisonedError } from './errors.js'
-export { FORMAT_VERSION, HEADER_BYTES, MAGIC, MAX_PAYLOAD_BYTES } from './format.js'
+export { CLAIM_INTERVAL_MS, FORMAT_VERSION, HEADER_BYTES, MAGIC, MAX_PAYLOAD_BYTES } from './format.js'
 export { encodeFrame, type FrameRead, type FrameScan, readFrame, readFrames } from './frame.js'
 export { SYNC_WRITE_BUDGET_MS, WALManager } from './manager.js'
 export { type AppendOptions, RECOVERY_MODES, type RecoveryMode, type WALOptions } from './options.js'
 export { decodePayload, type EntryFields, encodeBatchPayload, encodeEntryPayload } from './payload.js'
-export type { ReplayReport } from './reader.js'
+export { type HeaderCheck, type LogScan, type ReplayReport, readHeader, scanLog } from './reader.js'
 export { WALWriter } from './writer.js'

@@ -15,7 +15,14 @@ import {
 import { Checkpoints } from './checkpoints.js'
 import type { WALEntry } from './entry.js'
 import { type WALCorruptError, WALPoisonedError } from './errors.js'
-import { COPY_CHUNK_BYTES, HEADER_BYTES, headerBytes } from './format.js'
+import {
+  CLAIM_INTERVAL_MS,
+  COPY_CHUNK_BYTES,
+  HEADER_BYTES,
+  headerBytes,
+  SYNCED_SEQ_OFFSET,
+  syncedSeqBytes,
+} from './format.js'
 import type { ResolvedOptions } from './options.js'
 import { type LogScan, type ReplayReport, scanLog } from './reader.js'
 import { type Cut, firstSeqOf, planCut } from './truncation.js'
@@ -24,6 +31,7 @@ import { type Cut, firstSeqOf, planCut } from './truncation.js'
 export interface FrameRecord {
   frame: Buffer
   firstSeq: number
+  lastSeq: number
 }
 
 function isMissing(error: unknown): boolean {
@@ -58,6 +66,14 @@ export class LogFile {
   size = 0
   /** Highest seq accepted (written, or queued by the manager). */
   lastSeq: number | undefined
+  /** Last seq of the last frame written to the file (not necessarily synced). */
+  writtenSeq: number | undefined
+  /** Highest seq this file held when an fsync of it last completed (the header's record at
+   *  open, then each fsync of this process); `undefined` for none. */
+  syncedSeq: number | undefined
+  /** Read-write descriptor for rewriting the header's synced seq in place (format-2 files only:
+   *  a format-1 file has no such field until `truncateBefore` rewrites it). */
+  headerFd: number | undefined
   checkpoints = new Checkpoints()
   closed = false
   /** Set by a failed write/fsync: every later write is refused with it. */
@@ -68,6 +84,15 @@ export class LogFile {
    *  stop, torn header: below HEADER_BYTES the header is rewritten). */
   cutTo: number | undefined
   report: ReplayReport
+  /** The synced seq the header holds (as far as this process wrote it). */
+  private claimed = 0
+  /** When the header's synced seq was last written, and the timer that writes it next. */
+  private claimWrittenAt = Number.NEGATIVE_INFINITY
+  private claimTimer: ReturnType<typeof setTimeout> | undefined
+  /** The last `truncateBefore` removed every entry up to this seq (0: none yet). */
+  truncatedThrough = 0
+  /** The header's synced seq must be lowered to `lastSeq` with the next cut (point-in-time). */
+  private lowerClaim = false
   /** The scan made at open, handed to the first `replay()` if nothing changed since. */
   private openScan: LogScan | undefined
   /** Set by a WALManager: true while asynchronous work is queued or in flight. */
@@ -111,6 +136,7 @@ export class LogFile {
         if (!existed) fs.syncDirSync(this.directory)
         this.size = HEADER_BYTES
         this.report = scanLog(new Uint8Array(0), path, options.recovery).report
+        this.headerFd = fs.openSync(path, 'r+')
         return
       }
       const scan = scanLog(fs.readFileSync(path), path, options.recovery)
@@ -118,13 +144,24 @@ export class LogFile {
       this.openScan = scan
       this.size = scan.report.validBytes
       this.lastSeq = scan.lastSeq
+      this.writtenSeq = scan.lastSeq
+      this.syncedSeq = scan.report.syncedSeq
+      this.claimed = scan.report.syncedSeq ?? 0
       this.checkpoints = scan.checkpoints
       this.damage = scan.report.error
       if (scan.report.validBytes < fileBytes || !scan.hasHeader) this.cutTo = scan.report.validBytes
+      // point-in-time accepted a log ending below its header's synced seq: the header is
+      // lowered to the last entry kept before the next write.
+      if ((scan.report.syncedSeq ?? 0) > (scan.lastSeq ?? 0) && scan.report.error === undefined) {
+        this.cutTo = scan.report.validBytes
+        this.lowerClaim = true
+      }
+      if (scan.headerLength === HEADER_BYTES) this.headerFd = fs.openSync(path, 'r+')
     } catch (error) {
       try {
         fs.closeSync(fd)
       } catch {}
+      if (this.headerFd !== undefined) this.quietly(() => fs.closeSync(this.headerFd!))
       throw this.openError(error)
     }
   }
@@ -164,10 +201,30 @@ export class LogFile {
     }
   }
 
+  /** The synced seq a file rewritten without the entries at or below `seq` records: entries
+   *  up to the synced seq are copied into it when that is above `seq`; otherwise none of
+   *  them is kept and the new file claims nothing (0). */
+  syncedSeqAfterCut(seq: number): number {
+    const synced = this.syncedSeq ?? 0
+    return synced > seq ? synced : 0
+  }
+
   /** Marks the log poisoned by a failed `action`; returns the error to reject with. */
   poisonWith(action: string, cause: unknown): WALPoisonedError {
     this.poison ??= new WALPoisonedError(this.path, action, cause)
     return this.poison
+  }
+
+  /**
+   * A write or fsync of frames written from `base` on failed: poisons the log and cuts the file
+   * back to `base` (see `cutBackSync`), whose last frame ends with `baseSeq`. Returns the error
+   * for the appends of those frames: outcome `'rejected'` once the cut is durable, `'unknown'`
+   * when the cut failed too (they may be replayed after a reopen).
+   */
+  failAppends(action: string, cause: unknown, base: number, baseSeq: number | undefined): WALPoisonedError {
+    const poison = this.poisonWith(action, cause)
+    if (this.fd !== undefined && this.cutBackSync(base, baseSeq)) return poison
+    return new WALPoisonedError(this.path, action, cause, 'unknown')
   }
 
   /** Something is about to change the file: the cached open scan is stale from now on. */
@@ -219,15 +276,24 @@ export class LogFile {
     if (this.cutTo === undefined) return
     this.touched()
     const fd = this.fd!
+    const cutTo = this.cutTo
     try {
-      this.fs.ftruncateSync(fd, this.cutTo < HEADER_BYTES ? 0 : this.cutTo)
-      if (this.cutTo < HEADER_BYTES) this.writeAllSync(fd, headerBytes())
+      this.fs.ftruncateSync(fd, cutTo)
+      if (cutTo === 0) this.writeAllSync(fd, headerBytes())
+      if (cutTo === 0) this.headerFd ??= this.fs.openSync(this.path, 'r+')
+      if (this.lowerClaim && this.headerFd !== undefined)
+        this.writeAllSync(this.headerFd, syncedSeqBytes(this.lastSeq ?? 0), SYNCED_SEQ_OFFSET)
       this.fs.fsyncSync(fd)
     } catch (error) {
       throw this.poisonWith('cutting the torn tail', error)
     }
-    this.size = Math.max(this.cutTo, HEADER_BYTES)
+    this.size = cutTo === 0 ? HEADER_BYTES : cutTo
     this.cutTo = undefined
+    if (this.lowerClaim) {
+      this.syncedSeq = this.lastSeq
+      this.claimed = this.lastSeq ?? 0
+    }
+    this.lowerClaim = false
   }
 
   /** Book-keeping after `records` were written at `base`. */
@@ -238,6 +304,70 @@ export class LogFile {
       offset += record.frame.length
     }
     this.size = offset
+    if (records.length > 0) this.writtenSeq = records[records.length - 1]!.lastSeq
+  }
+
+  /**
+   * An fsync of the file completed after `writtenSeq` was written: it becomes the synced seq,
+   * and the header's record of it is rewritten in place (one 12-byte write into the page cache,
+   * no fsync of its own: the next fsync makes it durable, so the record never claims more than
+   * was on disk). That write dirties a second page for the next fsync to flush, so it happens at
+   * most once per CLAIM_INTERVAL_MS: the first fsync after a quiet interval writes it at once,
+   * later ones leave it to a timer at the end of the interval. `force` (at close) writes it now.
+   * A failure to write it only leaves the record lower (a warning, not an error).
+   */
+  noteSynced(force = false): void {
+    const seq = this.writtenSeq
+    // Never lowered here (a damaged log keeps its record of what it lost).
+    if (seq === undefined || seq <= (this.syncedSeq ?? 0) || this.damage !== undefined) {
+      if (force) this.writeClaim()
+      return
+    }
+    this.syncedSeq = seq
+    const wait = this.claimWrittenAt + CLAIM_INTERVAL_MS - performance.now()
+    if (force || wait <= 0) this.writeClaim()
+    else if (this.claimTimer === undefined) {
+      this.claimTimer = setTimeout(() => this.writeClaim(), wait)
+      this.claimTimer.unref?.()
+    }
+  }
+
+  /** Writes the synced seq into the header now (see `noteSynced`). */
+  private writeClaim(): void {
+    if (this.claimTimer !== undefined) clearTimeout(this.claimTimer)
+    this.claimTimer = undefined
+    const seq = this.syncedSeq ?? 0
+    // Entries up to `truncatedThrough` were removed on purpose: no claim about them.
+    if (this.headerFd === undefined || seq <= this.truncatedThrough || seq <= this.claimed) return
+    this.claimWrittenAt = performance.now()
+    try {
+      this.writeAllSync(this.headerFd, syncedSeqBytes(seq), SYNCED_SEQ_OFFSET)
+      this.claimed = seq
+    } catch (error) {
+      this.options.onWarning(`recording the synced seq in the header of WAL ${this.path} failed`, error)
+    }
+  }
+
+  /**
+   * After a failed write or fsync: cuts the file back to `end` (the end of the last frame whose
+   * append was acknowledged) and fsyncs, so no rejected frame is replayed later. Returns false
+   * when the cut itself fails: the rejected frames' fate is then unknown.
+   */
+  cutBackSync(end: number, writtenSeq: number | undefined): boolean {
+    this.touched()
+    try {
+      this.fs.ftruncateSync(this.fd!, end)
+      this.fs.fsyncSync(this.fd!)
+    } catch (error) {
+      this.options.onWarning(
+        `cutting WAL ${this.path} back to byte ${end} after a failed write failed`,
+        error,
+      )
+      return false
+    }
+    this.size = end
+    this.writtenSeq = writtenSeq
+    return true
   }
 
   /** Writes `records` and fdatasyncs: the synchronous append. A failure poisons the log. */
@@ -247,18 +377,20 @@ export class LogFile {
     const buffer =
       records.length === 1 ? records[0]!.frame : Buffer.concat(records.map((record) => record.frame))
     const base = this.size
+    const baseSeq = this.writtenSeq
     this.lastSeq = lastSeq
     try {
       this.writeAllSync(this.fd!, buffer)
     } catch (error) {
-      throw this.poisonWith('writing', error)
+      throw this.failAppends('writing', error, base, baseSeq)
     }
     this.noteWritten(records, base)
     try {
       this.fs.fdatasyncSync(this.fd!)
     } catch (error) {
-      throw this.poisonWith('fsync', error)
+      throw this.failAppends('fsync', error, base, baseSeq)
     }
+    this.noteSynced()
   }
 
   // ---- asynchronous writes (WALManager) -----------------------------------------------------
@@ -283,14 +415,22 @@ export class LogFile {
     const fd = this.fd!
     const cutTo = this.cutTo
     try {
-      await this.fs.ftruncate(fd, cutTo < HEADER_BYTES ? 0 : cutTo)
-      if (cutTo < HEADER_BYTES) await this.writeAll(fd, headerBytes())
+      await this.fs.ftruncate(fd, cutTo)
+      if (cutTo === 0) await this.writeAll(fd, headerBytes())
+      if (cutTo === 0) this.headerFd ??= await this.fs.open(this.path, 'r+')
+      if (this.lowerClaim && this.headerFd !== undefined)
+        await this.writeAll(this.headerFd, syncedSeqBytes(this.lastSeq ?? 0), SYNCED_SEQ_OFFSET)
       await this.fs.fsync(fd)
     } catch (error) {
       throw this.poisonWith('cutting the torn tail', error)
     }
-    this.size = Math.max(cutTo, HEADER_BYTES)
+    this.size = cutTo === 0 ? HEADER_BYTES : cutTo
     this.cutTo = undefined
+    if (this.lowerClaim) {
+      this.syncedSeq = this.lastSeq
+      this.claimed = this.lastSeq ?? 0
+    }
+    this.lowerClaim = false
   }
 
   // ---- truncation ---------------------------------------------------------------------------
@@ -364,7 +504,7 @@ export class LogFile {
         this.writeAllSync(tempFd!, bytes, position)
         position += bytes.length
       }
-      write(headerBytes())
+      write(headerBytes(this.syncedSeqAfterCut(seq)))
       if (cut.head !== undefined) write(cut.head)
       for (let from = cut.keptStart; from < end; from += COPY_CHUNK_BYTES) {
         write(this.readRangeSync(readFd, from, Math.min(end, from + COPY_CHUNK_BYTES)))
@@ -389,6 +529,7 @@ export class LogFile {
       throw this.poisonWith('switching to the truncated file', error)
     }
     this.switchTo(fd, cut, end, end)
+    this.truncatedThrough = Math.max(this.truncatedThrough, seq)
   }
 
   /** Adopts the truncated file: `cut` of the old file's `[.., end)`, whose first `plannedEnd`
@@ -396,7 +537,14 @@ export class LogFile {
   switchTo(fd: number, cut: Cut, end: number, plannedEnd: number, caughtUpFirstSeq?: number): void {
     const old = this.fd!
     this.quietly(() => this.fs.closeSync(old))
+    this.closeHeader()
     this.fd = fd
+    this.claimed = 0
+    try {
+      this.headerFd = this.fs.openSync(this.path, 'r+')
+    } catch (error) {
+      this.options.onWarning(`opening the header of WAL ${this.path} failed`, error)
+    }
     const movedTo = HEADER_BYTES + (cut.head?.length ?? 0)
     let firstSeq = cut.firstKeptSeq
     if (firstSeq === undefined && cut.keptStart >= plannedEnd && end > cut.keptStart)
@@ -418,6 +566,14 @@ export class LogFile {
 
   // ---- close --------------------------------------------------------------------------------
 
+  private closeHeader(): void {
+    if (this.claimTimer !== undefined) clearTimeout(this.claimTimer)
+    this.claimTimer = undefined
+    const headerFd = this.headerFd
+    this.headerFd = undefined
+    if (headerFd !== undefined) this.quietly(() => this.fs.closeSync(headerFd))
+  }
+
   /** fsync and close; never throws (failures go to onWarning); a second call does nothing. */
   closeSync(): void {
     if (this.closed) return
@@ -429,10 +585,13 @@ export class LogFile {
     if (this.poison === undefined) {
       try {
         this.fs.fsyncSync(fd)
+        this.noteSynced(true)
+        if (this.headerFd !== undefined) this.fs.fsyncSync(this.headerFd)
       } catch (error) {
         this.options.onWarning(`fsync of WAL ${this.path} failed while closing it`, error)
       }
     }
+    this.closeHeader()
     try {
       this.fs.closeSync(fd)
     } catch (error) {
@@ -451,10 +610,13 @@ export class LogFile {
     if (this.poison === undefined) {
       try {
         await this.fs.fsync(fd)
+        this.noteSynced(true)
+        if (this.headerFd !== undefined) await this.fs.fsync(this.headerFd)
       } catch (error) {
         this.options.onWarning(`fsync of WAL ${this.path} failed while closing it`, error)
       }
     }
+    this.closeHeader()
     try {
       await this.fs.close(fd)
     } catch (error) {

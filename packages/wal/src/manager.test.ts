@@ -149,11 +149,47 @@ describe('WALManager', () => {
     const rejected = results.filter((result) => result.status === 'rejected')
     expect(rejected.length).toBeGreaterThan(0)
     expect(rejected[0]).toMatchObject({ reason: { code: 'STRATA_IO', systemCode: 'ENOSPC' } })
+    for (const result of rejected) {
+      expect(result).toMatchObject({ reason: { code: 'STRATA_IO', outcome: 'rejected' } })
+    }
     await manager.close()
+    // The failed write was cut back: exactly the acknowledged entries are replayed, no torn tail.
     const reopened = new WALWriter('/db/wal.log', { fs: memory })
-    const replayed = seqs(reopened.replay())
-    expect(replayed.slice(0, acknowledged.length)).toEqual(acknowledged)
-    expect(reopened.replayReport.tornTail).toBeDefined()
+    expect(seqs(reopened.replay())).toEqual(acknowledged)
+    expect(reopened.replayReport.tornTail).toBeUndefined()
+  })
+
+  it('a rejected append whose cut-back fails too reports its outcome as unknown', async () => {
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const manager = WALManager.open('/db/wal.log', { fs: faulty, onWarning: () => {} })
+    await manager.append(entryFor(1))
+    faulty.inject({ operation: 'fsync', path: /wal\.log$/ })
+    faulty.inject({ operation: 'ftruncate', path: /wal\.log$/ })
+    await expect(manager.append(entryFor(2))).rejects.toMatchObject({ code: 'STRATA_IO', outcome: 'unknown' })
+    await expect(manager.append(entryFor(3))).rejects.toMatchObject({
+      code: 'STRATA_IO',
+      outcome: 'rejected',
+    })
+    await manager.close()
+  })
+
+  it('cuts rejected appends of a failed fsync back out of the file, many in flight', async () => {
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const manager = WALManager.open('/db/wal.log', { fs: faulty })
+    const acknowledged: number[] = []
+    const appends = range(1, 200).map(async (seq) => {
+      if (seq === 120) faulty.inject({ operation: 'fsync', path: /wal\.log$/ })
+      if (seq > 100) await new Promise((resolve) => setImmediate(resolve))
+      await manager.append(entryFor(seq), { sync: seq % 3 !== 0 })
+      acknowledged.push(seq)
+    })
+    const results = await Promise.allSettled(appends)
+    expect(results.some((result) => result.status === 'rejected')).toBe(true)
+    await manager.close()
+    acknowledged.sort((a, b) => a - b)
+    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(acknowledged)
   })
 
   it('truncates while appends keep running, losing no acknowledged entry above the cut', async () => {

@@ -66,6 +66,17 @@ export class WALManager {
     return this.log.size
   }
 
+  /** Highest seq known to be on disk: the last seq of the file when an fsync of it last
+   *  completed in this process (after `close()`: everything written). `undefined` before. */
+  get syncedSeq(): number | undefined {
+    return this.log.syncedSeq
+  }
+
+  /** Last seq of the last frame written to the file. */
+  get writtenSeq(): number | undefined {
+    return this.log.writtenSeq
+  }
+
   /** Highest seq accepted so far (queued or written); `undefined` for a log that never held one. */
   get lastSeq(): number | undefined {
     return this.log.lastSeq
@@ -116,7 +127,12 @@ export class WALManager {
       this.checkWritable()
       const checked = checkBatch(entries, this.log.lastSeq)
       if (checked.length === 0) return Promise.resolve()
-      const record = frameOf(encodeBatchPayload(checked), checked[0]!.seq, 'entries')
+      const record = frameOf(
+        encodeBatchPayload(checked),
+        checked[0]!.seq,
+        'entries',
+        checked[checked.length - 1]!.seq,
+      )
       this.log.lastSeq = checked[checked.length - 1]!.seq
       return this.enqueue(record, sync)
     } catch (error) {
@@ -131,7 +147,14 @@ export class WALManager {
 
   private enqueue(record: FrameRecord, sync: boolean): Promise<void> {
     const appended = new Promise<void>((resolve, reject) => {
-      this.queue.push({ frame: record.frame, firstSeq: record.firstSeq, sync, resolve, reject })
+      this.queue.push({
+        frame: record.frame,
+        firstSeq: record.firstSeq,
+        lastSeq: record.lastSeq,
+        sync,
+        resolve,
+        reject,
+      })
       this.kick()
     })
     this.lastQueued = appended
@@ -184,31 +207,35 @@ export class WALManager {
                 group.map((pending) => pending.frame),
                 bytes,
               )
+        // Every frame before `base` belongs to an acknowledged append: a failure below cuts the
+        // file back to it, so a rejected append is never replayed.
         const base = log.size
+        const baseSeq = log.writtenSeq
         try {
           log.writeAllSync(log.fd, buffer)
         } catch (error) {
-          const poison = log.poisonWith('writing', error)
-          for (const pending of group) pending.reject(poison)
-          this.failQueued(poison)
+          const failure = log.failAppends('writing', error, base, baseSeq)
+          for (const pending of group) pending.reject(failure)
+          this.failQueued(log.poison)
           break
         }
         log.noteWritten(group, base)
-        let synced = false
-        for (const pending of group) {
-          if (pending.sync) synced = true
-          else pending.resolve()
+        // A group with a synced member is acknowledged as a whole after its fsync (so a failed
+        // fsync rejects all of it, and the cut back to `base` removes only rejected frames).
+        if (!group.some((pending) => pending.sync)) {
+          for (const pending of group) pending.resolve()
+          continue
         }
-        if (!synced) continue
         try {
           await log.fs.fdatasync(log.fd!)
         } catch (error) {
-          const poison = log.poisonWith('fsync', error)
-          for (const pending of group) if (pending.sync) pending.reject(poison)
-          this.failQueued(poison)
+          const failure = log.failAppends('fsync', error, base, baseSeq)
+          for (const pending of group) pending.reject(failure)
+          this.failQueued(log.poison)
           break
         }
-        for (const pending of group) if (pending.sync) pending.resolve()
+        log.noteSynced()
+        for (const pending of group) pending.resolve()
       }
     } catch (error) {
       this.failQueued(log.poison ?? error)
@@ -325,7 +352,7 @@ export class WALManager {
           await write(await log.readRange(readFd!, start, Math.min(to, start + COPY_CHUNK_BYTES)))
         }
       }
-      await write(headerBytes())
+      await write(headerBytes(log.syncedSeqAfterCut(seq)))
       if (cut.head !== undefined) await write(cut.head)
       await copy(cut.keptStart, plannedEnd)
       // Final step, with appends paused: catch up with what was written meanwhile, then switch.
@@ -355,6 +382,7 @@ export class WALManager {
         throw poison
       }
       log.switchTo(fd, cut, end, plannedEnd, caughtUpFirstSeq)
+      log.truncatedThrough = Math.max(log.truncatedThrough, seq)
     } catch (error) {
       if (switched) throw error
       if (tempFd !== undefined) await fs.close(tempFd).catch(() => {})

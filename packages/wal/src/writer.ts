@@ -24,14 +24,19 @@ export function logFileOf(writer: WALWriter): LogFile {
 }
 
 /** Encodes one checked entry, or a batch, into a frame record. */
-export function frameOf(payload: Uint8Array, firstSeq: number, what: string): FrameRecord {
+export function frameOf(
+  payload: Uint8Array,
+  firstSeq: number,
+  what: string,
+  lastSeq = firstSeq,
+): FrameRecord {
   if (payload.length > MAX_PAYLOAD_BYTES) {
     throw new InvalidArgumentError(
       `${what} encodes to ${payload.length} bytes; one frame holds at most ${MAX_PAYLOAD_BYTES} bytes`,
       { argument: what },
     )
   }
-  return { frame: encodeFrame(payload), firstSeq }
+  return { frame: encodeFrame(payload), firstSeq, lastSeq }
 }
 
 export class WALWriter {
@@ -89,7 +94,7 @@ export class WALWriter {
     const checked = checkBatch(entries, log.lastSeq)
     if (checked.length === 0) return
     const last = checked[checked.length - 1]!.seq
-    log.appendSync([frameOf(encodeBatchPayload(checked), checked[0]!.seq, 'entries')], last)
+    log.appendSync([frameOf(encodeBatchPayload(checked), checked[0]!.seq, 'entries', last)], last)
   }
 
   /**

@@ -3,7 +3,7 @@
  */
 import { MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { WALManager, WALWriter } from '../src/index.js'
+import { HEADER_BYTES, WALManager, WALWriter } from '../src/index.js'
 import { entryFor } from './support.js'
 
 const seqs = (entries: { seq: number }[]) => entries.map((entry) => entry.seq)
@@ -69,7 +69,7 @@ describe('damage in the middle of the log', () => {
     second.close()
     const a = fs.readFileSync('/a.log')
     const b = fs.readFileSync('/b.log')
-    fs.writeFileSync('/c.log', Buffer.concat([a, b.subarray(8)]))
+    fs.writeFileSync('/c.log', Buffer.concat([a, b.subarray(HEADER_BYTES)]))
     expect(() => new WALWriter('/c.log', { fs }).replay()).toThrow(
       expect.objectContaining({ offset: a.length, reason: expect.stringMatching(/seq 2 follows seq 5/) }),
     )

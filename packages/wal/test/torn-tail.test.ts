@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { type FileSystem, MemoryFileSystem, nodeFileSystem } from '@strata/base'
 import { afterAll, describe, expect, it } from 'vitest'
 import { encodeFrame, HEADER_BYTES, WALWriter } from '../src/index.js'
-import { encodeEntryPayload } from '../src/payload.js'
+import { encodeBatchPayload, encodeEntryPayload } from '../src/payload.js'
 import { entryFor, plain, tempDirectory } from './support.js'
 
 const seqs = (entries: { seq: number }[]) => entries.map((entry) => entry.seq)
@@ -18,10 +18,13 @@ function buildLog(lastIsBatch: boolean): { bytes: Buffer; lastFrameStart: number
   const writer = new WALWriter(path, { fs: memory })
   for (let seq = 1; seq <= 3; seq++) writer.append(entryFor(seq))
   const lastFrameStart = writer.sizeBytes
-  if (lastIsBatch) writer.appendBatch([entryFor(4), entryFor(5), entryFor(6)])
-  else writer.append(entryFor(4))
   writer.close()
-  return { bytes: Buffer.from(memory.readFileSync(path)), lastFrameStart }
+  // The last frame as a crash mid-append leaves it: written, never fsynced, so the header's
+  // synced seq is still 3 (a synced frame cut short is damage, tested in recovery.test.ts).
+  const last = lastIsBatch
+    ? encodeFrame(encodeBatchPayload([entryFor(4), entryFor(5), entryFor(6)]))
+    : encodeFrame(encodeEntryPayload(entryFor(4)))
+  return { bytes: Buffer.concat([memory.readFileSync(path), last]), lastFrameStart }
 }
 
 function writeFile(fs: FileSystem, path: string, bytes: Uint8Array): void {
@@ -91,8 +94,11 @@ describe.each([
 describe('a torn file header', () => {
   it('is a torn tail: the log is empty and starts over cleanly', () => {
     const fs = new MemoryFileSystem()
+    new WALWriter('/fresh.log', { fs }).close()
+    const header = Buffer.from(fs.readFileSync('/fresh.log'))
+    expect(header.length).toBe(HEADER_BYTES)
     for (let cut = 1; cut < HEADER_BYTES; cut++) {
-      fs.writeFileSync('/wal.log', Buffer.from('SWAL\x01\x00\x00\x00').subarray(0, cut))
+      fs.writeFileSync('/wal.log', header.subarray(0, cut))
       const writer = new WALWriter('/wal.log', { fs })
       expect(writer.replay()).toEqual([])
       expect(writer.replayReport.tornTail).toMatchObject({ offset: 0, bytes: cut })

@@ -37,10 +37,11 @@ export interface BlockCodec {
    * The `expectedLength` bytes that `input` encodes, in a fresh array. Throws
    * `DecompressionError` (code `STRATA_CORRUPTION`) when `input` is damaged or decodes to any
    * other length; never reads outside `input`, never loops without consuming input, never returns
-   * bytes it did not decode. `expectedLength` outside 0..MAX_CODEC_INPUT_BYTES is an
+   * bytes it did not decode. When `output` is given and holds at least `expectedLength` bytes, a
+   * codec may decode into it and return a view of it (valid until `output` is reused). `expectedLength` outside 0..MAX_CODEC_INPUT_BYTES is an
    * `InvalidArgumentError`.
    */
-  decompress(input: Uint8Array, expectedLength: number): Uint8Array
+  decompress(input: Uint8Array, expectedLength: number, output?: Uint8Array): Uint8Array
 }
 
 /**

@@ -11,7 +11,6 @@ import { testSeed } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import { BlockBuilder } from '../block-builder.js'
 import { ByteSink } from '../coding.js'
-import { BlockType } from '../format.js'
 import { type BlockCodec, CodecId, MAX_CODEC_INPUT_BYTES, worthStoringCompressed } from './codec.js'
 import { DecompressionError } from './errors.js'
 import { CODECS, codecById, codecByName } from './registry.js'
@@ -46,7 +45,7 @@ function eventBlocks(next: () => number, count: number, blockBytes = 4096): Uint
     })
     builder.add(encoder.encode(key), seq++, OpType.Put, encoder.encode(value))
     if (builder.contentBytes >= blockBytes) {
-      const length = builder.finish(BlockType.Data)
+      const length = builder.finish()
       blocks.push(new Uint8Array(sink.bytes.subarray(builder.start, builder.start + length)))
       sink.length = 0
       builder.reset()

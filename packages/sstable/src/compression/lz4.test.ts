@@ -113,4 +113,17 @@ describe('lz4 codec', () => {
       new Array(9).fill(7),
     )
   })
+
+  it('decodes into a given output long enough, and into a fresh array otherwise', () => {
+    const input = new TextEncoder().encode('abcabcabcabcabcabcabc-0123456789-abcabcabcabc'.repeat(20))
+    const compressed = lz4Codec.compress(input).slice()
+    const into = new Uint8Array(input.length + 100).fill(7)
+    const decoded = lz4Codec.decompress(compressed, input.length, into)
+    expect(decoded.buffer).toBe(into.buffer)
+    expect(Buffer.from(decoded).equals(Buffer.from(input))).toBe(true)
+    const short = new Uint8Array(input.length - 1)
+    const fresh = lz4Codec.decompress(compressed, input.length, short)
+    expect(fresh.buffer).not.toBe(short.buffer)
+    expect(Buffer.from(fresh).equals(Buffer.from(input))).toBe(true)
+  })
 })

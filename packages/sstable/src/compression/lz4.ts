@@ -159,7 +159,7 @@ function damaged(reason: string, at: number): DecompressionError {
   return new DecompressionError({ codec: 'lz4', reason, at })
 }
 
-function decompress(input: Uint8Array, expectedLength: number): Uint8Array {
+function decompress(input: Uint8Array, expectedLength: number, into?: Uint8Array): Uint8Array {
   checkInput(input, 'lz4')
   checkExpectedLength(expectedLength, 'lz4')
   // A sequence of n bytes decodes to at most 255 × n bytes (a match-length extension byte adds
@@ -168,7 +168,8 @@ function decompress(input: Uint8Array, expectedLength: number): Uint8Array {
     throw damaged(`${input.length} bytes cannot decode to ${expectedLength} bytes`, 0)
   }
   // Every byte is written before the length check below passes: no uninitialized byte escapes.
-  const output = Buffer.allocUnsafeSlow(expectedLength)
+  const output =
+    into !== undefined && into.length >= expectedLength ? into : Buffer.allocUnsafeSlow(expectedLength)
   const end = input.length
   let at = 0
   let pos = 0
@@ -224,7 +225,7 @@ function decompress(input: Uint8Array, expectedLength: number): Uint8Array {
     }
   }
   if (pos !== expectedLength) throw damaged(`decodes to ${pos} bytes, expected ${expectedLength}`, at)
-  return output
+  return output === into ? output.subarray(0, expectedLength) : output
 }
 
 export const lz4Codec: BlockCodec = {

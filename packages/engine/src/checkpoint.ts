@@ -1,0 +1,179 @@
+/**
+ * Checkpoints: an openable copy of a database, cut at one seq, made while writes continue.
+ *
+ * The cut is the acknowledged seq S at the call. In that same tick the current version is pinned
+ * (its tables stay on disk until the copy is made) and the memtables are read: every write up to S
+ * is either in a table of that version or in a memtable (a frozen memtable leaves the read path
+ * only after its table is installed). The copy gets the version's tables (hard-linked, or copied
+ * where the file system cannot link, e.g. across devices), a WAL holding the memtables' entries
+ * after the tables' largest seq and up to S, a manifest whose flushedSeq is that largest seq, its own IDENTITY
+ * (a new database id: the copy is another database), and CURRENT last.
+ */
+import { ErrorCode, type FileSystem, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
+import { WALEntry, WALManager } from '@strata/wal'
+import { pathIn, tableFileName, WAL_FILE } from './filenames.js'
+import { newDatabaseId, writeIdentity } from './identity.js'
+import { Manifest } from './manifest.js'
+import type { Memtables } from './memtables.js'
+import type { Tree } from './tree.js'
+
+/** What a checkpoint made. */
+export interface CheckpointResult {
+  /** The copy holds exactly the acknowledged writes up to this seq. */
+  seq: number
+  /** Tables hard-linked into the copy. */
+  linkedTables: number
+  /** Tables copied byte by byte (the file system refused the link). */
+  copiedTables: number
+  /** Bytes written into the copy: copied tables, WAL, manifest, IDENTITY, CURRENT. */
+  bytesWritten: number
+  /** Bytes of the tables shared through hard links. */
+  bytesLinked: number
+}
+
+const COPY_CHUNK_BYTES = 1024 * 1024
+/** About the bytes of entries per frame of the copy's WAL (all acknowledged: batching them is safe). */
+const WAL_FRAME_BYTES = 4 * 1024 * 1024
+
+/** The parts of a database a checkpoint reads. */
+export interface CheckpointSource {
+  fs: FileSystem
+  directory: string
+  tree: Tree
+  memtables: Memtables
+  visibleSeq: number
+}
+
+/** Makes the checkpoint of `source` in `target`, which must not exist or be an empty directory. */
+export async function makeCheckpoint(source: CheckpointSource, target: string): Promise<CheckpointResult> {
+  const { fs, directory, tree, memtables } = source
+  if (typeof target !== 'string' || target.length === 0) {
+    throw new InvalidArgumentError('the checkpoint directory must be a non-empty string path', {
+      argument: 'targetDirectory',
+    })
+  }
+  prepareTarget(fs, target)
+  // One tick: the seq, the pinned version and the memtables' entries agree.
+  const seq = source.visibleSeq
+  const handle = tree.acquire()
+  // Tables are flushed in seq order, so every write up to the largest seq a table holds is in a
+  // table; every acknowledged write after it is still in a memtable.
+  let flushedSeq = 0
+  for (const { table } of handle.version.files()) flushedSeq = Math.max(flushedSeq, table.maxSeq)
+  const entries: WALEntry[] = []
+  for (const memtable of memtables.newestFirst()) {
+    for (const entry of memtable.iterator({ versions: 'all', atSeq: seq })) {
+      if (entry.seq > flushedSeq) entries.push(new WALEntry(entry.seq, 0, entry.op, entry.key, entry.value))
+    }
+  }
+  const result: CheckpointResult = { seq, linkedTables: 0, copiedTables: 0, bytesWritten: 0, bytesLinked: 0 }
+  try {
+    const version = handle.version
+    for (const { table } of version.files()) {
+      const name = tableFileName(table.fileNumber)
+      const linked = await linkOrCopy(fs, pathIn(directory, name), pathIn(target, name))
+      if (linked) {
+        result.linkedTables++
+        result.bytesLinked += table.fileSize
+      } else {
+        result.copiedTables++
+        result.bytesWritten += table.fileSize
+      }
+    }
+    entries.sort((a, b) => a.seq - b.seq)
+    // The asynchronous WAL (its fsyncs never block the event loop), in a few large frames;
+    // fsynced once, at close.
+    let closeFailure: unknown
+    const wal = WALManager.open(pathIn(target, WAL_FILE), {
+      fs,
+      onWarning: (_message, error) => {
+        closeFailure ??= error
+      },
+    })
+    try {
+      for (let start = 0; start < entries.length; ) {
+        let end = start
+        let bytes = 0
+        while (end < entries.length && bytes < WAL_FRAME_BYTES) {
+          bytes += entries[end]!.key.length + (entries[end]!.value?.length ?? 0) + 16
+          end++
+        }
+        await wal.appendBatch(entries.slice(start, end), { sync: false })
+        start = end
+      }
+      result.bytesWritten += wal.sizeBytes
+    } finally {
+      await wal.close()
+    }
+    if (closeFailure !== undefined) throw closeFailure
+    const id = newDatabaseId()
+    await writeIdentity(fs, target, id)
+    const manifest = await Manifest.create(
+      fs,
+      target,
+      {
+        version,
+        flushedSeq,
+        lastSeq: seq,
+        nextFileNumber: tree.nextFileNumber,
+        identity: id,
+        // The copy's WAL holds every seq above flushedSeq up to seq, closed (and fsynced) above.
+        wal: { seq },
+      },
+      Number.MAX_SAFE_INTEGER,
+    )
+    result.bytesWritten += manifest.sizeBytes
+    await manifest.close()
+    await fs.syncDir(target)
+    return result
+  } catch (error) {
+    throw toIOError(error, 'making a checkpoint', target)
+  } finally {
+    tree.release(handle)
+  }
+}
+
+/** Creates `target`, or accepts it empty; anything else is refused before a file is made. */
+function prepareTarget(fs: FileSystem, target: string): void {
+  const stat = fs.statSync(target)
+  if (stat === undefined) {
+    try {
+      fs.mkdirSync(target)
+    } catch (error) {
+      throw toIOError(error, 'creating the checkpoint directory', target)
+    }
+    return
+  }
+  if (!stat.isDirectory || fs.readdirSync(target).length > 0) {
+    throw new StrataError(
+      ErrorCode.Exists,
+      `${target} exists and is not an empty directory: a checkpoint goes into a new or empty directory`,
+    )
+  }
+}
+
+/** Hard-links `from` to `to` (true), or copies it and fsyncs the copy when the file system
+ *  refuses the link (false). */
+async function linkOrCopy(fs: FileSystem, from: string, to: string): Promise<boolean> {
+  try {
+    fs.linkSync(from, to)
+    return true
+  } catch {}
+  const input = await fs.open(from, 'r')
+  const output = await fs.open(to, 'w')
+  try {
+    const size = fs.fstatSync(input).size
+    const buffer = Buffer.alloc(Math.min(COPY_CHUNK_BYTES, Math.max(size, 1)))
+    for (let position = 0; position < size; ) {
+      const read = await fs.read(input, buffer, 0, Math.min(buffer.length, size - position), position)
+      if (read === 0) throw new Error(`${from} ended at ${position} of ${size} bytes`)
+      await fs.write(output, buffer, 0, read, position)
+      position += read
+    }
+    await fs.fsync(output)
+  } finally {
+    await fs.close(input)
+    await fs.close(output)
+  }
+  return false
+}

@@ -1,0 +1,187 @@
+/**
+ * The header's synced seq (format 2): a log shortened below what an fsync once covered is
+ * damage, not a torn tail; a frame written but never fsynced that is cut short is still a torn
+ * tail; format-1 files (8-byte header, no synced seq) are still read and appended to.
+ */
+import { MemoryFileSystem } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
+import { describe, expect, it } from 'vitest'
+import {
+  CLAIM_INTERVAL_MS,
+  encodeFrame,
+  HEADER_BYTES,
+  WALCorruptError,
+  WALManager,
+  WALWriter,
+} from '../src/index.js'
+import { encodeEntryPayload } from '../src/payload.js'
+import { entryFor } from './support.js'
+
+const seqs = (entries: { seq: number }[]) => entries.map((entry) => entry.seq)
+
+/** A closed log holding seqs 1..10, and the end offset of each frame. */
+function closedLog(): { fs: MemoryFileSystem; bytes: Buffer; ends: number[] } {
+  const fs = new MemoryFileSystem()
+  const writer = new WALWriter('/wal.log', { fs })
+  const ends: number[] = []
+  for (let seq = 1; seq <= 10; seq++) {
+    writer.append(entryFor(seq))
+    ends.push(writer.sizeBytes)
+  }
+  writer.close()
+  return { fs, bytes: Buffer.from(fs.readFileSync('/wal.log')), ends }
+}
+
+describe('the header records the synced seq', () => {
+  it('a synced log cut at any byte after its header is damage naming the lost seqs', () => {
+    const { fs, bytes, ends } = closedLog()
+    let checked = 0
+    for (let cut = HEADER_BYTES; cut < bytes.length; cut++) {
+      fs.writeFileSync('/wal.log', bytes.subarray(0, cut))
+      const writer = new WALWriter('/wal.log', { fs })
+      const kept = ends.filter((end) => end <= cut).length
+      let error: unknown
+      try {
+        writer.replay()
+      } catch (caught) {
+        error = caught
+      }
+      expect(error, `cut at ${cut}`).toBeInstanceOf(WALCorruptError)
+      expect((error as WALCorruptError).lastGoodSeq).toBe(kept === 0 ? undefined : kept)
+      expect((error as Error).message).toContain(`seqs ${kept + 1}..10 are gone`)
+      // Nothing is written over the damage.
+      expect(() => writer.append(entryFor(11))).toThrow(
+        expect.objectContaining({ code: 'STRATA_CORRUPTION' }),
+      )
+      writer.close()
+      expect(Buffer.from(fs.readFileSync('/wal.log')).equals(bytes.subarray(0, cut))).toBe(true)
+      checked++
+    }
+    expect(checked).toBe(bytes.length - HEADER_BYTES)
+  })
+
+  it('point-in-time keeps what is left, reports it and lowers the header before appending', async () => {
+    const { fs, ends } = closedLog()
+    const bytes = fs.readFileSync('/wal.log')
+    fs.writeFileSync('/wal.log', bytes.subarray(0, ends[4]!))
+    const manager = WALManager.open('/wal.log', { fs, recovery: 'point-in-time' })
+    expect(seqs(manager.replay())).toEqual([1, 2, 3, 4, 5])
+    await manager.append(entryFor(6))
+    await manager.close()
+    expect(seqs(new WALWriter('/wal.log', { fs, recovery: 'strict' }).replay())).toEqual([1, 2, 3, 4, 5, 6])
+  })
+
+  it('moves with each group fsync of the manager, and never past what was fsynced', async () => {
+    const memory = new MemoryFileSystem()
+    const manager = WALManager.open('/wal.log', { fs: memory })
+    await Promise.all([1, 2, 3].map((seq) => manager.append(entryFor(seq))))
+    expect(manager.syncedSeq).toBe(3)
+    await manager.append(entryFor(4), { sync: false })
+    expect(manager.syncedSeq).toBe(3)
+    // A process crash now: the OS holds every byte, the header says 3.
+    memory.crash()
+    const afterCrash = new WALWriter('/wal.log', { fs: memory })
+    expect(afterCrash.replayReport.syncedSeq).toBe(3)
+    expect(seqs(afterCrash.replay())).toEqual([1, 2, 3, 4])
+    afterCrash.close()
+  })
+
+  it('a frame written after the last fsync and cut short is a torn tail, dropped quietly', () => {
+    const fs = new MemoryFileSystem()
+    const writer = new WALWriter('/wal.log', { fs })
+    for (let seq = 1; seq <= 3; seq++) writer.append(entryFor(seq))
+    writer.close()
+    const unsynced = encodeFrame(encodeEntryPayload(entryFor(4)))
+    const synced = fs.readFileSync('/wal.log')
+    fs.writeFileSync('/wal.log', Buffer.concat([synced, unsynced.subarray(0, unsynced.length - 3)]))
+    const reopened = new WALWriter('/wal.log', { fs })
+    expect(seqs(reopened.replay())).toEqual([1, 2, 3])
+    expect(reopened.replayReport.tornTail).toBeDefined()
+    reopened.close()
+  })
+
+  it('a damaged header (synced seq or checksum) is corruption, not a torn tail', () => {
+    const { fs, bytes } = closedLog()
+    for (let index = 8; index < HEADER_BYTES; index++) {
+      const damaged = Buffer.from(bytes)
+      damaged[index]! ^= 0x01
+      fs.writeFileSync('/wal.log', damaged)
+      expect(() => new WALWriter('/wal.log', { fs }).replay()).toThrow(
+        expect.objectContaining({ reason: 'file header checksum mismatch' }),
+      )
+    }
+  })
+})
+
+describe('format-1 files', () => {
+  it('are read and appended to (no synced seq: a cut stays a torn tail)', () => {
+    const fs = new MemoryFileSystem()
+    const frames = [1, 2, 3].map((seq) => encodeFrame(encodeEntryPayload(entryFor(seq))))
+    const header = Buffer.from('SWAL\x01\x00\x00\x00', 'latin1')
+    fs.writeFileSync('/wal.log', Buffer.concat([header, ...frames]))
+    const writer = new WALWriter('/wal.log', { fs, recovery: 'strict' })
+    expect(seqs(writer.replay())).toEqual([1, 2, 3])
+    expect(writer.replayReport).toMatchObject({ formatVersion: 1, syncedSeq: undefined })
+    writer.append(entryFor(4))
+    writer.close()
+    expect(seqs(new WALWriter('/wal.log', { fs, recovery: 'strict' }).replay())).toEqual([1, 2, 3, 4])
+  })
+
+  it('become format 2 when truncateBefore rewrites them', () => {
+    const fs = new MemoryFileSystem()
+    const frames = [1, 2, 3].map((seq) => encodeFrame(encodeEntryPayload(entryFor(seq))))
+    fs.writeFileSync('/wal.log', Buffer.concat([Buffer.from('SWAL\x01\x00\x00\x00', 'latin1'), ...frames]))
+    const writer = new WALWriter('/wal.log', { fs })
+    writer.append(entryFor(4))
+    writer.truncateBefore(2)
+    writer.append(entryFor(5))
+    writer.close()
+    const reopened = new WALWriter('/wal.log', { fs, recovery: 'strict' })
+    expect(seqs(reopened.replay())).toEqual([3, 4, 5])
+    expect(reopened.replayReport).toMatchObject({ formatVersion: 2, syncedSeq: 5 })
+  })
+})
+
+describe('a failed append is cut back out of the file', () => {
+  it('(synchronous writer) so replay never returns it', () => {
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const writer = new WALWriter('/wal.log', { fs: faulty })
+    writer.append(entryFor(1))
+    faulty.inject({ operation: 'fsync', path: /wal\.log$/ })
+    expect(() => writer.append(entryFor(2))).toThrow(expect.objectContaining({ outcome: 'rejected' }))
+    writer.close()
+    expect(seqs(new WALWriter('/wal.log', { fs: memory }).replay())).toEqual([1])
+  })
+})
+
+describe('the worked example of docs/format.md (WAL header, format 2)', () => {
+  it('is byte for byte what the writer writes', () => {
+    const fs = new MemoryFileSystem()
+    const writer = new WALWriter('/wal.log', { fs })
+    expect(Buffer.from(fs.readFileSync('/wal.log')).toString('hex')).toBe(
+      '5357414c020000000000000000000000' + '71b2c1e8',
+    )
+    writer.append(entryFor(42))
+    writer.close()
+    expect(Buffer.from(fs.readFileSync('/wal.log')).subarray(0, HEADER_BYTES).toString('hex')).toBe(
+      '5357414c020000002a00000000000000' + '7c298235',
+    )
+  })
+})
+
+describe('the header is rewritten at most once per CLAIM_INTERVAL_MS', () => {
+  it('lags during a burst of fsyncs, then catches up when the interval ends', async () => {
+    const memory = new MemoryFileSystem()
+    const manager = WALManager.open('/wal.log', { fs: memory })
+    const headerSeq = () => Number(Buffer.from(memory.readFileSync('/wal.log')).readBigUInt64LE(8))
+    await manager.append(entryFor(1))
+    expect(headerSeq()).toBe(1) // the first fsync after a quiet interval: at once
+    for (let seq = 2; seq <= 20; seq++) await manager.append(entryFor(seq))
+    expect(manager.syncedSeq).toBe(20)
+    expect(headerSeq()).toBeLessThan(20) // the burst's rewrites wait for the interval
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_INTERVAL_MS + 30))
+    expect(headerSeq()).toBe(20)
+    await manager.close()
+  })
+})
