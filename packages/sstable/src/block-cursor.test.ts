@@ -18,7 +18,7 @@ import { BlockBuilder } from './block-builder.js'
 import { BlockCursor } from './block-cursor.js'
 import { ByteSink } from './coding.js'
 import { SSTableCorruptError } from './errors.js'
-import { BlockType } from './format.js'
+import { BlockType, TRAILER_V2_CRC_AT } from './format.js'
 import { Table } from './table.js'
 
 function encode(entries: InternalEntry[], restartInterval: number): Buffer {
@@ -207,7 +207,8 @@ describe('a table iterator seeking into a block', () => {
     expect(file[blockLength]).toBe(BlockType.Data)
     expect([file[0], file[1], file[2]]).toEqual([0, 'key-000'.length, OpType.Put]) // shared, unshared, op
     file[2] = 0x7f
-    file.writeUInt32LE(crc32c(file.subarray(0, blockLength + 1)), blockLength + 1)
+    const crcAt = blockLength + TRAILER_V2_CRC_AT
+    file.writeUInt32LE(crc32c(file.subarray(0, crcAt)), crcAt)
     fs.writeFileSync(path, file)
     const table = await Table.open(path)
     try {
