@@ -207,8 +207,11 @@ describe('a table iterator seeking into a block', () => {
     expect(file[blockLength]).toBe(BlockType.Data)
     expect([file[0], file[1], file[2]]).toEqual([0, 'key-000'.length, OpType.Put]) // shared, unshared, op
     file[2] = 0x7f
-    const crcAt = blockLength + TRAILER_V2_CRC_AT
-    file.writeUInt32LE(crc32c(file.subarray(0, crcAt)), crcAt)
+    // Format 2 trailer: type, codec, raw length, then the CRC of the stored bytes + those 6 bytes.
+    file.writeUInt32LE(
+      crc32c(file.subarray(0, blockLength + TRAILER_V2_CRC_AT)),
+      blockLength + TRAILER_V2_CRC_AT,
+    )
     fs.writeFileSync(path, file)
     const table = await Table.open(path)
     try {
