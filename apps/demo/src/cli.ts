@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { crashWriter } from './crash.js'
 import { WAL_RECOVERY_MODES } from './database.js'
+import { deleteRangeCommand } from './delete-range.js'
 import { describeFailure, ExitCode, UsageError } from './failure.js'
 import { inspectCommand } from './inspect.js'
 import { delCommand, getCommand, putCommand, scanCommand, streamOutput } from './keyvalue.js'
@@ -115,14 +116,28 @@ function buildProgram(): Command {
   program
     .command('del')
     .alias('delete')
-    .description('delete one key')
+    .description('delete one key, or every key under --prefix or in --range (one range tombstone)')
     .argument('<dir>', 'database directory')
-    .argument('<key>', 'key (UTF-8 text)')
+    .argument('[key]', 'key (UTF-8 text); not with --prefix or --range')
+    .option('--prefix <prefix>', 'delete every key starting with this')
+    .option('--range', 'delete every key within --gte/--gt/--lt/--lte')
+    .option('--gte <key>', 'with --range: from this key, inclusive')
+    .option('--gt <key>', 'with --range: after this key')
+    .option('--lte <key>', 'with --range: up to this key, inclusive')
+    .option('--lt <key>', 'with --range: before this key')
     .option('--json', 'print the result as JSON')
     .option('--no-sync', 'acknowledge once the OS has the bytes')
     .addOption(walRecoveryOption())
-    .action(async (dir: string, key: string, options) => {
-      exitCode = await delCommand(dir, key, options, out)
+    .action(async (dir: string, key: string | undefined, options) => {
+      if (options.prefix !== undefined || options.range) {
+        if (key !== undefined)
+          throw new UsageError('give a key or --prefix/--range, not both', 'drop the key')
+        exitCode = await deleteRangeCommand(dir, options, out)
+      } else {
+        if (key === undefined)
+          throw new UsageError('no key given', 'give a key, --prefix <p> or --range with bounds')
+        exitCode = await delCommand(dir, key, options, out)
+      }
     })
 
   program

@@ -52,6 +52,14 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
         : `  filter      ${filter.layout} bloom filter, ${filter.probes} probes, ${formatCount(filter.bits)} bits (${formatBytes(filter.length)})`,
     )
   }
+  const fragments = report.rangeTombstones
+  if (fragments !== undefined && fragments.length > 0) {
+    const seqs = fragments.reduce((total, fragment) => total + fragment.seqs.length, 0)
+    text.push(
+      `  range del.  ${formatCount(fragments.length)} fragments (${formatCount(seqs)} fragment seqs), ` +
+        `${showBytes(fragments[0]!.start, 40)} … ${fragments.at(-1)!.end === null ? '(no end)' : showBytes(fragments.at(-1)!.end!, 40)}`,
+    )
+  }
   if (report.index !== undefined) {
     text.push(`  index       ${formatCount(report.index.entryCount)} entries, ${handle(report.index)}`)
   }
@@ -87,7 +95,7 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
     text.push(`    ${padStart('seq', 10)}  op   key  value`)
     for (const entry of shownEntries) {
       text.push(
-        `    ${padStart(String(entry.seq), 10)}  ${entry.op === 1 ? 'put' : 'del'}  ${showBytes(entry.key, 40)}` +
+        `    ${padStart(String(entry.seq), 10)}  ${entry.op === 1 ? 'put' : entry.op === 3 ? 'delete-range' : 'del'}  ${showBytes(entry.key, 40)}` +
           (entry.value === null ? '' : `  ${showBytes(entry.value, 60)}`),
       )
     }
@@ -150,7 +158,7 @@ export async function inspectTableFile(path: string, options: InspectOptions): P
       tombstoneCount: report.tombstoneCount,
       shownEntries: shownEntries.map((entry) => ({
         seq: entry.seq,
-        op: entry.op === 1 ? 'put' : 'del',
+        op: entry.op === 1 ? 'put' : entry.op === 3 ? 'delete-range' : 'del',
         ...jsonBytes('key', entry.key),
         ...(entry.value === null ? {} : jsonBytes('value', entry.value)),
       })),

@@ -117,14 +117,14 @@ export function inspectWal(path: string, data: Uint8Array, options: InspectOptio
           const batchMark = decoded.length > 1 ? `${position + 1}/${decoded.length}` : ''
           rows.push(
             `  ${padStart(formatCount(frame.offset), 11)}  ${padStart(String(entry.seq), 9)}  ${padEnd(batchMark, 9)} ` +
-              `${new Date(entry.timestampMs).toISOString()}  ${entry.op === 1 ? 'put' : 'del'}  ${showBytes(entry.key, 40)}` +
+              `${new Date(entry.timestampMs).toISOString()}  ${entry.op === 1 ? 'put' : entry.op === 3 ? 'delete-range' : 'del'}  ${showBytes(entry.key, 40)}` +
               (entry.value === null ? '' : `  ${showBytes(entry.value, 48)}`),
           )
           entriesJson.push({
             offset: frame.offset,
             seq: entry.seq,
             timestampMs: entry.timestampMs,
-            op: entry.op === 1 ? 'put' : 'del',
+            op: entry.op === 1 ? 'put' : entry.op === 3 ? 'delete-range' : 'del',
             batch: decoded.length > 1 ? { position, size: decoded.length } : undefined,
             ...jsonBytes('key', entry.key),
             ...(entry.value === null ? {} : jsonBytes('value', entry.value)),

@@ -11,10 +11,16 @@ export const OpType = {
   Put: 1,
   /** The key was deleted: a tombstone, which hides older versions. */
   Delete: 2,
+  /** Every version older than it of every key in [key, value) was deleted: a range tombstone.
+   *  `key` is the inclusive start, `value` the exclusive end (`null`: no end). Logged in the WAL
+   *  and kept in memtables; tables store range tombstones in a block of their own. */
+  RangeDelete: 3,
 } as const
 export type OpType = (typeof OpType)[keyof typeof OpType]
 
-/** One version of one key. `value` is `null` exactly when `op` is `OpType.Delete`. */
+/** One version of one key. `value` is `null` when `op` is `OpType.Delete`; for
+ *  `OpType.RangeDelete` (never stored among point entries) `key` is the range's inclusive start
+ *  and `value` its exclusive end, `null` when it has none. */
 export interface InternalEntry {
   key: Uint8Array
   seq: number
@@ -45,4 +51,23 @@ export function inRange(key: Uint8Array, range: KeyRange): boolean {
   if (range.lt !== undefined && compareBytes(key, range.lt) >= 0) return false
   if (range.lte !== undefined && compareBytes(key, range.lte) > 0) return false
   return true
+}
+
+/**
+ * A range tombstone: at `seq`, every version with a smaller seq of every key k with
+ * `start <= k < end` (unsigned bytes; `end` null: no upper end) was deleted. `start` may be
+ * empty (every key sorts after it).
+ */
+export interface RangeTombstone {
+  start: Uint8Array
+  end: Uint8Array | null
+  seq: number
+}
+
+/** Range tombstones cut into a disjoint piece: every tombstone in `seqs` (ascending, distinct)
+ *  covers all of `[start, end)` (`end` null: no end). Tables store range tombstones so. */
+export interface RangeFragment {
+  start: Uint8Array
+  end: Uint8Array | null
+  seqs: number[]
 }

@@ -1,7 +1,16 @@
 export { asBuffer, compareBytes, describeType, isBytes, utf8Text } from './bytes.js'
 export { crc32c, crc32cImplementation, crc32cRange } from './checksum.js'
 export { crc32cPortable } from './crc32c-portable.js'
-export { compareInternal, type InternalEntry, inRange, type KeyRange, MAX_SEQ, OpType } from './entry.js'
+export {
+  compareInternal,
+  type InternalEntry,
+  inRange,
+  type KeyRange,
+  MAX_SEQ,
+  OpType,
+  type RangeFragment,
+  type RangeTombstone,
+} from './entry.js'
 export {
   ClosedError,
   type CorruptionDetails,

@@ -1,11 +1,16 @@
 /**
- * Batches: several puts and deletes applied atomically (one WAL frame, consecutive seqs).
- * Operations have abstract-level's shape.
+ * Batches: several puts, deletes and range deletes applied atomically (one WAL frame,
+ * consecutive seqs). Operations have abstract-level's shape, plus `{ type: 'deleteRange',
+ * gt?, gte?, lt?, lte? }`.
  */
 import { ClosedError, describeType, InvalidArgumentError } from '@strata/base'
+import type { DeleteRange } from './delete-range.js'
 import { givenOptions } from './given-options.js'
 
-export type BatchOperation<K, V> = { type: 'put'; key: K; value: V } | { type: 'del'; key: K }
+export type BatchOperation<K, V> =
+  | { type: 'put'; key: K; value: V }
+  | { type: 'del'; key: K }
+  | ({ type: 'deleteRange' } & DeleteRange<K>)
 
 export interface WriteOptions {
   /** Overrides the database's `sync` option for this write. */
@@ -60,6 +65,14 @@ export class ChainedBatch<K, V> {
     return this.delete(key)
   }
 
+  /** Deletes every key in `range` (see `Database.deleteRange`), in order with the other
+   *  operations: a put queued after it survives it. The range is checked at `write()`. */
+  deleteRange(range: DeleteRange<K>): this {
+    this.check()
+    this.operations.push({ ...range, type: 'deleteRange' })
+    return this
+  }
+
   /** Drops the queued operations. */
   clear(): this {
     this.check()
@@ -97,10 +110,10 @@ export function checkOperations(
     if (
       typeof operation !== 'object' ||
       operation === null ||
-      (operation.type !== 'put' && operation.type !== 'del')
+      (operation.type !== 'put' && operation.type !== 'del' && operation.type !== 'deleteRange')
     ) {
       throw new InvalidArgumentError(
-        `batch operation ${index} must be { type: 'put', key, value } or { type: 'del', key }`,
+        `batch operation ${index} must be { type: 'put', key, value }, { type: 'del', key } or { type: 'deleteRange', gt?, gte?, lt?, lte? }`,
         { argument: `operations[${index}]` },
       )
     }

@@ -9,9 +9,13 @@
  * - an older version only if some live snapshot sees it: a snapshot s with
  *   version.seq <= s < (seq of the next newer version);
  * - a tombstone is dropped when no snapshot older than it exists (so nobody can see anything
- *   beneath it) and no table below the output level may hold the key.
+ *   beneath it) and no table below the output level may hold the key;
+ * - a version a range tombstone deletes (the tombstone newer, its range holding the key) counts
+ *   as overwritten at the tombstone's seq: it is kept only for a snapshot between the two.
+ * The inputs' range tombstones go to the first output (to an output of their own when no entry
+ * is written), except those compaction-range-deletes.ts finds nobody needs any more.
  */
-import { compareBytes, compareInternal, type FileSystem, OpType } from '@strata/base'
+import { compareBytes, compareInternal, type FileSystem, OpType, type RangeFragment } from '@strata/base'
 import {
   type CompressionName,
   SCAN_CHUNK_BYTES,
@@ -20,8 +24,10 @@ import {
   TableScan,
 } from '@strata/sstable'
 import { COMPACTION_SLICE_ENTRIES } from './budgets.js'
+import { keptRangeFragments } from './compaction-range-deletes.js'
 import { pathIn, tableFileName } from './filenames.js'
 import { Heap } from './heap.js'
+import { RangeFragments } from './range-fragments.js'
 
 export interface KeySpan {
   smallest: Uint8Array
@@ -48,6 +54,12 @@ export interface MergeJob {
    *  much of it. */
   grandparents: KeySpan[]
   maxGrandparentOverlapBytes: number
+  /** Every range tombstone of the version's tables, fragmented (none when absent). */
+  rangeFragments?: RangeFragment[]
+  /** The inputs' range tombstones, fragmented: carried to the outputs. */
+  inputRangeFragments?: RangeFragment[]
+  /** Key spans of every table outside the compaction. */
+  otherSpans?: KeySpan[]
 }
 
 export interface MergeResult {
@@ -186,6 +198,14 @@ export function* mergeSteps(
   }
   const deeper = new DeeperLevels(job.deeperLevels)
   const oldestSnapshot = job.snapshots[0]
+  const covers = new RangeFragments(job.rangeFragments ?? [])
+  const rangeFragments = keptRangeFragments(
+    job.inputRangeFragments ?? [],
+    job.otherSpans ?? [],
+    oldestSnapshot,
+  )
+  result.droppedTombstones += rangeFragments.dropped
+  let rangeFragmentsWritten = rangeFragments.kept.length === 0
 
   let builder: TableBuilder | undefined
   let builderFileNumber = 0
@@ -198,6 +218,20 @@ export function* mergeSteps(
   let currentKeyLength = -1
   let wroteCurrentKey = false
   let newerSeq = Number.POSITIVE_INFINITY
+
+  const startOutput = () => {
+    builderFileNumber = job.fileNumbers[nextNumber++]!
+    builder = new TableBuilder(pathIn(job.directory, tableFileName(builderFileNumber)), {
+      fs,
+      blockBytes: job.blockBytes,
+      bloomBitsPerKey: job.bloomBitsPerKey,
+      compression: job.compression,
+    })
+    if (!rangeFragmentsWritten) {
+      builder.setRangeTombstones(rangeFragments.kept)
+      rangeFragmentsWritten = true
+    }
+  }
 
   const finishOutput = () => {
     if (builder === undefined) return
@@ -233,10 +267,12 @@ export function* mergeSteps(
       }
       // Visible to someone? The newest version always is; an older one only to a snapshot
       // taken between it and the next newer version.
+      // A range tombstone newer than the version hides it as a newer version would.
+      const hiddenAt = covers.isEmpty ? newerSeq : Math.min(newerSeq, covers.firstAbove(key, entry.seq))
       let keep = true
-      if (newerSeq !== Number.POSITIVE_INFINITY) {
+      if (hiddenAt !== Number.POSITIVE_INFINITY) {
         const snapshot = firstSnapshotAtOrAfter(job.snapshots, entry.seq)
-        keep = snapshot !== undefined && snapshot < newerSeq
+        keep = snapshot !== undefined && snapshot < hiddenAt
       }
       newerSeq = entry.seq
       if (!keep) {
@@ -268,19 +304,13 @@ export function* mergeSteps(
           overlappedBytes = 0
         }
       }
-      if (builder === undefined) {
-        builderFileNumber = job.fileNumbers[nextNumber++]!
-        builder = new TableBuilder(pathIn(job.directory, tableFileName(builderFileNumber)), {
-          fs,
-          blockBytes: job.blockBytes,
-          bloomBitsPerKey: job.bloomBitsPerKey,
-          compression: job.compression,
-        })
-      }
-      builder.add(entry)
+      if (builder === undefined) startOutput()
+      builder!.add(entry)
       wroteCurrentKey = true
       result.entriesWritten++
     }
+    // Range tombstones still needed, and no entry written: an output of their own.
+    if (!rangeFragmentsWritten) startOutput()
     finishOutput()
   } catch (error) {
     // Leave nothing behind: the half-written output and the finished ones are not in any

@@ -5,9 +5,12 @@
  * Leveled, LevelDB-style: level 0 compacts into level 1 when it holds `level0CompactionTrigger`
  * tables; level n (n >= 1) compacts into n+1 when it outgrows `level1Bytes *
  * levelSizeMultiplier^(n-1)`. The most urgent level (highest score) goes first. Within a level,
- * files are taken round-robin from a per-level pointer so every key range gets its turn.
+ * files are taken round-robin from a per-level pointer so every key range gets its turn. When
+ * every level is within budget, a table dense with tombstones may still go one level down
+ * (tombstone-density.ts).
  */
 import { compareBytes } from '@strata/base'
+import { pickDenseTable } from './tombstone-density.js'
 import { NUM_LEVELS, type TableFileMeta, type Version } from './version.js'
 
 export interface CompactionOptions {
@@ -17,7 +20,7 @@ export interface CompactionOptions {
   targetFileBytes: number
 }
 
-export type CompactionReason = 'level0-files' | 'level-size' | 'manual'
+export type CompactionReason = 'level0-files' | 'level-size' | 'tombstone-density' | 'manual'
 
 export interface CompactionPlan {
   reason: CompactionReason
@@ -118,7 +121,7 @@ export function pickCompaction(
         : pickLevelFile(version, level, score, options, pointers, busy)
     if (plan !== undefined) return plan
   }
-  return undefined
+  return pickDenseTable(version, options, busy)
 }
 
 function anyBusy(files: readonly TableFileMeta[], busy: ReadonlySet<number>): boolean {

@@ -6,6 +6,7 @@
 import { ClosedError, toIOError } from '@strata/base'
 import { buildMergeJob, outputFileBudget, planInputs, untouchedRuns } from './compaction-job.js'
 import { type CompactionPlan, keyRange, pickCompaction, planRangeCompaction } from './compaction-picker.js'
+import { compactionRangeDeletes, rangeTombstoneCarrier } from './compaction-range-deletes.js'
 import type { MergeRunner } from './compaction-runner.js'
 import { tableView, totalBytes } from './event-views.js'
 import type { EventHub } from './events.js'
@@ -136,19 +137,22 @@ export class CompactionScheduler {
         const fileNumbers: number[] = []
         const budget = outputFileBudget(inputs, this.options)
         for (let index = 0; index < budget; index++) fileNumbers.push(this.tree.newFileNumber())
-        const job = buildMergeJob(
-          plan,
-          this.tree.current,
-          this.directory,
-          this.options,
-          fileNumbers,
-          this.snapshots.seqs(),
-        )
+        const job = {
+          ...buildMergeJob(
+            plan,
+            this.tree.current,
+            this.directory,
+            this.options,
+            fileNumbers,
+            this.snapshots.seqs(),
+          ),
+          ...compactionRangeDeletes(this.tree.current, inputs, this.tree),
+        }
         const result = await this.mergeRunner.run(job)
         await this.options.fs.syncDir(this.directory)
         const added = result.outputs.map(({ fileNumber, meta }) => ({
           level: plan.outputLevel,
-          table: toFileMeta(fileNumber, meta),
+          table: rangeTombstoneCarrier(toFileMeta(fileNumber, meta), inputs),
         }))
         await this.tree.applyEdit(
           {

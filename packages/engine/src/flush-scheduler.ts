@@ -12,6 +12,7 @@ import type { EventHub } from './events.js'
 import { pathIn, tableFileName } from './filenames.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
+import { fragmentTombstones } from './range-fragments.js'
 import type { Tree } from './tree.js'
 import { toFileMeta } from './version.js'
 import type { WriteQueue } from './write-queue.js'
@@ -120,6 +121,9 @@ export class FlushScheduler {
     let meta: TableMeta
     try {
       let count = 0
+      if (memtable.rangeTombstones.length > 0) {
+        builder.setRangeTombstones(fragmentTombstones(memtable.rangeTombstones))
+      }
       for (const entry of memtable.iterator({ versions: 'all' })) {
         builder.add(entry)
         if (++count % FLUSH_YIELD_ENTRIES === 0) await yieldToEventLoop()

@@ -20,6 +20,7 @@ export {
   type LevelStats,
   open,
 } from './database.js'
+export type { DeleteRange } from './delete-range.js'
 export { type DestroyOptions, type DestroyResult, destroy } from './destroy.js'
 export type { Codec, Decoded, Encoding, EncodingName } from './encoding.js'
 export {

@@ -8,6 +8,7 @@ import { DatabaseIterator } from './iterator.js'
 import { LevelSource } from './level-source.js'
 import type { Memtables } from './memtables.js'
 import { type EntrySource, MergeIterator, type SyncReads } from './merge-iterator.js'
+import type { RangeDeletes } from './range-deletes.js'
 import type { CheckedIteratorOptions } from './read-options.js'
 import type { Tree } from './tree.js'
 
@@ -19,6 +20,7 @@ export class OpenIterators<K, V> {
     private readonly tree: Tree,
     private readonly reads: SyncReads,
     private readonly codec: EntryCodec<K, V>,
+    private readonly rangeDeletes: RangeDeletes,
   ) {}
 
   /** Open iterators. */
@@ -43,8 +45,13 @@ export class OpenIterators<K, V> {
       const files = version.levels[level] ?? []
       if (files.length > 0) sources.push(new LevelSource(files, this.tree.versions, range, reverse, seq))
     }
+    const tombstones = this.rangeDeletes.at(version)
+    const covered =
+      tombstones === undefined
+        ? undefined
+        : (entry: { key: Uint8Array; seq: number }) => tombstones.coveringSeq(entry.key, seq) > entry.seq
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
-      merge: new MergeIterator(sources, reverse, this.reads),
+      merge: new MergeIterator(sources, reverse, this.reads, covered),
       limit,
       decodeKey: keys ? (data) => keyEncoding.decode(data) : undefined,
       decodeValue: values ? (data) => valueEncoding.decode(data) : undefined,

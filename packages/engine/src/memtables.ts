@@ -9,6 +9,8 @@ export class Memtables {
   private activeMemtable = new Memtable()
   /** Frozen memtables waiting for their flush, oldest first. */
   private readonly frozenMemtables: Memtable[] = []
+  /** Changes whenever the set of memtables changes (for caches of their range tombstones). */
+  private generationValue = 0
 
   /** The memtable writes go to. */
   get active(): Memtable {
@@ -27,12 +29,14 @@ export class Memtables {
 
   /** Drops the oldest frozen memtable once its table is committed. */
   dropOldestFrozen(): void {
+    this.generationValue++
     this.frozenMemtables.shift()
   }
 
   /** Freezes the active memtable (if it holds anything) and starts an empty one. */
   freeze(): void {
     if (this.activeMemtable.isEmpty) return
+    this.generationValue++
     this.activeMemtable.freeze()
     this.frozenMemtables.push(this.activeMemtable)
     this.activeMemtable = new Memtable()
@@ -49,11 +53,24 @@ export class Memtables {
     return undefined
   }
 
+  /** A number that changes whenever a memtable is frozen or dropped. */
+  get generation(): number {
+    return this.generationValue
+  }
+
+  /** Whether any memtable holds a range tombstone. */
+  get hasRangeTombstones(): boolean {
+    if (this.activeMemtable.rangeTombstones.length > 0) return true
+    for (const memtable of this.frozenMemtables) if (memtable.rangeTombstones.length > 0) return true
+    return false
+  }
+
   /** Takes the memtables of `other` in place of its own (a read-only open's refresh): reads
    *  started before keep the memtables they hold. */
   replaceWith(other: Memtables): void {
     this.activeMemtable = other.activeMemtable
     this.frozenMemtables.splice(0, this.frozenMemtables.length, ...other.frozenMemtables)
+    this.generationValue++
   }
 
   /** Every memtable, newest first. */

@@ -62,6 +62,9 @@ export class MergeIterator {
     private readonly sources: EntrySource[],
     reverse: boolean,
     private readonly reads?: SyncReads,
+    /** True for an entry a range tombstone deleted at the read's snapshot: skipped as a
+     *  tombstone is. */
+    private readonly covered?: (entry: InternalEntry) => boolean,
   ) {
     this.direction = reverse ? -1 : 1
     this.heap = new Heap<Head>((a, b) => this.less(a, b))
@@ -109,7 +112,7 @@ export class MergeIterator {
       }
       const winner = this.winner
       this.winner = undefined
-      if (winner.op !== OpType.Delete) return winner
+      if (winner.op !== OpType.Delete && (this.covered === undefined || !this.covered(winner))) return winner
     }
   }
 

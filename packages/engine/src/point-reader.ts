@@ -9,9 +9,15 @@ import { compareBytes, type InternalEntry } from '@strata/base'
 import { FilterHashes, type ReadTimer, type Table } from '@strata/sstable'
 import type { Memtables } from './memtables.js'
 import { NEED_BLOCK, PointLookup } from './point-lookup.js'
+import type { RangeDeletes } from './range-deletes.js'
 import type { ReadPolicy } from './read-policy.js'
 import type { Tree } from './tree.js'
 import type { TableFileMeta, Version } from './version.js'
+
+/** `entry`, unless a range tombstone with seq `cover` deleted it (then undefined). */
+function unlessCovered(entry: InternalEntry | undefined, cover: number): InternalEntry | undefined {
+  return entry !== undefined && entry.seq < cover ? undefined : entry
+}
 
 function keyWithin(file: TableFileMeta, key: Uint8Array): boolean {
   return compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
@@ -27,7 +33,13 @@ export class PointReader {
     private readonly memtables: Memtables,
     private readonly tree: Tree,
     private readonly policy: ReadPolicy,
+    private readonly rangeDeletes: RangeDeletes,
   ) {}
+
+  /** The seq of the newest range tombstone covering `key` at `seq`, or -1. */
+  private coverOf(key: Uint8Array, seq: number): number {
+    return this.rangeDeletes.at()?.coveringSeq(key, seq) ?? -1
+  }
 
   /**
    * The newest version of `key` with seq <= `seq` in any source (a tombstone included):
@@ -40,29 +52,34 @@ export class PointReader {
     seq: number,
     inWindow = true,
   ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
+    const cover = this.coverOf(key, seq)
     const found = this.memtables.get(key, seq)
-    if (found !== undefined) return found
+    if (found !== undefined) return unlessCovered(found, cover)
     const lookup = this.startLookup(key, seq)
     for (;;) {
       const answer = lookup.step()
-      if (answer !== NEED_BLOCK) return answer
-      if (this.policy.pointRead(inWindow) === 'async') return this.finishAsync(lookup.detach(key.slice()))
+      if (answer !== NEED_BLOCK) return unlessCovered(answer, cover)
+      if (this.policy.pointRead(inWindow) === 'async') {
+        const pending = this.finishAsync(lookup.detach(key.slice()))
+        return cover < 0 ? pending : pending.then((entry) => unlessCovered(entry, cover))
+      }
       const entry = this.readSync(lookup, this.policy.governor)
-      if (entry !== undefined) return entry
+      if (entry !== undefined) return unlessCovered(entry, cover)
     }
   }
 
   /** The newest version of `key` with seq <= `seq`, every block it misses read synchronously
    *  (untimed: `getSync`'s caller chose a blocking read). */
   getSync(key: Uint8Array, seq: number): InternalEntry | undefined {
+    const cover = this.coverOf(key, seq)
     const found = this.memtables.get(key, seq)
-    if (found !== undefined) return found
+    if (found !== undefined) return unlessCovered(found, cover)
     const lookup = this.startLookup(key, seq)
     for (;;) {
       const answer = lookup.step()
-      if (answer !== NEED_BLOCK) return answer
+      if (answer !== NEED_BLOCK) return unlessCovered(answer, cover)
       const entry = this.readSync(lookup, undefined)
-      if (entry !== undefined) return entry
+      if (entry !== undefined) return unlessCovered(entry, cover)
     }
   }
 

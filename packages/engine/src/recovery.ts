@@ -142,6 +142,7 @@ async function recoverLocked(
     firstSeqAfterFlushed ??= entry.seq
     const memtable = memtables.active
     if (entry.op === OpType.Delete) memtable.delete(entry.key, entry.seq)
+    else if (entry.op === OpType.RangeDelete) memtable.deleteRange(entry.key, entry.value, entry.seq)
     else memtable.put(entry.key, entry.value as Uint8Array, entry.seq)
     if (entry.seq > lastSeq) lastSeq = entry.seq
     if (memtable.approximateBytes >= options.memtableBytes) memtables.freeze()

@@ -2,7 +2,8 @@
  * Real crashes: a child process writes with sync: true and is killed with SIGKILL at a random
  * moment, round after round on one directory (flushes and compactions included, since the sizes
  * are tiny). After each kill the database is reopened and checked: every acknowledged put and
- * delete holds, and every batch is all-or-nothing. Prints its seed.
+ * delete holds, and every batch is all-or-nothing — a batch holding a range delete included.
+ * Prints its seed.
  */
 import { fileURLToPath } from 'node:url'
 import { eventsUntilKilled } from '@strata/base/testing'
@@ -13,8 +14,8 @@ import { random, seedFor, temporaryDirectory } from './helpers.js'
 const fixture = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url))
 
 interface Event {
-  I?: 'put' | 'del' | 'batch'
-  A?: 'put' | 'del' | 'batch'
+  I?: 'put' | 'del' | 'batch' | 'rangedel'
+  A?: 'put' | 'del' | 'batch' | 'rangedel'
   ready?: boolean
   key?: string
   value?: string
@@ -45,6 +46,9 @@ describe('crash recovery (SIGKILL)', () => {
     /** Keys whose last write was issued but maybe not acknowledged: either state is allowed. */
     const uncertain = new Map<string, { before: string | null | undefined; after: string | null }>()
     const batches: { id: string; keys: string[]; acknowledged: boolean }[] = []
+    /** Range deletes of a batch's keys (with the marker `<id>-cleared` in the same batch). */
+    const rangeDeletes: { id: string; keys: string[]; acknowledged: boolean }[] = []
+    let rangeDeletesAcknowledged = 0
     let acknowledged = 0
     const rounds = 8
     for (let round = 0; round < rounds; round++) {
@@ -64,6 +68,23 @@ describe('crash recovery (SIGKILL)', () => {
           uncertain.delete(event.key!)
           acknowledged++
         }
+        if (event.I === 'rangedel') {
+          // The batch it clears was acknowledged: its keys hold its value or are gone.
+          const index = batches.findIndex((batch) => batch.id === event.id)
+          if (index >= 0) batches.splice(index, 1)
+          for (const key of event.keys!) uncertain.set(key, { before: `batch-${event.id}`, after: null })
+          rangeDeletes.push({ id: event.id!, keys: event.keys!, acknowledged: false })
+        }
+        if (event.A === 'rangedel') {
+          for (const key of event.keys!) {
+            expected.set(key, null)
+            uncertain.delete(key)
+          }
+          expected.set(`${event.id}-cleared`, 'yes')
+          rangeDeletes.find((entry) => entry.id === event.id)!.acknowledged = true
+          rangeDeletesAcknowledged++
+          acknowledged++
+        }
         if (event.A === 'batch') {
           batches.find((batch) => batch.id === event.id)!.acknowledged = true
           acknowledged++
@@ -76,6 +97,16 @@ describe('crash recovery (SIGKILL)', () => {
           expect(await database.get(key), `seed ${seed} round ${round}: acknowledged ${key}`).toBe(
             value ?? undefined,
           )
+        }
+        for (const entry of rangeDeletes.splice(0)) {
+          const values = await database.getMany(entry.keys)
+          const gone = values.every((value) => value === undefined)
+          const kept = values.every((value) => value === `batch-${entry.id}`)
+          const marker = await database.get(`${entry.id}-cleared`)
+          const what = `seed ${seed} round ${round}: range delete of batch ${entry.id}`
+          expect(marker === 'yes' ? gone : kept, `${what} all-or-nothing`).toBe(true)
+          if (entry.acknowledged) expect(marker, `${what} acknowledged`).toBe('yes')
+          expected.set(`${entry.id}-cleared`, marker ?? null)
         }
         for (const [key, { before, after }] of uncertain) {
           const actual = (await database.get(key)) ?? null
@@ -106,11 +137,14 @@ describe('crash recovery (SIGKILL)', () => {
     // Not vacuous: the kills landed among acknowledged writes (178 on an idle 2-core machine,
     // under 40 when it is loaded).
     expect(acknowledged).toBeGreaterThan(rounds * 2)
+    expect(rangeDeletesAcknowledged).toBeGreaterThan(0)
     // The kills landed on a tree that was flushing and compacting, not on a lone memtable.
     const database = await open(directory, { autoCompaction: false })
     const levels = database.stats().levels
     await database.close()
     expect(levels.slice(1).some((level) => level.files > 0)).toBe(true)
-    console.log(`crash: ${rounds} kills, ${acknowledged} acknowledged writes checked`)
+    console.log(
+      `crash: ${rounds} kills, ${acknowledged} acknowledged writes checked (${rangeDeletesAcknowledged} range deletes)`,
+    )
   }, 120_000)
 })

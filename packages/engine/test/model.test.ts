@@ -1,6 +1,6 @@
 /**
- * Model-based test: random puts, deletes, batches, gets, iterations, snapshots, flushes and
- * reopens against a Map oracle, with tiny sizes so flushes and compactions happen constantly.
+ * Model-based test: random puts, deletes, range deletes, batches, gets, iterations, snapshots,
+ * flushes, range compactions and reopens against a Map oracle, with tiny sizes so flushes and compactions happen constantly.
  * Prints its seed; replay with STRATA_SEED=<seed>.
  */
 import { MemoryFileSystem } from '@strata/base'
@@ -36,6 +36,19 @@ function expectedRange(
   return entries
 }
 
+type Bounds = { gt?: string; gte?: string; lt?: string; lte?: string }
+
+/** Whether `bounds` holds no key at all (deleteRange refuses it). */
+function isEmptyRange(bounds: Bounds): boolean {
+  const lower = bounds.gte ?? (bounds.gt === undefined ? '' : `${bounds.gt}\u0000`)
+  const upper = bounds.lt ?? (bounds.lte === undefined ? undefined : `${bounds.lte}\u0000`)
+  return upper !== undefined && lower >= upper
+}
+
+function deleteFromModel(model: Model, bounds: Bounds): void {
+  for (const [key] of expectedRange(model, bounds)) model.delete(key)
+}
+
 async function runModel(
   seed: number,
   steps: number,
@@ -49,6 +62,17 @@ async function runModel(
     `k${Math.floor(next() * 300)
       .toString(36)
       .padStart(2, '0')}${next() < 0.1 ? '\u00ff' : ''}`
+  // Mostly narrow ranges (a few keys), sometimes open-ended ones.
+  const rangeFor = (): Bounds => {
+    const bounds: Bounds = {}
+    const low = keyFor()
+    if (next() < 0.9) bounds[next() < 0.5 ? 'gt' : 'gte'] = low
+    if (next() < 0.9) {
+      const high = next() < 0.7 ? `${low.slice(0, 2)}${String.fromCharCode(low.charCodeAt(2) + 1)}` : keyFor()
+      bounds[next() < 0.5 ? 'lt' : 'lte'] = high
+    }
+    return bounds
+  }
   const valueFor = (step: number) => `v${step}-${'x'.repeat(Math.floor(next() * 60))}`
   const fullOptions: OpenOptions<string, string> = { ...options, keyEncoding: 'utf8', valueEncoding: 'utf8' }
   let database = await open<string, string>(directory, fullOptions)
@@ -70,19 +94,36 @@ async function runModel(
       await database.put(key, value)
       model.set(key, value)
     } else if (roll < 0.45) {
-      const key = keyFor()
-      await database.delete(key)
-      model.delete(key)
+      if (next() < 0.3) {
+        const bounds = rangeFor()
+        if (isEmptyRange(bounds)) {
+          await expect(database.deleteRange(bounds), context(step, 'empty range')).rejects.toMatchObject({
+            code: 'STRATA_INVALID_ARGUMENT',
+          })
+        } else {
+          await database.deleteRange(bounds)
+          deleteFromModel(model, bounds)
+        }
+      } else {
+        const key = keyFor()
+        await database.delete(key)
+        model.delete(key)
+      }
     } else if (roll < 0.55) {
-      const operations = Array.from({ length: 1 + Math.floor(next() * 6) }, () =>
-        next() < 0.7
-          ? { type: 'put' as const, key: keyFor(), value: valueFor(step) }
-          : { type: 'del' as const, key: keyFor() },
-      )
+      const operations = Array.from({ length: 1 + Math.floor(next() * 6) }, () => {
+        const kind = next()
+        if (kind < 0.6) return { type: 'put' as const, key: keyFor(), value: valueFor(step) }
+        if (kind < 0.9) return { type: 'del' as const, key: keyFor() }
+        const bounds = rangeFor()
+        return isEmptyRange(bounds)
+          ? { type: 'del' as const, key: keyFor() }
+          : { type: 'deleteRange' as const, ...bounds }
+      })
       await database.batch(operations)
       for (const operation of operations) {
         if (operation.type === 'put') model.set(operation.key, operation.value)
-        else model.delete(operation.key)
+        else if (operation.type === 'del') model.delete(operation.key)
+        else deleteFromModel(model, operation)
       }
     } else if (roll < 0.7) {
       const key = next() < 0.8 ? pick([...model.keys(), keyFor()]) : keyFor()
@@ -136,7 +177,8 @@ async function runModel(
         held.splice(index, 1)
       }
     } else if (roll < 0.97) {
-      await database.flush()
+      if (next() < 0.05 && options.autoCompaction !== false) await database.compactRange()
+      else await database.flush()
     } else {
       for (const entry of held.splice(0)) {
         await entry.iterator?.close()

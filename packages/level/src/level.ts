@@ -74,6 +74,19 @@ interface PrivateOperation {
   value?: KeyData
 }
 
+/** Whether the stored range holds no key (its lower bound is not below its upper bound). */
+function holdsNoKey(range: {
+  gt?: Uint8Array
+  gte?: Uint8Array
+  lt?: Uint8Array
+  lte?: Uint8Array
+}): boolean {
+  const after = (key: Uint8Array) => Buffer.concat([key, Buffer.alloc(1)])
+  const lower = range.gte ?? (range.gt === undefined ? undefined : after(range.gt))
+  const upper = range.lt ?? (range.lte === undefined ? undefined : after(range.lte))
+  return lower !== undefined && upper !== undefined && Buffer.compare(lower, upper) >= 0
+}
+
 /** A listener as EventEmitter types it. */
 // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type
 type EmitterListener = (...args: any[]) => void
@@ -480,6 +493,13 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     const database = this.#begin()
     let iterator: ReturnType<Database['iterator']> | undefined
     try {
+      // Without a limit or a snapshot: one range tombstone, atomic and independent of how many
+      // keys the range holds. A range that holds no key has nothing to clear.
+      if (!(options.limit >= 0) && options.snapshot === undefined) {
+        const range = storedRange(options)
+        if (!holdsNoKey(range)) await database.deleteRange(range)
+        return
+      }
       iterator = database.iterator({
         ...storedRange(options),
         reverse: options.reverse === true,

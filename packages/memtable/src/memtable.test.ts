@@ -217,8 +217,13 @@ describe('Memtable.apply', () => {
     ] as unknown as InternalEntry[]
     expect(() => table.apply(batch)).toThrow(expect.objectContaining({ argument: 'entries[1].key' }))
     expect(() =>
-      table.apply([{ key: text('a'), seq: 2, op: 3, value: text('1') }] as unknown as InternalEntry[]),
-    ).toThrow(/entries\[0\]\.op must be OpType.Put \(1\) or OpType.Delete \(2\), got 3/)
+      table.apply([{ key: text('a'), seq: 2, op: 4, value: text('1') }] as unknown as InternalEntry[]),
+    ).toThrow(
+      /entries\[0\]\.op must be OpType.Put \(1\), OpType.Delete \(2\) or OpType.RangeDelete \(3\), got 4/,
+    )
+    expect(() => table.apply([{ key: text('b'), seq: 2, op: OpType.RangeDelete, value: text('a') }])).toThrow(
+      /holds no key/,
+    )
     expect(() => table.apply([{ key: text('a'), seq: 2, op: OpType.Delete, value: text('1') }])).toThrow(
       /a delete's value must be null/,
     )
@@ -450,5 +455,32 @@ describe('size and counters', () => {
     expect(table.get(text('big'))?.value).toEqual(big.subarray(1))
     expect(keysOf(table.iterator())).toEqual(['after', 'big', 'small'])
     expect(table.approximateBytes).toBeGreaterThan(600_000)
+  })
+})
+
+describe('Memtable range tombstones', () => {
+  it('keeps range deletes beside the point entries, counted in size and seqs', () => {
+    const table = new Memtable()
+    table.put(text('b'), text('1'), 1)
+    const bytes = table.approximateBytes
+    table.apply([
+      { key: text('a'), seq: 2, op: OpType.RangeDelete, value: text('c') },
+      { key: text('c'), seq: 3, op: OpType.Put, value: text('2') },
+    ])
+    table.deleteRange(new Uint8Array(0), null, 4)
+    expect(table.rangeTombstones).toEqual([
+      { start: text('a'), end: text('c'), seq: 2 },
+      { start: new Uint8Array(0), end: null, seq: 4 },
+    ])
+    expect(table.count).toBe(4)
+    expect(table.maxSeq).toBe(4)
+    expect(table.approximateBytes).toBeGreaterThan(bytes)
+    // Point reads answer for point entries only: the reader combines the two.
+    expect(table.get(text('b'))?.value).toEqual(text('1'))
+    const empty = new Memtable()
+    empty.deleteRange(text('x'), text('y'), 1)
+    expect(empty.isEmpty).toBe(false)
+    empty.freeze()
+    expect(() => empty.deleteRange(text('x'), text('y'), 2)).toThrow(/frozen|read-only|deleteRange/)
   })
 })

@@ -12,7 +12,14 @@
  * A key with one version costs one B-tree slot, one hash slot pair (8 bytes, at most half the
  * table full), one header and its bytes: no JavaScript object, string or array of its own.
  */
-import { type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ, OpType } from '@strata/base'
+import {
+  type InternalEntry,
+  InvalidArgumentError,
+  type KeyRange,
+  MAX_SEQ,
+  OpType,
+  type RangeTombstone,
+} from '@strata/base'
 import { MemtableFrozenError } from './errors.js'
 import { HashIndex, hashKey } from './hash-index.js'
 import { type MemtableIterator, MemtableIteratorImpl, type MemtableIteratorOptions } from './iterator.js'
@@ -54,6 +61,9 @@ export class Memtable {
   /** Key -> newest version, for point reads (the trie serves iterators and ordered inserts). */
   readonly #hash: HashIndex
   #count = 0
+  /** Range tombstones, in the order written (beside the point entries: reads combine them). */
+  readonly #rangeTombstones: RangeTombstone[] = []
+  #rangeTombstoneBytes = 0
   #keyOverheadBytes = 0
   #minSeq = MAX_SEQ
   #maxSeq = -1
@@ -121,15 +131,43 @@ export class Memtable {
   }
 
   /**
-   * Adds every entry of a batch (each as `put` or `delete`, by its `op`). The whole batch is
+   * Adds a range tombstone at `seq`: reads at `seq` or later see every key k with
+   * `start <= k < end` (`end` null: no end) as deleted in every version older than `seq`. The
+   * memtable keeps it beside its point entries (`rangeTombstones`); `get` and iterators answer
+   * for point entries only — the reader combines the two. Bytes are copied. Same errors as `put`.
+   */
+  deleteRange(start: Uint8Array, end: Uint8Array | null, seq: number): void {
+    if (this.#frozen) throw new MemtableFrozenError('deleteRange')
+    checkEntries([{ key: start, seq, op: OpType.RangeDelete, value: end }])
+    this.#addRangeTombstone(start, end, seq)
+  }
+
+  /** Range tombstones stored, in the order written. The array is the memtable's own: do not
+   *  change it. */
+  get rangeTombstones(): readonly RangeTombstone[] {
+    return this.#rangeTombstones
+  }
+
+  #addRangeTombstone(start: Uint8Array, end: Uint8Array | null, seq: number): void {
+    this.#rangeTombstones.push({ start: start.slice(), end: end === null ? null : end.slice(), seq })
+    this.#rangeTombstoneBytes += 64 + start.length + (end?.length ?? 0)
+    this.#count++
+    if (seq < this.#minSeq) this.#minSeq = seq
+    if (seq > this.#maxSeq) this.#maxSeq = seq
+  }
+
+  /**
+   * Adds every entry of a batch (each as `put`, `delete` or `deleteRange`, by its `op`). The whole batch is
    * checked first: if any entry is bad, `InvalidArgumentError` names it and nothing is applied.
    * A Put needs a byte `value`; a Delete's `value` must be null (or undefined).
    */
   apply(entries: readonly InternalEntry[]): void {
     if (this.#frozen) throw new MemtableFrozenError('apply')
     checkEntries(entries)
-    for (const entry of entries)
-      this.#insert(entry.key, entry.op === OpType.Put ? entry.value : null, entry.seq)
+    for (const entry of entries) {
+      if (entry.op === OpType.RangeDelete) this.#addRangeTombstone(entry.key, entry.value, entry.seq)
+      else this.#insert(entry.key, entry.op === OpType.Put ? entry.value : null, entry.seq)
+    }
   }
 
   /**
@@ -179,11 +217,11 @@ export class Memtable {
    * with its memtable size limit. O(1).
    */
   get approximateBytes(): number {
-    return this.#log.bytesUsed + this.#keyOverheadBytes + this.#hash.bytes
+    return this.#log.bytesUsed + this.#keyOverheadBytes + this.#hash.bytes + this.#rangeTombstoneBytes
   }
 
-  /** Versions stored (every put and delete, minus versions replaced by a write of the same key
-   *  and seq). O(1). */
+  /** Versions stored (every put, delete and range delete, minus versions replaced by a write of
+   *  the same key and seq). O(1). */
   get count(): number {
     return this.#count
   }

@@ -2,7 +2,14 @@
  * Argument checks for the memtable's public calls. Each throws `InvalidArgumentError` naming the
  * argument, what it was, and what is allowed.
  */
-import { describeType, type InternalEntry, InvalidArgumentError, isBytes, OpType } from '@strata/base'
+import {
+  compareBytes,
+  describeType,
+  type InternalEntry,
+  InvalidArgumentError,
+  isBytes,
+  OpType,
+} from '@strata/base'
 
 /** Longest key or value the memtable stores (its storage addresses bytes with 31-bit offsets). */
 export const MAX_BYTES_LENGTH = 0x7fff_ffff
@@ -77,9 +84,22 @@ export function checkEntries(entries: unknown): asserts entries is readonly Inte
           { argument: `${name}.value` },
         )
       }
+    } else if (op === OpType.RangeDelete) {
+      if (value !== null && !(value instanceof Uint8Array)) {
+        throw new InvalidArgumentError(
+          `${name} is a range delete (op ${OpType.RangeDelete}); its value (the range's end) must be bytes or null`,
+          { argument: `${name}.value` },
+        )
+      }
+      if (value !== null && compareBytes(key, value) >= 0) {
+        throw new InvalidArgumentError(
+          `${name} is a range delete whose start (key) is not below its end (value): it holds no key`,
+          { argument: `${name}.value` },
+        )
+      }
     } else {
       throw new InvalidArgumentError(
-        `${name}.op must be OpType.Put (${OpType.Put}) or OpType.Delete (${OpType.Delete}), got ${typeof op === 'number' ? op : describeType(op)}`,
+        `${name}.op must be OpType.Put (${OpType.Put}), OpType.Delete (${OpType.Delete}) or OpType.RangeDelete (${OpType.RangeDelete}), got ${typeof op === 'number' ? op : describeType(op)}`,
         { argument: `${name}.op` },
       )
     }

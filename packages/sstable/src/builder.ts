@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   MAX_SEQ,
   OpType,
+  type RangeFragment,
   toIOError,
 } from '@strata/base'
 import { BlockBuilder } from './block-builder.js'
@@ -23,6 +24,7 @@ import { encodeFooter } from './footer.js'
 import { type BlockHandle, BlockType, FOOTER_BYTES, MAX_BLOCK_BYTES } from './format.js'
 import { resolveBuilderOptions, type TableBuilderOptions } from './options.js'
 import { encodeProperties, type TableMeta } from './properties.js'
+import { encodeRangeTombstones } from './range-tombstone-block.js'
 
 /** Output is written once this much is buffered. */
 const WRITE_CHUNK_BYTES = 256 * 1024
@@ -104,6 +106,7 @@ export class TableBuilder {
   private rawKeyBytes = 0
   private rawValueBytes = 0
   private smallestKey: Uint8Array = new Uint8Array(0)
+  private rangeFragments: readonly RangeFragment[] = []
 
   /**
    * Creates (or truncates) the file at `path` and prepares to write a table to it. Throws
@@ -195,6 +198,16 @@ export class TableBuilder {
       this.finishDataBlock()
       if (this.sink.length >= WRITE_CHUNK_BYTES) this.flushSync()
     }
+  }
+
+  /**
+   * Sets the table's range tombstones: fragments sorted by start, disjoint, each with ascending
+   * seqs (as `Table.rangeFragments` returns them). They are written to the range-tombstone block
+   * at `finish`, whatever the point entries; a table may hold range tombstones and no entry.
+   */
+  setRangeTombstones(fragments: readonly RangeFragment[]): void {
+    this.checkOpen()
+    this.rangeFragments = fragments
   }
 
   /**
@@ -396,6 +409,10 @@ export class TableBuilder {
       this.filter.finishInto(sink)
       const filter = { offset: this.written + filterStart, length: sink.length - filterStart }
       appendTrailer(sink, filterStart, BlockType.Filter, CodecId.None, filter.length)
+
+      const rangeStart = sink.length
+      encodeRangeTombstones(sink, this.rangeFragments)
+      appendTrailer(sink, rangeStart, BlockType.RangeTombstones, CodecId.None, sink.length - rangeStart)
 
       const empty = this._entryCount === 0
       const largestKey = empty ? new Uint8Array(0) : this.block.lastKey().slice()

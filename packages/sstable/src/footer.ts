@@ -8,8 +8,10 @@
  *  44  8-byte magic "strataST"
  *
  * The three blocks it points at are laid out back to back right before it (filter, properties,
- * index, each followed by its trailer: 5 bytes in version 1, 10 in version 2), which the reader checks: a footer that points
- * anywhere else is damage, as is a file too short to hold one.
+ * index, each followed by its trailer: 5 bytes in version 1, 10 in version 2), which the reader
+ * checks: a footer that points anywhere else is damage, as is a file too short to hold one. In
+ * version 2 the range-tombstone block sits between the filter and the properties: its handle is
+ * the gap between them (it has no field of its own).
  */
 import { crc32c } from '@strata/base'
 import { type ByteSink, readU64 } from './coding.js'
@@ -31,10 +33,12 @@ export interface Footer {
   index: BlockHandle
   /** The table's format version (1 or 2): it decides the blocks' trailer layout. */
   version: number
+  /** Version 2: the range-tombstone block; version 1 tables have none. */
+  rangeTombstones: BlockHandle | undefined
 }
 
 /** Appends the footer to `sink`. */
-export function encodeFooter(sink: ByteSink, footer: Omit<Footer, 'version'>): void {
+export function encodeFooter(sink: ByteSink, footer: Omit<Footer, 'version' | 'rangeTombstones'>): void {
   sink.reserve(FOOTER_BYTES)
   const start = sink.length
   for (const handle of [footer.filter, footer.properties, footer.index]) {
@@ -79,12 +83,15 @@ export function decodeFooter(bytes: Buffer, fileSize: number): Footer | FooterPr
   const [filter, properties, index] = handles as [BlockHandle, BlockHandle, BlockHandle]
   const end = fileSize - FOOTER_BYTES
   const trailer = trailerBytes(version)
+  const filterEnd = filter.offset + filter.length + trailer
+  const rangeTombstones =
+    version >= 2 ? { offset: filterEnd, length: properties.offset - filterEnd - trailer } : undefined
   if (
     index.offset + index.length + trailer !== end ||
     properties.offset + properties.length + trailer !== index.offset ||
-    filter.offset + filter.length + trailer !== properties.offset
+    (rangeTombstones === undefined ? filterEnd !== properties.offset : rangeTombstones.length < 4)
   ) {
     return { reason: 'block handles do not describe the blocks before the footer', at: 0 }
   }
-  return { filter, properties, index, version }
+  return { filter, properties, index, version, rangeTombstones }
 }

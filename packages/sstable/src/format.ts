@@ -6,9 +6,10 @@
 
 /**
  * Version of the table layout, stored in the footer. On disk. Never renumber. Version 1: 5-byte
- * block trailers, every block stored raw. Version 2: 10-byte block trailers that record the
- * block's codec and uncompressed length (data blocks may be compressed). This build writes
- * version 2 and reads both.
+ * block trailers, every block stored raw, no range tombstones. Version 2: 10-byte block trailers
+ * that record the block's codec and uncompressed length (data blocks may be compressed), and a
+ * range-tombstone block between the filter and the properties. This build writes version 2 and
+ * reads both.
  */
 export const FORMAT_VERSION = 2
 
@@ -56,17 +57,20 @@ export const BlockType = {
   Index: 2,
   Filter: 3,
   Properties: 4,
+  /** Range tombstones, fragmented (format version 2 on). */
+  RangeTombstones: 5,
 } as const
 export type BlockType = (typeof BlockType)[keyof typeof BlockType]
 
 /** Which block a corruption was found in (the `block` of `SSTableCorruptError`). */
-export type BlockKind = 'footer' | 'index' | 'filter' | 'properties' | 'data'
+export type BlockKind = 'footer' | 'index' | 'filter' | 'properties' | 'data' | 'range-tombstones'
 
 export const BLOCK_KIND: Record<BlockType, BlockKind> = {
   [BlockType.Data]: 'data',
   [BlockType.Index]: 'index',
   [BlockType.Filter]: 'filter',
   [BlockType.Properties]: 'properties',
+  [BlockType.RangeTombstones]: 'range-tombstones',
 }
 
 /** Where a block lives in the file: `length` counts its contents, not the trailer. */

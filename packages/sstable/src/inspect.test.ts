@@ -2,7 +2,7 @@ import { crc32c, type InternalEntry, MemoryFileSystem, OpType } from '@strata/ba
 import { describe, expect, it } from 'vitest'
 import { bytes, plain } from '../test/helpers.js'
 import { TableBuilder } from './builder.js'
-import { TRAILER_BYTES, TRAILER_V2_CRC_AT } from './format.js'
+import { FORMAT_VERSION, TRAILER_BYTES, TRAILER_V2_CRC_AT } from './format.js'
 import { inspectTable, type TableInspection } from './inspect.js'
 import { Table } from './table.js'
 
@@ -62,6 +62,9 @@ function regionOf(sound: TableInspection, position: number): { block: string; bl
   if (within(footer.filter)) return { block: 'filter' }
   if (within(footer.properties)) return { block: 'properties' }
   if (within(footer.index)) return { block: 'index' }
+  // Format version 2: the range-tombstone block fills the gap between filter and properties.
+  const filterEnd = footer.filter.offset + footer.filter.length + TRAILER_BYTES
+  if (position >= filterEnd && position < footer.properties.offset) return { block: 'range-tombstones' }
   throw new Error(`byte ${position} is in no block`)
 }
 
@@ -95,7 +98,7 @@ describe('inspectTable', () => {
     expect(report.tombstoneCount).toBe(entries.filter((entry) => entry.op === OpType.Delete).length)
     expect(report.properties?.entryCount).toBe(entries.length)
     expect(report.filter?.layout).toBe('blocked')
-    expect(report.footer).toMatchObject({ magicOk: true, checksumOk: true, formatVersion: 2 })
+    expect(report.footer).toMatchObject({ magicOk: true, checksumOk: true, formatVersion: FORMAT_VERSION })
   })
 
   it('names the damaged data block and its offset, and still checks the others', async () => {

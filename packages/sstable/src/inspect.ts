@@ -17,6 +17,7 @@ import {
   type InternalEntry,
   nodeFileSystem,
   OpType,
+  type RangeFragment,
   StrataError,
   toIOError,
 } from '@strata/base'
@@ -40,6 +41,7 @@ import {
   trailerBytes,
 } from './format.js'
 import { decodeProperties } from './properties.js'
+import { decodeRangeTombstones } from './range-tombstone-block.js'
 
 /** Where a block lives: `length` counts its stored contents, not its trailer. */
 export interface TableBlockHandle {
@@ -110,6 +112,8 @@ export interface TableInspection {
       }
     | undefined
   properties: TableProperties | undefined
+  /** Format version 2: the range-tombstone block's fragments (undefined: version 1, or damaged). */
+  rangeTombstones?: RangeFragment[]
   filter:
     | {
         layout: 'none' | 'standard' | 'blocked'
@@ -222,7 +226,9 @@ export async function inspectTable(
     handles.every((handle) => handle.offset >= 0) &&
     indexHandle.offset + indexHandle.length + TRAILER_BYTES === footerAt &&
     propertiesHandle.offset + propertiesHandle.length + TRAILER_BYTES === indexHandle.offset &&
-    filterHandle.offset + filterHandle.length + TRAILER_BYTES === propertiesHandle.offset
+    (formatVersion >= 2
+      ? filterHandle.offset + filterHandle.length + 2 * TRAILER_BYTES + 4 <= propertiesHandle.offset
+      : filterHandle.offset + filterHandle.length + TRAILER_BYTES === propertiesHandle.offset)
   result.footer = {
     offset: footerAt,
     filter: filterHandle,
@@ -287,6 +293,18 @@ export async function inspectTable(
         offset: filterHandle.offset,
         length: filterHandle.length,
       }
+    }
+  }
+
+  // ---- range tombstones (format version 2)
+  if (formatVersion >= 2) {
+    const offset = filterHandle.offset + filterHandle.length + TRAILER_BYTES
+    const handle = { offset, length: propertiesHandle.offset - offset - TRAILER_BYTES }
+    const rangeBytes = verified(handle, BlockType.RangeTombstones)
+    if (rangeBytes !== undefined) {
+      const decoded = decodeRangeTombstones(rangeBytes)
+      if (typeof decoded === 'string') problem('range-tombstones', offset, decoded)
+      else result.rangeTombstones = decoded
     }
   }
 

@@ -11,6 +11,7 @@ import {
   type InternalEntry,
   InvalidArgumentError,
   MAX_SEQ,
+  type RangeFragment,
   toIOError,
 } from '@strata/base'
 import { Block } from './block.js'
@@ -26,6 +27,7 @@ import { type TableIterator, TableIteratorImpl, type TableIteratorOptions } from
 import { withTableFileSync } from './open-file.js'
 import { resolveOpenOptions, type TableOpenOptions } from './options.js'
 import { decodeProperties, type TableMeta } from './properties.js'
+import { decodeRangeTombstones } from './range-tombstone-block.js'
 import { TableIndex } from './table-index.js'
 
 /** The answer of every `get` that finds nothing without I/O (a settled promise can be shared). */
@@ -59,6 +61,7 @@ interface Opened {
   meta: TableMeta
   index: TableIndex
   filter: BloomFilter
+  rangeFragments: RangeFragment[]
   pinnedBytes: number
   /** Format version (1 or 2), from the footer. */
   version: number
@@ -67,6 +70,9 @@ interface Opened {
 export class Table {
   /** The table's summary (the same values `TableBuilder.finish()` returned). */
   readonly meta: TableMeta
+  /** The table's range tombstones, fragmented (sorted by start, disjoint, seqs ascending);
+   *  empty for a version-1 table. Read and checked at open. */
+  readonly rangeFragments: readonly RangeFragment[]
   readonly path: string
   private readonly fs: FileSystem
   private readonly fd: number
@@ -148,6 +154,7 @@ export class Table {
     this.fd = fd
     this.cache = cache
     this.meta = opened.meta
+    this.rangeFragments = opened.rangeFragments
     this.index = opened.index
     this.filter = opened.filter
     this.pinnedBytes = opened.pinnedBytes
@@ -601,6 +608,15 @@ function parseTail(path: string, fileSize: number, footer: Footer, tail: Buffer)
   const filter = BloomFilter.decode(filterBytes)
   if (typeof filter === 'string') throw corrupt(path, footer.filter.offset, 'filter', filter)
 
+  let rangeFragments: RangeFragment[] = []
+  if (footer.rangeTombstones !== undefined) {
+    const handle = footer.rangeTombstones
+    const rangeBytes = verifyBlock(path, handle, slice(handle), BlockType.RangeTombstones, version)
+    const decoded = decodeRangeTombstones(rangeBytes)
+    if (typeof decoded === 'string') throw corrupt(path, handle.offset, 'range-tombstones', decoded)
+    rangeFragments = decoded
+  }
+
   const propertiesBytes = verifyBlock(
     path,
     footer.properties,
@@ -639,7 +655,7 @@ function parseTail(path: string, fileSize: number, footer: Footer, tail: Buffer)
     rawValueBytes: properties.rawValueBytes,
   }
   const pinnedBytes = filter.byteLength + index.byteLength
-  return { meta, index, filter, pinnedBytes, version }
+  return { meta, index, filter, rangeFragments, pinnedBytes, version }
 }
 
 export type { TableIteratorOptions }

@@ -39,7 +39,7 @@ function expectCorruption(error: unknown, path: string, size: number): SSTableCo
   expect(corrupt.file).toBe(path)
   expect(corrupt.offset).toBeGreaterThanOrEqual(0)
   expect(corrupt.offset).toBeLessThanOrEqual(size)
-  expect(['footer', 'index', 'filter', 'properties', 'data']).toContain(corrupt.block)
+  expect(['footer', 'index', 'filter', 'properties', 'data', 'range-tombstones']).toContain(corrupt.block)
   expect(corrupt.message).toContain(path)
   return corrupt
 }

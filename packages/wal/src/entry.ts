@@ -12,11 +12,12 @@ export class WALEntry implements InternalEntry {
     readonly seq: number,
     /** Wall-clock time of the write, milliseconds since the Unix epoch. */
     readonly timestampMs: number,
-    /** `OpType.Put` (1) or `OpType.Delete` (2). */
+    /** `OpType.Put` (1), `OpType.Delete` (2) or `OpType.RangeDelete` (3). */
     readonly op: OpType,
     /** The raw key bytes. */
     readonly key: Uint8Array,
-    /** The raw value bytes for a Put; `null` for a Delete. */
+    /** The raw value bytes for a Put; `null` for a Delete; a RangeDelete's exclusive end
+     *  (`key` is its inclusive start), `null` when the range has no end. */
     readonly value: Uint8Array | null,
   ) {}
 

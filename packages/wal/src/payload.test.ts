@@ -112,7 +112,8 @@ describe('entry payloads', () => {
     const cases: Array<[unknown, RegExp]> = [
       [[1, 2, 1, bytes('k')], /5-element/],
       [[1, 2, 1, 'k', bytes('v')], /key of seq 1 is not bytes/],
-      [[1, 2, 3, bytes('k'), bytes('v')], /op 3/],
+      [[1, 2, 4, bytes('k'), bytes('v')], /op 4/],
+      [[1, 2, 3, bytes('k'), 5], /end of RangeDelete seq 1/],
       [[1, 2, 2, bytes('k'), bytes('v')], /Delete seq 1 is not nil/],
       [[1, 2, 1, bytes('k'), null], /Put seq 1 is not bytes/],
       [[-1, 2, 1, bytes('k'), bytes('v')], /seq -1/],

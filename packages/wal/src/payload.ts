@@ -1,6 +1,7 @@
 /**
  * Frame payloads of the WAL: one entry is the msgpack array `[seq, timestampMs, op, key, value]`
- * (key and value as msgpack bin, a Delete's value as nil); an atomic batch is a msgpack array
+ * (key and value as msgpack bin, a Delete's value as nil; a RangeDelete (op 3) holds the range's
+ * inclusive start as key and its exclusive end as value, nil when the range has no end); an atomic batch is a msgpack array
  * of such arrays. Decoding checks every field, so a checksum-valid but malformed payload is
  * reported as damage rather than returned as a wrong entry.
  */
@@ -178,7 +179,13 @@ function toEntry(value: unknown): WALEntry | string {
     if (data !== null) return `value of Delete seq ${seq} is not nil`
     return new WALEntry(seq, timestampMs, OpType.Delete, key, null)
   }
-  return `op ${String(op)} of seq ${seq} is neither Put (1) nor Delete (2)`
+  if (op === OpType.RangeDelete) {
+    if (data !== null && !(data instanceof Uint8Array)) {
+      return `end of RangeDelete seq ${seq} is neither bytes nor nil`
+    }
+    return new WALEntry(seq, timestampMs, OpType.RangeDelete, key, data)
+  }
+  return `op ${String(op)} of seq ${seq} is not Put (1), Delete (2) or RangeDelete (3)`
 }
 
 // ---- fast path ------------------------------------------------------------------------------
@@ -277,6 +284,14 @@ function readTuple(): WALEntry | undefined {
   if (op === OpType.Delete && position < limit && bytes[position] === 0xc0) {
     position++
     return new WALEntry(seq, timestampMs, OpType.Delete, key, null)
+  }
+  if (op === OpType.RangeDelete) {
+    if (position < limit && bytes[position] === 0xc0) {
+      position++
+      return new WALEntry(seq, timestampMs, OpType.RangeDelete, key, null)
+    }
+    const end = readBin()
+    return end === undefined ? undefined : new WALEntry(seq, timestampMs, OpType.RangeDelete, key, end)
   }
   return undefined
 }

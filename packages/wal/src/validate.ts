@@ -34,8 +34,11 @@ export function checkEntry(entry: unknown, argument: string, after: number | und
       `must be a non-negative safe integer (milliseconds since the epoch), got ${describe(timestampMs)}`,
     )
   }
-  if (op !== OpType.Put && op !== OpType.Delete) {
-    reject(`${argument}.op`, `must be OpType.Put (1) or OpType.Delete (2), got ${describe(op)}`)
+  if (op !== OpType.Put && op !== OpType.Delete && op !== OpType.RangeDelete) {
+    reject(
+      `${argument}.op`,
+      `must be OpType.Put (1), OpType.Delete (2) or OpType.RangeDelete (3), got ${describe(op)}`,
+    )
   }
   if (!isBytes(key)) reject(`${argument}.key`, `must be a Uint8Array or Buffer, got ${describeType(key)}`)
   if (op === OpType.Put && !isBytes(value)) {
@@ -43,6 +46,12 @@ export function checkEntry(entry: unknown, argument: string, after: number | und
   }
   if (op === OpType.Delete && value !== null) {
     reject(`${argument}.value`, `must be null for a Delete, got ${describeType(value)}`)
+  }
+  if (op === OpType.RangeDelete && value !== null && !isBytes(value)) {
+    reject(
+      `${argument}.value`,
+      `must be the range's end (bytes) or null (no end) for a RangeDelete, got ${describeType(value)}`,
+    )
   }
   return entry as EntryFields
 }

@@ -121,7 +121,7 @@ describe('WALWriter input checks', () => {
       [
         new WALEntry(2, 0, 7 as 1, bytes('k'), bytes('v')),
         'entry.op',
-        /Put \(1\) or OpType.Delete \(2\), got 7/,
+        /Put \(1\), OpType.Delete \(2\) or OpType.RangeDelete \(3\), got 7/,
       ],
       [new WALEntry(-2, 0, 1, bytes('k'), bytes('v')), 'entry.seq', /non-negative safe integer, got -2/],
       [
