@@ -32,7 +32,7 @@ import {
 import { newDatabaseId, readIdentity, writeIdentity } from './identity.js'
 import { DirectoryLock } from './lock.js'
 import { inspectManifest, Manifest, type ManifestState, readCurrent } from './manifest.js'
-import { Version } from './version.js'
+import { toFileMeta, Version } from './version.js'
 
 /** Where repair puts every file the rebuilt database does not use. */
 export const LOST_DIRECTORY = 'lost'
@@ -303,25 +303,7 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
     const meta = await builder.finish()
     await fs.syncDir(directory)
     report.table = tableFileName(fileNumber)
-    version = version.apply({
-      added: [
-        {
-          level: 1,
-          table: {
-            fileNumber,
-            fileSize: meta.fileSize,
-            smallestKey: meta.smallestKey,
-            largestKey: meta.largestKey,
-            minSeq: meta.minSeq,
-            maxSeq: meta.maxSeq,
-            entryCount: meta.entryCount,
-            tombstoneCount: meta.tombstoneCount,
-            rawKeyBytes: meta.rawKeyBytes,
-            rawValueBytes: meta.rawValueBytes,
-          },
-        },
-      ],
-    })
+    version = version.apply({ added: [{ level: 1, table: toFileMeta(fileNumber, meta) }] })
     fileNumber++
   }
   for (const [name, reason] of toMove) {
