@@ -216,7 +216,7 @@ export async function inspectTable(
       `format version ${formatVersion} (this reader reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
     )
   }
-  const TRAILER_BYTES = trailerBytes(formatVersion)
+  const trailerLength = trailerBytes(formatVersion)
   const handles = [0, 1, 2].map((index) => ({
     offset: readU64(footer, index * 12),
     length: footer.readUInt32LE(index * 12 + 8),
@@ -224,11 +224,11 @@ export async function inspectTable(
   const [filterHandle, propertiesHandle, indexHandle] = handles
   const laidOut =
     handles.every((handle) => handle.offset >= 0) &&
-    indexHandle.offset + indexHandle.length + TRAILER_BYTES === footerAt &&
-    propertiesHandle.offset + propertiesHandle.length + TRAILER_BYTES === indexHandle.offset &&
+    indexHandle.offset + indexHandle.length + trailerLength === footerAt &&
+    propertiesHandle.offset + propertiesHandle.length + trailerLength === indexHandle.offset &&
     (formatVersion >= 2
-      ? filterHandle.offset + filterHandle.length + 2 * TRAILER_BYTES + 4 <= propertiesHandle.offset
-      : filterHandle.offset + filterHandle.length + TRAILER_BYTES === propertiesHandle.offset)
+      ? filterHandle.offset + filterHandle.length + 2 * trailerLength + 4 <= propertiesHandle.offset
+      : filterHandle.offset + filterHandle.length + trailerLength === propertiesHandle.offset)
   result.footer = {
     offset: footerAt,
     filter: filterHandle,
@@ -256,7 +256,7 @@ export async function inspectTable(
   ): Buffer | undefined => {
     const kind = BLOCK_KIND[type]
     const end = handle.offset + handle.length
-    if (end + TRAILER_BYTES > footerAt) {
+    if (end + trailerLength > footerAt) {
       problem(kind, handle.offset, `block of ${handle.length} bytes runs past the data region`, blockNumber)
       return undefined
     }
@@ -298,8 +298,8 @@ export async function inspectTable(
 
   // ---- range tombstones (format version 2)
   if (formatVersion >= 2) {
-    const offset = filterHandle.offset + filterHandle.length + TRAILER_BYTES
-    const handle = { offset, length: propertiesHandle.offset - offset - TRAILER_BYTES }
+    const offset = filterHandle.offset + filterHandle.length + trailerLength
+    const handle = { offset, length: propertiesHandle.offset - offset - trailerLength }
     const rangeBytes = verified(handle, BlockType.RangeTombstones)
     if (rangeBytes !== undefined) {
       const decoded = decodeRangeTombstones(rangeBytes)
@@ -345,7 +345,7 @@ export async function inspectTable(
           indexComplete = false
           break
         }
-        if (offset + length + TRAILER_BYTES > dataEnd) {
+        if (offset + length + trailerLength > dataEnd) {
           problem(
             'index',
             indexHandle.offset,
@@ -355,7 +355,7 @@ export async function inspectTable(
           break
         }
         locations.push({ handle: { offset, length }, lastKey: entry.key, lastSeq: entry.seq })
-        expected = offset + length + TRAILER_BYTES
+        expected = offset + length + trailerLength
       }
       if (indexComplete && expected !== dataEnd) {
         problem(
