@@ -36,10 +36,11 @@ async function checkPrefix(database: Database<string, string>, atLeast: number):
 /** Names and sizes of the directory's files other than the WAL, tables and manifests, which
  *  the writer changes (the readers must not create or change anything). */
 function listing(directory: string): string[] {
+  // Filtered before the stat: the writer renames and removes its other files meanwhile.
   return readdirSync(directory)
+    .filter((name) => /^(IDENTITY|LOCK)/.test(name))
     .sort()
     .map((name) => `${name}:${statSync(join(directory, name)).mtimeMs}`)
-    .filter((entry) => /^(IDENTITY|LOCK)/.test(entry))
 }
 
 describe('read-only open beside a writer in another process', () => {
