@@ -2,7 +2,7 @@
  * The memtables: the active one that writes go to, and the frozen ones waiting for their flush
  * (oldest first). Reads consult them newest first.
  */
-import type { InternalEntry } from '@strata/base'
+import { type InternalEntry, OpType } from '@strata/base'
 import { Memtable } from '@strata/memtable'
 
 export class Memtables {
@@ -34,6 +34,19 @@ export class Memtables {
   }
 
   /** Freezes the active memtable (if it holds anything) and starts an empty one. */
+  /** Applies one WAL entry being replayed (a put, a delete or a range delete) to the active
+   *  memtable, and freezes it once it holds `memtableBytes`. */
+  replay(
+    entry: { seq: number; op: OpType; key: Uint8Array; value: Uint8Array | null },
+    memtableBytes: number,
+  ): void {
+    const memtable = this.active
+    if (entry.op === OpType.Delete) memtable.delete(entry.key, entry.seq)
+    else if (entry.op === OpType.RangeDelete) memtable.deleteRange(entry.key, entry.value, entry.seq)
+    else memtable.put(entry.key, entry.value as Uint8Array, entry.seq)
+    if (memtable.approximateBytes >= memtableBytes) this.freeze()
+  }
+
   freeze(): void {
     if (this.activeMemtable.isEmpty) return
     this.generationValue++

@@ -140,12 +140,8 @@ async function recoverLocked(
   for (const entry of entries) {
     if (entry.seq <= flushedSeq) continue
     firstSeqAfterFlushed ??= entry.seq
-    const memtable = memtables.active
-    if (entry.op === OpType.Delete) memtable.delete(entry.key, entry.seq)
-    else if (entry.op === OpType.RangeDelete) memtable.deleteRange(entry.key, entry.value, entry.seq)
-    else memtable.put(entry.key, entry.value as Uint8Array, entry.seq)
+    memtables.replay(entry, options.memtableBytes)
     if (entry.seq > lastSeq) lastSeq = entry.seq
-    if (memtable.approximateBytes >= options.memtableBytes) memtables.freeze()
   }
   await manifest.cutTornTail()
   await recordIdentity(fs, directory, manifest)

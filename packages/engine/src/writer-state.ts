@@ -148,11 +148,8 @@ async function readOnce(
   const memtables = new Memtables()
   for (const entry of scan.entries) {
     if (entry.seq <= flushedSeq) continue
-    const memtable = memtables.active
-    if (entry.op === OpType.Delete) memtable.delete(entry.key, entry.seq)
-    else memtable.put(entry.key, entry.value as Uint8Array, entry.seq)
+    memtables.replay(entry, memtableBytes)
     if (entry.seq > lastSeq) lastSeq = entry.seq
-    if (memtable.approximateBytes >= memtableBytes) memtables.freeze()
   }
   return { manifest: before.state, manifestBytes: before.bytes, memtables, lastSeq, walBytes: walData.length }
 }

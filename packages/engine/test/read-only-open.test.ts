@@ -96,6 +96,28 @@ describe('read-only open', () => {
     await writer.close()
   })
 
+  it('replays the WAL range deletes of a live writer, at open and at refresh', async () => {
+    const directory = temporaryDirectory()
+    const options = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const
+    const writer = await open(directory, options)
+    try {
+      for (const key of ['a', 'b', 'c', 'd', 'e']) await writer.put(key, `value-${key}`)
+      await writer.deleteRange({ gte: 'b', lt: 'd' })
+      const reader = await open(directory, { ...options, readOnly: true })
+      try {
+        expect(await reader.get('b')).toBeUndefined()
+        expect((await reader.iterator().all()).map(([key]) => key)).toEqual(['a', 'd', 'e'])
+        await writer.deleteRange({ gte: 'd' })
+        await reader.refresh()
+        expect((await reader.iterator().all()).map(([key]) => key)).toEqual(['a'])
+      } finally {
+        await reader.close()
+      }
+    } finally {
+      await writer.close()
+    }
+  })
+
   it('refuses a missing directory and a foreign one, creating nothing', async () => {
     const directory = temporaryDirectory()
     await expect(open(join(directory, 'none'), { readOnly: true })).rejects.toMatchObject({
