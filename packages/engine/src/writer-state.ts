@@ -140,9 +140,14 @@ async function readOnce(
     throw toIOError(error, 'reading the WAL', walPath)
   }
   const after = await readManifest(fs, directory)
-  if (after.state.flushedSeq !== before.state.flushedSeq) throw new Raced()
   const scan = scanLog(walData, walPath, walRecovery === 'strict' ? 'tolerate-tail' : walRecovery)
   if (scan.report.error !== undefined) throw scan.report.error
+  // A flush meanwhile may have truncated the WAL past the tables read: the state holds together
+  // only if the WAL read still starts at or before the first seq those tables lack (a WAL is cut
+  // from the front only, so it then holds every later entry).
+  const firstSeq = scan.entries[0]?.seq
+  const walCoversTables = firstSeq !== undefined && firstSeq <= before.state.flushedSeq + 1
+  if (after.state.flushedSeq !== before.state.flushedSeq && !walCoversTables) throw new Raced()
   const { flushedSeq } = before.state
   let lastSeq = before.state.lastSeq
   const memtables = new Memtables()
