@@ -20,6 +20,18 @@ async function fill(database: Database<string, string>, count: number): Promise<
   }
 }
 
+/** A store of `count` keys compacted to its bottom level, and its table bytes then. */
+async function compactedStore(count: number) {
+  const database = await open<string, string>(temporaryDirectory(), {
+    ...small,
+    keyEncoding: 'utf8',
+    valueEncoding: 'utf8',
+  })
+  await fill(database, count)
+  await database.compactRange()
+  return { database, full: database.stats().tableBytes }
+}
+
 describe('deleteRange', () => {
   it('refuses an empty range and anything that is not a range, with a typed error', async () => {
     const database = await open<string, string>('/db', {
@@ -140,15 +152,7 @@ describe('deleteRange', () => {
   })
 
   it('gives the space back: after deleting everything and compactRange the tables hold (almost) nothing', async () => {
-    const directory = temporaryDirectory()
-    const database = await open<string, string>(directory, {
-      ...small,
-      keyEncoding: 'utf8',
-      valueEncoding: 'utf8',
-    })
-    await fill(database, 20_000)
-    await database.compactRange()
-    const full = database.stats().tableBytes
+    const { database, full } = await compactedStore(20_000)
     expect(full).toBeGreaterThan(200_000)
     await database.deleteRange({})
     expect(await database.iterator().all()).toEqual([])
@@ -162,15 +166,7 @@ describe('deleteRange', () => {
   })
 
   it('gives a sub-range back and keeps the rest readable', async () => {
-    const directory = temporaryDirectory()
-    const database = await open<string, string>(directory, {
-      ...small,
-      keyEncoding: 'utf8',
-      valueEncoding: 'utf8',
-    })
-    await fill(database, 20_000)
-    await database.compactRange()
-    const full = database.stats().tableBytes
+    const { database, full } = await compactedStore(20_000)
     await database.deleteRange({ gte: key(5000), lt: key(15000) })
     await database.compactRange()
     expect(database.stats().tableBytes).toBeLessThan(full * 0.6)

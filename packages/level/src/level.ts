@@ -536,23 +536,13 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
    * database's). Flushes the memtable first. Waits for the open if it is in progress.
    */
   async compactRange(start: KDefault, end: KDefault, options?: { keyEncoding?: string }): Promise<void> {
-    if (start === undefined || start === null || end === undefined || end === null) {
-      throw new LevelError(
-        'LEVEL_INVALID_KEY',
-        'compactRange(start, end) needs both bounds; start and end must not be null or undefined',
-      )
-    }
+    checkBothBounds('compactRange', start, end)
     if (this.status === 'opening') return this.deferAsync(() => this.compactRange(start, end, options))
     if (this.status !== 'open') throw notOpen('compactRange')
-    // Every encoding here encodes to one of the two formats: a Buffer or a string.
-    const keyEncoding = this.keyEncoding(options?.keyEncoding as 'utf8') as unknown as {
-      encode(key: KDefault): KeyData
-    }
-    const startKey = keyEncoding.encode(start)
-    const endKey = keyEncoding.encode(end)
+    const [startKey, endKey] = this.#storedBounds(start, end, options?.keyEncoding)
     const database = this.#begin()
     try {
-      await database.compactRange(toStoredBound(startKey), toStoredBound(endKey))
+      await database.compactRange(startKey, endKey)
     } catch (error) {
       throw toLevelError(error)
     } finally {
@@ -566,20 +556,24 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
    * `options.keyEncoding` (default: the database's). Waits for the open if it is in progress.
    */
   async approximateSize(start: KDefault, end: KDefault, options?: { keyEncoding?: string }): Promise<number> {
-    if (start === undefined || start === null || end === undefined || end === null) {
-      throw new LevelError(
-        'LEVEL_INVALID_KEY',
-        'approximateSize(start, end) needs both bounds, not null or undefined',
-      )
-    }
+    checkBothBounds('approximateSize', start, end)
     if (this.status === 'opening') return this.deferAsync(() => this.approximateSize(start, end, options))
     if (this.status !== 'open') throw notOpen('approximateSize')
-    const keyEncoding = this.keyEncoding(options?.keyEncoding as 'utf8') as unknown as {
+    const [startKey, endKey] = this.#storedBounds(start, end, options?.keyEncoding)
+    return this.#create('approximateSize', (database) => database.approximateSize(startKey, endKey).bytes)
+  }
+
+  /** `start` and `end` encoded with `keyEncodingName` (default: the database's) as stored keys. */
+  #storedBounds(
+    start: KDefault,
+    end: KDefault,
+    keyEncodingName: string | undefined,
+  ): [Uint8Array, Uint8Array] {
+    // Every encoding here encodes to one of the two formats: a Buffer or a string.
+    const keyEncoding = this.keyEncoding(keyEncodingName as 'utf8') as unknown as {
       encode(key: KDefault): KeyData
     }
-    const startKey = toStoredBound(keyEncoding.encode(start))
-    const endKey = toStoredBound(keyEncoding.encode(end))
-    return this.#create('approximateSize', (database) => database.approximateSize(startKey, endKey).bytes)
+    return [toStoredBound(keyEncoding.encode(start)), toStoredBound(keyEncoding.encode(end))]
   }
 
   /** classic-level's `getProperty`: `leveldb.stats`, `leveldb.num-files-at-level<N>`,
@@ -625,5 +619,15 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     const database = this.#database
     if (this.status !== 'open' || database === undefined) throw notOpen('levels')
     return database.levels()
+  }
+}
+
+/** classic-level's range methods take both bounds: `LEVEL_INVALID_KEY` when one is missing. */
+function checkBothBounds(method: string, start: unknown, end: unknown): void {
+  if (start === undefined || start === null || end === undefined || end === null) {
+    throw new LevelError(
+      'LEVEL_INVALID_KEY',
+      `${method}(start, end) needs both bounds; start and end must not be null or undefined`,
+    )
   }
 }
