@@ -319,11 +319,13 @@ export function isLockFileName(name: string): boolean {
   )
 }
 
-/** Removes lock temporaries left by openers that died (their record names a dead owner). The
- *  holder calls it once it holds the LOCK. */
+/** Removes lock temporaries left by openers that died and claims left by takers that died
+ *  after their takeover (each record names a dead owner). The holder calls it once it holds the
+ *  LOCK: while the LOCK is live nobody walks the claims, and a taker that walked one before the
+ *  LOCK changed finds its chain changed and starts again. */
 export function removeDeadLockTemporaries(fs: FileSystem, realPath: string, names: string[]): void {
   for (const name of names) {
-    if (!/^LOCK\.[0-9a-f]{32}\.tmp$/.test(name)) continue
+    if (!/^LOCK\.[0-9a-f]{32}\.tmp$/.test(name) && !/^LOCK\.claim-[0-9A-Za-z-]+$/.test(name)) continue
     const path = join(realPath, name)
     try {
       const data = readIfExists(fs, path)
