@@ -77,13 +77,16 @@ describe('LOCK records and stale takeover', () => {
     await database.close()
   })
 
-  it('removes a claim a dead taker left after its takeover, and keeps a live taker\'s', async () => {
+  it("removes a claim a dead taker left after its takeover, and keeps a live taker's", async () => {
     const directory = temporaryDirectory()
     await (await open(directory)).close()
     const dead = `LOCK.claim-${'1'.repeat(32)}`
     const live = `LOCK.claim-${'2'.repeat(32)}`
     writeFileSync(join(directory, dead), record({ pid: deadPid(), threadId: 0, nonce: '3'.repeat(32) }))
-    writeFileSync(join(directory, live), record({ pid: process.pid, threadId: threadId + 1, nonce: '4'.repeat(32) }))
+    writeFileSync(
+      join(directory, live),
+      record({ pid: process.pid, threadId: threadId + 1, nonce: '4'.repeat(32) }),
+    )
     const database = await open(directory)
     const names = readdirSync(directory)
     expect(names).not.toContain(dead)
