@@ -123,6 +123,7 @@ export class LiveFeed {
 
   /** The state now: what `/api/state` answers and a page's `hello` starts from. */
   state(): ServeState {
+    if (this.source !== undefined) this.lastStats = statsSample(this.source.stats())
     return {
       directory: this.options.directory,
       mode: this.mode,

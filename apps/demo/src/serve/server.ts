@@ -1,7 +1,7 @@
 /**
  * The page's HTTP server (`node:http`, nothing else): `GET /` the page, `/app.js` and
- * `/style.css` its script and style (static files from apps/demo/web, shipped in the package;
- * no build step, nothing fetched from elsewhere), `GET /api/state` the state as JSON,
+ * `/style.css` its script and style (static files, read on each request; no build step, nothing
+ * fetched from elsewhere), `GET /api/state` the state as JSON,
  * `GET /api/events` the live frames as server-sent events. Every request passes security.ts
  * first; no endpoint changes anything. Listens on 127.0.0.1 unless told otherwise.
  */
@@ -12,15 +12,14 @@ import { CliError } from '../failure.js'
 import type { LiveFeed } from './live-feed.js'
 import { ALLOWED_METHODS, accessPolicy, refusalOf } from './security.js'
 
-/** Where the page's files are: apps/demo/web, beside src/ and dist/. */
-export const WEB_DIRECTORY = new URL('../../web/', import.meta.url)
-
-/** The page's files by path, read once. */
-const STATIC_FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+/** The page's files (apps/demo/web, beside src/ and dist/, shipped in the package), each
+ *  named in full so the package check finds every one in the tarball. */
+const PAGE = { file: new URL('../../web/index.html', import.meta.url), type: 'text/html; charset=utf-8' }
+const STATIC_FILES: Record<string, { file: URL; type: string }> = {
+  '/': PAGE,
+  '/index.html': PAGE,
+  '/app.js': { file: new URL('../../web/app.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: new URL('../../web/style.css', import.meta.url), type: 'text/css; charset=utf-8' },
 }
 
 /** Headers on every answer: nothing cached, nothing framed, scripts only from the server. */
@@ -47,10 +46,6 @@ export interface RunningServer {
   port: number
   /** Stops listening and ends every stream. */
   close(): Promise<void>
-}
-
-function readStatic(file: string): Buffer {
-  return readFileSync(new URL(file, WEB_DIRECTORY))
 }
 
 function answer(
@@ -95,7 +90,7 @@ function handle(feed: LiveFeed, request: IncomingMessage, response: ServerRespon
   const path = new URL(request.url ?? '/', 'http://localhost').pathname
   const file = STATIC_FILES[path]
   if (file !== undefined) {
-    answer(response, 200, file.type, readStatic(file.file), head)
+    answer(response, 200, file.type, readFileSync(file.file), head)
     return
   }
   if (path === '/api/state') {
