@@ -245,7 +245,7 @@ function buildProgram(): Command {
       'the address to listen on; any address but a loopback one lets other machines connect',
       '127.0.0.1',
     )
-    .option('--read-only', "follow the database through a read-only open even when no process holds it")
+    .option('--read-only', 'follow the database through a read-only open even when no process holds it')
     .option('--seconds <n>', 'stop after n seconds (default: at Ctrl-C)', count('--seconds', 1))
     .addOption(walRecoveryOption())
     .action(async (dir: string, options) => {

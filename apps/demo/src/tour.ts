@@ -17,9 +17,9 @@ import { CliError, ExitCode } from './failure.js'
 import { formatBytes, formatCount, formatDuration, formatRate, padEnd } from './format.js'
 import { prefixEnd } from './keyvalue.js'
 import type { Reporter } from './reporter.js'
-import { describeAccess } from './serve-command.js'
 import { LiveFeed } from './serve/live-feed.js'
 import { type RunningServer, startServer } from './serve/server.js'
+import { describeAccess } from './serve-command.js'
 import { readTree, renderTree } from './tree.js'
 import { EventWatcher, shape, shapeOf } from './watch.js'
 
@@ -55,7 +55,9 @@ async function startTourPage(
   const host = web.host ?? '127.0.0.1'
   try {
     const server = await startServer(feed, { host, port: web.port })
-    reporter.essential(`live page of the tour's database: ${server.url} (${describeAccess(host)}; open it now)`)
+    reporter.essential(
+      `live page of the tour's database: ${server.url} (${describeAccess(host)}; open it now)`,
+    )
     return { feed, server }
   } catch (error) {
     feed.close()
@@ -159,7 +161,15 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
       ? undefined
       : await startTourPage(directory, options.web, openOptions.memtableBytes, reporter)
   try {
-    return await tourSteps(options, reporter, { tourStarted, seed, directory, shown, strata, openOptions, page })
+    return await tourSteps(options, reporter, {
+      tourStarted,
+      seed,
+      directory,
+      shown,
+      strata,
+      openOptions,
+      page,
+    })
   } finally {
     await page?.server.close()
   }

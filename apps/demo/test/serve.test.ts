@@ -14,64 +14,24 @@ import type { Frame } from '../src/serve/frames.js'
 import { LiveFeed } from '../src/serve/live-feed.js'
 import { type RunningServer, startServer } from '../src/serve/server.js'
 import type { ServeState } from '../src/serve/snapshot.js'
+import { readStream } from './event-stream.js'
 import { cli, holdOpen, oneLineFailure, packageDirectory, removeScratch, scratch, strata } from './helpers.js'
 
 const root = scratch()
 afterAll(() => removeScratch(root))
 
-interface ServerSentEvent {
-  name: string
-  data: unknown
-}
-
-/** Reads `/api/events` until `enough` says so (or `timeoutMs`), then disconnects. */
-async function readStream(
-  url: string,
-  enough: (events: ServerSentEvent[]) => boolean,
-  timeoutMs = 20_000,
-): Promise<ServerSentEvent[]> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
-  const events: ServerSentEvent[] = []
-  try {
-    const response = await fetch(new URL('/api/events', url), { signal: controller.signal })
-    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
-    const decoder = new TextDecoder()
-    let text = ''
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      text += decoder.decode(chunk, { stream: true })
-      let end = text.indexOf('\n\n')
-      while (end >= 0) {
-        const block = text.slice(0, end)
-        text = text.slice(end + 2)
-        const name = /^event: (.*)$/m.exec(block)?.[1]
-        const data = /^data: (.*)$/m.exec(block)?.[1]
-        if (name !== undefined && data !== undefined) events.push({ name, data: JSON.parse(data) })
-        end = text.indexOf('\n\n')
-      }
-      if (enough(events)) break
-    }
-  } catch (error) {
-    if (!controller.signal.aborted) throw error
-  } finally {
-    clearTimeout(timer)
-    controller.abort()
-  }
-  return events
-}
-
 function request(url: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, init)
 }
 
-function fileNumbers(database: Database): number[] {
+function fileNumbers(database: Database<string, string>): number[] {
   return database
     .levels()
     .flatMap((level) => level.tables.map((table) => table.fileNumber))
     .sort((a, b) => a - b)
 }
 
-async function flushTables(database: Database, count: number, first: number): Promise<void> {
+async function flushTables(database: Database<string, string>, count: number, first: number): Promise<void> {
   for (let table = 0; table < count; table++) {
     await database.batch(
       Array.from({ length: 50 }, (_, index) => ({
@@ -140,7 +100,10 @@ describe('the page server', () => {
     const before = { files: readdirSync(directory).sort(), seq: database.stats().lastSeq }
     for (const path of ['/', '/api/state', '/api/events', '/api/put']) {
       for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
-        const response = await request(new URL(path, server.url).href, { method, body: method === 'OPTIONS' ? undefined : 'key=value' })
+        const response = await request(new URL(path, server.url).href, {
+          method,
+          body: method === 'OPTIONS' ? undefined : 'key=value',
+        })
         expect(response.status, `${method} ${path}`).toBe(405)
         expect(response.headers.get('allow')).toBe('GET, HEAD')
       }
@@ -180,7 +143,9 @@ describe('the page server', () => {
     const hello = events[0]!.data as { state: ServeState; base: TableView[]; frames: Frame[] }
     expect(hello.state.mode).toBe('own')
     const frames = [...hello.frames, ...events.slice(1).map((event) => event.data as Frame)]
-    const kinds = frames.flatMap((frame) => frame.events.map((event) => `${event.type}:${'phase' in event ? event.phase : ''}`))
+    const kinds = frames.flatMap((frame) =>
+      frame.events.map((event) => `${event.type}:${'phase' in event ? event.phase : ''}`),
+    )
     expect(kinds).toContain('flush:end')
     expect(kinds).toContain('compaction:begin')
     expect(kinds).toContain('compaction:end')
@@ -213,8 +178,12 @@ describe('strata serve', () => {
     const run = strata(['serve', directory, '--port', '0', '--seconds', '1'])
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
-    expect(run.stdout).toMatch(/^serving .*printed \(opened by this process\) at http:\/\/127\.0\.0\.1:\d+\/$/m)
-    expect(run.stdout).toMatch(/^listening on 127\.0\.0\.1 port \d+: local clients only; the page only reads; for 1 s$/m)
+    expect(run.stdout).toMatch(
+      /^serving .*printed \(opened by this process\) at http:\/\/127\.0\.0\.1:\d+\/$/m,
+    )
+    expect(run.stdout).toMatch(
+      /^listening on 127\.0\.0\.1 port \d+: local clients only; the page only reads; for 1 s$/m,
+    )
   })
 
   it('refuses a port out of range and a missing database', () => {

@@ -3,7 +3,6 @@
 // `frame` per tick (events, the tree's change as tables removed and added, a stats sample, the
 // running jobs, the current stall). The page keeps every frame since it opened, so the timeline
 // can show the tree, figures and events as of any frame.
-'use strict'
 
 const MAX_FRAMES = 20000
 const CHECKPOINT_EVERY = 100
@@ -233,7 +232,9 @@ function renderFigures(index) {
     before === undefined
       ? undefined
       : rate(stats.cache.hits + stats.cache.misses, before.stats.cache.hits + before.stats.cache.misses)
-  setMetric('writes-per-second', writes === undefined ? '–' : formatCount(writes)).dataset.value = String(writes ?? '')
+  setMetric('writes-per-second', writes === undefined ? '–' : formatCount(writes)).dataset.value = String(
+    writes ?? '',
+  )
   setMetric('reads-per-second', blockReads === undefined ? '–' : formatCount(blockReads))
   setMetric(
     'write-amplification',
@@ -296,7 +297,8 @@ function renderMemtables(index) {
   const limit = page.state?.memtableLimitBytes ?? lastFlushLimit(index)
   const boxes = [{ kind: 'active', bytes: stats.memtableBytes }]
   const frozen = stats.frozenMemtables
-  for (let at = 0; at < frozen; at++) boxes.push({ kind: 'frozen', bytes: stats.frozenMemtableBytes / frozen })
+  for (let at = 0; at < frozen; at++)
+    boxes.push({ kind: 'frozen', bytes: stats.frozenMemtableBytes / frozen })
   // Built with the DOM (no inline style attributes: the page's CSP allows none).
   container.replaceChildren(
     ...boxes.map(({ kind, bytes }) => {
@@ -356,12 +358,16 @@ function keySpace() {
   const low = page.lowKey ?? ''
   const high = page.highKey ?? ''
   let prefix = 0
-  while (prefix + 2 <= low.length && prefix + 2 <= high.length && low.slice(prefix, prefix + 2) === high.slice(prefix, prefix + 2))
+  while (
+    prefix + 2 <= low.length &&
+    prefix + 2 <= high.length &&
+    low.slice(prefix, prefix + 2) === high.slice(prefix, prefix + 2)
+  )
     prefix += 2
-  const valueOf = (hex) => Number.parseInt(hex.slice(prefix, prefix + 12).padEnd(12, '0') || '0', 16)
-  const lowValue = valueOf(low)
-  const span = Math.max(1, valueOf(high) - lowValue)
-  return { position: (hex) => Math.min(1, Math.max(0, (valueOf(hex) - lowValue) / span)), low, high }
+  const numberOf = (hex) => Number.parseInt(hex.slice(prefix, prefix + 12).padEnd(12, '0'), 16)
+  const lowNumber = numberOf(low)
+  const span = Math.max(1, numberOf(high) - lowNumber)
+  return { position: (hex) => Math.min(1, Math.max(0, (numberOf(hex) - lowNumber) / span)), low, high }
 }
 
 const drawn = new Map()
@@ -370,7 +376,8 @@ function renderLevels(tree, frame) {
   const container = document.getElementById('levels')
   const byLevel = []
   for (const table of tree.values()) {
-    ;(byLevel[table.level] ??= []).push(table)
+    if (byLevel[table.level] === undefined) byLevel[table.level] = []
+    byLevel[table.level].push(table)
   }
   const levelCount = Math.max(page.state?.levels.length ?? 7, byLevel.length)
   while (container.children.length < levelCount) {
@@ -427,10 +434,22 @@ function drawLevel(canvas, level, tables, space, busy, nowMs) {
       height: level === 0 ? Math.max(1, laneHeight - 1) : height,
       table,
     }
-    const young = nowMs - (page.born.get(table.fileNumber) ?? 0) < 1500
-    context.fillStyle = busy.has(table.fileNumber) ? '#f0a35a' : young ? '#ffffff' : color
+    // A compaction's inputs in orange while it runs; a table that just appeared outlined.
+    const young = nowMs - (page.born.get(table.fileNumber) ?? 0) < 1000
+    context.fillStyle = busy.has(table.fileNumber) ? '#f0a35a' : color
     context.globalAlpha = busy.has(table.fileNumber) || young ? 0.95 : 0.7
     context.fillRect(rect.x, rect.y, rect.width, rect.height)
+    if (young) {
+      context.globalAlpha = 1
+      context.strokeStyle = '#ffffff'
+      context.lineWidth = ratio
+      context.strokeRect(
+        rect.x + ratio / 2,
+        rect.y + ratio / 2,
+        Math.max(ratio, rect.width - ratio),
+        Math.max(ratio, rect.height - ratio),
+      )
+    }
     rects.push(rect)
   })
   context.globalAlpha = 1
@@ -556,7 +575,8 @@ function renderEvents(index) {
   }
   for (let at = 0; at <= index; at++) total += page.frames[at].events.length
   document.getElementById('events').innerHTML = rows.join('')
-  document.getElementById('event-count').textContent = `${formatCount(total)} events up to this point, newest first`
+  document.getElementById('event-count').textContent =
+    `${formatCount(total)} events up to this point, newest first`
 }
 
 // ------------------------------------------------------------------------------ timeline

@@ -42,7 +42,13 @@ describe('FrameBuilder', () => {
     const builder = new FrameBuilder({ maxEventsPerTick: 50 })
     builder.startFrom(tree())
     for (let index = 0; index < 300; index++) {
-      builder.add({ type: 'wal-truncate', timestampMs: index, seq: index, bytesBefore: 2, bytesAfter: 1 } as never)
+      builder.add({
+        type: 'wal-truncate',
+        timestampMs: index,
+        seq: index,
+        bytesBefore: 2,
+        bytesAfter: 1,
+      } as never)
     }
     for (let index = 0; index < 20; index++) {
       builder.add({ type: 'stall', phase: 'end', cause: 'memtables', timestampMs: index } as never)

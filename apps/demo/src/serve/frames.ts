@@ -164,7 +164,11 @@ export class FrameBuilder {
    * The frame for this tick, given the tree and stats now, or `undefined` when nothing
    * happened and the last frame is younger than `idleFrameMs`.
    */
-  tick(nowMs: number, levels: readonly LevelView[] | undefined, stats: StatsSample | undefined): Frame | undefined {
+  tick(
+    nowMs: number,
+    levels: readonly LevelView[] | undefined,
+    stats: StatsSample | undefined,
+  ): Frame | undefined {
     const change = levels === undefined ? { removed: [], added: [] } : this.recordChange(tablesOf(levels))
     const quiet =
       this.pending.length === 0 &&

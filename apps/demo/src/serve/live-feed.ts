@@ -114,7 +114,8 @@ export class LiveFeed {
         }
         this.treeChanged = false
       }
-      if (this.clients.size > 0 || this.lastStats === undefined) this.lastStats = statsSample(this.source.stats())
+      if (this.clients.size > 0 || this.lastStats === undefined)
+        this.lastStats = statsSample(this.source.stats())
     }
     const frame = this.frames.tick(Date.now(), levels, this.source === undefined ? undefined : this.lastStats)
     if (frame === undefined) return

@@ -53,13 +53,8 @@ describe('isLoopbackAddress', () => {
       true,
       true,
     ])
-    expect(['10.0.0.1', '0.0.0.0', '::', '128.0.0.1', 'localhost', undefined].map(isLoopbackAddress)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ])
+    expect(['10.0.0.1', '0.0.0.0', '::', '128.0.0.1', 'localhost', undefined].map(isLoopbackAddress)).toEqual(
+      [false, false, false, false, false, false],
+    )
   })
 })

@@ -130,9 +130,19 @@ export async function startServer(feed: LiveFeed, options: ServeOptions = {}): P
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
-        reject(new CliError(`port ${options.port} on ${host} is in use`, 'pass another --port (0 picks a free one)'))
+        reject(
+          new CliError(
+            `port ${options.port} on ${host} is in use`,
+            'pass another --port (0 picks a free one)',
+          ),
+        )
       } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
-        reject(new CliError(`cannot listen on ${host}: ${error.code}`, 'pass an address of this machine to --host'))
+        reject(
+          new CliError(
+            `cannot listen on ${host}: ${error.code}`,
+            'pass an address of this machine to --host',
+          ),
+        )
       } else reject(error)
     })
     server.listen(options.port ?? 0, host, () => resolve())
