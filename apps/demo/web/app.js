@@ -6,8 +6,10 @@
 
 const MAX_FRAMES = 20000
 const CHECKPOINT_EVERY = 100
-const EVENTS_SHOWN = 300
-const LEVEL_COLORS = ['#5ab0f0', '#58c4b0', '#7fcf6a', '#c9c75a', '#e0a15a', '#e07a6a', '#c77ae0']
+const EVENTS_SHOWN = 200
+const LEVEL_COLORS = ['#5ab0f0', '#4fc3c3', '#6ccf7f', '#b5cf5a', '#a48cf0', '#e07ab8', '#8fa3b8']
+/** A running compaction's input tables. */
+const BUSY_COLOR = '#ff7043'
 
 const page = {
   /** The tree before frames[0], as fileNumber → table. */
@@ -26,6 +28,8 @@ const page = {
   dirty: true,
   /** When each table was first seen (ms), to light up new tables. */
   born: new Map(),
+  /** Events in the frames dropped from the start (a page open for hours). */
+  shownBefore: 0,
 }
 
 // ------------------------------------------------------------------------------ formatting
@@ -52,9 +56,11 @@ function formatDuration(ms) {
   return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`
 }
 
+/** `hh:mm:ss.mmm`, local time (by hand: toLocaleTimeString is slow for hundreds of rows). */
 function formatTime(ms) {
   const date = new Date(ms)
-  return `${date.toLocaleTimeString('en-GB', { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`
+  const two = (value) => String(value).padStart(2, '0')
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`
 }
 
 function fileName(fileNumber) {
@@ -94,6 +100,23 @@ function widenKeySpace(table) {
 }
 
 function addFrame(frame) {
+  // Counted once here, not on each render: the events (versions aside; those left out of the
+  // frame included) and of them the compactions.
+  frame.shown = 0
+  frame.compactions = 0
+  for (const event of frame.events) {
+    if (event.type === 'version') continue
+    frame.shown++
+    const kind = eventKind(event)
+    if (kind === 'compaction' || kind === 'trivial-move') frame.compactions++
+  }
+  for (const [kind, count] of Object.entries(frame.dropped)) {
+    if (kind === 'version') continue
+    frame.shown += count
+    if (kind === 'compaction' || kind === 'trivial-move') frame.compactions += count
+  }
+  const previous = page.frames[page.frames.length - 1]
+  frame.shownUpTo = (previous?.shownUpTo ?? page.shownBefore) + frame.shown
   page.frames.push(frame)
   applyFrame(page.live, frame)
   for (const table of frame.added) {
@@ -108,7 +131,10 @@ function addFrame(frame) {
 
 /** Folds the oldest `count` frames into the base tree (a page open for hours). */
 function dropOldest(count) {
-  for (const frame of page.frames.splice(0, count)) applyFrame(page.base, frame)
+  for (const frame of page.frames.splice(0, count)) {
+    applyFrame(page.base, frame)
+    page.shownBefore = frame.shownUpTo
+  }
   page.checkpoints.shift()
   if (page.selected !== undefined) page.selected = Math.max(0, page.selected - count)
 }
@@ -157,6 +183,7 @@ function connect() {
     page.frames = []
     page.checkpoints = []
     page.selected = undefined
+    page.shownBefore = 0
     for (const table of hello.base) widenKeySpace(table)
     for (const table of hello.state.levels.flatMap((level) => level.tables)) widenKeySpace(table)
     for (const frame of hello.frames) addFrame(frame)
@@ -174,26 +201,40 @@ function connect() {
 
 // ------------------------------------------------------------------------------ rendering
 
+/** What each costly part was last drawn for: a part is drawn again only when it changed. */
+const drawnFor = { levels: '', events: '', activity: '' }
+
 function render() {
-  if (page.dirty) {
-    page.dirty = false
-    const last = page.frames.length - 1
-    const index = page.selected === undefined ? last : Math.min(page.selected, last)
-    renderTimeline(index)
-    if (index >= 0) {
-      const frame = page.frames[index]
-      const tree = treeAt(index)
-      renderMode(frame)
-      renderFigures(index)
-      renderMemtables(index)
-      renderStall(frame)
-      renderLevels(tree, frame)
-      renderRunning(frame)
-      renderEvents(index)
-      renderActivity(index)
-    } else if (page.state !== undefined) {
-      renderLevels(page.live, undefined)
-    }
+  if (!page.dirty) return
+  page.dirty = false
+  const last = page.frames.length - 1
+  const index = page.selected === undefined ? last : Math.min(page.selected, last)
+  renderTimeline(index)
+  if (index < 0) {
+    if (page.state !== undefined) renderLevels(page.live, undefined)
+    return
+  }
+  const frame = page.frames[index]
+  renderMode(frame)
+  renderFigures(index)
+  renderMemtables(index)
+  renderStall(frame)
+  renderRunning(frame)
+  // The tree on a new frame or width, and every 500 ms while new tables are lit up.
+  const levelsKey = `${frame.seq}:${window.innerWidth}:${Math.floor(Date.now() / 500)}`
+  if (levelsKey !== drawnFor.levels) {
+    drawnFor.levels = levelsKey
+    renderLevels(treeAt(index), frame)
+  }
+  const eventsKey = `${frame.seq}`
+  if (eventsKey !== drawnFor.events) {
+    drawnFor.events = eventsKey
+    renderEvents(index)
+  }
+  const activityKey = `${page.frames[0].seq}:${last}:${index}:${window.innerWidth}`
+  if (activityKey !== drawnFor.activity) {
+    drawnFor.activity = activityKey
+    renderActivity(index)
   }
 }
 
@@ -436,7 +477,7 @@ function drawLevel(canvas, level, tables, space, busy, nowMs) {
     }
     // A compaction's inputs in orange while it runs; a table that just appeared outlined.
     const young = nowMs - (page.born.get(table.fileNumber) ?? 0) < 1000
-    context.fillStyle = busy.has(table.fileNumber) ? '#f0a35a' : color
+    context.fillStyle = busy.has(table.fileNumber) ? BUSY_COLOR : color
     context.globalAlpha = busy.has(table.fileNumber) || young ? 0.95 : 0.7
     context.fillRect(rect.x, rect.y, rect.width, rect.height)
     if (young) {
@@ -555,7 +596,6 @@ function describeEvent(event) {
 
 function renderEvents(index) {
   const rows = []
-  let total = 0
   for (let at = index; at >= 0 && rows.length < EVENTS_SHOWN; at--) {
     const frame = page.frames[at]
     const dropped = Object.entries(frame.dropped)
@@ -573,7 +613,7 @@ function renderEvents(index) {
       )
     }
   }
-  for (let at = 0; at <= index; at++) total += page.frames[at].events.length
+  const total = page.frames[index].shownUpTo
   document.getElementById('events').innerHTML = rows.join('')
   document.getElementById('event-count').textContent =
     `${formatCount(total)} events up to this point, newest first`
@@ -617,12 +657,8 @@ function renderActivity(index) {
   const compactions = new Array(buckets).fill(0)
   for (let at = 0; at < count; at++) {
     const bucket = Math.min(buckets - 1, Math.floor(at / perBucket))
-    for (const event of page.frames[at].events) {
-      if (event.type === 'version') continue
-      totals[bucket]++
-      const kind = eventKind(event)
-      if (kind === 'compaction' || kind === 'trivial-move') compactions[bucket]++
-    }
+    totals[bucket] += page.frames[at].shown
+    compactions[bucket] += page.frames[at].compactions
   }
   const high = Math.max(1, ...totals)
   const barWidth = width / buckets
