@@ -1,7 +1,8 @@
 // Drives headless Chromium over the DevTools protocol for the page's browser test:
-//   node --experimental-websocket chromium-driver.mjs <chromium> <url> <condition> <screenshot.png> <timeout ms>
+//   node --experimental-websocket chromium-driver.mjs <chromium> <url> <condition> <screenshot.png> <timeout ms> [full]
 // Loads <url>, evaluates the JavaScript expression <condition> in the page every 200 ms until it
-// is true (or the timeout passes), saves a screenshot, and prints one JSON line on stdout:
+// is true (or the timeout passes), saves a screenshot (of the window, or with `full` of the whole
+// page), and prints one JSON line on stdout:
 // { met, waitedMs, html } — the page's DOM as it was when the condition was met (or at the
 // timeout). `--dump-dom` cannot do this: with --virtual-time-budget it waits for every request
 // to end, and the page's event stream never does.
@@ -10,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const [chromium, url, condition, screenshot, timeoutText] = process.argv.slice(2)
+const [chromium, url, condition, screenshot, timeoutText, extent] = process.argv.slice(2)
 const timeoutMs = Number(timeoutText ?? 20000)
 const profile = mkdtempSync(join(tmpdir(), 'strata-chromium-'))
 const args = [
@@ -107,7 +108,19 @@ while (Date.now() - started < timeoutMs) {
 }
 const waitedMs = Date.now() - started
 const html = await evaluate('document.documentElement.outerHTML')
-const { data } = await call('Page.captureScreenshot', { format: 'png' })
+let clip
+if (extent === 'full') {
+  // A window as tall as the page, so what lies below the fold is laid out and drawn too.
+  const { cssContentSize } = await call('Page.getLayoutMetrics')
+  const height = Math.ceil(cssContentSize.height)
+  await call('Emulation.setDeviceMetricsOverride', { width: 1400, height, deviceScaleFactor: 1, mobile: false })
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  clip = { x: 0, y: 0, width: 1400, height, scale: 1 }
+}
+const { data } = await call('Page.captureScreenshot', {
+  format: 'png',
+  ...(clip === undefined ? {} : { clip, captureBeyondViewport: true }),
+})
 writeFileSync(screenshot, Buffer.from(data, 'base64'))
 clearTimeout(overall)
 socket.close()
