@@ -114,17 +114,26 @@ export class LiveFeed {
         }
         this.treeChanged = false
       }
-      if (this.clients.size > 0 || this.lastStats === undefined)
-        this.lastStats = statsSample(this.source.stats())
+      if (this.clients.size > 0 || this.lastStats === undefined) this.sampleStats()
     }
     const frame = this.frames.tick(Date.now(), levels, this.source === undefined ? undefined : this.lastStats)
     if (frame === undefined) return
     this.broadcast('frame', frame)
   }
 
+  /** Reads the source's stats (the last ones stay if it cannot answer, closing meanwhile). */
+  private sampleStats(): void {
+    if (this.source === undefined) return
+    try {
+      this.lastStats = statsSample(this.source.stats())
+    } catch {
+      // The last stats stay.
+    }
+  }
+
   /** The state now: what `/api/state` answers and a page's `hello` starts from. */
   state(): ServeState {
-    if (this.source !== undefined) this.lastStats = statsSample(this.source.stats())
+    this.sampleStats()
     return {
       directory: this.options.directory,
       mode: this.mode,
