@@ -18,7 +18,7 @@ import {
   StrataError,
 } from '@strata/engine'
 import { openDatabase } from './database.js'
-import { CliError, ExitCode } from './failure.js'
+import { ExitCode } from './failure.js'
 import { formatCount, formatDuration } from './format.js'
 import type { Output } from './keyvalue.js'
 import type { Reporter } from './reporter.js'

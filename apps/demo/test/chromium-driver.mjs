@@ -113,7 +113,12 @@ if (extent === 'full') {
   // A window as tall as the page, so what lies below the fold is laid out and drawn too.
   const { cssContentSize } = await call('Page.getLayoutMetrics')
   const height = Math.ceil(cssContentSize.height)
-  await call('Emulation.setDeviceMetricsOverride', { width: 1400, height, deviceScaleFactor: 1, mobile: false })
+  await call('Emulation.setDeviceMetricsOverride', {
+    width: 1400,
+    height,
+    deviceScaleFactor: 1,
+    mobile: false,
+  })
   await new Promise((resolve) => setTimeout(resolve, 500))
   clip = { x: 0, y: 0, width: 1400, height, scale: 1 }
 }
