@@ -130,5 +130,32 @@ describe.skipIf(chromium === undefined && !inCI)('the page in headless Chromium'
     const png = readFileSync(screenshot)
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG')
     expect(statSync(screenshot).size).toBeGreaterThan(10_000)
+
+    // The timeline: moved back to the first frame, the page shows that moment, not the newest.
+    const scrub =
+      "(() => { const slider = document.getElementById('timeline'); if (page.frames.length < 3) return false; " +
+      'document.body.dataset.liveEvents = String(page.frames[page.frames.length - 1].shownUpTo); ' +
+      "slider.value = '0'; slider.dispatchEvent(new Event('input')); render(); return true })()"
+    const scrubbed = spawnSync(
+      process.execPath,
+      [
+        '--experimental-websocket',
+        join(packageDirectory, 'test', 'chromium-driver.mjs'),
+        chromium!,
+        url!,
+        scrub,
+        join(artifacts, 'serve-scrubbed.png'),
+        '15000',
+      ],
+      { encoding: 'utf8', timeout: 40_000 },
+    )
+    expect(scrubbed.status, scrubbed.stderr).toBe(0)
+    const back = JSON.parse(scrubbed.stdout) as { met: boolean; html: string }
+    expect(back.met).toBe(true)
+    expect(back.html).toMatch(/as of [\d:.]+ \(frame 1 of [\d,]+\); press live to follow again/)
+    expect(back.html).toContain('data-live="false"')
+    const liveEvents = Number(/data-live-events="(\d+)"/.exec(back.html)?.[1])
+    const shownEvents = Number(/([\d,]+) events up to this point/.exec(back.html)?.[1]?.replace(/,/g, ''))
+    expect(shownEvents).toBeLessThan(liveEvents)
   }, 60_000)
 })
