@@ -16,7 +16,7 @@ import {
 } from '@strata/engine'
 import { describeChange } from '../version-diff.js'
 import type { EventSource } from '../watch.js'
-import { FrameBuilder, type FrameOptions, type StatsSample } from './frames.js'
+import { FrameBuilder, type FrameOptions, type PageEvent, type StatsSample } from './frames.js'
 import { type ServeState, statsSample } from './snapshot.js'
 
 /** What the server reads of a database: events, tree and stats (`Database` is one). */
@@ -94,7 +94,8 @@ export class LiveFeed {
     const timestampMs = Date.now()
     for (const change of describeChange(before, levels)) {
       if (change.kind === 'flush' || change.kind === 'compaction' || change.kind === 'trivial-move') {
-        this.frames.add({ type: 'observed', kind: change.kind, text: change.text, timestampMs } as never)
+        const observed: PageEvent = { type: 'observed', kind: change.kind, text: change.text, timestampMs }
+        this.frames.add(observed)
       }
     }
     this.observed = levels
