@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `strata` command. With no arguments (or `strata tour`) it runs the guided tour; the
- * other commands are the everyday tools (put/get/del/scan/load/stats/watch/compact/checkpoint/
- * verify/destroy/repair/inspect/shell).
+ * other commands are the everyday tools (put/get/del/scan/load/stats/watch/serve/compact/
+ * checkpoint/verify/destroy/repair/inspect/shell).
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 key not found (`get`). Every failure is
  * one line on stderr, `strata: <what went wrong> — <what to do>`; the stack only with --debug.
  */
@@ -19,6 +19,7 @@ import { compactCommand, statsCommand } from './maintenance.js'
 import { checkpointCommand, destroyCommand, verifyCommand } from './operations.js'
 import { repairCommand } from './repair.js'
 import { Reporter } from './reporter.js'
+import { DEFAULT_PORT, serveCommand } from './serve-command.js'
 import { shellCommand } from './shell.js'
 import { DEFAULT_RECORDS, DEFAULT_TOUR_DIR, runTour, tourOpenOptions } from './tour.js'
 import { watchCommand } from './watch-command.js'
@@ -37,6 +38,12 @@ function count(name: string, minimum: number) {
     }
     return value
   }
+}
+
+function port(text: string): number {
+  const value = count('--port', 0)(text)
+  if (value > 65535) throw new InvalidArgumentError(`--port must be at most 65535, not ${value}.`)
+  return value
 }
 
 function walRecoveryOption(): Option {
@@ -81,13 +88,30 @@ function buildProgram(): Command {
     .option('--dir <dir>', 'data directory (recreated on each run)', DEFAULT_TOUR_DIR)
     .option('--records <n>', 'events to load', count('--records', 1000), DEFAULT_RECORDS)
     .option('--quiet', 'print only the essentials')
+    .option('--web', 'serve the live page of the database (as `strata serve`) while the tour runs')
+    .option('--port <n>', 'with --web: the port (0: a free one)', port, DEFAULT_PORT)
     .addOption(new Option('--seed <n>', 'dataset seed').argParser(count('--seed', 0)).hideHelp())
-    .action(async (options: { dir: string; records: number; quiet?: boolean; seed?: number }) => {
-      exitCode = await runTour(
-        { dir: options.dir, records: options.records, quiet: options.quiet ?? false, seed: options.seed },
-        new Reporter({ quiet: options.quiet ?? false }),
-      )
-    })
+    .action(
+      async (options: {
+        dir: string
+        records: number
+        quiet?: boolean
+        seed?: number
+        web?: boolean
+        port: number
+      }) => {
+        exitCode = await runTour(
+          {
+            dir: options.dir,
+            records: options.records,
+            quiet: options.quiet ?? false,
+            seed: options.seed,
+            web: options.web ? { port: options.port } : undefined,
+          },
+          new Reporter({ quiet: options.quiet ?? false }),
+        )
+      },
+    )
 
   program
     .command('put')
@@ -207,6 +231,25 @@ function buildProgram(): Command {
     .addOption(walRecoveryOption())
     .action(async (dir: string, options) => {
       exitCode = await watchCommand(dir, options, new Reporter(), out)
+    })
+
+  program
+    .command('serve')
+    .description(
+      'serve a live page of a database (levels, tables, memtables, flushes, compactions, amplification) on localhost',
+    )
+    .argument('<dir>', 'database directory (one another process writes is followed read-only)')
+    .option('--port <n>', 'the port to listen on (0: a free one)', port, DEFAULT_PORT)
+    .option(
+      '--host <address>',
+      'the address to listen on; any address but a loopback one lets other machines connect',
+      '127.0.0.1',
+    )
+    .option('--read-only', 'follow the database through a read-only open even when no process holds it')
+    .option('--seconds <n>', 'stop after n seconds (default: at Ctrl-C)', count('--seconds', 1))
+    .addOption(walRecoveryOption())
+    .action(async (dir: string, options) => {
+      exitCode = await serveCommand(dir, options, new Reporter())
     })
 
   program

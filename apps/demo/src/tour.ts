@@ -17,6 +17,9 @@ import { CliError, ExitCode } from './failure.js'
 import { formatBytes, formatCount, formatDuration, formatRate, padEnd } from './format.js'
 import { prefixEnd } from './keyvalue.js'
 import type { Reporter } from './reporter.js'
+import { LiveFeed } from './serve/live-feed.js'
+import { type RunningServer, startServer } from './serve/server.js'
+import { describeAccess } from './serve-command.js'
 import { readTree, renderTree } from './tree.js'
 import { EventWatcher, shape, shapeOf } from './watch.js'
 
@@ -32,6 +35,34 @@ export interface TourOptions {
   records: number
   quiet: boolean
   seed?: number
+  /** Serve the live page of the tour's database (as `strata serve`) while the tour runs. */
+  web?: { port: number; host?: string }
+}
+
+/** The page of `strata tour --web`: follows each open of the tour's database in turn. */
+interface TourPage {
+  feed: LiveFeed
+  server: RunningServer
+}
+
+async function startTourPage(
+  directory: string,
+  web: NonNullable<TourOptions['web']>,
+  memtableLimitBytes: number | undefined,
+  reporter: Reporter,
+): Promise<TourPage> {
+  const feed = new LiveFeed({ directory, memtableLimitBytes })
+  const host = web.host ?? '127.0.0.1'
+  try {
+    const server = await startServer(feed, { host, port: web.port })
+    reporter.essential(
+      `live page of the tour's database: ${server.url} (${describeAccess(host)}; open it now)`,
+    )
+    return { feed, server }
+  } catch (error) {
+    feed.close()
+    throw error
+  }
 }
 
 /** Sizes that make the tour's dataset build a tree of a few levels (the defaults suit GBs):
@@ -125,7 +156,41 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
     `   sizes made small for the demo so the tree grows a few levels: memtable ${formatBytes(openOptions.memtableBytes!)}, ` +
       `level 1 ${formatBytes(openOptions.level1Bytes!)}, tables ${formatBytes(openOptions.targetFileBytes!)} (defaults: 4 MiB, 64 MiB, 8 MiB)`,
   )
+  const page =
+    options.web === undefined
+      ? undefined
+      : await startTourPage(directory, options.web, openOptions.memtableBytes, reporter)
+  try {
+    return await tourSteps(options, reporter, {
+      tourStarted,
+      seed,
+      directory,
+      shown,
+      strata,
+      openOptions,
+      page,
+    })
+  } finally {
+    await page?.server.close()
+  }
+}
+
+async function tourSteps(
+  options: TourOptions,
+  reporter: Reporter,
+  context: {
+    tourStarted: number
+    seed: number
+    directory: string
+    shown: string
+    strata: string
+    openOptions: OpenOptions
+    page: TourPage | undefined
+  },
+): Promise<ExitCode> {
+  const { tourStarted, seed, directory, shown, strata, openOptions, page } = context
   let db: Database = await open(directory, openOptions)
+  page?.feed.attach(db)
   let loadStats: DatabaseStats
   try {
     const watcher = new EventWatcher(db, (event) => reporter.say(`   · ${event.text}`))
@@ -170,6 +235,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
     reporter.say('2. Query it')
     await queries(db, options.records, seed, reporter)
   } catch (error) {
+    page?.feed.detach()
     await db.close().catch(() => {})
     throw error
   }
@@ -178,6 +244,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
   reporter.say()
   reporter.say('3. Crash it for real')
   const closeStarted = performance.now()
+  page?.feed.detach()
   await db.close()
   reporter.say(
     `   closed the database (${formatDuration(performance.now() - closeStarted)}); a child process now writes to it with sync: true,`,
@@ -194,6 +261,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
   )
   const reopenStarted = performance.now()
   db = await open(directory, openOptions)
+  page?.feed.attach(db)
   let failed = false
   try {
     const reopenMs = performance.now() - reopenStarted
@@ -263,6 +331,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
         "(the engine's estimate; overwritten and deleted versions wait for compaction)",
     )
   } finally {
+    page?.feed.detach()
     await db.close()
   }
 
@@ -286,6 +355,7 @@ export async function runTour(options: TourOptions, reporter: Reporter): Promise
     [`${strata} inspect ${join(shown, 'wal.log')}`, 'the write-ahead log, entry by entry'],
     [`${strata} inspect ${join(shown, manifest)}`, 'the manifest: every version edit'],
     [`${strata} shell ${shown}`, 'an interactive prompt'],
+    [`${strata} serve ${shown}`, 'a live page of the database in the browser'],
     [`${strata} --help`, 'every command'],
   ]
   const width = Math.max(...next.map(([command]) => command.length)) + 2

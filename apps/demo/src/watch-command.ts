@@ -10,6 +10,7 @@
  */
 import {
   DATABASE_EVENT_NAMES,
+  type Database,
   type DatabaseEventListener,
   type DatabaseEventName,
   ErrorCode,
@@ -17,7 +18,7 @@ import {
   StrataError,
 } from '@strata/engine'
 import { openDatabase } from './database.js'
-import { CliError, ExitCode } from './failure.js'
+import { ExitCode } from './failure.js'
 import { formatCount, formatDuration } from './format.js'
 import type { Output } from './keyvalue.js'
 import type { Reporter } from './reporter.js'
@@ -45,7 +46,7 @@ export const REFRESH_MS = 250
 
 /** Opens the source of `directory`'s events: the database itself, opened by this process. A
  *  database another process holds is refused with what to do instead. */
-export async function openWatchSource(directory: string, options: WatchOptions): Promise<WatchSource> {
+export async function openWatchSource(directory: string, options: WatchOptions): Promise<Database> {
   try {
     return await openDatabase(directory, { walRecovery: options.walRecovery })
   } catch (error) {
@@ -65,7 +66,8 @@ export function eventJson(event: unknown): string {
   )
 }
 
-function untilStopped(seconds: number | undefined): Promise<void> {
+/** Resolves after `seconds` (when given) or at SIGINT/SIGTERM, whichever comes first. */
+export function untilStopped(seconds: number | undefined): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)
@@ -83,8 +85,8 @@ function untilStopped(seconds: number | undefined): Promise<void> {
  * Calls `source.refresh()` every `REFRESH_MS`, one call at a time, and hands the tree after
  * each to `onLevels`, until the returned function is called (it waits for a call in flight).
  */
-function followRefreshes(
-  source: WatchSource,
+export function followRefreshes(
+  source: Pick<WatchSource, 'readOnly' | 'refresh' | 'levels'>,
   onLevels: (levels: LevelView[]) => void,
   onError: (error: Error) => void,
 ): () => Promise<void> {

@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { oneLineFailure, removeScratch, scratch, strata } from './helpers.js'
+import type { Frame } from '../src/serve/frames.js'
+import { readStream } from './event-stream.js'
+import { cli, oneLineFailure, packageDirectory, removeScratch, scratch, strata } from './helpers.js'
 
 const root = scratch()
 afterAll(() => removeScratch(root))
@@ -59,5 +62,39 @@ describe('strata tour', () => {
     expect(run.code).toBe(1)
     expect(oneLineFailure(run)).toMatch(/was not made by the tour — pass --dir with a new or empty directory/)
     expect(readFileSync(join(foreign, 'precious.txt'), 'utf8')).toBe('keep me')
+  })
+
+  it('serves the live page of its database while it runs with --web', async () => {
+    const tour = spawn(
+      process.execPath,
+      [cli, 'tour', '--dir', join(root, 'web'), '--records', '20000', '--quiet', '--web', '--port', '0'],
+      { cwd: packageDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    const exited = new Promise<number | null>((resolve) => tour.on('exit', resolve))
+    const url = await new Promise<string>((resolve, reject) => {
+      tour.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        const found =
+          /^live page of the tour's database: (http:\/\/127\.0\.0\.1:\d+\/) \(local clients only; open it now\)$/m.exec(
+            output,
+          )
+        if (found) resolve(found[1]!)
+      })
+      tour.on('exit', () => reject(new Error(`the tour ended without a page:\n${output}`)))
+    })
+    const events = await readStream(url, (events) =>
+      events.some(
+        (event) =>
+          event.name === 'frame' &&
+          (event.data as Frame).events.some((page) => page.type === 'compaction' && page.phase === 'end'),
+      ),
+    )
+    expect(events[0]?.name).toBe('hello')
+    const frames = events.slice(1).map((event) => event.data as Frame)
+    expect(frames.flatMap((frame) => frame.events.map((event) => event.type))).toContain('flush')
+    expect(await exited, output).toBe(0)
+    // The page ends with the tour.
+    await expect(fetch(url)).rejects.toThrow()
   })
 })

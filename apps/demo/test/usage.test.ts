@@ -12,6 +12,8 @@ describe('usage', () => {
     [['scan', 'dir', '--sideways'], /unknown option '--sideways'/],
     [['inspect', 'x', '--type', 'zip'], /argument 'zip' is invalid/],
     [['get', 'dir', 'key', '--wal-recovery', 'maybe'], /argument 'maybe' is invalid/],
+    [['serve', 'dir', '--port', 'http'], /--port must be a whole number of at least 0, not "http"/],
+    [['tour', '--web', '--port', '65536'], /--port must be at most 65535, not 65536/],
   ])('%j is a usage error: exit 2, what went wrong, and the usage', (args, message) => {
     const run = strata(args)
     expect(run.code).toBe(2)
@@ -42,6 +44,7 @@ describe('usage', () => {
       'load',
       'stats',
       'compact',
+      'serve',
       'inspect',
       'shell',
     ]) {

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { open } from '@strata/engine'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { holdOpen, oneLineFailure, removeScratch, scratch, strata } from './helpers.js'
+import { holdOpen, removeScratch, scratch, strata } from './helpers.js'
 
 const root = scratch()
 afterAll(() => removeScratch(root))
