@@ -122,13 +122,18 @@ export class MergeIterator {
   }
 
   /** Seeks the sources at the top of the heap past the range tombstone that covered the last
-   *  entry, while `skip` allows (range-skip.ts). */
+   *  entry, while `skip` allows (range-skip.ts); each source at most once (a seek that lands
+   *  inside the range, at a bound of the iterator, is then stepped as usual). */
   private skipCovered(skip: RangeSkip): void {
+    let sought: Set<Head> | undefined
     for (let top = this.heap.top(); top !== undefined && this.stalled === undefined; top = this.heap.top()) {
+      if (sought?.has(top)) return
       const target = skip.targetFor(top.entry.key, top.rank)
       if (target === undefined) return
       if (target === SKIP_TO_END) this.heap.popTop()
       else {
+        sought ??= new Set()
+        sought.add(top)
         top.source.seek(target)
         this.advance(top)
       }

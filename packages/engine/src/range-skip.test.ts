@@ -110,6 +110,25 @@ describe('range skip', () => {
     expect(drain(merge)).toEqual(expected.slice(expected.indexOf(`${key(700).toString()}@5001`)))
   })
 
+  it('steps a source whose seek lands inside the range, at a bound of the iterator', () => {
+    // A reverse source bounded below at key 50 that clamps a seek below its bound up to it (so
+    // it lands on key 50 again, inside the deleted range [10, 90)): sought once, then stepped.
+    const entries = Array.from({ length: 50 }, (_, index) => put(50 + index, index + 1))
+    const source = new CountingSource(entries, true)
+    let seeks = 0
+    const seek = source.seek.bind(source)
+    source.seek = (target: Uint8Array) => {
+      if (++seeks > 100) throw new Error('seeking in circles')
+      seek(compareBytes(target, key(50)) < 0 ? key(50) : target)
+    }
+    const fragments = new RangeFragments(fragmentTombstones([{ start: key(10), end: key(90), seq: 1000 }]))
+    const skip = new RangeSkip(fragments, Number.MAX_SAFE_INTEGER, true, [50])
+    const merge = new MergeIterator([source], true, undefined, skip.covered, skip)
+    expect(drain(merge)).toEqual(
+      Array.from({ length: 10 }, (_, index) => `${key(99 - index).toString()}@${50 - index}`),
+    )
+  })
+
   it('skips nothing for a tombstone the read’s snapshot does not see', () => {
     const old = Array.from({ length: 10 }, (_, index) => put(index, index + 1))
     const fragments = new RangeFragments(fragmentTombstones([{ start: key(2), end: key(8), seq: 100 }]))
