@@ -2,7 +2,9 @@
  * The cost a range tombstone adds to point reads of keys outside it: two stores with the same
  * n keys (compacted, blocks cached after a warm-up), one of them with a range tombstone over
  * keys it does not hold (in its memtable, then in a table); rounds of random `getSync` reads
- * alternate between them. Prints the reads per second of each round and the medians.
+ * alternate between them. Prints the reads per second of each round (wall clock) and per CPU
+ * second of the process, their medians, and the ratio of each pair of rounds (with/without) with
+ * its median, min and max: the spread a finding must stand out from.
  *
  *   node dist/range-delete-reads.js [keys=200000] [rounds=7] [reads=200000]
  */
@@ -32,13 +34,19 @@ async function store(withTombstone: boolean) {
   return { db, directory }
 }
 
-function readRate(db: Awaited<ReturnType<typeof store>>['db'], seed: number): number {
+/** Reads per wall-clock second and per CPU second (user + system) of one round. */
+function readRate(db: Awaited<ReturnType<typeof store>>['db'], seed: number): { wall: number; cpu: number } {
   const random = new Random(seed)
   const started = performance.now()
+  const cpuStarted = process.cpuUsage()
   for (let index = 0; index < reads; index++) {
     if (db.getSync(keyOf(Math.floor(random.fraction() * keys))) === undefined) throw new Error('missing key')
   }
-  return reads / ((performance.now() - started) / 1000)
+  const cpu = process.cpuUsage(cpuStarted)
+  return {
+    wall: reads / ((performance.now() - started) / 1000),
+    cpu: reads / ((cpu.user + cpu.system) / 1e6),
+  }
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -48,22 +56,38 @@ readRate(plain.db, 1) // warm-up: every block cached
 readRate(covered.db, 1)
 for (const phase of ['tombstone in the memtable', 'tombstone in a table'] as const) {
   if (phase === 'tombstone in a table') await covered.db.flush()
-  const rates: { plain: number[]; tombstone: number[] } = { plain: [], tombstone: [] }
-  for (let round = 0; round < rounds; round++) {
-    rates.plain.push(Math.round(readRate(plain.db, round + 2)))
-    rates.tombstone.push(Math.round(readRate(covered.db, round + 2)))
+  const rates = {
+    plain: [] as number[],
+    tombstone: [] as number[],
+    plainCpu: [] as number[],
+    tombstoneCpu: [] as number[],
   }
-  const ratio = median(rates.tombstone) / median(rates.plain)
+  for (let round = 0; round < rounds; round++) {
+    // The order within a pair alternates too, so neither store always reads first.
+    const [first, second] = round % 2 === 0 ? [plain.db, covered.db] : [covered.db, plain.db]
+    const firstRate = readRate(first, round + 2)
+    const secondRate = readRate(second, round + 2)
+    const [plainRate, tombstoneRate] = round % 2 === 0 ? [firstRate, secondRate] : [secondRate, firstRate]
+    rates.plain.push(Math.round(plainRate.wall))
+    rates.tombstone.push(Math.round(tombstoneRate.wall))
+    rates.plainCpu.push(Math.round(plainRate.cpu))
+    rates.tombstoneCpu.push(Math.round(tombstoneRate.cpu))
+  }
+  const pairs = rates.tombstone.map((rate, round) => Number((rate / rates.plain[round]!).toFixed(3)))
+  const cpuPairs = rates.tombstoneCpu.map((rate, round) => Number((rate / rates.plainCpu[round]!).toFixed(3)))
   console.log(
     JSON.stringify({
       phase,
       keys,
       reads,
-      plain: rates.plain,
-      tombstone: rates.tombstone,
+      ...rates,
       medianPlain: median(rates.plain),
       medianTombstone: median(rates.tombstone),
-      ratio: Number(ratio.toFixed(3)),
+      ratio: Number((median(rates.tombstone) / median(rates.plain)).toFixed(3)),
+      pairRatios: pairs,
+      pairRatio: { median: median(pairs), min: Math.min(...pairs), max: Math.max(...pairs) },
+      cpuRatio: Number((median(rates.tombstoneCpu) / median(rates.plainCpu)).toFixed(3)),
+      cpuPairRatio: { median: median(cpuPairs), min: Math.min(...cpuPairs), max: Math.max(...cpuPairs) },
     }),
   )
 }

@@ -101,13 +101,15 @@ export function maxGrandparentOverlapBytes(options: CompactionOptions): number {
 /**
  * The compaction to run next, or `undefined` when every level is within budget.
  * `pointers[level]` is the largest key of the last compaction at that level (round-robin).
- * `busy` lists file numbers already being compacted; plans never touch them.
+ * `busy` lists file numbers already being compacted; plans never touch them. `oldestSnapshot`:
+ * the seq of the oldest live snapshot, if any (tombstone-density.ts).
  */
 export function pickCompaction(
   version: Version,
   options: CompactionOptions,
   pointers: readonly (Uint8Array | undefined)[] = [],
   busy: ReadonlySet<number> = new Set(),
+  oldestSnapshot?: number,
 ): CompactionPlan | undefined {
   const scores = levelScores(version, options)
   const order = scores
@@ -121,7 +123,7 @@ export function pickCompaction(
         : pickLevelFile(version, level, score, options, pointers, busy)
     if (plan !== undefined) return plan
   }
-  return pickDenseTable(version, options, busy)
+  return pickDenseTable(version, options, busy, oldestSnapshot)
 }
 
 function anyBusy(files: readonly TableFileMeta[], busy: ReadonlySet<number>): boolean {

@@ -77,7 +77,13 @@ export class CompactionScheduler {
 
   private async runCompactions(): Promise<void> {
     while (this.isOpen() && this.writes.readOnlyReason === undefined) {
-      const plan = pickCompaction(this.tree.current, this.options, this.compactPointers, this.compactingFiles)
+      const plan = pickCompaction(
+        this.tree.current,
+        this.options,
+        this.compactPointers,
+        this.compactingFiles,
+        this.snapshots.seqs()[0],
+      )
       if (plan === undefined) return
       try {
         await this.runCompaction(plan)

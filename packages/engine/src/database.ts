@@ -17,6 +17,7 @@ import { EntryCodec } from './entry-codec.js'
 import { type LevelView, levelViews } from './event-views.js'
 import { DatabaseEventSource } from './events.js'
 import { FlushScheduler } from './flush-scheduler.js'
+import { IdleTombstoneFlush } from './idle-tombstone-flush.js'
 import { type DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
 import { OpenIterators } from './iterators.js'
 import { type EncodedOpenOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
@@ -58,6 +59,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   private readonly writes: WriteQueue
   private readonly flushes: FlushScheduler
   private readonly compactions: CompactionScheduler
+  private readonly idleFlush: IdleTombstoneFlush
   private readonly reader: PointReader
   private readonly iterators: OpenIterators<K, V>
   private readonly refresher: ReadOnlyRefresher | undefined
@@ -117,6 +119,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
       isOpen,
       this.events,
     )
+    this.idleFlush = new IdleTombstoneFlush(this.memtables, this.writes, this.flushes, isOpen)
     const rangeDeletes = new RangeDeletes(this.memtables, this.tree)
     this.reader = new PointReader(this.memtables, this.tree, this.policy, rangeDeletes)
     this.iterators = new OpenIterators(
@@ -174,6 +177,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     if (this.statusValue !== 'open') return
     this.flushes.schedule()
     this.compactions.schedule()
+    if (this.compactions.compactsInBackground && !this.readOnly) this.idleFlush.start()
   }
 
   /** True for a database opened with `readOnly: true` (beside another process's writer). */
@@ -459,6 +463,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     const started = performance.now()
     this.statusValue = 'closing'
     this.writes.wakeRoomWaiters()
+    this.idleFlush.stop()
     if (this.writes.lastSeq > this.writes.visibleSeq && this.writes.readOnlyReason === undefined) {
       await this.writes.waitAllVisible().catch(() => {})
     }

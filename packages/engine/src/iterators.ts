@@ -9,6 +9,7 @@ import { LevelSource } from './level-source.js'
 import type { Memtables } from './memtables.js'
 import { type EntrySource, MergeIterator, type SyncReads } from './merge-iterator.js'
 import type { RangeDeletes } from './range-deletes.js'
+import { RangeSkip, sourceMaxSeqs } from './range-skip.js'
 import type { CheckedIteratorOptions } from './read-options.js'
 import type { Tree } from './tree.js'
 
@@ -46,12 +47,12 @@ export class OpenIterators<K, V> {
       if (files.length > 0) sources.push(new LevelSource(files, this.tree.versions, range, reverse, seq))
     }
     const tombstones = this.rangeDeletes.at(version)
-    const covered =
+    const skip =
       tombstones === undefined
         ? undefined
-        : (entry: { key: Uint8Array; seq: number }) => tombstones.coveringSeq(entry.key, seq) > entry.seq
+        : new RangeSkip(tombstones, seq, reverse, sourceMaxSeqs(this.memtables, version))
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
-      merge: new MergeIterator(sources, reverse, this.reads, covered),
+      merge: new MergeIterator(sources, reverse, this.reads, skip?.covered, skip),
       limit,
       decodeKey: keys ? (data) => keyEncoding.decode(data) : undefined,
       decodeValue: values ? (data) => valueEncoding.decode(data) : undefined,

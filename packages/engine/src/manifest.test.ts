@@ -2,7 +2,15 @@ import { MemoryFileSystem } from '@strata/base'
 import { encodeFrame } from '@strata/wal'
 import { describe, expect, it } from 'vitest'
 import { CURRENT_FILE } from './filenames.js'
-import { decodeEdit, EMPTY_STATE, encodeEdit, inspectManifest, Manifest, readCurrent } from './manifest.js'
+import {
+  decodeEdit,
+  EMPTY_STATE,
+  encodeEdit,
+  HISTORY_CHECK_BYTES,
+  inspectManifest,
+  Manifest,
+  readCurrent,
+} from './manifest.js'
 import type { TableFileMeta, VersionEdit } from './version.js'
 
 function table(fileNumber: number): TableFileMeta {
@@ -118,6 +126,28 @@ describe('manifest', () => {
       [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
     )
     await recovered.close()
+  })
+
+  it('rewrites itself once its history outweighs a tree that shrank, and keeps one that did not', async () => {
+    const { fs, manifest } = await fresh()
+    // A table added and removed over and over: the tree stays empty while the history grows.
+    let number = 2
+    while (readCurrent(fs, '/db') === 'MANIFEST-000001' && number < 2000) {
+      await manifest.apply({ added: [{ level: 1, table: table(number) }], nextFileNumber: number + 1 })
+      await manifest.apply({ removed: [{ level: 1, fileNumber: number }] })
+      number++
+    }
+    expect(readCurrent(fs, '/db')).not.toBe('MANIFEST-000001')
+    expect(manifest.sizeBytes).toBeLessThan(HISTORY_CHECK_BYTES)
+    await manifest.close()
+    // A tree that keeps every table it was given: its snapshot is as big as its history.
+    const growing = await fresh()
+    for (let added = 2; added < 1200; added++) {
+      await growing.manifest.apply({ added: [{ level: 1, table: table(added) }], nextFileNumber: added + 1 })
+    }
+    expect(growing.manifest.sizeBytes).toBeGreaterThan(2 * HISTORY_CHECK_BYTES)
+    expect(readCurrent(growing.fs, '/db')).toBe('MANIFEST-000001')
+    await growing.manifest.close()
   })
 
   it('rejects a CURRENT that names no manifest', async () => {

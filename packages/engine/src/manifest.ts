@@ -2,7 +2,9 @@
  * The manifest: a log of version edits, framed with the WAL's frame codec, one frame per edit.
  * `CURRENT` names the live manifest and is replaced atomically (temp file, rename, directory
  * fsync). The first edit of a manifest is a full snapshot of the tree; when the manifest grows
- * past `rewriteBytes`, a fresh one is written from a snapshot and CURRENT switched to it.
+ * past `rewriteBytes`, or past `HISTORY_CHECK_BYTES` and `HISTORY_RATIO` times the snapshot of
+ * the state it describes (a tree that shrank: its history outweighs it), a fresh one is written
+ * from a snapshot and CURRENT switched to it.
  * Format: docs/format.md, "Manifest".
  */
 import { CorruptionError, type FileSystem, toIOError } from '@strata/base'
@@ -14,6 +16,11 @@ import { type TableFileMeta, Version, type VersionEdit, type WalRecord } from '.
 /** Version of the manifest's edit encoding. On disk. Version 2 added the `wal` key; edits of
  *  version 1 are still read (a manifest without a `wal` record cannot verify its WAL). */
 export const MANIFEST_FORMAT_VERSION = 2
+
+/** Every this many bytes of growth, a manifest compares its size with its state's snapshot... */
+export const HISTORY_CHECK_BYTES = 16 * 1024
+/** ...and is rewritten when it is more than this many times that snapshot. */
+export const HISTORY_RATIO = 4
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true })
 
@@ -272,6 +279,17 @@ export class Manifest {
     return manifest
   }
 
+  /** The size at which the manifest next compares itself with its state's snapshot. */
+  private nextHistoryCheck = HISTORY_CHECK_BYTES
+
+  /** Whether the manifest's history outweighs the state `next` it describes (checked once per
+   *  `HISTORY_CHECK_BYTES` of growth: the snapshot is encoded to be measured). */
+  private historyOutweighs(next: ManifestState): boolean {
+    if (this.size < this.nextHistoryCheck) return false
+    this.nextHistoryCheck = this.size + HISTORY_CHECK_BYTES
+    return this.size > HISTORY_RATIO * encodeEdit(snapshotEdit(next)).length
+  }
+
   /** Bytes of a torn final frame after the last whole edit, found by `recover`. */
   private tornBytes = 0
 
@@ -322,7 +340,7 @@ export class Manifest {
   async apply(edit: VersionEdit): Promise<ManifestState> {
     await this.cutTornTail()
     const next = applyToState(this.state, edit, manifestFileName(this.fileNumber))
-    if (this.size >= this.rewriteBytes) {
+    if (this.size >= this.rewriteBytes || this.historyOutweighs(next)) {
       const old = this.fileNumber
       const oldFd = this.fd
       const fresh = await Manifest.create(this.fs, this.directory, next, this.rewriteBytes)
@@ -330,6 +348,7 @@ export class Manifest {
       this.fd = fresh.fd
       this.size = fresh.size
       this.state = fresh.state
+      this.nextHistoryCheck = HISTORY_CHECK_BYTES
       await this.fs.close(oldFd).catch(() => {})
       await this.fs.unlink(pathIn(this.directory, manifestFileName(old))).catch(() => {})
       return this.state

@@ -14,6 +14,7 @@
 import { compareBytes, type InternalEntry, OpType } from '@strata/base'
 import type { ReadTimer } from '@strata/sstable'
 import { Heap } from './heap.js'
+import { type RangeSkip, SKIP_TO_END } from './range-skip.js'
 
 /** A sorted source of entries, read by the `next`/`tryNext`/`nextSync` protocol explained on
  *  `TableIterator` in @strata/sstable. Sources without `tryNext` (memtables) are synchronous
@@ -65,6 +66,8 @@ export class MergeIterator {
     /** True for an entry a range tombstone deleted at the read's snapshot: skipped as a
      *  tombstone is. */
     private readonly covered?: (entry: InternalEntry) => boolean,
+    /** After a covered entry, seeks the sources it allows past the covering tombstone. */
+    private readonly skip?: RangeSkip,
   ) {
     this.direction = reverse ? -1 : 1
     this.heap = new Heap<Head>((a, b) => this.less(a, b))
@@ -112,7 +115,28 @@ export class MergeIterator {
       }
       const winner = this.winner
       this.winner = undefined
-      if (winner.op !== OpType.Delete && (this.covered === undefined || !this.covered(winner))) return winner
+      if (winner.op === OpType.Delete) continue
+      if (this.covered === undefined || !this.covered(winner)) return winner
+      if (this.skip !== undefined) this.skipCovered(this.skip)
+    }
+  }
+
+  /** Seeks the sources at the top of the heap past the range tombstone that covered the last
+   *  entry, while `skip` allows (range-skip.ts); each source at most once (a seek that lands
+   *  inside the range, at a bound of the iterator, is then stepped as usual). */
+  private skipCovered(skip: RangeSkip): void {
+    let sought: Set<Head> | undefined
+    for (let top = this.heap.top(); top !== undefined && this.stalled === undefined; top = this.heap.top()) {
+      if (sought?.has(top)) return
+      const target = skip.targetFor(top.entry.key, top.rank)
+      if (target === undefined) return
+      if (target === SKIP_TO_END) this.heap.popTop()
+      else {
+        sought ??= new Set()
+        sought.add(top)
+        top.source.seek(target)
+        this.advance(top)
+      }
     }
   }
 

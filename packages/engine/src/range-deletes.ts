@@ -18,6 +18,7 @@ export class RangeDeletes {
   private cachedVersion: Version | undefined
   private cachedGeneration = -1
   private cachedActiveCount = -1
+  /** The fragments of the cached (version, memtables) state; undefined: no range tombstone. */
   private cached: RangeFragments | undefined
 
   constructor(
@@ -28,20 +29,22 @@ export class RangeDeletes {
   /** The fragments a read of `version` (default: the current one) honours now, or undefined
    *  when there is no range tombstone at all. */
   at(version: Version = this.tree.current): RangeFragments | undefined {
-    const tableTombstones = this.tablesOf(version)
-    if (tableTombstones.length === 0 && !this.memtables.hasRangeTombstones) return undefined
     const activeCount = this.memtables.active.rangeTombstones.length
+    // The answer (fragments or none) holds while the version and the memtables' tombstones do.
     if (
-      this.cached !== undefined &&
       this.cachedVersion === version &&
       this.cachedGeneration === this.memtables.generation &&
       this.cachedActiveCount === activeCount
     ) {
       return this.cached
     }
-    const all = [...tableTombstones]
-    for (const memtable of this.memtables.newestFirst()) all.push(...memtable.rangeTombstones)
-    this.cached = new RangeFragments(fragmentTombstones(all))
+    const tableTombstones = this.tablesOf(version)
+    if (tableTombstones.length === 0 && !this.memtables.hasRangeTombstones) this.cached = undefined
+    else {
+      const all = [...tableTombstones]
+      for (const memtable of this.memtables.newestFirst()) all.push(...memtable.rangeTombstones)
+      this.cached = new RangeFragments(fragmentTombstones(all))
+    }
     this.cachedVersion = version
     this.cachedGeneration = this.memtables.generation
     this.cachedActiveCount = activeCount

@@ -1,15 +1,22 @@
 /**
- * Tombstone-density picking: a table (level 1 and below) whose entries are mostly point
- * tombstones, above a deeper level holding keys in its range, is compacted one level down even
- * when every level is within its size budget. Its tombstones then meet the versions they hide,
- * which the merge drops (and the tombstones with them once nothing below may hold their keys), so
- * a store whose keys were deleted one by one gives its space back on its own instead of keeping
- * the tombstones in upper levels above the data they hide.
+ * Tombstone-density picking: a table whose entries are mostly point tombstones is compacted one
+ * level down even when every level is within its size budget, in two cases:
+ * - a deeper level holds keys in its range: its tombstones then meet the versions they hide,
+ *   which the merge drops (and the tombstones with them once nothing below may hold their keys);
+ * - nothing deeper holds keys in its range and no live snapshot predates its newest entry: every
+ *   tombstone it holds hides nothing, and the merge drops them all (an elision; never a trivial
+ *   move, which would keep them).
+ * For level 0 the plan takes every level-0 table (they may overlap, and a newer one shadows an
+ * older), as the trigger-driven level-0 compaction does. So a store whose keys were deleted one
+ * by one gives its space back on its own instead of keeping the tombstones above the data they
+ * hide, or at the bottom with nothing left to hide.
  *
- * It always moves tombstones down (never compacts a level into itself), so it ends: at the
- * deepest level holding data a dense table is left alone.
+ * It ends: the first case moves tombstones strictly down; the second leaves a table with no
+ * point tombstone, never dense again. A dense table that a snapshot still needs, with nothing
+ * below, is left alone.
  */
 import type { CompactionOptions, CompactionPlan } from './compaction-picker.js'
+import { keyRange } from './compaction-picker.js'
 import { NUM_LEVELS, type TableFileMeta, type Version } from './version.js'
 
 /** A table is dense when at least this share of its entries are tombstones... */
@@ -17,43 +24,54 @@ export const DENSE_TOMBSTONE_SHARE = 0.5
 /** ...and it holds at least this many of them (small tables are not worth a compaction). */
 export const DENSE_MIN_TOMBSTONES = 256
 
-function isDense(file: TableFileMeta): boolean {
-  return (
-    file.tombstoneCount >= DENSE_MIN_TOMBSTONES &&
-    file.tombstoneCount >= DENSE_TOMBSTONE_SHARE * file.entryCount
-  )
+/** Whether enough of the entries counted are point tombstones to compact them for that alone. */
+export function isTombstoneDense(tombstones: number, entries: number): boolean {
+  return tombstones >= DENSE_MIN_TOMBSTONES && tombstones >= DENSE_TOMBSTONE_SHARE * entries
 }
 
-/** The densest table with data below it, as a plan into the next level; or undefined. */
+function hasDataBelow(version: Version, level: number, file: TableFileMeta): boolean {
+  for (let deeper = level + 1; deeper < NUM_LEVELS; deeper++) {
+    if (version.overlapping(deeper, file.smallestKey, file.largestKey).length > 0) return true
+  }
+  return false
+}
+
+/**
+ * The densest table worth compacting for its tombstones, as a plan into the next level; or
+ * undefined. `oldestSnapshot`: the seq of the oldest live snapshot (undefined: none).
+ */
 export function pickDenseTable(
   version: Version,
   _options: CompactionOptions,
   busy: ReadonlySet<number>,
+  oldestSnapshot?: number,
 ): CompactionPlan | undefined {
-  let best: { level: number; file: TableFileMeta; share: number } | undefined
-  for (let level = 1; level < NUM_LEVELS - 1; level++) {
+  let best: { level: number; file: TableFileMeta; share: number; below: boolean } | undefined
+  for (let level = 0; level < NUM_LEVELS - 1; level++) {
     for (const file of version.levels[level] ?? []) {
-      if (!isDense(file) || busy.has(file.fileNumber)) continue
+      if (!isTombstoneDense(file.tombstoneCount, file.entryCount) || busy.has(file.fileNumber)) continue
       const share = file.tombstoneCount / file.entryCount
       if (best !== undefined && share <= best.share) continue
-      let below = false
-      for (let deeper = level + 1; deeper < NUM_LEVELS && !below; deeper++) {
-        below = version.overlapping(deeper, file.smallestKey, file.largestKey).length > 0
-      }
-      if (below) best = { level, file, share }
+      const below = hasDataBelow(version, level, file)
+      const droppable = oldestSnapshot === undefined || oldestSnapshot >= file.maxSeq
+      if (below || droppable) best = { level, file, share, below }
     }
   }
   if (best === undefined) return undefined
-  const { level, file } = best
-  const outputInputs = version.overlapping(level + 1, file.smallestKey, file.largestKey)
+  const { level, file, below } = best
+  const inputs = level === 0 ? [...(version.levels[0] ?? [])] : [file]
+  if (inputs.some((input) => busy.has(input.fileNumber))) return undefined
+  const { smallest, largest } = keyRange(inputs)
+  const outputInputs = version.overlapping(level + 1, smallest, largest)
   if (outputInputs.some((other) => busy.has(other.fileNumber))) return undefined
   return {
     reason: 'tombstone-density',
     level,
     outputLevel: level + 1,
-    inputs: [file],
+    inputs,
     outputInputs,
-    trivialMove: outputInputs.length === 0,
+    // A move keeps the tombstones: only worth it when they go down onto data below.
+    trivialMove: below && level > 0 && outputInputs.length === 0,
     score: 0,
   }
 }

@@ -4,6 +4,7 @@
  * data they hide.
  */
 import { describe, expect, it } from 'vitest'
+import { IDLE_CHECK_MS } from '../src/idle-tombstone-flush.js'
 import { open } from '../src/index.js'
 import { temporaryDirectory } from './helpers.js'
 
@@ -51,4 +52,34 @@ describe('tombstone-density picking', () => {
     expect(await database.iterator().all()).toEqual([])
     await database.close()
   }, 60_000)
+
+  it('flushes an idle memtable of tombstones (and only such a one) so their space comes back', async () => {
+    const database = await open<string, string>(temporaryDirectory(), {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+      sync: false,
+    })
+    const count = 2000
+    const puts = []
+    for (let index = 0; index < count; index++)
+      puts.push({ type: 'put' as const, key: key(index), value: 'v'.repeat(100) })
+    await database.batch(puts)
+    await database.flush()
+    const tableBytes = database.stats().tableBytes
+    // A memtable of puts stays in memory however long writes pause.
+    await database.put(key(count), 'last')
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * IDLE_CHECK_MS))
+    expect(database.stats().flushes).toBe(1)
+    for (let index = 0; index <= count; index++) await database.delete(key(index))
+    // Once writes pause, the memtable of tombstones is flushed and compacted onto the table.
+    let stats = database.stats()
+    for (let wait = 0; wait < 100 && (stats.flushes < 2 || stats.tableBytes > 0); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      stats = database.stats()
+    }
+    expect(stats.flushes).toBe(2)
+    expect(stats.tableBytes, `${stats.tableBytes} of ${tableBytes} table bytes left`).toBe(0)
+    expect(await database.iterator().all()).toEqual([])
+    await database.close()
+  }, 30_000)
 })

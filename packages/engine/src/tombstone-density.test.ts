@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import { type CompactionOptions, pickCompaction } from './compaction-picker.js'
+import { DENSE_MIN_TOMBSTONES } from './tombstone-density.js'
+import { type TableFileMeta, Version } from './version.js'
+
+const options: CompactionOptions = {
+  level0CompactionTrigger: 4,
+  level1Bytes: 1_000_000,
+  levelSizeMultiplier: 10,
+  targetFileBytes: 1000,
+}
+let nextNumber = 1
+function table(
+  smallest: string,
+  largest: string,
+  tombstones = 0,
+  entries = 1000,
+  maxSeq = 10,
+): TableFileMeta {
+  return {
+    fileNumber: nextNumber++,
+    fileSize: 100,
+    smallestKey: Buffer.from(smallest),
+    largestKey: Buffer.from(largest),
+    minSeq: 1,
+    maxSeq,
+    entryCount: entries,
+    tombstoneCount: tombstones,
+    rawKeyBytes: 1,
+    rawValueBytes: 1,
+  }
+}
+function version(levels: TableFileMeta[][]): Version {
+  return new Version().apply({
+    added: levels.flatMap((files, level) => files.map((file) => ({ level, table: file }))),
+  })
+}
+
+describe('tombstone-density picking', () => {
+  it('leaves tables with few tombstones alone', () => {
+    const tree = version([[table('a', 'z', 900, 2000)], [], [table('a', 'z', DENSE_MIN_TOMBSTONES - 1, 300)]])
+    expect(pickCompaction(tree, options)).toBeUndefined()
+  })
+
+  it('compacts every level-0 table into level 1 when one of them is dense above data, below the trigger', () => {
+    const dense = table('c', 'f', 900)
+    const other = table('a', 'b')
+    const l1 = table('e', 'g')
+    const tree = version([[dense, other], [l1, table('x', 'z')], [table('a', 'z')]])
+    const plan = pickCompaction(tree, options)!
+    expect(plan).toMatchObject({ reason: 'tombstone-density', level: 0, outputLevel: 1, trivialMove: false })
+    expect(plan.inputs.map((file) => file.fileNumber).sort()).toEqual(
+      [dense.fileNumber, other.fileNumber].sort(),
+    )
+    expect(plan.outputInputs.map((file) => file.fileNumber)).toEqual([l1.fileNumber])
+  })
+
+  it('moves a dense table down onto the data below it, by a move when the next level is clear', () => {
+    const dense = table('c', 'f', 900)
+    const tree = version([[], [dense], [], [table('a', 'z')]])
+    expect(pickCompaction(tree, options)).toMatchObject({
+      reason: 'tombstone-density',
+      level: 1,
+      outputLevel: 2,
+      trivialMove: true,
+    })
+  })
+
+  it('merges away a dense table with nothing below it (never a move, which would keep the tombstones)', () => {
+    const dense = table('c', 'f', 900)
+    const tree = version([[], [table('a', 'b')], [dense]])
+    const plan = pickCompaction(tree, options)!
+    expect(plan).toMatchObject({ reason: 'tombstone-density', level: 2, outputLevel: 3, trivialMove: false })
+    expect(plan.inputs).toEqual([dense])
+  })
+
+  it('leaves a dense table with nothing below alone while a snapshot older than it may need it', () => {
+    const tree = version([[], [], [table('c', 'f', 900, 1000, 50)]])
+    expect(pickCompaction(tree, options, [], new Set(), 49)).toBeUndefined()
+    expect(pickCompaction(tree, options, [], new Set(), 50)).toMatchObject({ reason: 'tombstone-density' })
+    // With data below, its tombstones go down whatever the snapshots.
+    const above = version([[], [], [table('c', 'f', 900, 1000, 50)], [table('a', 'z')]])
+    expect(pickCompaction(above, options, [], new Set(), 1)).toMatchObject({ level: 2, outputLevel: 3 })
+  })
+
+  it('never takes a table a running compaction holds', () => {
+    const dense = table('c', 'f', 900)
+    const tree = version([[], [dense], [table('a', 'z')]])
+    expect(pickCompaction(tree, options, [], new Set([dense.fileNumber]))).toBeUndefined()
+  })
+})
