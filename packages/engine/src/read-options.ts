@@ -54,6 +54,11 @@ export interface CheckedIteratorOptions {
 }
 
 const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const
+/** Bounds of which at most one may be given: the lower ones, the upper ones. */
+const EXCLUSIVE_BOUNDS = [
+  ['gt', 'gte'],
+  ['lt', 'lte'],
+] as const
 
 function booleanOption(given: Record<string, unknown> | undefined, name: string, fallback: boolean): boolean {
   const value = given?.[name]
@@ -97,10 +102,7 @@ export function checkIteratorOptions<K>(
   allowed: readonly string[] = ITERATOR_OPTION_NAMES,
 ): CheckedIteratorOptions {
   const given = givenOptions(options, allowed, 'iterator')
-  for (const [first, second] of [
-    ['gt', 'gte'],
-    ['lt', 'lte'],
-  ] as const) {
+  for (const [first, second] of EXCLUSIVE_BOUNDS) {
     if (given?.[first] !== undefined && given[second] !== undefined) {
       throw new InvalidArgumentError(
         `options.${first} and options.${second} were both given; give at most one of them`,

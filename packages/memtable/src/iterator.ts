@@ -40,6 +40,9 @@ export interface MemtableIterator extends Iterable<InternalEntry> {
 const FIRST_BATCH = 4
 const MAX_BATCH = 64
 
+/** The read-ahead array of an iterator that has not read ahead yet. */
+const EMPTY_AHEAD = new Int32Array(0)
+
 type Cursor = IterableIterator<[number, number | Layer]>
 
 /** Where the walk is in one layer of the index. */
@@ -74,9 +77,9 @@ export class MemtableIteratorImpl implements MemtableIterator {
   /**
    * Head records of the next keys, found ahead of time: reading their headers in one tight loop
    * lets the CPU overlap the cache misses, which otherwise dominate a scan (records are in write
-   * order, a scan goes in key order).
+   * order, a scan goes in key order). Grown with the batch (a short seek never needs MAX_BATCH).
    */
-  private readonly ahead = new Int32Array(MAX_BATCH)
+  private ahead = EMPTY_AHEAD
   private aheadIndex = 0
   private aheadLength = 0
   private batch = FIRST_BATCH
@@ -99,14 +102,10 @@ export class MemtableIteratorImpl implements MemtableIterator {
         { argument: 'options.versions' },
       )
     }
-    for (const [name, bound] of [
-      ['gt', gt],
-      ['gte', gte],
-      ['lt', lt],
-      ['lte', lte],
-    ] as const) {
-      if (bound !== undefined) checkKey(bound, `options.${name}`)
-    }
+    if (gt !== undefined) checkKey(gt, 'options.gt')
+    if (gte !== undefined) checkKey(gte, 'options.gte')
+    if (lt !== undefined) checkKey(lt, 'options.lt')
+    if (lte !== undefined) checkKey(lte, 'options.lte')
     // Both bounds of a side apply: keep the tighter one.
     if (gt !== undefined && (gte === undefined || compareBytes(gt, gte) >= 0)) {
       this.lower = gt
@@ -173,8 +172,9 @@ export class MemtableIteratorImpl implements MemtableIterator {
 
   /** Finds the next batch of keys; false at the end. */
   private readAhead(): boolean {
-    const ahead = this.ahead
     const batch = this.batch
+    if (this.ahead.length < batch) this.ahead = new Int32Array(batch)
+    const ahead = this.ahead
     let length = 0
     while (length < batch) {
       const head = this.nextKey()
