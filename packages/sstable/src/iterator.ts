@@ -370,7 +370,8 @@ export class TableIteratorImpl implements TableIterator {
   private install(index: number, block: Block): void {
     this.block = block
     this.blockIndex = index
-    this.cursor.enter(block, this.reverse)
+    // A pending repositioning places the cursor itself (`position`): entering first is wasted.
+    if (this.pending === undefined) this.cursor.enter(block, this.reverse)
   }
 
   /** The next entry, `undefined` at the end, or NEED_BLOCK (block `wantBlock` must be read). */
