@@ -14,7 +14,7 @@ import type { CheckedIteratorOptions } from './read-options.js'
 import type { Tree } from './tree.js'
 
 /** What every source of one iterator is opened with. */
-export type SourceOptions = KeyRange & {
+type SourceOptions = KeyRange & {
   reverse: boolean
   atSeq: number
   versions: 'visible'
