@@ -1,29 +1,21 @@
 /**
  * The database: a facade over its parts, each in its own file with one job — recovery (open),
  * the write queue, the flush scheduler, the compaction scheduler, the point reader, the open
- * iterators, stats — wired here from the fully recovered state. `Database` checks arguments and
- * state and keeps the public contracts; the parts do the work.
+ * iterators, stats — built from the fully recovered state and wired in parts.ts. `Database`
+ * checks arguments and state and keeps the public contracts; the parts do the work.
  */
 import { ClosedError, InvalidArgumentError, MAX_SEQ, OpType } from '@strata/base'
-import { BlockCache } from '@strata/sstable'
 import { type ApproximateSize, approximateSize } from './approximate-size.js'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import { type CheckpointResult, makeCheckpoint } from './checkpoint.js'
-import { mergeRunnerFor } from './compaction-runner.js'
-import { CompactionScheduler } from './compaction-scheduler.js'
 import { type DeleteRange, rangeDeleteOperation } from './delete-range.js'
-import { type Decoded, type Encoding, resolveEncoding } from './encoding.js'
-import { EntryCodec } from './entry-codec.js'
+import { encodeOperations } from './encode-operations.js'
+import type { Decoded, Encoding } from './encoding.js'
 import { type LevelView, levelViews } from './event-views.js'
 import { DatabaseEventSource } from './events.js'
-import { FlushScheduler } from './flush-scheduler.js'
-import { IdleTombstoneFlush } from './idle-tombstone-flush.js'
 import { type DatabaseIterator, entryParts, type IteratorOptions } from './iterator.js'
-import { OpenIterators } from './iterators.js'
-import { type EncodedOpenOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from './options.js'
-import { PointReader } from './point-reader.js'
-import { RangeDeletes } from './range-deletes.js'
-import { ReadOnlyRefresher, recoverReadOnly } from './read-only-open.js'
+import { type EncodedOpenOptions, type OpenOptions, resolveOptions } from './options.js'
+import { buildParts, closeParts, type DatabaseParts, type Recovered, recoverParts } from './parts.js'
 import {
   checkIteratorOptions,
   ITERATOR_OPTION_NAMES,
@@ -31,13 +23,9 @@ import {
   type ReadOptions,
   readSeqOf,
 } from './read-options.js'
-import { ReadPolicy } from './read-policy.js'
-import { type RecoveredState, recover } from './recovery.js'
-import { type Snapshot, SnapshotList } from './snapshot.js'
+import type { Snapshot } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
-import { Tree } from './tree.js'
 import { type VerifyReport, verify } from './verify.js'
-import { type EncodedOperation, WriteQueue } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
 export { estimateLiveBytes } from './stats.js'
@@ -45,98 +33,18 @@ export { estimateLiveBytes } from './stats.js'
 /** A database; its events (`on`, `off`, `once`): see events.ts and `DatabaseEvents`. */
 export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSource {
   readonly directory: string
-  private readonly fs: ResolvedOptions['fs']
   private statusValue: DatabaseStatus = 'opening'
   private closing: Promise<void> | undefined
+  /** The parts doing the work, wired in parts.ts. */
+  private readonly parts: DatabaseParts<K, V>
 
-  private readonly codec: EntryCodec<K, V>
-  private readonly cache: BlockCache
-  private readonly policy: ReadPolicy
-  private readonly snapshots = new SnapshotList()
-  private readonly lock: RecoveredState['lock']
-  private readonly memtables: RecoveredState['memtables']
-  private readonly tree: Tree
-  private readonly writes: WriteQueue
-  private readonly flushes: FlushScheduler
-  private readonly compactions: CompactionScheduler
-  private readonly idleFlush: IdleTombstoneFlush
-  private readonly reader: PointReader
-  private readonly iterators: OpenIterators<K, V>
-  private readonly refresher: ReadOnlyRefresher | undefined
-
-  private constructor(
-    directory: string,
-    options: ResolvedOptions,
-    codec: EntryCodec<K, V>,
-    cache: BlockCache,
-    recovered: RecoveredState,
-  ) {
+  private constructor(directory: string, recovered: Recovered<K, V>) {
     super()
     this.directory = directory
-    this.fs = options.fs
-    this.codec = codec
-    this.cache = cache
-    this.policy = new ReadPolicy(options.readMode)
-    this.lock = recovered.lock
-    this.memtables = recovered.memtables
-    this.tree = new Tree(
-      directory,
-      options.fs,
-      recovered.manifest,
-      recovered.tables,
-      recovered.nextFileNumber,
-      this.events,
-    )
-    const isOpen = () => this.statusValue === 'open'
-    this.writes = new WriteQueue(directory, options, recovered.wal, this.memtables, recovered.lastSeq, {
-      isOpen,
+    this.parts = buildParts(directory, recovered, {
+      isOpen: () => this.statusValue === 'open',
       events: this.events,
-      level0Files: () => this.tree.current.levels[0]?.length ?? 0,
-      compactsInBackground: () => this.compactions.compactsInBackground,
-      scheduleFlush: () => this.flushes.schedule(),
-      scheduleCompaction: () => this.compactions.schedule(),
     })
-    this.flushes = new FlushScheduler(
-      directory,
-      options,
-      this.memtables,
-      this.writes,
-      this.tree,
-      recovered.flushedSeq,
-      {
-        isOpen,
-        events: this.events,
-        scheduleCompaction: () => this.compactions.schedule(),
-      },
-    )
-    this.compactions = new CompactionScheduler(
-      directory,
-      options,
-      this.tree,
-      this.writes,
-      this.snapshots,
-      mergeRunnerFor(options.fs),
-      isOpen,
-      this.events,
-    )
-    this.idleFlush = new IdleTombstoneFlush(this.memtables, this.writes, this.flushes, isOpen)
-    const rangeDeletes = new RangeDeletes(this.memtables, this.tree)
-    this.reader = new PointReader(this.memtables, this.tree, this.policy, rangeDeletes)
-    this.iterators = new OpenIterators(
-      this.memtables,
-      this.tree,
-      this.policy.iteratorReads,
-      codec,
-      rangeDeletes,
-    )
-    this.refresher = options.readOnly
-      ? new ReadOnlyRefresher(directory, options, {
-          tree: this.tree,
-          memtables: this.memtables,
-          writes: this.writes,
-          snapshots: this.snapshots,
-        })
-      : undefined
   }
 
   /** Opens (and by default creates) the database in `directory`. Rejects with
@@ -159,15 +67,13 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
       throw new InvalidArgumentError('directory must be a non-empty string path', { argument: 'directory' })
     }
     const resolved = resolveOptions(options)
-    const codec = new EntryCodec<K, V>(
-      resolveEncoding(options?.keyEncoding, 'keyEncoding'),
-      resolveEncoding(options?.valueEncoding, 'valueEncoding'),
+    const recovered = await recoverParts<K, V>(
+      directory,
+      resolved,
+      options?.keyEncoding,
+      options?.valueEncoding,
     )
-    const cache = new BlockCache(resolved.blockCacheBytes)
-    const recovered = resolved.readOnly
-      ? await recoverReadOnly(directory, resolved, cache)
-      : await recover(directory, resolved, cache)
-    const database = new Database<K, V>(directory, resolved, codec, cache, recovered)
+    const database = new Database<K, V>(directory, recovered)
     database.statusValue = 'open'
     setImmediate(() => database.startBackgroundWork())
     return database
@@ -175,14 +81,14 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
 
   private startBackgroundWork(): void {
     if (this.statusValue !== 'open') return
-    this.flushes.schedule()
-    this.compactions.schedule()
-    if (this.compactions.compactsInBackground && !this.readOnly) this.idleFlush.start()
+    this.parts.flushes.schedule()
+    this.parts.compactions.schedule()
+    if (this.parts.compactions.compactsInBackground && !this.readOnly) this.parts.idleFlush.start()
   }
 
   /** True for a database opened with `readOnly: true` (beside another process's writer). */
   get readOnly(): boolean {
-    return this.refresher !== undefined
+    return this.parts.refresher !== undefined
   }
 
   get status(): DatabaseStatus {
@@ -197,11 +103,11 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
 
   private checkWritable(): void {
     this.checkOpen()
-    this.writes.checkWritable()
+    this.parts.writes.checkWritable()
   }
 
   private readSeq(options: ReadOptions | undefined): number {
-    return readSeqOf(options, this.snapshots, this.writes.visibleSeq)
+    return readSeqOf(options, this.parts.snapshots, this.parts.writes.visibleSeq)
   }
 
   // ------------------------------------------------------------------------------ write path
@@ -210,15 +116,18 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
    *  (default: the database's `sync`, true: fsynced). */
   async put(key: K, value: V, options?: WriteOptions): Promise<void> {
     this.checkWritable()
-    const keyBytes = this.codec.encodeKey(key)
-    const valueBytes = this.codec.encodeValue(value)
-    return this.writes.write([{ op: OpType.Put, key: keyBytes, value: valueBytes }], options)
+    const { codec, writes } = this.parts
+    return writes.write(
+      [{ op: OpType.Put, key: codec.encodeKey(key), value: codec.encodeValue(value) }],
+      options,
+    )
   }
 
   /** Deletes `key` (a tombstone; deleting a missing key is not an error). */
   async delete(key: K, options?: WriteOptions): Promise<void> {
     this.checkWritable()
-    return this.writes.write([{ op: OpType.Delete, key: this.codec.encodeKey(key), value: null }], options)
+    const { codec, writes } = this.parts
+    return writes.write([{ op: OpType.Delete, key: codec.encodeKey(key), value: null }], options)
   }
 
   /** Alias of `delete`, as abstract-level names it. */
@@ -231,7 +140,8 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
    *  A range that holds no key, or is not a range, is an `InvalidArgumentError`. */
   async deleteRange(range: DeleteRange<K>, options?: WriteOptions): Promise<void> {
     this.checkWritable()
-    return this.writes.write([rangeDeleteOperation(range, this.codec.keyEncoding, 'range')], options)
+    const { codec, writes } = this.parts
+    return writes.write([rangeDeleteOperation(range, codec.keyEncoding, 'range')], options)
   }
 
   /** Applies `operations` atomically (all or none, even across a crash). With no argument,
@@ -246,21 +156,9 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     try {
       this.checkWritable()
       checkOperations(operations)
-      const encoded = operations.map((operation, index): EncodedOperation => {
-        if (operation.type === 'put') {
-          return {
-            op: OpType.Put,
-            key: this.codec.encodeKey(operation.key),
-            value: this.codec.encodeValue(operation.value),
-          }
-        }
-        if (operation.type === 'del') {
-          return { op: OpType.Delete, key: this.codec.encodeKey(operation.key), value: null }
-        }
-        return rangeDeleteOperation(operation, this.codec.keyEncoding, `operations[${index}]`, ['type'])
-      })
+      const encoded = encodeOperations(operations, this.parts.codec)
       if (encoded.length === 0) return Promise.resolve()
-      return this.writes.write(encoded, options)
+      return this.parts.writes.write(encoded, options)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -269,9 +167,10 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   /** Flushes the memtable to a level-0 table now and waits for every pending flush. */
   async flush(): Promise<void> {
     this.checkWritable()
-    if (this.writes.lastSeq > this.writes.visibleSeq) await this.writes.waitAllVisible()
-    await this.flushes.flushAll()
-    if (this.writes.readOnlyReason !== undefined) throw this.writes.readOnlyWriteError()
+    const { writes, flushes } = this.parts
+    if (writes.lastSeq > writes.visibleSeq) await writes.waitAllVisible()
+    await flushes.flushAll()
+    if (writes.readOnlyReason !== undefined) throw writes.readOnlyWriteError()
   }
 
   /**
@@ -281,10 +180,10 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
    */
   async compactRange(start?: K, end?: K): Promise<void> {
     this.checkWritable()
-    const startBytes = start === undefined ? undefined : this.codec.keyEncoding.encode(start, 'start')
-    const endBytes = end === undefined ? undefined : this.codec.keyEncoding.encode(end, 'end')
+    const startBytes = this.parts.codec.encodeBound(start, 'start')
+    const endBytes = this.parts.codec.encodeBound(end, 'end')
     await this.flush()
-    await this.compactions.compactRange(startBytes, endBytes)
+    await this.parts.compactions.compactRange(startBytes, endBytes)
   }
 
   // -------------------------------------------------------------------------------- reads
@@ -308,48 +207,52 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
    */
   getSyncOrPromise(key: K, options?: ReadOptions): V | undefined | Promise<V | undefined> {
     this.checkOpen()
-    const found = this.reader.getAt(this.codec.encodeReadKey(key), this.readSeq(options))
-    if (found instanceof Promise) return found.then((entry) => this.codec.visibleValue(entry))
-    return this.codec.visibleValue(found)
+    const { codec, reader } = this.parts
+    const found = reader.getAt(codec.encodeReadKey(key), this.readSeq(options))
+    if (found instanceof Promise) return found.then((entry) => codec.visibleValue(entry))
+    return codec.visibleValue(found)
   }
 
   /** `get` without a promise, for callers who accept a blocking read: a cached read costs a
    *  lookup, an uncached one a synchronous disk read. Same answer as `get`. */
   getSync(key: K, options?: ReadOptions): V | undefined {
     this.checkOpen()
-    const keyBytes = this.codec.encodeReadKey(key)
-    return this.codec.visibleValue(this.reader.getSync(keyBytes, this.readSeq(options)))
+    const { codec, reader } = this.parts
+    return codec.visibleValue(reader.getSync(codec.encodeReadKey(key), this.readSeq(options)))
   }
 
   /** Values of `keys` in order (`undefined` where absent), all read at one snapshot. */
   async getMany(keys: K[], options?: ReadOptions): Promise<(V | undefined)[]> {
     this.checkOpen()
     if (!Array.isArray(keys)) throw new InvalidArgumentError('keys must be an array', { argument: 'keys' })
+    const { codec, reader, policy } = this.parts
     const seq = this.readSeq(options)
-    const encoded = keys.map((key) => this.codec.encodeKey(key))
+    const encoded = keys.map((key) => codec.encodeKey(key))
     // The read policy's window: in 'auto', synchronous reads for at most GET_MANY_SYNC_MS of
     // this call; the rest of the keys read on the thread pool (all of them started now, on the
     // same version), so a getMany of many uncached keys cannot hold the event loop for long.
-    const inWindow = this.policy.getManyWindow()
-    const entries = await Promise.all(encoded.map((key) => this.reader.getAt(key, seq, inWindow())))
-    return entries.map((entry) => this.codec.visibleValue(entry))
+    const inWindow = policy.getManyWindow()
+    const entries = await Promise.all(encoded.map((key) => reader.getAt(key, seq, inWindow())))
+    return entries.map((entry) => codec.visibleValue(entry))
   }
 
   /** True when `key` has a visible value. */
   async has(key: K, options?: ReadOptions): Promise<boolean> {
     this.checkOpen()
-    return (await this.reader.getAt(this.codec.encodeReadKey(key), this.readSeq(options)))?.op === OpType.Put
+    const { codec, reader } = this.parts
+    return (await reader.getAt(codec.encodeReadKey(key), this.readSeq(options)))?.op === OpType.Put
   }
 
   /** An iterator over a consistent snapshot: what is written meanwhile is not seen. */
   iterator(options: IteratorOptions<K> = {}): DatabaseIterator<K, V> {
     this.checkOpen()
-    return this.iterators.create(this.checkIterator(options))
+    return this.parts.iterators.create(this.checkIterator(options))
   }
 
   private checkIterator(options: unknown, allowed = ITERATOR_OPTION_NAMES) {
-    const encodeBound = (key: K, argument: string) => this.codec.keyEncoding.encode(key, argument)
-    return checkIteratorOptions(options, encodeBound, this.snapshots, this.writes.visibleSeq, allowed)
+    const { codec, snapshots, writes } = this.parts
+    const encodeBound = (key: K, argument: string) => codec.keyEncoding.encode(key, argument)
+    return checkIteratorOptions(options, encodeBound, snapshots, writes.visibleSeq, allowed)
   }
 
   /** Keys only: an async iterable of keys. Its options are checked by this call. */
@@ -375,7 +278,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   /** A handle for repeatable reads across gets and iterators; `release()` it when done. */
   snapshot(): Snapshot {
     this.checkOpen()
-    return this.snapshots.create(this.writes.visibleSeq)
+    return this.parts.snapshots.create(this.parts.writes.visibleSeq)
   }
 
   /** A database opened with `readOnly: true`: reads the writer's newest state (manifest, tables,
@@ -383,12 +286,12 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
    *  (`STRATA_INVALID_ARGUMENT`) on a writable open and while snapshots are held. */
   async refresh(): Promise<void> {
     this.checkOpen()
-    if (this.refresher === undefined) {
+    if (this.parts.refresher === undefined) {
       throw new InvalidArgumentError('refresh() is for databases opened with readOnly: true', {
         argument: 'readOnly',
       })
     }
-    await this.refresher.refresh()
+    await this.parts.refresher.refresh()
   }
 
   /** Makes an openable copy of the database in `targetDirectory` (new, or an empty directory)
@@ -396,56 +299,55 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
    *  (`seq` in the result). Tables are hard-linked where the file system allows, else copied. */
   async checkpoint(targetDirectory: string): Promise<CheckpointResult> {
     this.checkWritable()
-    return makeCheckpoint(
-      {
-        fs: this.fs,
-        directory: this.directory,
-        tree: this.tree,
-        memtables: this.memtables,
-        visibleSeq: this.writes.visibleSeq,
-      },
-      targetDirectory,
-    )
+    const { options, tree, memtables, writes } = this.parts
+    const source = {
+      fs: options.fs,
+      directory: this.directory,
+      tree,
+      memtables,
+      visibleSeq: writes.visibleSeq,
+    }
+    return makeCheckpoint(source, targetDirectory)
   }
 
   /** Estimates the bytes the keys in [start, end) occupy (either bound open), in tables and
    *  memtables (approximate-size.ts); reads no file. */
   approximateSize(start?: K, end?: K): ApproximateSize {
     this.checkOpen()
-    const startBytes = start === undefined ? undefined : this.codec.keyEncoding.encode(start, 'start')
-    const endBytes = end === undefined ? undefined : this.codec.keyEncoding.encode(end, 'end')
-    return approximateSize(this.tree, this.memtables, startBytes, endBytes)
+    const { codec, tree, memtables } = this.parts
+    return approximateSize(tree, memtables, codec.encodeBound(start, 'start'), codec.encodeBound(end, 'end'))
   }
 
   /** Checks every file of the database (verify.ts) while reads and writes go on. */
   async verify(): Promise<VerifyReport> {
     this.checkOpen()
-    return verify(this.directory, { fs: this.fs })
+    return verify(this.directory, { fs: this.parts.options.fs })
   }
 
   // ------------------------------------------------------------------------------- stats
 
   stats(): DatabaseStats {
+    const { tree, memtables, writes, flushes, compactions, cache, policy, snapshots, iterators } = this.parts
     return collectStats({
       directory: this.directory,
       status: this.statusValue,
-      version: this.tree.current,
-      memtables: this.memtables,
-      writes: this.writes,
-      flushes: this.flushes,
-      compactions: this.compactions,
-      cache: this.cache,
-      governor: this.policy.governor,
-      manifestBytes: this.tree.manifestBytes,
-      snapshots: this.snapshots.size,
-      openIterators: this.iterators.size,
+      version: tree.current,
+      memtables,
+      writes,
+      flushes,
+      compactions,
+      cache,
+      governor: policy.governor,
+      manifestBytes: tree.manifestBytes,
+      snapshots: snapshots.size,
+      openIterators: iterators.size,
     })
   }
 
   /** The tables of the current version, level by level, as `version` events give them. */
   levels(): LevelView[] {
     this.checkOpen()
-    return levelViews(this.tree.current)
+    return levelViews(this.parts.tree.current)
   }
 
   // ------------------------------------------------------------------------------- close
@@ -462,22 +364,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   private async closeOnce(): Promise<void> {
     const started = performance.now()
     this.statusValue = 'closing'
-    this.writes.wakeRoomWaiters()
-    this.idleFlush.stop()
-    if (this.writes.lastSeq > this.writes.visibleSeq && this.writes.readOnlyReason === undefined) {
-      await this.writes.waitAllVisible().catch(() => {})
-    }
-    await this.flushes.waitIdle()
-    await this.compactions.close()
-    await this.iterators.closeAll()
-    this.snapshots.releaseAll()
-    await this.writes.close()
-    // A clean close records the WAL's last seq and length: a shorter WAL at open is damage.
-    if (this.writes.readOnlyReason === undefined) {
-      await this.tree.recordWal(this.writes.walRecordAtClose(this.tree.manifestState))
-    }
-    await this.tree.close()
-    this.lock?.release()
+    await closeParts(this.parts)
     this.statusValue = 'closed'
     this.events.emit('close', { durationMs: performance.now() - started })
   }

@@ -52,6 +52,11 @@ export class EntryCodec<K, V> {
     return bytes
   }
 
+  /** A range bound's bytes (`argument` names it in errors), `undefined` for an open bound. */
+  encodeBound(key: K | undefined, argument: string): Uint8Array | undefined {
+    return key === undefined ? undefined : this.keyEncoding.encode(key, argument)
+  }
+
   encodeValue(value: V): Uint8Array {
     if (value === undefined || value === null) {
       throw new InvalidArgumentError(

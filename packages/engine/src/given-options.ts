@@ -19,8 +19,14 @@ export function givenOptions(
     })
   }
   const given = options as Record<string, unknown>
-  const unknown = Object.keys(given).filter((name) => !allowed.includes(name) && given[name] !== undefined)
-  if (unknown.length > 0) {
+  const names = Object.keys(given)
+  let allKnown = true
+  for (let index = 0; index < names.length && allKnown; index++) {
+    const name = names[index]!
+    allKnown = allowed.includes(name) || given[name] === undefined
+  }
+  if (!allKnown) {
+    const unknown = names.filter((name) => !allowed.includes(name) && given[name] !== undefined)
     throw new InvalidArgumentError(
       `unknown ${what} option${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}; ` +
         `allowed: ${allowed.join(', ')}`,

@@ -30,8 +30,11 @@ export class Heap<T> {
     let index = items.length - 1
     while (index > 0) {
       const parent = (index - 1) >> 1
-      if (!this.less(items[index]!, items[parent]!)) break
-      ;[items[index], items[parent]] = [items[parent]!, items[index]!]
+      const item = items[index]!
+      const above = items[parent]!
+      if (!this.less(item, above)) break
+      items[index] = above
+      items[parent] = item
       index = parent
     }
   }
@@ -60,7 +63,9 @@ export class Heap<T> {
       if (left < items.length && this.less(items[left]!, items[least]!)) least = left
       if (right < items.length && this.less(items[right]!, items[least]!)) least = right
       if (least === index) return
-      ;[items[index], items[least]] = [items[least]!, items[index]!]
+      const item = items[index]!
+      items[index] = items[least]!
+      items[least] = item
       index = least
     }
   }

@@ -3,6 +3,7 @@
  * tables newest first, one `LevelSource` per deeper level, merged), and the set of those open,
  * closed with the database.
  */
+import type { KeyRange } from '@strata/base'
 import type { EntryCodec } from './entry-codec.js'
 import { DatabaseIterator } from './iterator.js'
 import { LevelSource } from './level-source.js'
@@ -13,16 +14,32 @@ import { RangeSkip, sourceMaxSeqs } from './range-skip.js'
 import type { CheckedIteratorOptions } from './read-options.js'
 import type { Tree } from './tree.js'
 
+/** What every source of one iterator is opened with. */
+type SourceOptions = KeyRange & {
+  reverse: boolean
+  atSeq: number
+  versions: 'visible'
+}
+
 export class OpenIterators<K, V> {
   private readonly open = new Set<DatabaseIterator<K, V>>()
+  /** The codec's functions as every iterator calls them, made once. */
+  private readonly decodeKey: (data: Uint8Array) => K
+  private readonly decodeValue: (data: Uint8Array) => V
+  private readonly encodeTarget: (target: K) => Uint8Array
 
   constructor(
     private readonly memtables: Memtables,
     private readonly tree: Tree,
     private readonly reads: SyncReads,
-    private readonly codec: EntryCodec<K, V>,
+    codec: EntryCodec<K, V>,
     private readonly rangeDeletes: RangeDeletes,
-  ) {}
+  ) {
+    const { keyEncoding, valueEncoding } = codec
+    this.decodeKey = (data) => keyEncoding.decode(data)
+    this.decodeValue = (data) => valueEncoding.decode(data)
+    this.encodeTarget = (target) => keyEncoding.encode(target, 'target')
+  }
 
   /** Open iterators. */
   get size(): number {
@@ -32,31 +49,47 @@ export class OpenIterators<K, V> {
   /** An iterator over the entries visible at `checked.seq`, as the checked options ask. */
   create(checked: CheckedIteratorOptions): DatabaseIterator<K, V> {
     const { range, reverse, limit, seq, keys, values } = checked
-    const { keyEncoding, valueEncoding } = this.codec
     const handle = this.tree.acquire()
     const version = handle.version
-    const sourceOptions = { ...range, reverse, atSeq: seq, versions: 'visible' as const }
-    const sources: EntrySource[] = this.memtables
-      .newestFirst()
-      .map((memtable) => memtable.iterator(sourceOptions))
-    for (const file of version.levels[0] ?? []) {
+    // One options object for every source (memtables, level-0 tables, the tables each level
+    // source opens), built once per iterator.
+    const sourceOptions: SourceOptions = {
+      gt: range.gt,
+      gte: range.gte,
+      lt: range.lt,
+      lte: range.lte,
+      reverse,
+      atSeq: seq,
+      versions: 'visible',
+    }
+    const sources: EntrySource[] = []
+    // An empty memtable has nothing to merge, and stays empty for this iterator (a snapshot).
+    // The order and the skipping match `sourceMaxSeqs` (range-skip.ts), which ranks sources.
+    const active = this.memtables.active
+    if (!active.isEmpty) sources.push(active.iterator(sourceOptions))
+    const frozen = this.memtables.frozen
+    for (let index = frozen.length - 1; index >= 0; index--) {
+      if (!frozen[index]!.isEmpty) sources.push(frozen[index]!.iterator(sourceOptions))
+    }
+    const levels = version.levels
+    for (const file of levels[0] ?? []) {
       sources.push(this.tree.table(file.fileNumber).iterator(sourceOptions))
     }
-    for (let level = 1; level < version.levels.length; level++) {
-      const files = version.levels[level] ?? []
-      if (files.length > 0) sources.push(new LevelSource(files, this.tree.versions, range, reverse, seq))
+    for (let level = 1; level < levels.length; level++) {
+      const files = levels[level]!
+      if (files.length > 0) sources.push(new LevelSource(files, this.tree.versions, sourceOptions))
     }
     const tombstones = this.rangeDeletes.at(version)
     const skip =
       tombstones === undefined
         ? undefined
-        : new RangeSkip(tombstones, seq, reverse, sourceMaxSeqs(this.memtables, version))
+        : new RangeSkip(tombstones, seq, reverse, sourceMaxSeqs(this.memtables, version, sources.length))
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
       merge: new MergeIterator(sources, reverse, this.reads, skip?.covered, skip),
       limit,
-      decodeKey: keys ? (data) => keyEncoding.decode(data) : undefined,
-      decodeValue: values ? (data) => valueEncoding.decode(data) : undefined,
-      encodeTarget: (target) => keyEncoding.encode(target, 'target'),
+      decodeKey: keys ? this.decodeKey : undefined,
+      decodeValue: values ? this.decodeValue : undefined,
+      encodeTarget: this.encodeTarget,
       release: () => {
         this.open.delete(iterator)
         this.tree.release(handle)

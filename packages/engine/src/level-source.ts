@@ -3,8 +3,8 @@
  * order, so one table iterator at a time is enough. Tables are entered lazily and closed as soon
  * as the walk leaves them.
  */
-import { compareBytes, type InternalEntry, type KeyRange } from '@strata/base'
-import type { ReadTimer, TableIterator } from '@strata/sstable'
+import { compareBytes, type InternalEntry } from '@strata/base'
+import type { ReadTimer, TableIterator, TableIteratorOptions } from '@strata/sstable'
 import type { EntrySource } from './merge-iterator.js'
 import type { TableFileMeta } from './version.js'
 import type { VersionSet } from './version-set.js'
@@ -14,13 +14,16 @@ export class LevelSource implements EntrySource {
   private iterator: TableIterator | undefined
   private seekTarget: Uint8Array | undefined
 
+  private readonly reverse: boolean
+
+  /** `options`: the iterator's bounds, direction and snapshot, which every table of the level is
+   *  opened with (as they are: no copy per table). */
   constructor(
     private readonly files: readonly TableFileMeta[],
     private readonly tables: VersionSet,
-    private readonly range: KeyRange,
-    private readonly reverse: boolean,
-    private readonly atSeq: number,
+    private readonly options: TableIteratorOptions,
   ) {
+    this.reverse = options.reverse === true
     this.index = this.startIndex(undefined)
   }
 
@@ -28,7 +31,7 @@ export class LevelSource implements EntrySource {
   private startIndex(target: Uint8Array | undefined): number {
     const files = this.files
     if (!this.reverse) {
-      const from = target ?? this.range.gte ?? this.range.gt
+      const from = target ?? this.options.gte ?? this.options.gt
       if (from === undefined) return 0
       // First file whose largest key >= from.
       let low = 0
@@ -40,7 +43,7 @@ export class LevelSource implements EntrySource {
       }
       return low
     }
-    const from = target ?? this.range.lte ?? this.range.lt
+    const from = target ?? this.options.lte ?? this.options.lt
     if (from === undefined) return files.length - 1
     // Last file whose smallest key <= from.
     let low = 0
@@ -56,12 +59,7 @@ export class LevelSource implements EntrySource {
   private open(): TableIterator | undefined {
     const file = this.files[this.index]
     if (file === undefined) return undefined
-    const iterator = this.tables.table(file.fileNumber).iterator({
-      ...this.range,
-      reverse: this.reverse,
-      atSeq: this.atSeq,
-      versions: 'visible',
-    })
+    const iterator = this.tables.table(file.fileNumber).iterator(this.options)
     if (this.seekTarget !== undefined) {
       iterator.seek(this.seekTarget)
       this.seekTarget = undefined

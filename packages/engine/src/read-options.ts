@@ -53,8 +53,6 @@ export interface CheckedIteratorOptions {
   values: boolean
 }
 
-const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const
-
 function booleanOption(given: Record<string, unknown> | undefined, name: string, fallback: boolean): boolean {
   const value = given?.[name]
   if (value === undefined) return fallback
@@ -97,22 +95,18 @@ export function checkIteratorOptions<K>(
   allowed: readonly string[] = ITERATOR_OPTION_NAMES,
 ): CheckedIteratorOptions {
   const given = givenOptions(options, allowed, 'iterator')
-  for (const [first, second] of [
-    ['gt', 'gte'],
-    ['lt', 'lte'],
-  ] as const) {
-    if (given?.[first] !== undefined && given[second] !== undefined) {
-      throw new InvalidArgumentError(
-        `options.${first} and options.${second} were both given; give at most one of them`,
-        { argument: `options.${second}` },
-      )
-    }
-  }
+  const gt = given?.gt
+  const gte = given?.gte
+  const lt = given?.lt
+  const lte = given?.lte
+  if (gt !== undefined && gte !== undefined) throw bothBounds('gt', 'gte')
+  if (lt !== undefined && lte !== undefined) throw bothBounds('lt', 'lte')
+  // Argument names spelled out (not built per call): this runs for every iterator.
   const range: KeyRange = {}
-  for (const bound of BOUNDS) {
-    const value = given?.[bound]
-    if (value !== undefined) range[bound] = encodeBound(value as K, `options.${bound}`)
-  }
+  if (gt !== undefined) range.gt = encodeBound(gt as K, 'options.gt')
+  if (gte !== undefined) range.gte = encodeBound(gte as K, 'options.gte')
+  if (lt !== undefined) range.lt = encodeBound(lt as K, 'options.lt')
+  if (lte !== undefined) range.lte = encodeBound(lte as K, 'options.lte')
   const snapshot = given?.snapshot
   return {
     range,
@@ -122,4 +116,13 @@ export function checkIteratorOptions<K>(
     keys: booleanOption(given, 'keys', true),
     values: booleanOption(given, 'values', true),
   }
+}
+
+function bothBounds(first: string, second: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `options.${first} and options.${second} were both given; give at most one of them`,
+    {
+      argument: `options.${second}`,
+    },
+  )
 }

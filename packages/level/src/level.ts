@@ -154,14 +154,14 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   KDefault,
   VDefault
 > {
-  readonly #location: string
-  #database: Database | undefined
+  private readonly strataLocation: string
+  private strataDatabase: Database | undefined
   /** The default key and value encodings (fixed at construction), for `get`'s short path. */
-  readonly #keys: DefaultEncoding<KDefault>
-  readonly #values: DefaultEncoding<VDefault>
+  private readonly strataKeyEncoding: DefaultEncoding<KDefault>
+  private readonly strataValueEncoding: DefaultEncoding<VDefault>
   /** Private API calls in progress: `_close()` waits for them before closing the engine. */
-  #inFlight = 0
-  #idle: (() => void) | undefined
+  private strataInFlight = 0
+  private strataIdle: (() => void) | undefined
 
   /**
    * A database in the directory `location` (created, with its parents, on open unless
@@ -198,14 +198,14 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       events: Object.fromEntries(DATABASE_EVENT_NAMES.map((name) => [name, true])),
     }
     super(manifest, options as AbstractDatabaseOptions<KDefault, VDefault>)
-    this.#location = location
-    this.#keys = this.keyEncoding() as unknown as DefaultEncoding<KDefault>
-    this.#values = this.valueEncoding() as unknown as DefaultEncoding<VDefault>
+    this.strataLocation = location
+    this.strataKeyEncoding = this.keyEncoding() as unknown as DefaultEncoding<KDefault>
+    this.strataValueEncoding = this.valueEncoding() as unknown as DefaultEncoding<VDefault>
   }
 
   /** The directory given to the constructor. */
   get location(): string {
-    return this.#location
+    return this.strataLocation
   }
 
   /** Opens the database (abstract-level calls it from the constructor; call it to see an open
@@ -223,56 +223,56 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   async _open(options: StrataOpenOptions): Promise<void> {
     try {
       if (options.createIfMissing !== false && options.fs === undefined) {
-        await mkdir(this.#location, { recursive: true }).catch((error: unknown) => {
+        await mkdir(this.strataLocation, { recursive: true }).catch((error: unknown) => {
           // A file in the way: the engine says so, in its words.
           if ((error as { code?: unknown }).code === 'EEXIST') return
-          throw toIOError(error, 'creating the database directory', this.#location)
+          throw toIOError(error, 'creating the database directory', this.strataLocation)
         })
       }
-      const database = await open(this.#location, engineOptions(options))
+      const database = await open(this.strataLocation, engineOptions(options))
       // The engine's events, re-emitted under their own names (none is one of abstract-level's).
       for (const name of DATABASE_EVENT_NAMES) database.on(name, (event) => this.emit(name, event))
-      this.#database = database
+      this.strataDatabase = database
     } catch (error) {
-      throw toLevelError(openFailure(error, this.#location))
+      throw toLevelError(openFailure(error, this.strataLocation))
     }
   }
 
   async _close(): Promise<void> {
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
-    const database = this.#database
+    if (this.strataInFlight > 0) await new Promise<void>((resolve) => (this.strataIdle = resolve))
+    const database = this.strataDatabase
     try {
       await database?.close()
     } catch (error) {
       throw toLevelError(error)
     }
-    this.#database = undefined
+    this.strataDatabase = undefined
   }
 
-  #begin(): Database {
-    const database = this.#database
+  private strataBegin(): Database {
+    const database = this.strataDatabase
     if (database === undefined) throw notOpen('this method')
-    this.#inFlight++
+    this.strataInFlight++
     return database
   }
 
   /** Runs `work` on the open engine, counted in flight (close waits for it), with engine
    *  errors turned into abstract-level's. */
-  async #run<T>(work: (database: Database) => Promise<T>): Promise<T> {
-    const database = this.#begin()
+  private async strataRun<T>(work: (database: Database) => Promise<T>): Promise<T> {
+    const database = this.strataBegin()
     try {
       return await work(database)
     } catch (error) {
       throw toLevelError(error)
     } finally {
-      this.#end()
+      this.strataEnd()
     }
   }
 
   /** Creates what `make` makes on the open engine (`method` names the call when it is not
    *  open), with engine errors turned into abstract-level's. */
-  #create<T>(method: string, make: (database: Database) => T): T {
-    const database = this.#database
+  private strataCreate<T>(method: string, make: (database: Database) => T): T {
+    const database = this.strataDatabase
     if (database === undefined) throw notOpen(method)
     try {
       return make(database)
@@ -281,10 +281,10 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     }
   }
 
-  #end(): void {
-    if (--this.#inFlight === 0 && this.#idle !== undefined) {
-      const idle = this.#idle
-      this.#idle = undefined
+  private strataEnd(): void {
+    if (--this.strataInFlight === 0 && this.strataIdle !== undefined) {
+      const idle = this.strataIdle
+      this.strataIdle = undefined
       idle()
     }
   }
@@ -301,7 +301,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   override get(key: KDefault): Promise<VDefault | undefined>
   override get<K = KDefault, V = VDefault>(key: K, options: AbstractGetOptions<K, V>): Promise<V | undefined>
   override get(key: unknown, options?: AbstractGetOptions<unknown, unknown>): Promise<unknown> {
-    const database = this.#database
+    const database = this.strataDatabase
     if (options !== undefined || database === undefined || this.status !== 'open') {
       return refusedSnapshot(options) ?? super.get(key, options as AbstractGetOptions<unknown, unknown>)
     }
@@ -309,9 +309,9 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       if (key === null || key === undefined) {
         throw new LevelError('LEVEL_INVALID_KEY', 'Key cannot be null or undefined')
       }
-      const found = database.getSyncOrPromise(engineKey(this.#keys.encode(key as KDefault)))
-      if (!(found instanceof Promise)) return Promise.resolve(this.#decode(found))
-      return this.#pending(found, (value) => this.#decode(value))
+      const found = database.getSyncOrPromise(engineKey(this.strataKeyEncoding.encode(key as KDefault)))
+      if (!(found instanceof Promise)) return Promise.resolve(this.strataDecode(found))
+      return this.strataPending(found, (value) => this.strataDecode(value))
     } catch (error) {
       return Promise.reject(toLevelError(error))
     }
@@ -380,9 +380,9 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   }
 
   /** An engine value as `get` returns it in the default value encoding. */
-  #decode(value: Uint8Array | undefined): VDefault | undefined {
+  private strataDecode(value: Uint8Array | undefined): VDefault | undefined {
     if (value === undefined) return undefined
-    const values = this.#values
+    const values = this.strataValueEncoding
     const output = toOutput(value, format(values.format))
     try {
       return values.decode(output)
@@ -398,12 +398,12 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     options: PrivateOptions,
   ): Buffer | string | undefined | Promise<Buffer | string | undefined> {
     try {
-      const database = this.#database
+      const database = this.strataDatabase
       if (database === undefined) throw notOpen('this method')
       const found = database.getSyncOrPromise(engineKey(key), readOptions(options, database))
       const valueFormat = format(options.valueEncoding)
       if (!(found instanceof Promise)) return outputOf(found, valueFormat)
-      return this.#pending(found, (value) => outputOf(value, valueFormat))
+      return this.strataPending(found, (value) => outputOf(value, valueFormat))
     } catch (error) {
       return Promise.reject(toLevelError(error))
     }
@@ -411,17 +411,20 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
 
   /** An engine read that waits for I/O, as abstract-level gets it: counted in flight (`close`
    *  waits for it), its value mapped by `map`, engine errors turned into abstract-level's. */
-  #pending<T>(found: Promise<Uint8Array | undefined>, map: (value: Uint8Array | undefined) => T): Promise<T> {
-    this.#begin()
+  private strataPending<T>(
+    found: Promise<Uint8Array | undefined>,
+    map: (value: Uint8Array | undefined) => T,
+  ): Promise<T> {
+    this.strataBegin()
     return found
       .then(map, (error: unknown) => {
         throw toLevelError(error)
       })
-      .finally(() => this.#end())
+      .finally(() => this.strataEnd())
   }
 
   _getSync(key: KeyData, options: PrivateOptions): Buffer | string | undefined {
-    return this.#create('getSync', (database) => {
+    return this.strataCreate('getSync', (database) => {
       return outputOf(
         database.getSync(engineKey(key), readOptions(options, database)),
         format(options.valueEncoding),
@@ -430,7 +433,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   }
 
   async _getMany(keys: KeyData[], options: PrivateOptions): Promise<(Buffer | string | undefined)[]> {
-    return this.#run(async (database) => {
+    return this.strataRun(async (database) => {
       const values = await database.getMany(keys.map(engineKey), readOptions(options, database))
       const valueFormat = format(options.valueEncoding)
       return values.map((value) => outputOf(value, valueFormat))
@@ -438,47 +441,52 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   }
 
   async _has(key: KeyData, options: PrivateOptions): Promise<boolean> {
-    return this.#run((database) => database.has(engineKey(key), readOptions(options, database)))
+    return this.strataRun((database) => database.has(engineKey(key), readOptions(options, database)))
   }
 
   /** All keys are looked up at one snapshot (the engine's `getMany`). */
   async _hasMany(keys: KeyData[], options: PrivateOptions): Promise<boolean[]> {
-    return this.#run(async (database) => {
+    return this.strataRun(async (database) => {
       const values = await database.getMany(keys.map(engineKey), readOptions(options, database))
       return values.map((value) => value !== undefined)
     })
   }
 
   _iterator(options: PrivateIteratorOptions): AbstractIterator<typeof this, KDefault, VDefault> {
-    return this.#create('iterator', (database) => new StrataIterator(this, database, options) as never)
+    return this.strataCreate('iterator', (database) => new StrataIterator(this, database, options) as never)
   }
 
   _keys(options: PrivateIteratorOptions): AbstractKeyIterator<typeof this, KDefault> {
-    return this.#create('keys', (database) => new StrataKeyIterator(this, database, options) as never)
+    return this.strataCreate('keys', (database) => new StrataKeyIterator(this, database, options) as never)
   }
 
   _values(options: PrivateIteratorOptions): AbstractValueIterator<typeof this, KDefault, VDefault> {
-    return this.#create('values', (database) => new StrataValueIterator(this, database, options) as never)
+    return this.strataCreate(
+      'values',
+      (database) => new StrataValueIterator(this, database, options) as never,
+    )
   }
 
   _snapshot(options: object): StrataSnapshot {
-    return this.#create('snapshot', (database) => new StrataSnapshot(options, database))
+    return this.strataCreate('snapshot', (database) => new StrataSnapshot(options, database))
   }
 
   // ------------------------------------------------------------------------------- writes
 
   async _put(key: KeyData, value: KeyData, options: PrivateOptions): Promise<void> {
-    return this.#run((database) => database.put(engineKey(key), engineData(value), writeOptions(options)))
+    return this.strataRun((database) =>
+      database.put(engineKey(key), engineData(value), writeOptions(options)),
+    )
   }
 
   async _del(key: KeyData, options: PrivateOptions): Promise<void> {
-    return this.#run((database) => database.delete(engineKey(key), writeOptions(options)))
+    return this.strataRun((database) => database.delete(engineKey(key), writeOptions(options)))
   }
 
   /** One engine batch: all operations or none, also across a crash. The operations are
    *  abstract-level's private copies (already encoded): their keys are mapped in place. */
   async _batch(operations: PrivateOperation[], options: PrivateOptions): Promise<void> {
-    return this.#run((database) => {
+    return this.strataRun((database) => {
       for (const operation of operations) operation.key = toStoredKey(operation.key)
       return database.batch(operations as BatchOperation<Uint8Array, Uint8Array>[], writeOptions(options))
     })
@@ -490,7 +498,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
    * Not atomic: deletes go in batches of `CLEAR_BATCH` keys.
    */
   async _clear(options: PrivateIteratorOptions): Promise<void> {
-    const database = this.#begin()
+    const database = this.strataBegin()
     let iterator: ReturnType<Database['iterator']> | undefined
     try {
       // Without a limit or a snapshot: one range tombstone, atomic and independent of how many
@@ -523,7 +531,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
       throw toLevelError(error)
     } finally {
       await iterator?.close()
-      this.#end()
+      this.strataEnd()
     }
   }
 
@@ -539,14 +547,14 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     checkBothBounds('compactRange', start, end)
     if (this.status === 'opening') return this.deferAsync(() => this.compactRange(start, end, options))
     if (this.status !== 'open') throw notOpen('compactRange')
-    const [startKey, endKey] = this.#storedBounds(start, end, options?.keyEncoding)
-    const database = this.#begin()
+    const [startKey, endKey] = this.strataStoredBounds(start, end, options?.keyEncoding)
+    const database = this.strataBegin()
     try {
       await database.compactRange(startKey, endKey)
     } catch (error) {
       throw toLevelError(error)
     } finally {
-      this.#end()
+      this.strataEnd()
     }
   }
 
@@ -559,12 +567,15 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
     checkBothBounds('approximateSize', start, end)
     if (this.status === 'opening') return this.deferAsync(() => this.approximateSize(start, end, options))
     if (this.status !== 'open') throw notOpen('approximateSize')
-    const [startKey, endKey] = this.#storedBounds(start, end, options?.keyEncoding)
-    return this.#create('approximateSize', (database) => database.approximateSize(startKey, endKey).bytes)
+    const [startKey, endKey] = this.strataStoredBounds(start, end, options?.keyEncoding)
+    return this.strataCreate(
+      'approximateSize',
+      (database) => database.approximateSize(startKey, endKey).bytes,
+    )
   }
 
   /** `start` and `end` encoded with `keyEncodingName` (default: the database's) as stored keys. */
-  #storedBounds(
+  private strataStoredBounds(
     start: KDefault,
     end: KDefault,
     keyEncodingName: string | undefined,
@@ -580,7 +591,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
    *  `leveldb.sstables`, `leveldb.approximate-memory-usage` (properties.ts). Synchronous; throws
    *  `LEVEL_DATABASE_NOT_OPEN` unless open, `LEVEL_INVALID_VALUE` for another name. */
   getProperty(name: string): string {
-    const database = this.#database
+    const database = this.strataDatabase
     if (this.status !== 'open' || database === undefined) throw notOpen('getProperty')
     return propertyOf(name, database.stats())
   }
@@ -588,7 +599,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   /** The engine's statistics (files and bytes per level, cache, write amplification...; see
    *  @strata/engine). Synchronous; throws `LEVEL_DATABASE_NOT_OPEN` unless open. */
   stats(): DatabaseStats {
-    const database = this.#database
+    const database = this.strataDatabase
     if (this.status !== 'open' || database === undefined) throw notOpen('stats')
     return database.stats()
   }
@@ -616,7 +627,7 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
   /** The engine's tables, level by level (keys as hex of the stored bytes); see @strata/engine.
    *  Synchronous; throws `LEVEL_DATABASE_NOT_OPEN` unless open. */
   levels(): LevelView[] {
-    const database = this.#database
+    const database = this.strataDatabase
     if (this.status !== 'open' || database === undefined) throw notOpen('levels')
     return database.levels()
   }

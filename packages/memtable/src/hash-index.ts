@@ -36,52 +36,52 @@ export function hashKey(key: Uint8Array): number {
 export type KeyMatcher = (address: number, key: Uint8Array) => boolean
 
 export class HashIndex {
-  #slots: Int32Array
-  #mask: number
-  #count = 0
-  readonly #matches: KeyMatcher
+  private slots: Int32Array
+  private mask: number
+  private count = 0
+  private readonly matches: KeyMatcher
 
   constructor(matches: KeyMatcher) {
-    this.#matches = matches
-    this.#slots = new Int32Array(INITIAL_SLOTS * 2).fill(EMPTY)
-    this.#mask = INITIAL_SLOTS - 1
+    this.matches = matches
+    this.slots = new Int32Array(INITIAL_SLOTS * 2).fill(EMPTY)
+    this.mask = INITIAL_SLOTS - 1
   }
 
   /** Bytes of the table (it is counted in the memtable's `approximateBytes`). */
   get bytes(): number {
-    return this.#slots.byteLength
+    return this.slots.byteLength
   }
 
   /** Keys indexed. */
   get size(): number {
-    return this.#count
+    return this.count
   }
 
   /** The address stored for `key` (whose `hashKey` is `hash`), or -1. */
   get(key: Uint8Array, hash: number): number {
-    const slots = this.#slots
-    const mask = this.#mask
+    const slots = this.slots
+    const mask = this.mask
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const address = slots[2 * slot + 1]!
       if (address === EMPTY) return EMPTY
-      if (slots[2 * slot] === hash && this.#matches(address, key)) return address
+      if (slots[2 * slot] === hash && this.matches(address, key)) return address
     }
   }
 
   /** Stores `address` for `key`: a new key, or a new newest version of one already indexed. */
   set(key: Uint8Array, hash: number, address: number): void {
-    const slots = this.#slots
-    const mask = this.#mask
+    const slots = this.slots
+    const mask = this.mask
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = 2 * slot
       const stored = slots[at + 1]!
       if (stored === EMPTY) {
         slots[at] = hash
         slots[at + 1] = address
-        if (++this.#count * 2 > mask + 1) this.#grow()
+        if (++this.count * 2 > mask + 1) this.grow()
         return
       }
-      if (slots[at] === hash && this.#matches(stored, key)) {
+      if (slots[at] === hash && this.matches(stored, key)) {
         slots[at + 1] = address
         return
       }
@@ -90,19 +90,19 @@ export class HashIndex {
 
   /** Stores `address` for a key known not to be indexed yet (no key comparison). */
   insertNew(hash: number, address: number): void {
-    const slots = this.#slots
-    const mask = this.#mask
+    const slots = this.slots
+    const mask = this.mask
     let slot = hash & mask
     while (slots[2 * slot + 1] !== EMPTY) slot = (slot + 1) & mask
     slots[2 * slot] = hash
     slots[2 * slot + 1] = address
-    if (++this.#count * 2 > mask + 1) this.#grow()
+    if (++this.count * 2 > mask + 1) this.grow()
   }
 
   /** Doubles the table, placing every pair by its stored hash. */
-  #grow(): void {
-    const old = this.#slots
-    const size = (this.#mask + 1) * 2
+  private grow(): void {
+    const old = this.slots
+    const size = (this.mask + 1) * 2
     const slots = new Int32Array(size * 2).fill(EMPTY)
     const mask = size - 1
     for (let at = 0; at < old.length; at += 2) {
@@ -114,7 +114,7 @@ export class HashIndex {
       slots[2 * slot] = hash
       slots[2 * slot + 1] = address
     }
-    this.#slots = slots
-    this.#mask = mask
+    this.slots = slots
+    this.mask = mask
   }
 }

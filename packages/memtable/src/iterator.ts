@@ -40,6 +40,9 @@ export interface MemtableIterator extends Iterable<InternalEntry> {
 const FIRST_BATCH = 4
 const MAX_BATCH = 64
 
+/** The read-ahead array of an iterator that has not read ahead yet. */
+const EMPTY_AHEAD = new Int32Array(0)
+
 type Cursor = IterableIterator<[number, number | Layer]>
 
 /** Where the walk is in one layer of the index. */
@@ -55,35 +58,35 @@ interface Frame {
 }
 
 export class MemtableIteratorImpl implements MemtableIterator {
-  readonly #root: Layer
-  readonly #log: RecordLog
-  readonly #reverse: boolean
-  readonly #atSeq: number
-  readonly #all: boolean
-  readonly #lower: Uint8Array | undefined
-  readonly #lowerExclusive: boolean
-  readonly #upper: Uint8Array | undefined
-  readonly #upperExclusive: boolean
+  private readonly root: Layer
+  private readonly log: RecordLog
+  private readonly reverse: boolean
+  private readonly atSeq: number
+  private readonly all: boolean
+  private readonly lower: Uint8Array | undefined
+  private readonly lowerExclusive: boolean
+  private readonly upper: Uint8Array | undefined
+  private readonly upperExclusive: boolean
   /** The bound the walk runs towards (upper forward, lower in reverse), and whether it is exclusive. */
-  readonly #far: Uint8Array | undefined
-  readonly #farExclusive: boolean
+  private readonly far: Uint8Array | undefined
+  private readonly farExclusive: boolean
   /** One frame per layer from the top layer down to the one being walked; reused. */
-  readonly #frames: Frame[] = []
-  /** Index in `#frames` of the layer being walked; -1 once the end is reached. */
-  #depth = -1
+  private readonly frames: Frame[] = []
+  /** Index in `frames` of the layer being walked; -1 once the end is reached. */
+  private depth = -1
   /**
    * Head records of the next keys, found ahead of time: reading their headers in one tight loop
    * lets the CPU overlap the cache misses, which otherwise dominate a scan (records are in write
-   * order, a scan goes in key order).
+   * order, a scan goes in key order). Grown with the batch (a short seek never needs MAX_BATCH).
    */
-  readonly #ahead = new Int32Array(MAX_BATCH)
-  #aheadIndex = 0
-  #aheadLength = 0
-  #batch = FIRST_BATCH
+  private ahead = EMPTY_AHEAD
+  private aheadIndex = 0
+  private aheadLength = 0
+  private batch = FIRST_BATCH
   /** 'all' mode, forward: the next older version of the current key to yield, or NO_RECORD. */
-  #older = NO_RECORD
+  private older = NO_RECORD
   /** 'all' mode, reverse: versions of the current key still to yield, the next one last. */
-  readonly #stack: number[] = []
+  private readonly stack: number[] = []
 
   constructor(root: Layer, log: RecordLog, options: KeyRange & MemtableIteratorOptions) {
     const { gt, gte, lt, lte, reverse, atSeq, versions: mode } = options
@@ -99,63 +102,59 @@ export class MemtableIteratorImpl implements MemtableIterator {
         { argument: 'options.versions' },
       )
     }
-    for (const [name, bound] of [
-      ['gt', gt],
-      ['gte', gte],
-      ['lt', lt],
-      ['lte', lte],
-    ] as const) {
-      if (bound !== undefined) checkKey(bound, `options.${name}`)
-    }
+    if (gt !== undefined) checkKey(gt, 'options.gt')
+    if (gte !== undefined) checkKey(gte, 'options.gte')
+    if (lt !== undefined) checkKey(lt, 'options.lt')
+    if (lte !== undefined) checkKey(lte, 'options.lte')
     // Both bounds of a side apply: keep the tighter one.
     if (gt !== undefined && (gte === undefined || compareBytes(gt, gte) >= 0)) {
-      this.#lower = gt
-      this.#lowerExclusive = true
+      this.lower = gt
+      this.lowerExclusive = true
     } else {
-      this.#lower = gte
-      this.#lowerExclusive = false
+      this.lower = gte
+      this.lowerExclusive = false
     }
     if (lt !== undefined && (lte === undefined || compareBytes(lt, lte) <= 0)) {
-      this.#upper = lt
-      this.#upperExclusive = true
+      this.upper = lt
+      this.upperExclusive = true
     } else {
-      this.#upper = lte
-      this.#upperExclusive = false
+      this.upper = lte
+      this.upperExclusive = false
     }
-    this.#root = root
-    this.#log = log
-    this.#reverse = reverse === true
-    this.#atSeq = atSeq ?? MAX_SEQ
-    this.#all = mode === 'all'
-    this.#far = this.#reverse ? this.#lower : this.#upper
-    this.#farExclusive = this.#reverse ? this.#lowerExclusive : this.#upperExclusive
-    this.#position(undefined)
+    this.root = root
+    this.log = log
+    this.reverse = reverse === true
+    this.atSeq = atSeq ?? MAX_SEQ
+    this.all = mode === 'all'
+    this.far = this.reverse ? this.lower : this.upper
+    this.farExclusive = this.reverse ? this.lowerExclusive : this.upperExclusive
+    this.position(undefined)
   }
 
   next(): InternalEntry | undefined {
-    const log = this.#log
-    if (this.#all) {
-      if (this.#older !== NO_RECORD) {
+    const log = this.log
+    if (this.all) {
+      if (this.older !== NO_RECORD) {
         // Older versions of the current key: all have seq <= atSeq, since a chain is newest first.
-        const record = this.#older
-        this.#older = log.next(record)
+        const record = this.older
+        this.older = log.next(record)
         return log.entry(record)
       }
-      if (this.#stack.length > 0) return log.entry(this.#stack.pop()!)
+      if (this.stack.length > 0) return log.entry(this.stack.pop()!)
     }
     for (;;) {
-      if (this.#aheadIndex === this.#aheadLength && !this.#readAhead()) return undefined
-      const head = this.#ahead[this.#aheadIndex++]!
-      const record = log.visible(head, this.#atSeq)
+      if (this.aheadIndex === this.aheadLength && !this.readAhead()) return undefined
+      const head = this.ahead[this.aheadIndex++]!
+      const record = log.visible(head, this.atSeq)
       if (record === NO_RECORD) continue
-      if (this.#all && log.next(record) !== NO_RECORD) {
-        if (!this.#reverse) {
-          this.#older = log.next(record)
+      if (this.all && log.next(record) !== NO_RECORD) {
+        if (!this.reverse) {
+          this.older = log.next(record)
         } else {
           // Reverse internal order yields a key's versions oldest first: stack them in chain
           // order (newest at the bottom) and pop.
-          for (let at = record; at !== NO_RECORD; at = log.next(at)) this.#stack.push(at)
-          return log.entry(this.#stack.pop()!)
+          for (let at = record; at !== NO_RECORD; at = log.next(at)) this.stack.push(at)
+          return log.entry(this.stack.pop()!)
         }
       }
       return log.entry(record)
@@ -164,7 +163,7 @@ export class MemtableIteratorImpl implements MemtableIterator {
 
   seek(target: Uint8Array): void {
     checkKey(target, 'target')
-    this.#position(target)
+    this.position(target)
   }
 
   *[Symbol.iterator](): Iterator<InternalEntry> {
@@ -172,27 +171,28 @@ export class MemtableIteratorImpl implements MemtableIterator {
   }
 
   /** Finds the next batch of keys; false at the end. */
-  #readAhead(): boolean {
-    const ahead = this.#ahead
-    const batch = this.#batch
+  private readAhead(): boolean {
+    const batch = this.batch
+    if (this.ahead.length < batch) this.ahead = new Int32Array(batch)
+    const ahead = this.ahead
     let length = 0
     while (length < batch) {
-      const head = this.#nextKey()
+      const head = this.nextKey()
       if (head === NO_RECORD) break
       ahead[length++] = head
     }
-    if (batch < MAX_BATCH) this.#batch = batch * 2
-    this.#aheadIndex = 0
-    this.#aheadLength = length
-    if (length > 1) this.#log.touch(ahead, length)
+    if (batch < MAX_BATCH) this.batch = batch * 2
+    this.aheadIndex = 0
+    this.aheadLength = length
+    if (length > 1) this.log.touch(ahead, length)
     return length > 0
   }
 
   /** The head record of the next key within the bounds, or NO_RECORD at the end. */
-  #nextKey(): number {
-    const frames = this.#frames
-    while (this.#depth >= 0) {
-      const frame = frames[this.#depth]!
+  private nextKey(): number {
+    const frames = this.frames
+    while (this.depth >= 0) {
+      const frame = frames[this.depth]!
       if (frame.pending !== NO_RECORD) {
         // Found while positioning, and already checked against the bounds there.
         const record = frame.pending
@@ -200,44 +200,44 @@ export class MemtableIteratorImpl implements MemtableIterator {
         return record
       }
       if (frame.cursor.next().done === true) {
-        this.#depth--
+        this.depth--
         continue
       }
       const found = frame.pair[1]
       let boundary = false
       if (frame.boundary) {
         const slice = frame.pair[0]
-        const farSlice = sliceOf(this.#far!, this.#depth * SLICE_BYTES)
-        if (this.#reverse ? slice < farSlice : slice > farSlice) return this.#end()
+        const farSlice = sliceOf(this.far!, this.depth * SLICE_BYTES)
+        if (this.reverse ? slice < farSlice : slice > farSlice) return this.end()
         // Same slice as the far bound: a key here is the bound itself or, when both go on past
         // the slice, the bytes after it decide; a layer here is on the boundary in turn.
         boundary = slice === farSlice
-        if (boundary && typeof found === 'number' && !this.#withinFar(found)) return this.#end()
+        if (boundary && typeof found === 'number' && !this.withinFar(found)) return this.end()
       }
       if (typeof found === 'number') return found
-      this.#enter(found, boundary, undefined)
+      this.enter(found, boundary, undefined)
     }
     return NO_RECORD
   }
 
   /** True when the key of `record` is on the near side of the far bound (or on it, inclusive). */
-  #withinFar(record: number): boolean {
-    const order = this.#log.compareKey(record, this.#far!, 0)
-    if (order === 0) return !this.#farExclusive
-    return this.#reverse ? order > 0 : order < 0
+  private withinFar(record: number): boolean {
+    const order = this.log.compareKey(record, this.far!, 0)
+    if (order === 0) return !this.farExclusive
+    return this.reverse ? order > 0 : order < 0
   }
 
   /** Pushes a frame for `layer`, positioned at its start (or `from`, a slice number, when given). */
-  #enter(layer: Layer, boundary: boolean, from: number | undefined, skipFrom = false): Frame {
-    const depth = ++this.#depth
-    let frame = this.#frames[depth]
+  private enter(layer: Layer, boundary: boolean, from: number | undefined, skipFrom = false): Frame {
+    const depth = ++this.depth
+    let frame = this.frames[depth]
     const pair: [number, number | Layer] = frame?.pair ?? [0, NO_RECORD]
     const cursor = (
-      this.#reverse ? layer.tree.entriesReversed(from, pair, skipFrom) : layer.tree.entries(from, pair)
+      this.reverse ? layer.tree.entriesReversed(from, pair, skipFrom) : layer.tree.entries(from, pair)
     ) as Cursor
     if (frame === undefined) {
       frame = { cursor, pair, pending: NO_RECORD, boundary }
-      this.#frames[depth] = frame
+      this.frames[depth] = frame
     } else {
       frame.cursor = cursor
       frame.pending = NO_RECORD
@@ -250,16 +250,16 @@ export class MemtableIteratorImpl implements MemtableIterator {
    * Starts the walk at the near bound, or at `target` when it lies further in (seek): the first
    * key >= start going forward (> for an exclusive bound), <= start in reverse.
    */
-  #position(target: Uint8Array | undefined): void {
-    this.#older = NO_RECORD
-    this.#stack.length = 0
-    this.#aheadIndex = 0
-    this.#aheadLength = 0
-    this.#batch = FIRST_BATCH
-    this.#depth = -1
-    const reverse = this.#reverse
-    let start = reverse ? this.#upper : this.#lower
-    let exclusive = reverse ? this.#upperExclusive : this.#lowerExclusive
+  private position(target: Uint8Array | undefined): void {
+    this.older = NO_RECORD
+    this.stack.length = 0
+    this.aheadIndex = 0
+    this.aheadLength = 0
+    this.batch = FIRST_BATCH
+    this.depth = -1
+    const reverse = this.reverse
+    let start = reverse ? this.upper : this.lower
+    let exclusive = reverse ? this.upperExclusive : this.lowerExclusive
     if (target !== undefined) {
       const order = start === undefined ? 0 : compareBytes(target, start)
       if (start === undefined || (reverse ? order < 0 : order > 0)) {
@@ -268,34 +268,34 @@ export class MemtableIteratorImpl implements MemtableIterator {
       }
     }
     // The far bound matters only if it is not already behind the start (then nothing is left).
-    let boundary = this.#far !== undefined
+    let boundary = this.far !== undefined
     if (start === undefined) {
-      this.#enter(this.#root, boundary, undefined)
+      this.enter(this.root, boundary, undefined)
       return
     }
-    let layer = this.#root
+    let layer = this.root
     for (let offset = 0; ; offset += SLICE_BYTES) {
       const slice = sliceOf(start, offset)
       if (!continuesPast(start, offset)) {
         // The start key ends in this layer: begin at its slice (after it, if exclusive).
-        if (reverse) this.#enter(layer, boundary, slice, exclusive)
-        else this.#enter(layer, boundary, exclusive ? slice + 1 : slice)
+        if (reverse) this.enter(layer, boundary, slice, exclusive)
+        else this.enter(layer, boundary, exclusive ? slice + 1 : slice)
         return
       }
       const found = layer.tree.get(slice)
       // Keys with this slice are dealt with below; the cursor goes on after them.
       const frame = reverse
-        ? this.#enter(layer, boundary, slice, true)
-        : this.#enter(layer, boundary, slice + 1)
+        ? this.enter(layer, boundary, slice, true)
+        : this.enter(layer, boundary, slice + 1)
       if (found === undefined) return
-      const farSlice = boundary ? sliceOf(this.#far!, offset) : 0
+      const farSlice = boundary ? sliceOf(this.far!, offset) : 0
       if (typeof found === 'number') {
-        const order = this.#log.compareKey(found, start, offset)
+        const order = this.log.compareKey(found, start, offset)
         if (order === 0 ? !exclusive : reverse ? order < 0 : order > 0) {
           frame.pending = found
-          // Pending records skip the slice test in #nextKey; apply the far bound here.
+          // Pending records skip the slice test in nextKey; apply the far bound here.
           if (boundary && (reverse ? slice < farSlice : slice > farSlice)) frame.pending = NO_RECORD
-          else if (boundary && slice === farSlice && !this.#withinFar(found)) frame.pending = NO_RECORD
+          else if (boundary && slice === farSlice && !this.withinFar(found)) frame.pending = NO_RECORD
         }
         return
       }
@@ -305,8 +305,8 @@ export class MemtableIteratorImpl implements MemtableIterator {
     }
   }
 
-  #end(): number {
-    this.#depth = -1
+  private end(): number {
+    this.depth = -1
     return NO_RECORD
   }
 }

@@ -54,23 +54,23 @@ const MIN_SLAB_BYTES = 64 * 1024
 const DEFAULT_MAX_NODE_SIZE = 64
 
 export class Memtable {
-  readonly #maxNodeSize: number
+  private readonly maxNodeSize: number
   /** The index's top layer. Replaced by a clone when written after an iterator took it. */
-  #root: Layer
-  readonly #log: RecordLog
+  private root: Layer
+  private readonly log: RecordLog
   /** Key -> newest version, for point reads (the trie serves iterators and ordered inserts). */
-  readonly #hash: HashIndex
-  #count = 0
+  private readonly hash: HashIndex
+  private entryCount = 0
   /** Range tombstones, in the order written (beside the point entries: reads combine them). */
-  readonly #rangeTombstones: RangeTombstone[] = []
-  #rangeTombstoneBytes = 0
-  #keyOverheadBytes = 0
-  #minSeq = MAX_SEQ
-  #maxSeq = -1
-  #frozen = false
+  private readonly rangeTombstoneList: RangeTombstone[] = []
+  private rangeTombstoneBytes = 0
+  private keyOverheadBytes = 0
+  private smallestSeq = MAX_SEQ
+  private largestSeq = -1
+  private frozen = false
   /** Snapshot epoch: bumped when an iterator takes the current index; layers from an older epoch
    *  may be shared with an iterator and are cloned before they are written (see layer.ts). */
-  #epoch = 0
+  private epoch = 0
 
   /**
    * An empty, writable memtable. `options` (all optional) is described by `MemtableOptions`; bad
@@ -99,11 +99,11 @@ export class Memtable {
       )
     }
     const log = new RecordLog(maxSlabBytes)
-    this.#log = log
-    this.#hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0)
-    this.#maxNodeSize = maxNodeSize
-    this.#root = createLayer(maxNodeSize, 0)
-    this.#keyOverheadBytes = LAYER_BYTES
+    this.log = log
+    this.hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0)
+    this.maxNodeSize = maxNodeSize
+    this.root = createLayer(maxNodeSize, 0)
+    this.keyOverheadBytes = LAYER_BYTES
   }
 
   /**
@@ -114,20 +114,20 @@ export class Memtable {
    * `MemtableFrozenError` (STRATA_READ_ONLY) after `freeze()`.
    */
   put(key: Uint8Array, value: Uint8Array, seq: number): void {
-    if (this.#frozen) throw new MemtableFrozenError('put')
+    if (this.frozen) throw new MemtableFrozenError('put')
     checkKey(key)
     checkValue(value)
     checkSeq(seq)
-    this.#insert(key, value, seq)
+    this.insert(key, value, seq)
   }
 
   /** Adds a tombstone for `key` at `seq`: reads at `seq` or later see "deleted", older reads do
    *  not. Same rules and errors as `put`. */
   delete(key: Uint8Array, seq: number): void {
-    if (this.#frozen) throw new MemtableFrozenError('delete')
+    if (this.frozen) throw new MemtableFrozenError('delete')
     checkKey(key)
     checkSeq(seq)
-    this.#insert(key, null, seq)
+    this.insert(key, null, seq)
   }
 
   /**
@@ -137,23 +137,23 @@ export class Memtable {
    * for point entries only — the reader combines the two. Bytes are copied. Same errors as `put`.
    */
   deleteRange(start: Uint8Array, end: Uint8Array | null, seq: number): void {
-    if (this.#frozen) throw new MemtableFrozenError('deleteRange')
+    if (this.frozen) throw new MemtableFrozenError('deleteRange')
     checkEntries([{ key: start, seq, op: OpType.RangeDelete, value: end }])
-    this.#addRangeTombstone(start, end, seq)
+    this.addRangeTombstone(start, end, seq)
   }
 
   /** Range tombstones stored, in the order written. The array is the memtable's own: do not
    *  change it. */
   get rangeTombstones(): readonly RangeTombstone[] {
-    return this.#rangeTombstones
+    return this.rangeTombstoneList
   }
 
-  #addRangeTombstone(start: Uint8Array, end: Uint8Array | null, seq: number): void {
-    this.#rangeTombstones.push({ start: start.slice(), end: end === null ? null : end.slice(), seq })
-    this.#rangeTombstoneBytes += 64 + start.length + (end?.length ?? 0)
-    this.#count++
-    if (seq < this.#minSeq) this.#minSeq = seq
-    if (seq > this.#maxSeq) this.#maxSeq = seq
+  private addRangeTombstone(start: Uint8Array, end: Uint8Array | null, seq: number): void {
+    this.rangeTombstoneList.push({ start: start.slice(), end: end === null ? null : end.slice(), seq })
+    this.rangeTombstoneBytes += 64 + start.length + (end?.length ?? 0)
+    this.entryCount++
+    if (seq < this.smallestSeq) this.smallestSeq = seq
+    if (seq > this.largestSeq) this.largestSeq = seq
   }
 
   /**
@@ -162,11 +162,11 @@ export class Memtable {
    * A Put needs a byte `value`; a Delete's `value` must be null (or undefined).
    */
   apply(entries: readonly InternalEntry[]): void {
-    if (this.#frozen) throw new MemtableFrozenError('apply')
+    if (this.frozen) throw new MemtableFrozenError('apply')
     checkEntries(entries)
     for (const entry of entries) {
-      if (entry.op === OpType.RangeDelete) this.#addRangeTombstone(entry.key, entry.value, entry.seq)
-      else this.#insert(entry.key, entry.op === OpType.Put ? entry.value : null, entry.seq)
+      if (entry.op === OpType.RangeDelete) this.addRangeTombstone(entry.key, entry.value, entry.seq)
+      else this.insert(entry.key, entry.op === OpType.Put ? entry.value : null, entry.seq)
     }
   }
 
@@ -181,10 +181,10 @@ export class Memtable {
   get(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
     checkKey(key)
     if (atSeq !== MAX_SEQ) checkSeq(atSeq, 'atSeq')
-    const head = this.#hash.get(key, hashKey(key))
+    const head = this.hash.get(key, hashKey(key))
     if (head === NO_RECORD) return undefined
-    const record = this.#log.visible(head, atSeq)
-    return record === NO_RECORD ? undefined : this.#log.entry(record, key)
+    const record = this.log.visible(head, atSeq)
+    return record === NO_RECORD ? undefined : this.log.entry(record, key)
   }
 
   /**
@@ -206,8 +206,8 @@ export class Memtable {
       })
     }
     // From now on the current index belongs to this iterator too: writes copy what they change.
-    if (!this.#frozen && this.#root.epoch === this.#epoch) this.#epoch++
-    return new MemtableIteratorImpl(this.#root, this.#log, options)
+    if (!this.frozen && this.root.epoch === this.epoch) this.epoch++
+    return new MemtableIteratorImpl(this.root, this.log, options)
   }
 
   /**
@@ -217,27 +217,27 @@ export class Memtable {
    * with its memtable size limit. O(1).
    */
   get approximateBytes(): number {
-    return this.#log.bytesUsed + this.#keyOverheadBytes + this.#hash.bytes + this.#rangeTombstoneBytes
+    return this.log.bytesUsed + this.keyOverheadBytes + this.hash.bytes + this.rangeTombstoneBytes
   }
 
   /** Versions stored (every put, delete and range delete, minus versions replaced by a write of
    *  the same key and seq). O(1). */
   get count(): number {
-    return this.#count
+    return this.entryCount
   }
 
   /** Smallest seq stored, or undefined when empty. */
   get minSeq(): number | undefined {
-    return this.#count === 0 ? undefined : this.#minSeq
+    return this.entryCount === 0 ? undefined : this.smallestSeq
   }
 
   /** Largest seq stored, or undefined when empty. */
   get maxSeq(): number | undefined {
-    return this.#count === 0 ? undefined : this.#maxSeq
+    return this.entryCount === 0 ? undefined : this.largestSeq
   }
 
   get isEmpty(): boolean {
-    return this.#count === 0
+    return this.entryCount === 0
   }
 
   /**
@@ -246,50 +246,50 @@ export class Memtable {
    * Idempotent.
    */
   freeze(): void {
-    this.#frozen = true
+    this.frozen = true
   }
 
   get isFrozen(): boolean {
-    return this.#frozen
+    return this.frozen
   }
 
   /** The layer `child` found under `slice` in `parent`, cloned first if an iterator may share it. */
-  #writable(parent: Layer, slice: number, child: Layer): Layer {
-    if (child.epoch === this.#epoch) return child
-    const copy = cloneLayer(child, this.#epoch)
+  private writable(parent: Layer, slice: number, child: Layer): Layer {
+    if (child.epoch === this.epoch) return child
+    const copy = cloneLayer(child, this.epoch)
     parent.tree.set(slice, copy, true)
     return copy
   }
 
-  #insert(key: Uint8Array, value: Uint8Array | null, seq: number): void {
-    const log = this.#log
+  private insert(key: Uint8Array, value: Uint8Array | null, seq: number): void {
+    const log = this.log
     const hash = hashKey(key)
     // Optimistically assume a new key (the common case): the record owns a copy of the key.
     const record = log.append(seq, key, value, NO_RECORD)
-    this.#count++
-    if (seq < this.#minSeq) this.#minSeq = seq
-    if (seq > this.#maxSeq) this.#maxSeq = seq
+    this.entryCount++
+    if (seq < this.smallestSeq) this.smallestSeq = seq
+    if (seq > this.largestSeq) this.largestSeq = seq
 
-    if (this.#root.epoch !== this.#epoch) this.#root = cloneLayer(this.#root, this.#epoch)
-    let layer = this.#root
+    if (this.root.epoch !== this.epoch) this.root = cloneLayer(this.root, this.epoch)
+    let layer = this.root
     for (let offset = 0; ; offset += SLICE_BYTES) {
       const slice = sliceOf(key, offset)
       if (layer.tree.set(slice, record, false)) {
-        this.#keyOverheadBytes += INDEX_BYTES_PER_KEY
-        this.#hash.insertNew(hash, record)
+        this.keyOverheadBytes += INDEX_BYTES_PER_KEY
+        this.hash.insertNew(hash, record)
         return
       }
       const found = layer.tree.get(slice)!
       if (typeof found !== 'number') {
-        layer = this.#writable(layer, slice, found)
+        layer = this.writable(layer, slice, found)
         continue
       }
       if (continuesPast(key, offset) && log.compareKey(found, key, offset) !== 0) {
         // Another key has this slice and goes on too: both move down to a new layer.
-        const below = createLayer(this.#maxNodeSize, this.#epoch)
+        const below = createLayer(this.maxNodeSize, this.epoch)
         below.tree.set(sliceOf(log.keyView(found), offset + SLICE_BYTES), found)
         layer.tree.set(slice, below, true)
-        this.#keyOverheadBytes += LAYER_BYTES
+        this.keyOverheadBytes += LAYER_BYTES
         layer = below
         continue
       }
@@ -297,9 +297,9 @@ export class Memtable {
       log.shareKey(record, found)
       let head = record
       if (seq > log.seq(found)) log.setNext(record, found)
-      else head = this.#linkOlder(found, record, seq)
+      else head = this.linkOlder(found, record, seq)
       layer.tree.set(slice, head, true)
-      this.#hash.set(key, hash, head)
+      this.hash.set(key, hash, head)
       return
     }
   }
@@ -308,8 +308,8 @@ export class Memtable {
    * Links `record` (version `seq`) into the chain starting at `head`, where it is not the newest.
    * Records are immutable once reachable, so the newer records are copied; returns the new head.
    */
-  #linkOlder(head: number, record: number, seq: number): number {
-    const log = this.#log
+  private linkOlder(head: number, record: number, seq: number): number {
+    const log = this.log
     const newer: number[] = []
     let at = head
     while (at !== NO_RECORD && log.seq(at) > seq) {
@@ -319,7 +319,7 @@ export class Memtable {
     if (at !== NO_RECORD && log.seq(at) === seq) {
       // Same key and seq: the new write replaces that version.
       at = log.next(at)
-      this.#count--
+      this.entryCount--
     }
     log.setNext(record, at)
     let next = record

@@ -51,20 +51,20 @@ export class RecordLog {
   touched = 0
 
   // One entry per slab, three views of the same ArrayBuffer.
-  readonly #bytes: Uint8Array[] = []
-  readonly #ints: Int32Array[] = []
-  readonly #floats: Float64Array[] = []
-  readonly #maxSlabBytes: number
-  #nextSlabBytes = FIRST_SLAB_BYTES
+  private readonly bytes: Uint8Array[] = []
+  private readonly ints: Int32Array[] = []
+  private readonly floats: Float64Array[] = []
+  private readonly maxSlabBytes: number
+  private nextSlabBytes = FIRST_SLAB_BYTES
   /** The slab being filled, and the first free byte in it. */
-  #slab = -1
-  #used = 0
-  #capacity = 0
+  private slab = -1
+  private used = 0
+  private capacity = 0
   /** The size of the record last appended, while it may still be edited. */
-  #lastSize = 0
+  private lastSize = 0
 
   constructor(maxSlabBytes: number) {
-    this.#maxSlabBytes = maxSlabBytes
+    this.maxSlabBytes = maxSlabBytes
   }
 
   /**
@@ -75,20 +75,20 @@ export class RecordLog {
     const keyLength = key.length
     const valueLength = value === null ? 0 : value.length
     const size = (HEADER_BYTES + keyLength + valueLength + 7) & ~7
-    const offset = this.#allocate(size)
-    const slab = this.#slab
+    const offset = this.allocate(size)
+    const slab = this.slab
     const address = (slab << OFFSET_BITS) | (offset >>> 3)
-    this.#floats[slab]![offset >>> 3] = seq
-    const ints = this.#ints[slab]!
+    this.floats[slab]![offset >>> 3] = seq
+    const ints = this.ints[slab]!
     const at = offset >>> 2
     ints[at + NEXT] = next
     ints[at + KEY_OWNER] = address
     ints[at + KEY_LENGTH] = keyLength
     ints[at + VALUE_LENGTH] = value === null ? -1 : valueLength
-    const bytes = this.#bytes[slab]!
+    const bytes = this.bytes[slab]!
     bytes.set(key, offset + HEADER_BYTES)
     if (value !== null) bytes.set(value, offset + HEADER_BYTES + keyLength)
-    this.#lastSize = size
+    this.lastSize = size
     return address
   }
 
@@ -99,59 +99,59 @@ export class RecordLog {
   shareKey(record: number, owner: number): void {
     const slab = record >>> OFFSET_BITS
     const offset = (record & OFFSET_MASK) << 3
-    const ints = this.#ints[slab]!
+    const ints = this.ints[slab]!
     const at = offset >>> 2
     const keyLength = ints[at + KEY_LENGTH]!
     const valueLength = ints[at + VALUE_LENGTH]!
     ints[at + KEY_OWNER] = this.keyOwner(owner)
     if (valueLength > 0) {
       const start = offset + HEADER_BYTES
-      this.#bytes[slab]!.copyWithin(start, start + keyLength, start + keyLength + valueLength)
+      this.bytes[slab]!.copyWithin(start, start + keyLength, start + keyLength + valueLength)
     }
     const size = (HEADER_BYTES + Math.max(valueLength, 0) + 7) & ~7
-    this.#used -= this.#lastSize - size
-    this.bytesUsed -= this.#lastSize - size
-    this.#lastSize = size
+    this.used -= this.lastSize - size
+    this.bytesUsed -= this.lastSize - size
+    this.lastSize = size
   }
 
   /** Sets `next` of the record just appended (nothing points at it yet). */
   setNext(record: number, next: number): void {
-    this.#ints[record >>> OFFSET_BITS]![((record & OFFSET_MASK) << 1) + NEXT] = next
+    this.ints[record >>> OFFSET_BITS]![((record & OFFSET_MASK) << 1) + NEXT] = next
   }
 
   /** Appends a copy of `record` (same seq, key and value) whose `next` is `next`. */
   copy(record: number, next: number): number {
-    const value = this.#valueView(record)
+    const value = this.valueView(record)
     const slab = record >>> OFFSET_BITS
     const at = (record & OFFSET_MASK) << 1
-    const ints = this.#ints[slab]!
+    const ints = this.ints[slab]!
     const keyLength = ints[at + KEY_LENGTH]!
     const valueLength = value === null ? 0 : value.length
     const size = (HEADER_BYTES + valueLength + 7) & ~7
-    const offset = this.#allocate(size)
-    const to = this.#slab
-    this.#floats[to]![offset >>> 3] = this.seq(record)
-    const toInts = this.#ints[to]!
+    const offset = this.allocate(size)
+    const to = this.slab
+    this.floats[to]![offset >>> 3] = this.seq(record)
+    const toInts = this.ints[to]!
     const toAt = offset >>> 2
     toInts[toAt + NEXT] = next
     toInts[toAt + KEY_OWNER] = ints[at + KEY_OWNER]!
     toInts[toAt + KEY_LENGTH] = keyLength
     toInts[toAt + VALUE_LENGTH] = value === null ? -1 : valueLength
-    if (value !== null) this.#bytes[to]!.set(value, offset + HEADER_BYTES)
-    this.#lastSize = size
+    if (value !== null) this.bytes[to]!.set(value, offset + HEADER_BYTES)
+    this.lastSize = size
     return (to << OFFSET_BITS) | (offset >>> 3)
   }
 
   seq(record: number): number {
-    return this.#floats[record >>> OFFSET_BITS]![record & OFFSET_MASK]!
+    return this.floats[record >>> OFFSET_BITS]![record & OFFSET_MASK]!
   }
 
   next(record: number): number {
-    return this.#ints[record >>> OFFSET_BITS]![((record & OFFSET_MASK) << 1) + NEXT]!
+    return this.ints[record >>> OFFSET_BITS]![((record & OFFSET_MASK) << 1) + NEXT]!
   }
 
   keyOwner(record: number): number {
-    return this.#ints[record >>> OFFSET_BITS]![((record & OFFSET_MASK) << 1) + KEY_OWNER]!
+    return this.ints[record >>> OFFSET_BITS]![((record & OFFSET_MASK) << 1) + KEY_OWNER]!
   }
 
   /**
@@ -162,7 +162,7 @@ export class RecordLog {
     let sum = 0
     for (let index = 0; index < count; index++) {
       const record = records[index]!
-      sum += this.#floats[record >>> OFFSET_BITS]![record & OFFSET_MASK]!
+      sum += this.floats[record >>> OFFSET_BITS]![record & OFFSET_MASK]!
     }
     // Kept so that the loads are not optimised away.
     this.touched = sum
@@ -182,8 +182,8 @@ export class RecordLog {
     const owner = this.keyOwner(record)
     const slab = owner >>> OFFSET_BITS
     const offset = (owner & OFFSET_MASK) << 3
-    const length = this.#ints[slab]![(offset >>> 2) + KEY_LENGTH]!
-    const stored = this.#bytes[slab]!
+    const length = this.ints[slab]![(offset >>> 2) + KEY_LENGTH]!
+    const stored = this.bytes[slab]!
     const start = offset + HEADER_BYTES
     const common = Math.min(length, bytes.length)
     for (let at = from; at < common; at++) {
@@ -198,8 +198,8 @@ export class RecordLog {
     const owner = this.keyOwner(record)
     const slab = owner >>> OFFSET_BITS
     const offset = (owner & OFFSET_MASK) << 3
-    const length = this.#ints[slab]![(offset >>> 2) + KEY_LENGTH]!
-    return new Uint8Array(this.#bytes[slab]!.buffer, offset + HEADER_BYTES, length)
+    const length = this.ints[slab]![(offset >>> 2) + KEY_LENGTH]!
+    return new Uint8Array(this.bytes[slab]!.buffer, offset + HEADER_BYTES, length)
   }
 
   /**
@@ -209,13 +209,13 @@ export class RecordLog {
   entry(record: number, knownKey?: Uint8Array): InternalEntry {
     const slab = record >>> OFFSET_BITS
     const unit = record & OFFSET_MASK
-    const ints = this.#ints[slab]!
+    const ints = this.ints[slab]!
     const at = unit << 1
-    const seq = this.#floats[slab]![unit]!
+    const seq = this.floats[slab]![unit]!
     const owner = ints[at + KEY_OWNER]!
     const keyLength = ints[at + KEY_LENGTH]!
     const valueLength = ints[at + VALUE_LENGTH]!
-    const buffer = this.#bytes[slab]!.buffer
+    const buffer = this.bytes[slab]!.buffer
     let key: Uint8Array
     let valueOffset = (unit << 3) + HEADER_BYTES
     if (owner === record) {
@@ -226,7 +226,7 @@ export class RecordLog {
       key = knownKey
     } else {
       key = new Uint8Array(
-        this.#bytes[owner >>> OFFSET_BITS]!.buffer,
+        this.bytes[owner >>> OFFSET_BITS]!.buffer,
         ((owner & OFFSET_MASK) << 3) + HEADER_BYTES,
         keyLength,
       )
@@ -235,47 +235,47 @@ export class RecordLog {
     return { key, seq, op: OpType.Put, value: new Uint8Array(buffer, valueOffset, valueLength) }
   }
 
-  #valueView(record: number): Uint8Array | null {
+  private valueView(record: number): Uint8Array | null {
     const slab = record >>> OFFSET_BITS
     const at = (record & OFFSET_MASK) << 1
-    const ints = this.#ints[slab]!
+    const ints = this.ints[slab]!
     const valueLength = ints[at + VALUE_LENGTH]!
     if (valueLength < 0) return null
     let offset = ((record & OFFSET_MASK) << 3) + HEADER_BYTES
     if (ints[at + KEY_OWNER] === record) offset += ints[at + KEY_LENGTH]!
-    return new Uint8Array(this.#bytes[slab]!.buffer, offset, valueLength)
+    return new Uint8Array(this.bytes[slab]!.buffer, offset, valueLength)
   }
 
   /** Reserves `size` bytes (a multiple of 8) in the current slab or a new one; returns the offset. */
-  #allocate(size: number): number {
-    let offset = this.#used
-    if (offset + size > this.#capacity) {
-      this.#addSlab(size)
+  private allocate(size: number): number {
+    let offset = this.used
+    if (offset + size > this.capacity) {
+      this.addSlab(size)
       offset = 0
     }
-    this.#used = offset + size
+    this.used = offset + size
     this.bytesUsed += size
     return offset
   }
 
-  #addSlab(minimum: number): void {
-    if (this.#bytes.length >= MAX_SLABS) {
+  private addSlab(minimum: number): void {
+    if (this.bytes.length >= MAX_SLABS) {
       throw new InvalidArgumentError(
         `the memtable is full: it holds ${this.bytesUsed} bytes in ${MAX_SLABS} slabs, its limit; ` +
           'flush it and write to a new one (or use a larger options.maxSlabBytes)',
         { argument: 'memtable' },
       )
     }
-    let size = this.#nextSlabBytes
-    if (size < this.#maxSlabBytes) this.#nextSlabBytes = Math.min(size * 2, this.#maxSlabBytes)
+    let size = this.nextSlabBytes
+    if (size < this.maxSlabBytes) this.nextSlabBytes = Math.min(size * 2, this.maxSlabBytes)
     if (size < minimum) size = minimum
     const buffer = new ArrayBuffer(size)
-    this.#bytes.push(new Uint8Array(buffer))
-    this.#ints.push(new Int32Array(buffer, 0, size >>> 2))
-    this.#floats.push(new Float64Array(buffer, 0, size >>> 3))
-    this.#slab = this.#bytes.length - 1
-    this.#used = 0
-    this.#capacity = size
+    this.bytes.push(new Uint8Array(buffer))
+    this.ints.push(new Int32Array(buffer, 0, size >>> 2))
+    this.floats.push(new Float64Array(buffer, 0, size >>> 3))
+    this.slab = this.bytes.length - 1
+    this.used = 0
+    this.capacity = size
     this.bytesAllocated += size
   }
 }

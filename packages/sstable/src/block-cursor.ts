@@ -158,7 +158,8 @@ export class BlockCursor {
     return this.intervalEntries[--this.intervalPos]
   }
 
-  /** Drops the block (the cursor keeps no reference to it). */
+  /** Drops the block (the cursor keeps no reference to it): the cursor is as new, for any
+   *  block of any table. */
   release(): void {
     this.block = undefined
     this.bytes = EMPTY
@@ -167,7 +168,7 @@ export class BlockCursor {
     this.nextRestart = 0
     this.held = false
     this.hasKey = false
-    this.intervalEntries = []
+    this.intervalEntries.length = 0
     this.intervalPos = 0
     this.intervalRestart = 0
   }

@@ -11,7 +11,7 @@
 import { ClosedError, type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ } from '@strata/base'
 import type { Block } from './block.js'
 import { BlockCursor } from './block-cursor.js'
-import { compareKeys } from './coding.js'
+import { allocate, compareKeys } from './coding.js'
 import type { ReadTimer, Table } from './table.js'
 
 export interface TableIteratorOptions extends KeyRange {
@@ -82,6 +82,18 @@ interface Prefetch {
 /** Readahead of a sequential scan doubles from one block up to this many bytes per read. */
 const MAX_READAHEAD_BYTES = 256 * 1024
 
+/** The run of an iterator that has read nothing (never written into: a read replaces it). */
+const NO_RUN: readonly (Block | undefined)[] = []
+
+/**
+ * Cursors of closed iterators, for the next iterators to take: a short seek opens an iterator
+ * per table and closes it a few entries later, and a cursor (with its key buffer) is most of
+ * what it allocates. A cursor is put here once, by the `close()` that ends its iterator's use
+ * of it (every later call of that iterator throws before reaching its cursor).
+ */
+const spareCursors: BlockCursor[] = []
+const MAX_SPARE_CURSORS = 64
+
 export class TableIteratorImpl implements TableIterator {
   private readonly table: Table
   private readonly reverse: boolean
@@ -92,7 +104,7 @@ export class TableIteratorImpl implements TableIterator {
   /** The data block the walk is in (`blockIndex`), and the walk's position inside it. */
   private block: Block | undefined
   private blockIndex = -1
-  private readonly cursor = new BlockCursor()
+  private readonly cursor = spareCursors.pop() ?? new BlockCursor()
   /** Reverse, visible mode: an entry taken from the cursor and left for the next call. */
   private lookahead: InternalEntry | undefined
   private pending: Position | undefined
@@ -106,7 +118,7 @@ export class TableIteratorImpl implements TableIterator {
   /** Reverse, visible mode: the newest visible version seen so far of the current key. */
   private candidate: InternalEntry | undefined
   /** Blocks of the last readahead read: run[i] is block runFirst + i (undefined if damaged). */
-  private run: (Block | undefined)[] = []
+  private run: readonly (Block | undefined)[] = NO_RUN
   private runFirst = 0
   /** The block furthest along the walk that this iterator read, and the readahead size. */
   private lastRead = -2
@@ -246,10 +258,12 @@ export class TableIteratorImpl implements TableIterator {
   }
 
   close(): void {
+    if (this.closed) return
     this.closed = true
     this.prefetch = undefined
-    this.run = []
+    this.run = NO_RUN
     this.cursor.release()
+    if (spareCursors.length < MAX_SPARE_CURSORS) spareCursors.push(this.cursor)
     this.block = undefined
     this.blockIndex = -1
   }
@@ -281,7 +295,9 @@ export class TableIteratorImpl implements TableIterator {
   /** Makes block `index` the decoded one if it is in memory; else records it as wanted. */
   private ensureBlock(index: number): boolean {
     if (index === this.blockIndex) return true
-    const fromRun = this.run[index - this.runFirst]
+    // Bounds checked first: a read past an array's end is a slow path in V8.
+    const inRun = index - this.runFirst
+    const fromRun = inRun >= 0 && inRun < this.run.length ? this.run[inRun] : undefined
     if (fromRun !== undefined) {
       this.install(index, fromRun)
       return true
@@ -354,7 +370,8 @@ export class TableIteratorImpl implements TableIterator {
   private install(index: number, block: Block): void {
     this.block = block
     this.blockIndex = index
-    this.cursor.enter(block, this.reverse)
+    // A pending repositioning places the cursor itself (`position`): entering first is wasted.
+    if (this.pending === undefined) this.cursor.enter(block, this.reverse)
   }
 
   /** The next entry, `undefined` at the end, or NEED_BLOCK (block `wantBlock` must be read). */
@@ -477,7 +494,11 @@ function bound(key: Uint8Array | undefined, inclusive: boolean, name: string): B
       argument: `options.${name}`,
     })
   }
-  return { key: new Uint8Array(key), inclusive } // a copy: the caller may reuse its array
+  // A copy (the caller may reuse its array), made by one native copy into a fresh array:
+  // `new Uint8Array(key)` takes a slower generic path.
+  const copy = allocate(key.length)
+  copy.set(key)
+  return { key: copy, inclusive }
 }
 
 /** The stricter of two bounds: for a lower bound (`direction` 1) the larger, for an upper the
