@@ -55,7 +55,12 @@
     (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
     (if (i32.ge_u (local.get $literalCount) (i32.const 15))
       (then (local.set $pos (call $writeCountExtension (local.get $pos) (local.get $literalCount)))))
-    (memory.copy (local.get $pos) (local.get $from) (local.get $literalCount))
+    (if (i32.le_u (local.get $literalCount) (i32.const 16))
+      (then
+        ;; 16 bytes whatever the count: the spare bytes after input and output absorb it.
+        (i64.store (local.get $pos) (i64.load (local.get $from)))
+        (i64.store offset=8 (local.get $pos) (i64.load offset=8 (local.get $from))))
+      (else (memory.copy (local.get $pos) (local.get $from) (local.get $literalCount))))
     (local.set $pos (i32.add (local.get $pos) (local.get $literalCount)))
     (if (i32.eqz (local.get $matchLength)) (then (return (local.get $pos))))
     (i32.store16 (local.get $pos) (local.get $offset))
@@ -212,7 +217,20 @@
             ;; 16 bytes whatever the count: the spare bytes after input and output absorb it.
             (i64.store (local.get $pos) (i64.load (local.get $at)))
             (i64.store offset=8 (local.get $pos) (i64.load offset=8 (local.get $at))))
-          (else (memory.copy (local.get $pos) (local.get $at) (local.get $count))))
+          (else
+            (if (i32.le_u (local.get $count) (i32.const 64))
+              (then
+                ;; 16 bytes at a time, up to 15 past the end, as above.
+                (local.set $from (local.get $at))
+                (local.set $stop (i32.add (local.get $pos) (local.get $count)))
+                (loop $wide
+                  (i64.store (local.get $pos) (i64.load (local.get $from)))
+                  (i64.store offset=8 (local.get $pos) (i64.load offset=8 (local.get $from)))
+                  (local.set $pos (i32.add (local.get $pos) (i32.const 16)))
+                  (local.set $from (i32.add (local.get $from) (i32.const 16)))
+                  (br_if $wide (i32.lt_u (local.get $pos) (local.get $stop))))
+                (local.set $pos (i32.sub (local.get $stop) (local.get $count))))
+              (else (memory.copy (local.get $pos) (local.get $at) (local.get $count))))))
         (local.set $pos (i32.add (local.get $pos) (local.get $count)))
         (local.set $at (i32.add (local.get $at) (local.get $count)))
         ;; The last sequence has literals only.
@@ -245,7 +263,7 @@
           (then
             (if (i32.and
                   (i32.ge_u (local.get $offset) (local.get $count))
-                  (i32.gt_u (local.get $count) (i32.const 32)))
+                  (i32.gt_u (local.get $count) (i32.const 64)))
               (then (memory.copy (local.get $pos) (local.get $from) (local.get $count)))
               (else
                 ;; 8 bytes at a time, each read wholly before the write position (offset >= 8);
