@@ -12,7 +12,7 @@ import lz4js from 'lz4js'
 import snappyjs from 'snappyjs'
 import { deflateAtLevel } from '../src/compression/deflate.js'
 import { lz4JavascriptCodec } from '../src/compression/lz4-js.js'
-import { createLz4WebAssemblyCodec } from '../src/compression/lz4-wasm.js'
+import { createLz4WebAssemblyCodec, runtimeWebAssembly } from '../src/compression/lz4-wasm.js'
 
 export interface Candidate {
   name: string
@@ -30,7 +30,7 @@ const lz4jsTable = new Uint32Array(1 << 16)
 export async function loadCandidates(): Promise<{ candidates: Candidate[]; missing: string[] }> {
   const deflate1 = deflateAtLevel(1)
   const deflate6 = deflateAtLevel(6)
-  const lz4WebAssembly = createLz4WebAssemblyCodec()
+  const lz4WebAssembly = createLz4WebAssemblyCodec(runtimeWebAssembly)
   if (lz4WebAssembly === undefined) throw new Error('this runtime cannot instantiate lz4.wat')
   const candidates: Candidate[] = [
     {

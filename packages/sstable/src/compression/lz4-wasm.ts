@@ -22,6 +22,9 @@ export interface WebAssemblyApi {
   Instance: new (module: object, imports: object) => { exports: unknown }
 }
 
+/** This runtime's `WebAssembly` global, or undefined when it has none. */
+export const runtimeWebAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
+
 /** The functions lz4.wat exports (addresses are byte offsets into `memory`). */
 interface Lz4Exports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number }
@@ -55,12 +58,10 @@ function outputAt(inputLength: number): number {
 
 /**
  * A new instance of the WebAssembly codec, or undefined when `api` (normally
- * `globalThis.WebAssembly`) is missing or refuses to compile or instantiate the module (a
+ * `runtimeWebAssembly`) is missing or refuses to compile or instantiate the module (a
  * runtime without WebAssembly, `--jitless`, a page whose content security policy forbids it).
  */
-export function createLz4WebAssemblyCodec(
-  api: WebAssemblyApi | undefined = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly,
-): BlockCodec | undefined {
+export function createLz4WebAssemblyCodec(api: WebAssemblyApi | undefined): BlockCodec | undefined {
   if (api === undefined) return undefined
   let wasm: Lz4Exports
   try {

@@ -6,12 +6,12 @@
  */
 import { type BlockCodec, CodecId } from './codec.js'
 import { lz4JavascriptCodec, maxLz4CompressedLength } from './lz4-js.js'
-import { createLz4WebAssemblyCodec } from './lz4-wasm.js'
+import { createLz4WebAssemblyCodec, runtimeWebAssembly } from './lz4-wasm.js'
 
 let chosen: BlockCodec | undefined
 
 function implementation(): BlockCodec {
-  chosen ??= createLz4WebAssemblyCodec() ?? lz4JavascriptCodec
+  chosen ??= createLz4WebAssemblyCodec(runtimeWebAssembly) ?? lz4JavascriptCodec
   return chosen
 }
 

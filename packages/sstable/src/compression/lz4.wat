@@ -79,6 +79,7 @@
     (local $lastMatchStart i32) (local $matchLimit i32)
     (local $sequence i32) (local $slot i32) (local $stored i32) (local $candidate i32)
     (local $start i32) (local $back i32) (local $end i32) (local $from i32)
+    (local $difference i64)
     (local.set $pos (local.get $output))
     (if (i32.gt_u (local.get $length) (i32.const 12))
       (then
@@ -89,7 +90,10 @@
             (br_if $done (i32.gt_s (local.get $at) (local.get $lastMatchStart)))
             (local.set $sequence (i32.load (i32.add (local.get $input) (local.get $at))))
             (local.set $slot
-              (i32.add (local.get $table) (i32.shl (call $hash (local.get $sequence)) (i32.const 2))))
+              (i32.add (local.get $table)
+                (i32.shl
+                  (i32.shr_u (i32.mul (local.get $sequence) (i32.const 0x9e3779b1)) (i32.const 20))
+                  (i32.const 2))))
             (local.set $stored (i32.load (local.get $slot)))
             (i32.store (local.get $slot) (i32.add (local.get $base) (local.get $at)))
             (local.set $candidate (i32.sub (local.get $stored) (local.get $base)))
@@ -128,27 +132,36 @@
                 (br $backwards)))
             (local.set $end (i32.add (local.get $at) (i32.const 4)))
             (local.set $from (i32.add (local.get $candidate) (i32.const 4)))
-            (block $stop
-              (loop $words
-                (br_if $stop
-                  (i32.gt_s (i32.add (local.get $end) (i32.const 4)) (local.get $matchLimit)))
-                (br_if $stop
-                  (i32.ne
-                    (i32.load (i32.add (local.get $input) (local.get $end)))
-                    (i32.load (i32.add (local.get $input) (local.get $from)))))
-                (local.set $end (i32.add (local.get $end) (i32.const 4)))
-                (local.set $from (i32.add (local.get $from) (i32.const 4)))
-                (br $words)))
-            (block $stop
-              (loop $bytes
-                (br_if $stop (i32.ge_s (local.get $end) (local.get $matchLimit)))
-                (br_if $stop
-                  (i32.ne
-                    (i32.load8_u (i32.add (local.get $input) (local.get $end)))
-                    (i32.load8_u (i32.add (local.get $input) (local.get $from)))))
-                (local.set $end (i32.add (local.get $end) (i32.const 1)))
-                (local.set $from (i32.add (local.get $from) (i32.const 1)))
-                (br $bytes)))
+            ;; 8 bytes at a time; at the first difference, its lowest differing byte ends the
+            ;; match (little-endian: the count of trailing zero bits / 8 equal bytes).
+            (block $extended
+              (block $stop
+                (loop $words
+                  (br_if $stop
+                    (i32.gt_s (i32.add (local.get $end) (i32.const 8)) (local.get $matchLimit)))
+                  (local.set $difference
+                    (i64.xor
+                      (i64.load (i32.add (local.get $input) (local.get $end)))
+                      (i64.load (i32.add (local.get $input) (local.get $from)))))
+                  (if (i64.ne (local.get $difference) (i64.const 0))
+                    (then
+                      (local.set $end
+                        (i32.add (local.get $end)
+                          (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $difference)) (i64.const 3)))))
+                      (br $extended)))
+                  (local.set $end (i32.add (local.get $end) (i32.const 8)))
+                  (local.set $from (i32.add (local.get $from) (i32.const 8)))
+                  (br $words)))
+              (block $stop
+                (loop $bytes
+                  (br_if $stop (i32.ge_s (local.get $end) (local.get $matchLimit)))
+                  (br_if $stop
+                    (i32.ne
+                      (i32.load8_u (i32.add (local.get $input) (local.get $end)))
+                      (i32.load8_u (i32.add (local.get $input) (local.get $from)))))
+                  (local.set $end (i32.add (local.get $end) (i32.const 1)))
+                  (local.set $from (i32.add (local.get $from) (i32.const 1)))
+                  (br $bytes))))
             (local.set $pos
               (call $writeSequence
                 (i32.add (local.get $input) (local.get $anchor))
