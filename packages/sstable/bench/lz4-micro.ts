@@ -30,19 +30,21 @@ function cpuMegabytesPerSecond(run: () => void): number {
   return rawBytes / (used.user + used.system)
 }
 
+function compressAll(codec: BlockCodec): void {
+  for (const block of blocks) codec.compress(block, output)
+}
+function decompressAll(codec: BlockCodec, given?: Uint8Array): void {
+  for (let index = 0; index < blocks.length; index++)
+    codec.decompress(compressed[index]!, blocks[index]!.length, given)
+}
+
 const best = new Map<string, number>()
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, codec] of round % 2 === 0 ? codecs : [...codecs].reverse()) {
     const measures: [string, () => void][] = [
-      [`${name} compress`, () => blocks.forEach((block) => codec.compress(block, output))],
-      [
-        `${name} decompress`,
-        () => blocks.forEach((_, index) => codec.decompress(compressed[index]!, blocks[index]!.length, into)),
-      ],
-      [
-        `${name} decompress (fresh)`,
-        () => blocks.forEach((_, index) => codec.decompress(compressed[index]!, blocks[index]!.length)),
-      ],
+      [`${name} compress`, () => compressAll(codec)],
+      [`${name} decompress`, () => decompressAll(codec, into)],
+      [`${name} decompress (fresh)`, () => decompressAll(codec)],
     ]
     for (const [label, run] of measures)
       best.set(label, Math.max(best.get(label) ?? 0, cpuMegabytesPerSecond(run)))
