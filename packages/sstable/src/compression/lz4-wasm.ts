@@ -8,7 +8,7 @@
  *
  * Each call copies its input into the instance's memory, runs there and copies the result out.
  * Memory: the encoder's 16 KiB hash table, then the input, then the output, each followed by 32
- * spare bytes the decoder's 8- and 16-byte copies may touch. It grows (never shrinks) to fit the
+ * spare bytes that the codec's 8- and 16-byte copies may touch. It grows (never shrinks) to fit the
  * largest block seen, up to MAX_MEMORY_BYTES; a larger block is coded by the TypeScript codec.
  */
 import { type BlockCodec, CodecId } from './codec.js'
@@ -36,7 +36,7 @@ interface Lz4Exports {
 const TABLE_AT = 0
 const TABLE_BYTES = 4096 * 4
 const INPUT_AT = TABLE_AT + TABLE_BYTES
-/** Bytes after the input and after the output that the decoder's wide copies may touch. */
+/** Bytes after the input and after the output that the codec's wide copies may touch. */
 const SPARE_BYTES = 32
 const PAGE_BYTES = 65536
 /** The instance's memory stays within this; blocks that need more use the TypeScript codec. */

@@ -8,9 +8,9 @@
 ;; - the encoder's hash table (4096 × i32) at `table`;
 ;; - the input at `input`, followed by at least 32 bytes the caller does not care about;
 ;; - the output at `output`, followed by at least 32 bytes the caller does not care about.
-;; The decoder copies literals 16 bytes at a time and matches 8 bytes at a time when that is
-;; safe, so it may write up to 15 bytes past the end of its output and read up to 15 bytes past
-;; the end of its input: those are the 32 spare bytes. Every count and offset is checked against
+;; Both directions copy short literal runs 16 bytes at a time, and the decoder copies matches 8
+;; bytes at a time when that is safe, so they may write up to 15 bytes past the end of the output
+;; and read up to 15 bytes past the end of the input: those are the 32 spare bytes. Every count and offset is checked against
 ;; the input's and the output's lengths before anything is copied.
 (module
   (memory (export "memory") 1)
