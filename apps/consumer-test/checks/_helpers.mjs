@@ -60,7 +60,8 @@ export function lastJson(output) {
   return JSON.parse(line)
 }
 
-/** Asserts a smoke `load` run flushed, compacted in the worker and never went read-only. */
+/** Asserts a smoke `load` run flushed, compacted in the worker, never went read-only and ran lz4
+ *  (the engine's default codec) in WebAssembly. */
 export function assertLoaded(figures, label) {
   if (!(figures.flushes > 1))
     throw new Error(`${label}: expected several flushes, got ${JSON.stringify(figures)}`)
@@ -69,6 +70,7 @@ export function assertLoaded(figures, label) {
     throw new Error(`${label}: compactions ran on the main thread: ${figures.threadReason}`)
   }
   if (figures.readOnlyReason !== undefined) throw new Error(`${label}: read-only: ${figures.readOnlyReason}`)
+  if (figures.lz4 !== 'webassembly') throw new Error(`${label}: lz4 ran in ${figures.lz4}, not WebAssembly`)
 }
 
 /**

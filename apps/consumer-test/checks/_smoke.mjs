@@ -9,6 +9,7 @@
 //   <runtime> _smoke.mjs hold DIR          opens DIR, prints "held", waits to be killed
 //   <runtime> _smoke.mjs try-open DIR      opens DIR; prints the error code it failed with, or "opened"
 import { open } from '@strata/engine'
+import { lz4Implementation } from '@strata/sstable'
 
 const [mode, directory, lastAck] = process.argv.slice(2)
 const options = { keyEncoding: 'utf8', valueEncoding: 'utf8', memtableBytes: 64 * 1024 }
@@ -57,6 +58,7 @@ if (mode === 'load') {
       thread: stats.compaction.thread,
       threadReason: stats.compaction.threadReason,
       readOnlyReason: stats.readOnlyReason,
+      lz4: lz4Implementation(),
       ms: Math.round(performance.now() - started),
     }),
   )

@@ -11,7 +11,8 @@ import * as lz4Wasm from 'lz4-wasm-nodejs'
 import lz4js from 'lz4js'
 import snappyjs from 'snappyjs'
 import { deflateAtLevel } from '../src/compression/deflate.js'
-import { lz4Codec } from '../src/compression/lz4.js'
+import { lz4JavascriptCodec } from '../src/compression/lz4-js.js'
+import { createLz4WebAssemblyCodec, runtimeWebAssembly } from '../src/compression/lz4-wasm.js'
 
 export interface Candidate {
   name: string
@@ -29,13 +30,22 @@ const lz4jsTable = new Uint32Array(1 << 16)
 export async function loadCandidates(): Promise<{ candidates: Candidate[]; missing: string[] }> {
   const deflate1 = deflateAtLevel(1)
   const deflate6 = deflateAtLevel(6)
+  const lz4WebAssembly = createLz4WebAssemblyCodec(runtimeWebAssembly)
+  if (lz4WebAssembly === undefined) throw new Error('this runtime cannot instantiate lz4.wat')
   const candidates: Candidate[] = [
     {
       name: 'strata lz4',
       kind: 'fast',
+      runtime: 'WebAssembly',
+      compress: (input) => lz4WebAssembly.compress(input),
+      decompress: (input, length) => lz4WebAssembly.decompress(input, length),
+    },
+    {
+      name: 'strata lz4 (fallback)',
+      kind: 'fast',
       runtime: 'TypeScript',
-      compress: (input) => lz4Codec.compress(input),
-      decompress: (input, length) => lz4Codec.decompress(input, length),
+      compress: (input) => lz4JavascriptCodec.compress(input),
+      decompress: (input, length) => lz4JavascriptCodec.decompress(input, length),
     },
     {
       name: 'lz4js 0.2.0',

@@ -12,7 +12,8 @@
  *   ratio once those are stored raw.
  *
  * Every candidate's output is first decompressed and compared with the block, untimed.
- * Options: --blocks=N (per dataset, default 1024), --rounds=N (default 9), --seed=N.
+ * Options: --blocks=N (per dataset, default 1024), --rounds=N (default 9), --seed=N,
+ * --only=NAME,NAME (the candidates whose name contains one of these).
  */
 import * as os from 'node:os'
 import { worthStoringCompressed } from '../src/compression/codec.js'
@@ -26,6 +27,10 @@ const argument = (name: string, fallback: number) => {
 const BLOCKS = argument('blocks', 1024)
 const ROUNDS = argument('rounds', 9)
 const SEED = argument('seed', 20_261_204)
+const ONLY = process.argv
+  .find((value) => value.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
 /** Each measurement repeats passes over the dataset until this process has used this much CPU
  *  time: on a shared machine a wall-clock window can pass with little of it spent here. */
 const MIN_CPU_MS = 40
@@ -111,7 +116,11 @@ async function main(): Promise<void> {
       `node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'}, load ${os.loadavg()[0]!.toFixed(1)}`,
   )
   const datasets = [eventBlocks(BLOCKS), benchValueBlocks(BLOCKS, SEED), randomBlocks(BLOCKS, SEED + 1)]
-  const { candidates, missing } = await loadCandidates()
+  const loaded = await loadCandidates()
+  const missing = loaded.missing
+  const candidates = loaded.candidates.filter(
+    (candidate) => ONLY === undefined || ONLY.some((name) => candidate.name.includes(name)),
+  )
   for (const name of missing) console.log(`  not measured (did not load): ${name}`)
   const measures = new Map<string, Measure>()
   const keyOf = (candidate: Candidate, dataset: Dataset) => `${candidate.name}\u0000${dataset.name}`

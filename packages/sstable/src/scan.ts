@@ -18,6 +18,7 @@ import { type FileSystem, type InternalEntry, InvalidArgumentError, OpType, toIO
 import { Block } from './block.js'
 import { blockContents, readTrailer } from './block-trailer.js'
 import { readVarint, varintEnd } from './coding.js'
+import { CodecId } from './compression/codec.js'
 import { DecompressionError } from './compression/errors.js'
 import { entryHeader, readEntryHeader } from './entry-header.js'
 import { SSTableCorruptError } from './errors.js'
@@ -54,6 +55,8 @@ export class TableScan implements InternalEntry {
   /** The current run of stored blocks (as read), and the bytes of the block being decoded: a
    *  view of the run when the block is stored raw, its decompressed contents otherwise. */
   private run: Buffer = Buffer.alloc(0)
+  /** Where compressed blocks are decompressed, reused from block to block (grown as needed). */
+  private readonly decoded: { buffer: Buffer } = { buffer: Buffer.alloc(0) }
   private bytes: Uint8Array = EMPTY
   /** Key bytes of the current entry (prefix-decoded in place). */
   private keyBytes = new Uint8Array(64)
@@ -198,6 +201,7 @@ export class TableScan implements InternalEntry {
     this.inBlock = false
     this.bytes = EMPTY
     this.run = Buffer.alloc(0)
+    this.decoded.buffer = Buffer.alloc(0)
     this.key = EMPTY
     this.keyViewLength = -1
     this.value = null
@@ -242,8 +246,9 @@ export class TableScan implements InternalEntry {
       BlockType.Data,
       this.blockOffset,
       this.version,
+      this.decoded,
     )
-    // Raw: decode in place in the run. Compressed: decode the fresh decompressed buffer.
+    // Raw: decode in place in the run. Compressed: decode the decompressed contents.
     const raw = contents.buffer === this.run.buffer && contents.byteOffset === this.run.byteOffset + runAt
     const bytes = raw ? this.run : contents
     const at = raw ? runAt : 0
@@ -361,7 +366,9 @@ function readFully(
 
 /** Checks the trailer (type byte, CRC32C of contents + type) of the block at `bytes[at..]`. */
 /** Checks the trailer of the `length` stored bytes at `bytes[at..]` (file offset `offset`) and
- *  returns the block's contents: a view of `bytes` when raw, a fresh buffer when compressed. */
+ *  returns the block's contents: a view of `bytes` when raw; when compressed, a view of
+ *  `decoded.buffer` (grown to fit, valid until the next block) or, without `decoded`, a fresh
+ *  buffer. */
 function checkedContents(
   path: string,
   bytes: Buffer,
@@ -370,12 +377,22 @@ function checkedContents(
   type: BlockType,
   offset: number,
   version: number,
+  decoded?: { buffer: Buffer },
 ): Buffer {
   const kind = BLOCK_KIND[type]
   const trailer = readTrailer(bytes, at, length, type, version)
   if ('reason' in trailer) throw corrupt(path, offset + trailer.at, kind, trailer.reason)
+  // Grown only for a length lz4 can reach from these bytes (it refuses the others unallocated).
+  if (
+    decoded !== undefined &&
+    trailer.codec === CodecId.Lz4 &&
+    decoded.buffer.length < trailer.rawLength &&
+    trailer.rawLength <= 255 * length
+  ) {
+    decoded.buffer = Buffer.allocUnsafeSlow(Math.max(trailer.rawLength, 2 * decoded.buffer.length, 8192))
+  }
   try {
-    return blockContents(bytes.subarray(at, at + length), trailer)
+    return blockContents(bytes.subarray(at, at + length), trailer, decoded?.buffer)
   } catch (error) {
     if (!(error instanceof DecompressionError)) throw error
     throw new SSTableCorruptError({ file: path, offset, block: kind, reason: error.message, cause: error })

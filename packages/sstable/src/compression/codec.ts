@@ -9,7 +9,7 @@
 export const CodecId = {
   /** Stored as is. */
   None: 0,
-  /** LZ4 block format (strata's own TypeScript implementation, lz4.ts). */
+  /** LZ4 block format (strata's own implementation, lz4.ts: WebAssembly, TypeScript fallback). */
   Lz4: 1,
   /** Raw DEFLATE (RFC 1951, no zlib or gzip header), through `node:zlib`. */
   Deflate: 2,

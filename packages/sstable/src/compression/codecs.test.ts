@@ -13,6 +13,8 @@ import { BlockBuilder } from '../block-builder.js'
 import { ByteSink } from '../coding.js'
 import { type BlockCodec, CodecId, MAX_CODEC_INPUT_BYTES, worthStoringCompressed } from './codec.js'
 import { DecompressionError } from './errors.js'
+import { lz4Implementation } from './lz4.js'
+import { lz4JavascriptCodec } from './lz4-js.js'
 import { CODECS, codecById, codecByName } from './registry.js'
 
 const seed = testSeed('compression codecs')
@@ -120,8 +122,18 @@ describe('worthStoringCompressed', () => {
   })
 })
 
-for (const codec of CODECS) {
-  describe(`codec ${codec.name}`, () => {
+/** Every shipped codec, and lz4's TypeScript fallback (the registry's lz4 runs WebAssembly here). */
+const IMPLEMENTATIONS: [string, BlockCodec][] = [
+  ...CODECS.map((codec): [string, BlockCodec] => [codec.name, codec]),
+  ['lz4 (TypeScript fallback)', lz4JavascriptCodec],
+]
+
+it('runs lz4 in WebAssembly under Node', () => {
+  expect(lz4Implementation()).toBe('webassembly')
+})
+
+for (const [label, codec] of IMPLEMENTATIONS) {
+  describe(`codec ${label}`, () => {
     it('round-trips real strata blocks and shrinks them (except none)', () => {
       const blocks = eventBlocks(seededRandom(seed), 40)
       let raw = 0
