@@ -1,5 +1,5 @@
 import * as nodePath from 'node:path'
-import { type InternalEntry, MemoryFileSystem, OpType } from '@strata/base'
+import { type InternalEntry, MAX_SEQ, MemoryFileSystem, OpType } from '@strata/base'
 import { FaultyFileSystem } from '@strata/base/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -489,5 +489,65 @@ describe('getSync and the cache doorkeeper', () => {
       expect.objectContaining({ code: 'STRATA_CORRUPTION', block: 'data', offset: 0 }),
     )
     await damaged.close()
+  })
+})
+
+describe('reusing the memory of evicted blocks', () => {
+  /** A table of 2,000 entries (40-byte values; with `large`, every 50th 3,000 bytes) over a
+   *  cache with room for a few blocks, and where each key's block is. */
+  async function smallCache(name: string, large = false) {
+    const path = nodePath.join(directory, `${name}.sst`)
+    const entries = entriesOf(2000, (index) => (large && index % 50 === 0 ? 3000 : 40))
+    await buildTable(path, entries)
+    const cache = new BlockCache(24 * 1024)
+    const table = await Table.open(path, { cache })
+    const blockOf = (index: number) => table.locate(entries[index]!.key, MAX_SEQ)
+    return { entries, cache, table, blockOf }
+  }
+
+  it('reads a block into the memory of an evicted one, and every answer stays right', async () => {
+    const { entries, cache, table, blockOf } = await smallCache('reuse', true)
+    const answers: InternalEntry[] = []
+    for (let index = 1; index < 2000; index += 7) {
+      if (index % 50 === 0) continue
+      table.loadBlockSync(blockOf(index))
+      answers.push(table.getSync(entries[index]!.key)!)
+    }
+    expect(cache.buffersReused).toBeGreaterThan(20)
+    expect(cache.usedBytes).toBeLessThanOrEqual(cache.capacityBytes)
+    const expected = entries.filter((_, index) => index % 7 === 1 && index % 50 !== 0)
+    expect(answers.map(plain)).toEqual(expected.map(plain))
+    await table.close()
+  })
+
+  it('never reuses a block an iterator entered: its entries stay intact after eviction', async () => {
+    const { entries, cache, table, blockOf } = await smallCache('reuse-iterator')
+    // Cached in reusable memory, then entered by the iterator.
+    table.loadBlockSync(blockOf(10))
+    const iterator = table.iterator({ gte: entries[10]!.key })
+    const first = iterator.nextSync()!
+    const second = iterator.nextSync()!
+    const entered = cache.hits
+    const held = [plain(first), plain(second)]
+    expect(entered).toBe(1) // the iterator entered the cached block
+    for (let index = 200; index < 2000; index += 13) table.loadBlockSync(blockOf(index))
+    expect(cache.buffersReused).toBeGreaterThan(10)
+    expect([plain(first), plain(second)]).toEqual(held)
+    expect(held).toEqual([plain(entries[10]!), plain(entries[11]!)])
+    await iterator.close()
+    await table.close()
+  })
+
+  it('never reuses a block whose large value was answered as a view', async () => {
+    const { entries, cache, table, blockOf } = await smallCache('reuse-large-value', true)
+    table.loadBlockSync(blockOf(100))
+    const large = table.getSync(entries[100]!.key)!
+    expect(large.value!.length).toBe(3000)
+    const held = plain(large)
+    for (let index = 300; index < 2000; index += 13) table.loadBlockSync(blockOf(index))
+    expect(cache.buffersReused).toBeGreaterThan(10)
+    expect(plain(large)).toEqual(held)
+    expect(held).toEqual(plain(entries[100]!))
+    await table.close()
   })
 })

@@ -15,10 +15,11 @@ import {
   toIOError,
 } from '@strata/base'
 import { Block } from './block.js'
-import { blockContents, readTrailer } from './block-trailer.js'
+import { blockContents, readTrailer, type Trailer } from './block-trailer.js'
 import { BloomFilter, type FilterHashes } from './bloom.js'
 import type { BlockCache, CacheSpace } from './cache.js'
 import { compareKeys } from './coding.js'
+import { CodecId } from './compression/codec.js'
 import { DecompressionError } from './compression/errors.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter, type Footer } from './footer.js'
@@ -356,9 +357,42 @@ export class Table {
   /** `loadBlock`, synchronously (`timer`, when given, told of the read). With `scratchRead`, the block is read into the
    *  thread's scratch buffer and not cached: valid only until the next such read. */
   loadBlockSync(blockIndex: number, timer?: ReadTimer, scratchRead = false): Block {
+    return this.readBlockSync(blockIndex, timer, scratchRead, true)
+  }
+
+  /** `loadBlockSync`; `reuse`: a block to be cached is read into the memory of an evicted one
+   *  (`BlockCache.takeBuffer`) when the cache has it. */
+  private readBlockSync(
+    blockIndex: number,
+    timer: ReadTimer | undefined,
+    scratchRead: boolean,
+    reuse: boolean,
+  ): Block {
     this.checkOpen()
     const handle = this.handle(blockIndex)
     const length = handle.length + this.trailerBytes
+    const cache = this.cache
+    if (!scratchRead && reuse && cache !== undefined && cache.capacityBytes > 0 && !this.closed) {
+      const buffer = cache.takeBuffer(length)
+      let bytes: Buffer
+      try {
+        bytes = readExactlySync(
+          this.fs,
+          this.fd,
+          this.path,
+          'data',
+          handle.offset,
+          length,
+          undefined,
+          timer,
+          buffer,
+        )
+      } catch (error) {
+        cache.giveBuffer(buffer)
+        throw error
+      }
+      return this.admitReusing(blockIndex, handle, bytes, buffer, cache)
+    }
     if (scratchRead && scratch.length < length) {
       scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length))
     }
@@ -416,7 +450,8 @@ export class Table {
 
   /** @internal `loadRun`, synchronously; `timer` is told the start and end of the read. */
   loadRunSync(first: number, last: number, wanted: number, timer?: ReadTimer): (Block | undefined)[] {
-    if (first === last) return [this.loadBlockSync(first, timer)]
+    // An iterator's block: in fresh memory (its entries are views the caller may keep).
+    if (first === last) return [this.readBlockSync(first, timer, false, false)]
     const { offset, length } = this.runExtent(first, last)
     return this.splitRun(
       first,
@@ -460,6 +495,44 @@ export class Table {
     const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion)
     const block = new Block(contents, this.path, handle.offset, 'data')
     if (!this.closed) this.cache?.insert(this.space, blockIndex, block)
+    return block
+  }
+
+  /** `admit` for a block read into `buffer` (from `cache.takeBuffer`): a raw block stays
+   *  there; a compressed one is decompressed into a second such buffer and `buffer` goes back.
+   *  The cache may reuse the block's buffer once it evicts the block. */
+  private admitReusing(
+    blockIndex: number,
+    handle: BlockHandle,
+    bytes: Buffer,
+    buffer: Buffer,
+    cache: BlockCache,
+  ): Block {
+    // Each buffer is given back exactly once, when nothing will read it: on any error, or (the
+    // read buffer of a compressed block) once decompressed.
+    let holder: Buffer | undefined = buffer
+    let block: Block
+    try {
+      const trailer = readTrailer(bytes, 0, handle.length, BlockType.Data, this.formatVersion)
+      if ('reason' in trailer) throw corrupt(this.path, handle.offset + trailer.at, 'data', trailer.reason)
+      let contents = bytes.subarray(0, handle.length)
+      if (trailer.codec !== CodecId.None) {
+        const output = cache.takeBuffer(trailer.rawLength)
+        holder = output
+        contents = decompress(this.path, handle, 'data', contents, trailer, output)
+        cache.giveBuffer(buffer)
+        // A codec that cannot decompress in place returned fresh memory: that is what is cached.
+        if (contents.buffer !== output.buffer) {
+          holder = undefined
+          cache.giveBuffer(output)
+        }
+      }
+      block = new Block(contents, this.path, handle.offset, 'data')
+    } catch (error) {
+      if (holder !== undefined) cache.giveBuffer(holder)
+      throw error
+    }
+    cache.insert(this.space, blockIndex, block, holder)
     return block
   }
 
@@ -575,7 +648,19 @@ function verifyBlock(
   const kind = BLOCK_KIND[type]
   const trailer = readTrailer(bytes, 0, handle.length, type, version)
   if ('reason' in trailer) throw corrupt(path, handle.offset + trailer.at, kind, trailer.reason)
-  const stored = bytes.subarray(0, handle.length)
+  return decompress(path, handle, kind, bytes.subarray(0, handle.length), trailer, into)
+}
+
+/** The contents of a block whose trailer checked out (`blockContents`); bytes that do not
+ *  decompress are an `SSTableCorruptError` (the `DecompressionError` its `cause`). */
+function decompress(
+  path: string,
+  handle: BlockHandle,
+  kind: SSTableCorruptError['block'],
+  stored: Buffer,
+  trailer: Trailer,
+  into?: Buffer,
+): Buffer {
   try {
     return blockContents(stored, trailer, into)
   } catch (error) {
