@@ -69,6 +69,7 @@ export class BlockCache {
   private readonly spares = new Map<number, Buffer[]>()
   private spareCount = 0
   private _buffersReused = 0
+  private _iteratorBytes = 0
 
   /** `capacityBytes`: default 32 MiB; 0 caches no data blocks (every read goes to the file). */
   constructor(capacityBytes: number = DEFAULT_CACHE_BYTES) {
@@ -123,6 +124,16 @@ export class BlockCache {
     this.doorBlocks[door] = slot
     this._pointReadsNotAdmitted++
     return false
+  }
+
+  /** Bytes of the readahead blocks that open table iterators of this cache's tables hold (a
+   *  block may be cached as well). */
+  get iteratorBytes(): number {
+    return this._iteratorBytes
+  }
+  /** @internal Table iterators hold `bytes` more (negative: fewer) bytes of blocks. */
+  holdIteratorBytes(bytes: number): void {
+    this._iteratorBytes += bytes
   }
 
   /** Blocks read into the memory of an evicted block rather than fresh memory. */

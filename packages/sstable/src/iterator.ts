@@ -107,6 +107,8 @@ export class TableIteratorImpl implements TableIterator {
   private candidate: InternalEntry | undefined
   /** Blocks of the last readahead read: run[i] is block runFirst + i (undefined if damaged). */
   private run: (Block | undefined)[] = []
+  /** Bytes of the blocks in `run` (told to the table's cache as held by iterators). */
+  private runBytes = 0
   private runFirst = 0
   /** The block furthest along the walk that this iterator read, and the readahead size. */
   private lastRead = -2
@@ -248,7 +250,7 @@ export class TableIteratorImpl implements TableIterator {
   close(): void {
     this.closed = true
     this.prefetch = undefined
-    this.run = []
+    this.holdRun([])
     this.cursor.release()
     this.block = undefined
     this.blockIndex = -1
@@ -343,8 +345,17 @@ export class TableIteratorImpl implements TableIterator {
     this.prefetch = prefetch
   }
 
-  private installRun(wanted: number, first: number, last: number, blocks: (Block | undefined)[]): void {
+  /** Makes `blocks` the readahead run, telling the table how many bytes of blocks it holds. */
+  private holdRun(blocks: (Block | undefined)[]): void {
+    let bytes = 0
+    for (const block of blocks) if (block !== undefined) bytes += block.bytes.length
+    if (bytes !== this.runBytes) this.table.holdIteratorBytes(bytes - this.runBytes)
+    this.runBytes = bytes
     this.run = blocks
+  }
+
+  private installRun(wanted: number, first: number, last: number, blocks: (Block | undefined)[]): void {
+    this.holdRun(blocks)
     this.runFirst = first
     this.lastRead = this.reverse ? first : last
     this.install(wanted, blocks[wanted - first]!)

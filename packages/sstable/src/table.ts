@@ -323,6 +323,12 @@ export class Table {
     return this.cache?.admitPointRead(this.cacheId, blockIndex) ?? false
   }
 
+  /** @internal Tells the cache that table iterators hold `bytes` more (or fewer) bytes of
+   *  readahead blocks. */
+  holdIteratorBytes(bytes: number): void {
+    this.cache?.holdIteratorBytes(bytes)
+  }
+
   /** The block from the cache (counted as a hit or a miss), if there. */
   cachedBlock(blockIndex: number): Block | undefined {
     return this.cache?.lookup(this.space, blockIndex)
