@@ -1,30 +1,31 @@
 /**
  * Where a point read's time goes: µs per operation by component of strata's read path, on a
  * store laid out as the benchmark's prefill lays it out (n keys in random order, batches of
- * 1,000, closed and reopened).
+ * 1,000, closed and reopened; reads start once the compactions the reopen starts are done).
  *
  *   node dist/read-components.js [--n 1000000] [--reads 200000] [--cache <MiB>] [--rounds 3]
  *
- * Per workload (readrandom: stored keys; readmissing: absent keys between them; readseq: a full
- * forward scan with `nextv(1000)`), alternating passes over fresh random keys measure:
+ * Each component's figure is (calls per operation) × (µs per call):
  *
- * - `get` (awaited promise), `getSyncOrPromise` (awaited only when a promise) and `getSync`:
- *   the whole operation, unwrapped; `get − getSyncOrPromise` is the promise/await overhead;
- * - an attributed pass in which the read path's functions are wrapped with timers (each timer's
- *   own cost, calibrated, is subtracted per call): `pread` (the `FileSystem.readSync` the table
- *   reads through), the bloom filter probe, the index search, the rest of `Table.locate` (key
- *   range, argument checks), the block cache lookup, verify + decode of a block read
- *   (`loadBlockSync` minus its `pread`; the CRC32C part of it measured on the same blocks), the
- *   in-block search (`Block.find`, value copy included; the copy measured alone), and what is
- *   left (engine: key encoding, memtables, candidate tables, filter hashes, the answer).
+ * - calls per operation are counted in a pass over the workload's keys with the read path's
+ *   functions wrapped by counters (a count costs far less than a timer: the pass runs the same
+ *   code paths at nearly full speed);
+ * - µs per call is timed in a loop of many calls on the store's own tables, blocks and keys, so
+ *   no timer sits inside a sub-microsecond call: the bloom probe, the index search, the rest of
+ *   `Table.locate`, a block cache lookup, `pread` of a data block (from the OS page cache), its
+ *   CRC32C, the rest of verifying and decoding it (decompression, restart array), the in-block
+ *   search (`Block.find`, which copies the value out), and that copy alone.
  *
- * Counts per operation (tables probed, blocks read, cache hits) come from the same pass. The
- * figures of a wrapped pass add up to more than an unwrapped one only by what the calibration
- * misses; the table prints both totals.
+ * Totals are timed unwrapped, in passes that alternate over fresh random keys: `get` (awaited
+ * promise), `getSyncOrPromise` (awaited only when a promise) and `getSync`. `get −
+ * getSyncOrPromise` is the promise/await overhead; `getSyncOrPromise` minus the named components
+ * is "engine rest" (key checks, memtables, range-tombstone check, candidate tables, filter hashes,
+ * the answer's decoding). Key generation is timed alone and subtracted. readseq: a full forward
+ * scan with `nextv(1000)`, per entry, with its `pread`s counted and timed the same way.
  */
-import { crc32c, nodeFileSystem } from '@strata/base'
+import { crc32c, MAX_SEQ, nodeFileSystem } from '@strata/base'
 import { type Database, open } from '@strata/engine'
-import { Table } from '@strata/sstable'
+import { FilterHashes, Table } from '@strata/sstable'
 import { openStrata } from './adapters/strata.js'
 import { freshDirectory, removeDirectory } from './disk.js'
 import { KeyList, randomKeys } from './keys.js'
@@ -54,119 +55,148 @@ function readFlags(argv: string[]): Flags {
   return flags
 }
 
-/** Time and calls per component of the attributed pass. */
-class Ledger {
-  readonly micros = new Map<string, number>()
-  readonly calls = new Map<string, number>()
-  add(name: string, millis: number): void {
-    this.micros.set(name, (this.micros.get(name) ?? 0) + millis * 1000)
-    this.calls.set(name, (this.calls.get(name) ?? 0) + 1)
-  }
-  reset(): void {
-    this.micros.clear()
-    this.calls.clear()
-  }
-}
-
-const ledger = new Ledger()
-let attributing = false
-
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown
 
-/** Wraps `owner[method]` so that, while `attributing`, each call's time goes to `name`. */
-function wrap(owner: object, method: string, name: string): void {
+/** Calls counted per component while `counting`. */
+const calls = new Map<string, number>()
+const counters: {
+  owner: Record<string, AnyFunction>
+  method: string
+  original: AnyFunction
+  counted: AnyFunction
+}[] = []
+
+/** Counts the calls of `owner[method]` as `name` (in place only while counting). */
+function count(owner: object, method: string, name: string): void {
   const target = owner as Record<string, AnyFunction>
   const original = target[method]!
-  target[method] = function (this: unknown, ...args: unknown[]) {
-    if (!attributing) return original.apply(this, args)
-    const started = performance.now()
-    try {
+  counters.push({
+    owner: target,
+    method,
+    original,
+    counted: function (this: unknown, ...args: unknown[]) {
+      calls.set(name, (calls.get(name) ?? 0) + 1)
       return original.apply(this, args)
-    } finally {
-      ledger.add(name, performance.now() - started)
-    }
-  }
+    },
+  })
 }
 
-/** Cost of one timed wrapper around a trivial call, in µs (subtracted per wrapped call). */
-function calibrate(): number {
-  const probe = { noop: (value: number) => value + 1 }
-  wrap(probe, 'noop', 'calibration')
-  attributing = true
-  const calls = 2_000_000
-  let sum = 0
-  const started = performance.now()
-  for (let index = 0; index < calls; index++) sum += probe.noop(index)
-  const wrapped = (performance.now() - started) * 1000
-  attributing = false
-  const plainStarted = performance.now()
-  for (let index = 0; index < calls; index++) sum += probe.noop(index)
-  const plain = (performance.now() - plainStarted) * 1000
-  ledger.reset()
-  if (sum < 0) console.log(sum)
-  return Math.max(0, (wrapped - plain) / calls)
+function setCounting(on: boolean): void {
+  for (const { owner, method, original, counted } of counters) owner[method] = on ? counted : original
 }
 
-/** A `FileSystem` whose `readSync` (the table's `pread`) is a component of its own. */
-function timedFileSystem() {
-  const fs = Object.create(nodeFileSystem) as typeof nodeFileSystem
-  wrap(fs, 'readSync', 'pread')
-  return fs
+/** The engine's tables (through its tree: the bench reaches inside on purpose). */
+function openTables(db: Database): Table[] {
+  const tree = (db as unknown as { tree: { table(file: number): Table } }).tree
+  return db
+    .levels()
+    .flatMap((level) => level.tables)
+    .map((view) => tree.table(view.fileNumber))
 }
 
-let hooked = false
-/** Wraps the read path's functions on their prototypes (once the first block shows its class). */
-function hookTables(): void {
-  if (hooked) return
-  hooked = true
-  const tableProto = Table.prototype as unknown as Record<string, AnyFunction>
-  wrap(tableProto, 'locate', 'locate')
-  wrap(tableProto, 'cachedBlock', 'cache lookup')
-  // The first block loaded shows the classes of blocks, filters and indexes.
-  const loadBlockSync = tableProto.loadBlockSync!
-  let blockHooked = false
-  tableProto.loadBlockSync = function (this: unknown, ...args: unknown[]) {
-    if (!attributing) return loadBlockSync.apply(this, args)
-    const started = performance.now()
-    const block = loadBlockSync.apply(this, args) as object
-    ledger.add('block load', performance.now() - started)
-    blockSizes.push((block as { bytes: Uint8Array }).bytes.length)
-    if (!blockHooked) {
-      blockHooked = true
-      wrap(Object.getPrototypeOf(block), 'find', 'block search')
-      const table = this as Record<string, object>
-      wrap(Object.getPrototypeOf(table.filter), 'mayContainHashes', 'bloom')
-      wrap(Object.getPrototypeOf(table.filter), 'mayContain', 'bloom')
-      wrap(Object.getPrototypeOf(table.index), 'find', 'index search')
-    }
-    return block
-  }
+/** What a table keeps private, for timing its parts alone. */
+interface TableParts {
+  filter: { mayContainHashes(h1: number, h2: number): boolean }
+  index: { find(key: Uint8Array, seq: number): number }
 }
+const partsOf = (table: Table) => table as unknown as TableParts
 
-const blockSizes: number[] = []
+/** Counters on the read path's functions, on their prototypes (`fs`: the engine's file system). */
+function hookCounters(db: Database, fs: object): void {
+  const table = openTables(db)[0]!
+  count(Table.prototype, 'locate', 'locate')
+  count(Table.prototype, 'cachedBlock', 'cache lookup')
+  count(Table.prototype, 'loadBlockSync', 'block load')
+  count(Object.getPrototypeOf(partsOf(table).filter), 'mayContainHashes', 'bloom')
+  count(Object.getPrototypeOf(partsOf(table).index), 'find', 'index search')
+  count(Object.getPrototypeOf(table.loadBlockSync(0)), 'find', 'block search')
+  count(fs, 'readSync', 'pread')
+}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-/** µs per call of `crc32c` over `bytes` bytes (the verify step of a block read). */
-function crcMicros(bytes: number): number {
-  const buffer = Buffer.alloc(bytes, 0x5a)
-  const calls = 200_000
-  let sum = 0
-  const started = performance.now()
-  for (let index = 0; index < calls; index++) sum ^= crc32c(buffer)
-  if (sum === 0x12345678) console.log(sum)
-  return ((performance.now() - started) * 1000) / calls
+/** µs per call of `body`, over `calls` calls (median of 3 timings). */
+function perCall(callCount: number, body: (index: number) => unknown): number {
+  const timings: number[] = []
+  for (let round = 0; round < 3; round++) {
+    let sink = 0
+    const started = performance.now()
+    for (let index = 0; index < callCount; index++) if (body(index) === sink) sink++
+    timings.push(((performance.now() - started) * 1000) / callCount)
+  }
+  return median(timings)
 }
 
-/** µs per copy of a `bytes`-byte value out of a block (`Uint8Array.prototype.slice`). */
-function copyMicros(bytes: number): number {
-  const block = new Uint8Array(4096)
-  const calls = 1_000_000
-  let sum = 0
-  const started = performance.now()
-  for (let index = 0; index < calls; index++) sum += block.slice(index & 1023, (index & 1023) + bytes).length
-  if (sum === 0) console.log(sum)
-  return ((performance.now() - started) * 1000) / calls
+interface UnitCosts {
+  bloom: number
+  index: number
+  locate: number
+  cacheLookup: number
+  pread: number
+  crc: number
+  decode: number
+  find: number
+  copy: number
+  blockBytes: number
+}
+
+/** µs per call of each component, timed on the largest table of the store. */
+function unitCosts(db: Database, keys: KeyList, missing: KeyList): UnitCosts {
+  const tables = openTables(db)
+  const table = tables.reduce((best, next) => (next.blockCount > best.blockCount ? next : best))
+  const { filter, index } = partsOf(table)
+  const sample = 20_000
+  const hashes = new FilterHashes()
+  const h1 = new Int32Array(sample)
+  const h2 = new Int32Array(sample)
+  for (let at = 0; at < sample; at++) {
+    const found = hashes.of(missing.key(at))
+    h1[at] = found.h1
+    h2[at] = found.h2
+  }
+  const bloom = perCall(sample, (at) => filter.mayContainHashes(h1[at]!, h2[at]!))
+  const indexSearch = perCall(sample, (at) => index.find(keys.key(at), MAX_SEQ))
+  const locate = perCall(sample, (at) => table.locate(keys.key(at), MAX_SEQ))
+  const blocks = Math.min(table.blockCount, 2000)
+  // Block loads through the scratch buffer (never cached), their pread timed apart.
+  let preadMillis = 0
+  let preads = 0
+  const timer = {
+    start: () => performance.now(),
+    record: (startedAt: number) => {
+      preadMillis += performance.now() - startedAt
+      preads++
+    },
+  }
+  const load = perCall(blocks, (at) => table.loadBlockSync(at, timer, true))
+  const pread = (preadMillis * 1000) / preads
+  const blockBytes = (table as unknown as { blockSize(block: number): number }).blockSize(0)
+  const raw = Buffer.alloc(blockBytes, 0x5a)
+  const crc = perCall(100_000, () => crc32c(raw))
+  // Cached blocks and, for each, a key it holds: the lookup and the search.
+  const cached = Array.from({ length: Math.min(blocks, 500) }, (_, at) => table.loadBlockSync(at))
+  const cachedKeys = cached.map((block) => block.decodeAll()[7]!.key)
+  const cacheLookup = perCall(100_000, (at) => table.cachedBlock(at % cached.length))
+  const find = perCall(100_000, (at) =>
+    cached[at % cached.length]!.find(cachedKeys[at % cached.length]!, MAX_SEQ),
+  )
+  const source = new Uint8Array(4096)
+  // As Block.find copies a value (coding.ts, copyRange).
+  const copy = perCall(1_000_000, (at) =>
+    Buffer.allocUnsafe(100).set(source.subarray(at & 1023, (at & 1023) + 100)),
+  )
+  return {
+    bloom,
+    index: indexSearch,
+    locate: Math.max(0, locate - indexSearch - bloom),
+    cacheLookup,
+    pread,
+    crc,
+    decode: Math.max(0, load - pread - crc),
+    find,
+    copy,
+    blockBytes,
+  }
 }
 
 type ReadKind = 'readrandom' | 'readmissing'
@@ -175,108 +205,44 @@ function keysFor(kind: ReadKind, flags: Flags, seed: number): KeyList {
   return new KeyList(randomKeys(flags.reads, flags.n, new Random(seed), kind === 'readmissing'))
 }
 
-async function passGet(db: Database, keys: KeyList, count: number): Promise<number> {
+async function passGet(db: Database, keys: KeyList, total: number): Promise<number> {
   const started = performance.now()
-  for (let index = 0; index < count; index++) await db.get(keys.key(index))
-  return ((performance.now() - started) * 1000) / count
+  for (let index = 0; index < total; index++) await db.get(keys.key(index))
+  return ((performance.now() - started) * 1000) / total
 }
 
-async function passSyncOrPromise(db: Database, keys: KeyList, count: number): Promise<number> {
+async function passSyncOrPromise(db: Database, keys: KeyList, total: number): Promise<number> {
   const started = performance.now()
-  for (let index = 0; index < count; index++) {
+  for (let index = 0; index < total; index++) {
     const found = db.getSyncOrPromise(keys.key(index))
     if (found instanceof Promise) await found
   }
-  return ((performance.now() - started) * 1000) / count
+  return ((performance.now() - started) * 1000) / total
 }
 
-function passGetSync(db: Database, keys: KeyList, count: number): number {
+function passGetSync(db: Database, keys: KeyList, total: number): number {
   const started = performance.now()
-  for (let index = 0; index < count; index++) db.getSync(keys.key(index))
-  return ((performance.now() - started) * 1000) / count
+  for (let index = 0; index < total; index++) db.getSync(keys.key(index))
+  return ((performance.now() - started) * 1000) / total
 }
 
-/** Key generation alone (subtracted from every pass: each pass builds its keys the same way). */
-function passKeys(keys: KeyList, count: number): number {
+/** Key generation alone (subtracted from every pass: each pass takes its keys the same way). */
+function passKeys(keys: KeyList, total: number): number {
   let sum = 0
   const started = performance.now()
-  for (let index = 0; index < count; index++) sum += keys.key(index)[15]!
+  for (let index = 0; index < total; index++) sum += keys.key(index)[15]!
   if (sum < 0) console.log(sum)
-  return ((performance.now() - started) * 1000) / count
+  return ((performance.now() - started) * 1000) / total
 }
 
-interface Row {
-  component: string
-  micros: number
-  perOp: string
-}
-
-async function attributed(db: Database, keys: KeyList, count: number, timerMicros: number) {
-  ledger.reset()
-  blockSizes.length = 0
-  const before = db.stats()
-  attributing = true
-  const started = performance.now()
-  for (let index = 0; index < count; index++) {
-    const found = db.getSyncOrPromise(keys.key(index))
-    if (found instanceof Promise) await found
-  }
-  const total = ((performance.now() - started) * 1000) / count
-  attributing = false
-  const after = db.stats()
-  const micros = (name: string) => {
-    const calls = ledger.calls.get(name) ?? 0
-    return Math.max(0, ((ledger.micros.get(name) ?? 0) - calls * timerMicros) / count)
-  }
-  const calls = (name: string) => (ledger.calls.get(name) ?? 0) / count
-  // Nested timers: a parent's time includes its children's and their timers' cost.
-  const nestedTimer = (name: string) => calls(name) * timerMicros
-  const bloom = micros('bloom')
-  const index = micros('index search')
-  const locate = micros('locate') - bloom - index - nestedTimer('bloom') - nestedTimer('index search')
-  const pread = micros('pread')
-  const loads = calls('block load')
-  const blockBytes = blockSizes.length > 0 ? median(blockSizes) : 4096
-  const crc = loads * crcMicros(blockBytes)
-  const load = micros('block load') - pread - nestedTimer('pread')
-  const search = micros('block search')
-  const copy = calls('block search') * copyMicros(100)
-  const cache = micros('cache lookup')
-  const named = bloom + index + locate + pread + load + search + cache
-  const rows: Row[] = [
-    { component: 'pread (syscall)', micros: pread, perOp: `${calls('pread').toFixed(2)} reads` },
-    { component: 'checksum (crc32c)', micros: crc, perOp: `${loads.toFixed(2)} blocks of ${blockBytes} B` },
-    {
-      component: 'block decode (verify − crc, decompress, restart check)',
-      micros: Math.max(0, load - crc),
-      perOp: '',
-    },
-    { component: 'bloom probe', micros: bloom, perOp: `${calls('bloom').toFixed(2)} probes` },
-    { component: 'index search', micros: index, perOp: `${calls('index search').toFixed(2)} searches` },
-    {
-      component: 'locate (key range, checks)',
-      micros: Math.max(0, locate),
-      perOp: `${calls('locate').toFixed(2)} tables`,
-    },
-    { component: 'block cache lookup', micros: cache, perOp: `${calls('cache lookup').toFixed(2)} lookups` },
-    {
-      component: 'block search (find, value copy incl.)',
-      micros: search,
-      perOp: `${calls('block search').toFixed(2)} blocks`,
-    },
-    { component: '  of which value copy (100 B)', micros: copy, perOp: '' },
-    {
-      component: 'engine rest (key, memtables, candidates, hashes)',
-      micros: Math.max(0, total - named),
-      perOp: '',
-    },
-  ]
-  return {
-    total,
-    rows,
-    hits: (after.cache.hits - before.cache.hits) / count,
-    misses: (after.cache.misses - before.cache.misses) / count,
-  }
+/** Calls per operation of each component, counted over `keys`. */
+async function countCalls(db: Database, keys: KeyList, total: number): Promise<(name: string) => number> {
+  calls.clear()
+  setCounting(true)
+  await passSyncOrPromise(db, keys, total)
+  setCounting(false)
+  const counted = new Map(calls)
+  return (name: string) => (counted.get(name) ?? 0) / total
 }
 
 async function scanMicros(db: Database): Promise<{ perEntry: number; entries: number }> {
@@ -301,74 +267,112 @@ async function main(): Promise<void> {
     const filler = await openStrata(directory, { sync: false })
     await prefill(filler, flags.n, 1)
     await filler.close()
+    const fs = Object.create(nodeFileSystem) as typeof nodeFileSystem
     const db = await open(directory, {
       sync: false,
-      fs: timedFileSystem(),
+      fs,
       ...(flags.cacheMiB === undefined ? {} : { blockCacheBytes: flags.cacheMiB * 1024 * 1024 }),
     })
     // Reads measured on a settled tree: compactions started by the reopen finish first.
+    await new Promise((resolve) => setTimeout(resolve, 200))
     while (db.stats().compaction.running) await new Promise((resolve) => setTimeout(resolve, 50))
-    hookTables()
-    const timerMicros = calibrate()
+    hookCounters(db, fs)
     const shape = db.stats().levels.map((level) => level.files)
     console.log(
       `n=${flags.n} reads/pass=${flags.reads} cache=${db.stats().cache.capacityBytes / 1048576} MiB ` +
-        `files by level=[${shape.join(',')}] timer=${timerMicros.toFixed(3)} µs`,
+        `tables by level=[${shape.join(',')}]`,
     )
     let seed = 100
+    const units = unitCosts(db, keysFor('readrandom', flags, seed++), keysFor('readmissing', flags, seed++))
     for (const kind of ['readrandom', 'readmissing'] as const) {
-      // Warm-up: the cache fills as the benchmark's would.
-      await passSyncOrPromise(db, keysFor(kind, flags, seed++), flags.reads)
+      await passSyncOrPromise(db, keysFor(kind, flags, seed++), flags.reads) // the cache fills
       const totals = {
         get: [] as number[],
         syncOrPromise: [] as number[],
         getSync: [] as number[],
         keys: [] as number[],
       }
-      let last: Awaited<ReturnType<typeof attributed>> | undefined
       for (let round = 0; round < flags.rounds; round++) {
         totals.keys.push(passKeys(keysFor(kind, flags, seed), flags.reads))
         totals.get.push(await passGet(db, keysFor(kind, flags, seed++), flags.reads))
         totals.syncOrPromise.push(await passSyncOrPromise(db, keysFor(kind, flags, seed++), flags.reads))
         totals.getSync.push(passGetSync(db, keysFor(kind, flags, seed++), flags.reads))
-        last = await attributed(db, keysFor(kind, flags, seed++), flags.reads, timerMicros)
       }
+      const before = db.stats().cache
+      const per = await countCalls(db, keysFor(kind, flags, seed++), flags.reads)
+      const after = db.stats().cache
       const keyCost = median(totals.keys)
       const get = median(totals.get) - keyCost
       const syncOrPromise = median(totals.syncOrPromise) - keyCost
+      const rows: [string, number, string][] = [
+        ['pread (syscall)', per('pread') * units.pread, `${per('pread').toFixed(2)} × ${fmt(units.pread)}`],
+        [
+          'checksum (crc32c)',
+          per('block load') * units.crc,
+          `${per('block load').toFixed(2)} × ${fmt(units.crc)} (${units.blockBytes} B)`,
+        ],
+        [
+          'block decode (decompress, restart array)',
+          per('block load') * units.decode,
+          `${per('block load').toFixed(2)} × ${fmt(units.decode)}`,
+        ],
+        ['bloom probe', per('bloom') * units.bloom, `${per('bloom').toFixed(2)} × ${fmt(units.bloom)}`],
+        [
+          'index search',
+          per('index search') * units.index,
+          `${per('index search').toFixed(2)} × ${fmt(units.index)}`,
+        ],
+        [
+          'rest of locate (key range, argument checks)',
+          per('locate') * units.locate,
+          `${per('locate').toFixed(2)} × ${fmt(units.locate)}`,
+        ],
+        [
+          'block cache lookup',
+          per('cache lookup') * units.cacheLookup,
+          `${per('cache lookup').toFixed(2)} × ${fmt(units.cacheLookup)}`,
+        ],
+        [
+          'block search (find; value copy incl.)',
+          per('block search') * units.find,
+          `${per('block search').toFixed(2)} × ${fmt(units.find)}`,
+        ],
+      ]
+      const named = rows.reduce((sum, row) => sum + row[1], 0)
+      console.log(`\n### ${kind} (µs per operation; ${flags.rounds} passes, key generation excluded)`)
       console.log(
-        `\n### ${kind} (µs per operation, median of ${flags.rounds} passes, key generation excluded)`,
+        `cache per op: ${((after.hits - before.hits) / flags.reads).toFixed(2)} hits, ` +
+          `${((after.misses - before.misses) / flags.reads).toFixed(2)} misses\n`,
       )
-      console.log(`cache per op: ${last!.hits.toFixed(2)} hits, ${last!.misses.toFixed(2)} misses\n`)
-      console.log('| component | µs/op | per op |')
+      console.log('| component | µs/op | calls/op × µs/call |')
       console.log('| --- | --: | --- |')
-      for (const row of last!.rows) console.log(`| ${row.component} | ${fmt(row.micros)} | ${row.perOp} |`)
+      for (const [name, micros, detail] of rows) console.log(`| ${name} | ${fmt(micros)} | ${detail} |`)
+      const copies = kind === 'readrandom' ? per('block search') : 0
+      console.log(
+        `| of which value copy (100 B) | ${fmt(copies * units.copy)} | ${copies.toFixed(2)} × ${fmt(units.copy)} |`,
+      )
+      console.log(
+        `| engine rest (getSyncOrPromise − the above) | ${fmt(Math.max(0, syncOrPromise - named))} | |`,
+      )
       console.log(`| promise/await (get − getSyncOrPromise) | ${fmt(Math.max(0, get - syncOrPromise))} | |`)
-      console.log(`| **total, get (awaited)** | ${fmt(get)} | |`)
+      console.log(`| **total, get (awaited)** | **${fmt(get)}** | |`)
       console.log(`| total, getSyncOrPromise | ${fmt(syncOrPromise)} | |`)
       console.log(`| total, getSync | ${fmt(median(totals.getSync) - keyCost)} | |`)
-      console.log(`| total, attributed pass (wrapped) | ${fmt(last!.total - keyCost)} | |`)
     }
     const scans: number[] = []
-    attributing = false
     for (let round = 0; round < flags.rounds; round++) scans.push((await scanMicros(db)).perEntry)
-    ledger.reset()
-    attributing = true
-    const before = db.stats()
-    const { perEntry, entries } = await scanMicros(db)
-    attributing = false
-    const after = db.stats()
-    const perEntryOf = (name: string) =>
-      Math.max(0, (ledger.micros.get(name) ?? 0) - (ledger.calls.get(name) ?? 0) * timerMicros) / entries
+    calls.clear()
+    setCounting(true)
+    const { entries } = await scanMicros(db)
+    setCounting(false)
+    const preads = (calls.get('pread') ?? 0) / entries
     console.log(`\n### readseq (µs per entry, nextv(1000), median of ${flags.rounds} scans)\n`)
-    console.log('| component | µs/entry |')
-    console.log('| --- | --: |')
-    console.log(`| pread (syscall) | ${fmt(perEntryOf('pread'))} |`)
+    console.log('| component | µs/entry | calls/entry × µs/call |')
+    console.log('| --- | --: | --- |')
     console.log(
-      `| block cache misses per 1,000 entries | ${(((after.cache.misses - before.cache.misses) * 1000) / entries).toFixed(1)} |`,
+      `| pread (syscall, readahead runs) | ${fmt(preads * units.pread)} | ${preads.toFixed(4)} × ${fmt(units.pread)} (a run is several blocks: more per call) |`,
     )
-    console.log(`| total | ${fmt(median(scans))} |`)
-    console.log(`| total, attributed pass | ${fmt(perEntry)} |`)
+    console.log(`| **total** | **${fmt(median(scans))}** | |`)
     await db.close()
   } finally {
     removeDirectory(directory)
