@@ -189,7 +189,7 @@ export class TableIteratorImpl implements TableIterator {
         blocks = ahead.blocks!
       } else {
         ;[first, last] = this.planRead(wanted)
-        blocks = await this.table.loadRun(first, last, wanted)
+        blocks = await this.table.loadRun(first, last, wanted, this.fillsCache())
       }
       this.checkOpen()
       this.installRun(wanted, first, last, blocks)
@@ -217,7 +217,12 @@ export class TableIteratorImpl implements TableIterator {
       if (result !== NEED_BLOCK) return result
       const wanted = this.wantBlock
       const [first, last] = this.planRead(wanted)
-      this.installRun(wanted, first, last, this.table.loadRunSync(first, last, wanted, timer))
+      this.installRun(
+        wanted,
+        first,
+        last,
+        this.table.loadRunSync(first, last, wanted, timer, this.fillsCache()),
+      )
     }
   }
 
@@ -308,6 +313,13 @@ export class TableIteratorImpl implements TableIterator {
     return this.extent(wanted)
   }
 
+  /** Whether the next read puts its blocks in the block cache: not once the walk reads ahead at
+   *  full size (a long scan; `Table.loadRun`), so a scan neither evicts what point reads use nor
+   *  leaves its blocks behind as long-lived garbage. */
+  private fillsCache(): boolean {
+    return this.readahead < MAX_READAHEAD_BYTES
+  }
+
   /** The blocks one read fetches starting at `start`, in the walk's direction, within the
    *  current readahead size (at least `start` itself). */
   private extent(start: number): [number, number] {
@@ -336,7 +348,7 @@ export class TableIteratorImpl implements TableIterator {
     if (start < 0 || start >= this.table.blockCount) return
     const [first, last] = this.extent(start)
     const prefetch: Prefetch = { first, last, start, blocks: undefined, loading: undefined as never }
-    prefetch.loading = this.table.loadRun(first, last, start).then((blocks) => {
+    prefetch.loading = this.table.loadRun(first, last, start, this.fillsCache()).then((blocks) => {
       prefetch.blocks = blocks
     })
     prefetch.loading.catch(() => {

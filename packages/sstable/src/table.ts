@@ -44,6 +44,9 @@ function takeCacheId(): number {
 /** The scratch buffer of point reads that do not cache their block (`Table.getSync`): only
  *  ever used within one synchronous call, so one per thread is enough. */
 let scratch = Buffer.allocUnsafeSlow(8192)
+/** Where a synchronous readahead of several blocks lands before each block is copied out (same
+ *  lifetime as `scratch`). */
+let runScratch = Buffer.allocUnsafeSlow(64 * 1024)
 /** Where such reads decompress their block (same lifetime as `scratch`; a block that decodes
  *  to more than this gets a buffer of its own). */
 const decodeScratch = Buffer.allocUnsafeSlow(64 * 1024)
@@ -443,27 +446,40 @@ export class Table {
    * @internal Reads data blocks `first..last` (inclusive) in one positioned read, verifies each
    * and caches them: the readahead of a scan. `wanted` is the block the caller needs now: if it
    * is damaged the call fails; another damaged block of the run is left out (`undefined`), so
-   * the reads that need it fail when they come to it, and not before.
+   * the reads that need it fail when they come to it, and not before. `fillCache: false` (a
+   * long scan's full-size readahead) leaves the blocks of a run of several out of the cache: a
+   * scan over more data than the cache holds would only evict every other block, and cached
+   * blocks outlive the scan as garbage the next major GC frees, not the next young one.
    */
-  loadRun(first: number, last: number, wanted: number): Promise<(Block | undefined)[]> {
+  loadRun(first: number, last: number, wanted: number, fillCache = true): Promise<(Block | undefined)[]> {
     if (first === last) return this.loadBlock(first).then((block) => [block])
     const { offset, length } = this.runExtent(first, last)
     this.reads++
     return readExactly(this.fs, this.fd, this.path, 'data', offset, length, undefined)
-      .then((bytes) => this.splitRun(first, last, wanted, bytes))
+      .then((bytes) => this.splitRun(first, last, wanted, bytes, fillCache))
       .finally(() => this.readDone())
   }
 
-  /** @internal `loadRun`, synchronously; `timer` is told the start and end of the read. */
-  loadRunSync(first: number, last: number, wanted: number, timer?: ReadTimer): (Block | undefined)[] {
+  /** @internal `loadRun`, synchronously; `timer` is told the start and end of the read. A run of
+   *  several blocks is read into the thread's run buffer, each block copied out of it. */
+  loadRunSync(
+    first: number,
+    last: number,
+    wanted: number,
+    timer?: ReadTimer,
+    fillCache = true,
+  ): (Block | undefined)[] {
     // An iterator's block: in fresh memory (its entries are views the caller may keep).
     if (first === last) return [this.readBlockSync(first, timer, false, false)]
     const { offset, length } = this.runExtent(first, last)
+    if (runScratch.length < length)
+      runScratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * runScratch.length))
     return this.splitRun(
       first,
       last,
       wanted,
-      readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined, timer),
+      readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined, timer, runScratch),
+      fillCache,
     )
   }
 
@@ -473,7 +489,13 @@ export class Table {
     return { offset, length: this.index.offsets[last]! + this.blockSize(last) - offset }
   }
 
-  private splitRun(first: number, last: number, wanted: number, bytes: Buffer): (Block | undefined)[] {
+  private splitRun(
+    first: number,
+    last: number,
+    wanted: number,
+    bytes: Buffer,
+    fillCache: boolean,
+  ): (Block | undefined)[] {
     const blocks: (Block | undefined)[] = []
     const base = this.index.offsets[first]!
     for (let blockIndex = first; blockIndex <= last; blockIndex++) {
@@ -484,7 +506,7 @@ export class Table {
       const own = Buffer.allocUnsafeSlow(handle.length + this.trailerBytes)
       bytes.copy(own, 0, start, start + own.length)
       try {
-        blocks.push(this.admit(blockIndex, handle, own))
+        blocks.push(this.admit(blockIndex, handle, own, fillCache))
       } catch (error) {
         if (blockIndex === wanted || !(error instanceof SSTableCorruptError)) throw error
         blocks.push(undefined)
@@ -497,10 +519,10 @@ export class Table {
     return { offset: this.index.offsets[blockIndex]!, length: this.index.lengths[blockIndex]! }
   }
 
-  private admit(blockIndex: number, handle: BlockHandle, bytes: Buffer): Block {
+  private admit(blockIndex: number, handle: BlockHandle, bytes: Buffer, fillCache = true): Block {
     const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion)
     const block = new Block(contents, this.path, handle.offset, 'data')
-    if (!this.closed) this.cache?.insert(this.space, blockIndex, block)
+    if (fillCache && !this.closed) this.cache?.insert(this.space, blockIndex, block)
     return block
   }
 
