@@ -24,7 +24,7 @@ describe('parseOptions', () => {
     expect(options.json).toBe(false)
   })
 
-  it('sizes the strata-mem engine\'s block cache with --strata-mem-cache (MiB), 64 by default', () => {
+  it("sizes the strata-mem engine's block cache with --strata-mem-cache (MiB), 64 by default", () => {
     expect(parseOptions([]).strataMemCacheMiB).toBe(64)
     expect(parseOptions(['--strata-mem-cache', '160']).strataMemCacheMiB).toBe(160)
     const error = rejection(['--strata-mem-cache', '1.5'])

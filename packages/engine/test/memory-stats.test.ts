@@ -13,7 +13,7 @@ afterEach(async () => {
 })
 
 const keyOf = (index: number) => bytes(`key-${String(index).padStart(6, '0')}`)
-const valueOf = (index: number) => bytes(`value ${index} `.padEnd(100, '.'))
+const storedValue = (index: number) => bytes(`value ${index} `.padEnd(100, '.'))
 
 async function filled(count: number, blockCacheBytes = 1 << 20): Promise<Database> {
   const database = await open(temporaryDirectory(), { autoCompaction: false, sync: false, blockCacheBytes })
@@ -23,7 +23,7 @@ async function filled(count: number, blockCacheBytes = 1 << 20): Promise<Databas
       Array.from({ length: Math.min(1000, count - start) }, (_, offset) => ({
         type: 'put' as const,
         key: keyOf(start + offset),
-        value: valueOf(start + offset),
+        value: storedValue(start + offset),
       })),
     )
   }
@@ -59,7 +59,7 @@ describe('stats().memory', () => {
     await database.flush()
     const { pinned } = database.stats().memory
     for (let index = 0; index < 5000; index += 10) {
-      expect(database.getSync(keyOf(index))).toEqual(valueOf(index))
+      expect(database.getSync(keyOf(index))).toEqual(storedValue(index))
     }
     const { memory, cache } = database.stats()
     expect(memory.blockCache).toBeGreaterThan(16 * 1024)
