@@ -11,7 +11,16 @@ import { percentileOfSorted } from './stats.js'
 import { prefill, runWorkload, verifyAfter, WORKLOADS, type WorkloadName } from './workloads.js'
 
 export type Job =
-  | { kind: 'run'; engine: EngineName; workload: WorkloadName; n: number; seed: number; directory: string }
+  | {
+      kind: 'run'
+      engine: EngineName
+      workload: WorkloadName
+      n: number
+      seed: number
+      directory: string
+      /** `strata-mem`'s block cache (`--strata-mem-cache`). */
+      strataMemCacheBytes?: number
+    }
   | { kind: 'prefill'; engine: EngineName; n: number; seed: number; directory: string }
   | { kind: 'fsync-probe'; operations: number; directory: string }
 
@@ -67,7 +76,7 @@ export async function runJob(job: Job): Promise<JobOutcome> {
   }
   const spec = WORKLOADS[job.workload]
   const openStarted = performance.now()
-  const adapter = await open(job.directory, { sync: spec.sync })
+  const adapter = await open(job.directory, { sync: spec.sync, strataMemCacheBytes: job.strataMemCacheBytes })
   const openMillis = performance.now() - openStarted
   const measurement = await runWorkload(adapter, spec, job.n, job.seed)
   await verifyAfter(adapter, spec, job.n, job.seed)

@@ -24,6 +24,14 @@ describe('parseOptions', () => {
     expect(options.json).toBe(false)
   })
 
+  it("sizes the strata-mem engine's block cache with --strata-mem-cache (MiB), 64 by default", () => {
+    expect(parseOptions([]).strataMemCacheMiB).toBe(64)
+    expect(parseOptions(['--strata-mem-cache', '160']).strataMemCacheMiB).toBe(160)
+    const error = rejection(['--strata-mem-cache', '1.5'])
+    expect(error.code).toBe(ErrorCode.InvalidArgument)
+    expect(error.message).toContain('--strata-mem-cache must be an integer from 0 to 65536')
+  })
+
   it('reads every flag, keeping engines and workloads in their canonical order', () => {
     const options = parseOptions([
       '--n',

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { InvalidArgumentError } from '@strata/base'
-import { ENGINE_NAMES, type EngineName } from './adapters/adapter.js'
+import { ENGINE_NAMES, type EngineName, STRATA_MEM_CACHE_MIB } from './adapters/adapter.js'
 import { WORKLOAD_NAMES, type WorkloadName } from './workloads.js'
 
 export interface BenchOptions {
@@ -22,6 +22,8 @@ export interface BenchOptions {
   out: string
   /** When set, strata's jobs run with `node --cpu-prof` and their profiles land here. */
   cpuProf: string | undefined
+  /** Block cache of the `strata-mem` engine, in MiB. Default `STRATA_MEM_CACHE_MIB`. */
+  strataMemCacheMiB: number
   help: boolean
 }
 
@@ -36,6 +38,8 @@ export const USAGE = `Usage: node dist/cli.js [flags]
   --json                 print results as JSON instead of the markdown table
   --out <directory>      where latest.md and latest.json are written (default ./bench-results)
   --cpu-prof <directory> profile strata's jobs (node --cpu-prof) into this directory
+  --strata-mem-cache <MiB>
+                         block cache of the strata-mem engine (default ${STRATA_MEM_CACHE_MIB})
   --help                 this text
 `
 
@@ -75,6 +79,7 @@ const FLAGS = {
   json: { type: 'boolean', default: false },
   out: { type: 'string' },
   'cpu-prof': { type: 'string' },
+  'strata-mem-cache': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const
 
@@ -98,6 +103,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     json: values.json,
     out: values.out ?? 'bench-results',
     cpuProf: values['cpu-prof'],
+    strataMemCacheMiB: integer(
+      'strata-mem-cache',
+      values['strata-mem-cache'],
+      STRATA_MEM_CACHE_MIB,
+      0,
+      65_536,
+    ),
     help: values.help,
   }
 }

@@ -151,7 +151,15 @@ export async function runRounds(
               cpSync(await template(engine), directory, { recursive: true })
             }
             const outcome = await runInChild(
-              { kind: 'run', engine, workload, n: options.n, seed: options.seed, directory },
+              {
+                kind: 'run',
+                engine,
+                workload,
+                n: options.n,
+                seed: options.seed,
+                directory,
+                strataMemCacheBytes: options.strataMemCacheMiB * 1024 * 1024,
+              },
               profileArgs(engine),
             )
             if (!outcome.ok) throw new Error(outcome.error)

@@ -185,6 +185,34 @@ export function checkTargets(
         detail: `strata at ${fixed(strata.median / lmdb.median)}× lmdb's ops/s`,
       })
     }
+    // strata-mem: strata with a block cache sized to lmdb's memory (README, "strata-mem").
+    for (const workload of READ_TARGETS) {
+      const mem = cellOf(cells, workload, 'strata-mem')
+      const lmdb = cellOf(cells, workload, 'lmdb')
+      if (mem?.opsPerSecond === undefined || lmdb?.opsPerSecond === undefined) continue
+      const rss = (cell: Cell) =>
+        cell.peakRssBytes === undefined ? '?' : `${fixed(cell.peakRssBytes / 1e6, 1)} MB`
+      checks.push({
+        target: `${workload}: strata-mem ≥ lmdb at no more peak RSS (aim)`,
+        met:
+          mem.opsPerSecond.median >= lmdb.opsPerSecond.median &&
+          (mem.peakRssBytes ?? Infinity) <= (lmdb.peakRssBytes ?? 0),
+        detail: `strata-mem at ${fixed(mem.opsPerSecond.median / lmdb.opsPerSecond.median)}× lmdb's ops/s; peak RSS ${rss(mem)} vs ${rss(lmdb)}`,
+      })
+    }
+  }
+  // Memory at defaults: strata's peak RSS at most classic-level's, workload by workload.
+  if (peers.includes('classic-level')) {
+    for (const workload of new Set(cells.map((cell) => cell.workload))) {
+      const strata = cellOf(cells, workload, 'strata')?.peakRssBytes
+      const classic = cellOf(cells, workload, 'classic-level')?.peakRssBytes
+      if (strata === undefined || classic === undefined) continue
+      checks.push({
+        target: `${workload}: strata peak RSS ≤ classic-level's`,
+        met: strata <= classic,
+        detail: `${fixed(strata / 1e6, 1)} MB vs ${fixed(classic / 1e6, 1)} MB`,
+      })
+    }
   }
   return checks
 }

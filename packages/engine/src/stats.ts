@@ -39,6 +39,30 @@ export interface LevelStats {
   uncompressedBytes: number
 }
 
+/**
+ * The memory the engine itself holds, by part, in bytes: what its options bound (memtables, block
+ * cache) and what they do not (pinned index and filter blocks, iterators). Not counted: Node.js
+ * and V8 themselves, garbage not yet collected, the compaction worker's thread, and what the
+ * application holds (returned values are copies or views the application keeps alive).
+ */
+export interface MemoryStats {
+  /** Approximate bytes of the active and the frozen memtables (`memtableBytes × (1 +
+   *  maxFrozenMemtables)` at most, plus one write). */
+  memtables: number
+  /** Bytes of decoded data blocks in the block cache (≤ `blockCacheBytes` − `pinned`). */
+  blockCache: number
+  /** Bytes of evicted blocks' buffers kept for the next blocks read (at most 64 blocks). */
+  spareBlocks: number
+  /** Bytes of the index and filter blocks of every open table, held for the table's lifetime
+   *  (counted against `blockCacheBytes`, but never evicted). */
+  pinned: number
+  /** Open iterators, and the bytes of the readahead blocks they hold (a block may be in the
+   *  block cache too). */
+  iterators: { open: number; blockBytes: number }
+  /** The sum of the parts (blocks both cached and held by an iterator counted twice). */
+  total: number
+}
+
 /** A plain JSON object describing the database (see the README for each field). */
 export interface DatabaseStats {
   directory: string
@@ -66,6 +90,8 @@ export interface DatabaseStats {
     pointReadsAdmitted: number
     pointReadsNotAdmitted: number
   }
+  /** The engine's own memory by part, in bytes (see `MemoryStats`). */
+  memory: MemoryStats
   /** How point reads read uncached blocks (see the `readMode` option): synchronous reads done,
    *  how many took longer than 0.2 ms, and how often `auto` fell back to the thread pool. */
   reads: { mode: ReadMode; syncReads: number; slowSyncReads: number; switchesToAsync: number }
@@ -139,6 +165,27 @@ export interface StatsSources {
   openIterators: number
 }
 
+/** The engine's memory by part (see `MemoryStats`). */
+export function memoryStats(
+  memtables: StatsSources['memtables'],
+  cache: BlockCache,
+  openIterators: number,
+): MemoryStats {
+  const memtableBytes = memtables.active.approximateBytes + memtables.frozenBytes
+  const blockCache = cache.usedBytes - cache.pinnedBytes
+  const parts = {
+    memtables: memtableBytes,
+    blockCache,
+    spareBlocks: cache.spareBytes,
+    pinned: cache.pinnedBytes,
+    iterators: { open: openIterators, blockBytes: cache.iteratorBytes },
+  }
+  return {
+    ...parts,
+    total: memtableBytes + blockCache + parts.spareBlocks + parts.pinned + cache.iteratorBytes,
+  }
+}
+
 export function collectStats(sources: StatsSources): DatabaseStats {
   const { version, writes, flushes, compactions, cache, governor } = sources
   const levels: LevelStats[] = version.levels.map((files, level) => ({
@@ -178,6 +225,7 @@ export function collectStats(sources: StatsSources): DatabaseStats {
       pointReadsAdmitted: cache.pointReadsAdmitted,
       pointReadsNotAdmitted: cache.pointReadsNotAdmitted,
     },
+    memory: memoryStats(sources.memtables, cache, sources.openIterators),
     reads: {
       mode: governor.mode,
       syncReads: governor.syncReads,

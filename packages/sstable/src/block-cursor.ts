@@ -174,6 +174,8 @@ export class BlockCursor {
   }
 
   private use(block: Block): void {
+    // Entries are views of the block's bytes: the cache must never reuse its memory.
+    block.viewed = true
     this.block = block
     this.bytes = block.bytes
     this.limit = block.restartsAt

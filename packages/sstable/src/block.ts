@@ -25,6 +25,13 @@ export class Block {
   /** The block's offset in the file, for error reports. */
   readonly offset: number
   readonly kind: BlockKind
+  /**
+   * @internal Set once a view of `bytes` may outlive the call that used the block: a cursor
+   * entered it (iterator entries are views), `find` answered with a view of a large value, or
+   * `decodeAll` ran. The block cache reuses the memory of an evicted point-read block only while
+   * this is false.
+   */
+  viewed = false
 
   /** Checks the restart array of verified contents; throws `SSTableCorruptError` if malformed. */
   constructor(bytes: Buffer, file: string, offset: number, kind: BlockKind) {
@@ -68,6 +75,7 @@ export class Block {
    * keys are fresh arrays.
    */
   decodeAll(): InternalEntry[] {
+    this.viewed = true
     const bytes = this.bytes
     const limit = this.restartsAt
     const entries: InternalEntry[] = []
@@ -244,10 +252,12 @@ export class Block {
       if (equal && seq <= atSeq) {
         let value: Uint8Array | null = null
         if (op === OpType.Put) {
-          value =
-            valueLength * 2 >= bytes.length && !copyValue
-              ? new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength)
-              : copyRange(bytes, valueStart, valueStart + valueLength)
+          if (valueLength * 2 >= bytes.length && !copyValue) {
+            this.viewed = true
+            value = new Uint8Array(bytes.buffer, bytes.byteOffset + valueStart, valueLength)
+          } else {
+            value = copyRange(bytes, valueStart, valueStart + valueLength)
+          }
         }
         // The caller's `key` itself, not a copy: the entry's key equals it byte for byte, and a
         // point read's answer is wanted for its value (a copy cost ~6% of a cached lookup).

@@ -16,6 +16,12 @@ const BLOCK_OVERHEAD_BYTES = 128
 /** Free bytes below which the cache counts as full for admission (a few typical blocks). */
 const ROOM_BYTES = 64 * 1024
 
+/** Spare buffers are kept by capacity, in classes of this many bytes. */
+const SPARE_CLASS_BYTES = 512
+/** At most this many spare buffers wait for reuse (beyond, an evicted block's memory is left
+ *  to the garbage collector). */
+const SPARE_LIMIT = 64
+
 /** @internal A table's slice of the cache: its cached blocks by block number (a plain array: a lookup is
  *  one indexed load, no hashing). */
 export type CacheSpace = (CacheNode | undefined)[]
@@ -26,14 +32,18 @@ export class CacheNode {
   readonly charge: number
   readonly space: CacheSpace
   readonly slot: number
+  /** The buffer the block's bytes live in, when the cache may reuse it once the block is
+   *  evicted (and never `viewed`). */
+  readonly reusable: Buffer | undefined
   newer: CacheNode | undefined
   older: CacheNode | undefined
 
-  constructor(block: Block, space: CacheSpace, slot: number) {
+  constructor(block: Block, space: CacheSpace, slot: number, reusable: Buffer | undefined) {
     this.block = block
     this.space = space
     this.slot = slot
-    this.charge = block.bytes.length + BLOCK_OVERHEAD_BYTES
+    this.reusable = reusable
+    this.charge = (reusable?.length ?? block.bytes.length) + BLOCK_OVERHEAD_BYTES
   }
 }
 
@@ -54,6 +64,12 @@ export class BlockCache {
   private readonly doorMask: number
   private _pointReadsAdmitted = 0
   private _pointReadsNotAdmitted = 0
+
+  /** Buffers of evicted blocks no view can reach, by capacity, for the next block read. */
+  private readonly spares = new Map<number, Buffer[]>()
+  private spareCount = 0
+  private _buffersReused = 0
+  private _iteratorBytes = 0
 
   /** `capacityBytes`: default 32 MiB; 0 caches no data blocks (every read goes to the file). */
   constructor(capacityBytes: number = DEFAULT_CACHE_BYTES) {
@@ -110,6 +126,64 @@ export class BlockCache {
     return false
   }
 
+  /** Bytes of the readahead blocks that open table iterators of this cache's tables hold (a
+   *  block may be cached as well). */
+  get iteratorBytes(): number {
+    return this._iteratorBytes
+  }
+  /** @internal Table iterators hold `bytes` more (negative: fewer) bytes of blocks. */
+  holdIteratorBytes(bytes: number): void {
+    this._iteratorBytes += bytes
+  }
+
+  /** Blocks read into the memory of an evicted block rather than fresh memory. */
+  get buffersReused(): number {
+    return this._buffersReused
+  }
+  /** Bytes of spare buffers waiting for reuse (at most `SPARE_LIMIT` buffers). */
+  get spareBytes(): number {
+    let bytes = 0
+    for (const [capacity, list] of this.spares) bytes += capacity * list.length
+    return bytes
+  }
+
+  /**
+   * @internal A buffer of at least `length` bytes for a block about to be read and cached with
+   * `insert(…, reusable)`: the memory of an evicted block when one of its size class is spare,
+   * else fresh memory. Every block a random walk caches then evicts another of about its size,
+   * so such reads allocate nothing: fresh memory per block (faulted in page by page, then
+   * garbage that lingers until a major GC) cost more time than the read and, at a full cache,
+   * as much resident memory again as the cache itself.
+   */
+  takeBuffer(length: number): Buffer {
+    const capacity = Math.ceil(length / SPARE_CLASS_BYTES) * SPARE_CLASS_BYTES
+    // Blocks vary in size (a block ends after the entry that crosses the target size): a spare
+    // up to a quarter larger serves too, the cache charging its full length.
+    if (this.spareCount > 0) {
+      for (let size = capacity; size <= capacity * 1.25; size += SPARE_CLASS_BYTES) {
+        const spare = this.spares.get(size)?.pop()
+        if (spare !== undefined) {
+          this.spareCount--
+          this._buffersReused++
+          return spare
+        }
+      }
+    }
+    return Buffer.allocUnsafeSlow(capacity)
+  }
+
+  /** @internal Returns a buffer from `takeBuffer` that holds nothing anyone reads. */
+  giveBuffer(buffer: Buffer): void {
+    if (this.spareCount >= SPARE_LIMIT) return
+    let list = this.spares.get(buffer.length)
+    if (list === undefined) {
+      list = []
+      this.spares.set(buffer.length, list)
+    }
+    list.push(buffer)
+    this.spareCount++
+  }
+
   /** Lookups that found their block in the cache. */
   get hits(): number {
     return this._hits
@@ -146,11 +220,13 @@ export class BlockCache {
     return node.block
   }
 
-  /** @internal Caches a block just read (replacing any copy), then evicts down to capacity. */
-  insert(space: CacheSpace, slot: number, block: Block): void {
+  /** @internal Caches a block just read (replacing any copy), then evicts down to capacity.
+   *  `reusable`: the buffer from `takeBuffer` its bytes live in; once the block is evicted, and
+   *  if it was never `viewed`, that buffer serves the next `takeBuffer`. */
+  insert(space: CacheSpace, slot: number, block: Block, reusable?: Buffer): void {
     const existing = space[slot]
     if (existing !== undefined) this.remove(existing)
-    const node = new CacheNode(block, space, slot)
+    const node = new CacheNode(block, space, slot, reusable)
     if (node.charge + this._pinnedBytes > this.capacityBytes) return
     space[slot] = node
     this.pushNewest(node)
@@ -172,7 +248,11 @@ export class BlockCache {
 
   private evict(): void {
     while (this.oldest !== undefined && this.blockBytes + this._pinnedBytes > this.capacityBytes) {
-      this.remove(this.oldest)
+      const node = this.oldest
+      this.remove(node)
+      // Evicted: a block no view reaches holds nothing anyone reads any more (point reads copy
+      // what they return), so its memory serves the next block read.
+      if (node.reusable !== undefined && !node.block.viewed) this.giveBuffer(node.reusable)
     }
   }
 

@@ -119,6 +119,8 @@ export class TableIteratorImpl implements TableIterator {
   private candidate: InternalEntry | undefined
   /** Blocks of the last readahead read: run[i] is block runFirst + i (undefined if damaged). */
   private run: readonly (Block | undefined)[] = NO_RUN
+  /** Bytes of the blocks in `run` (told to the table's cache as held by iterators). */
+  private runBytes = 0
   private runFirst = 0
   /** The block furthest along the walk that this iterator read, and the readahead size. */
   private lastRead = -2
@@ -199,7 +201,7 @@ export class TableIteratorImpl implements TableIterator {
         blocks = ahead.blocks!
       } else {
         ;[first, last] = this.planRead(wanted)
-        blocks = await this.table.loadRun(first, last, wanted)
+        blocks = await this.table.loadRun(first, last, wanted, this.fillsCache())
       }
       this.checkOpen()
       this.installRun(wanted, first, last, blocks)
@@ -227,7 +229,12 @@ export class TableIteratorImpl implements TableIterator {
       if (result !== NEED_BLOCK) return result
       const wanted = this.wantBlock
       const [first, last] = this.planRead(wanted)
-      this.installRun(wanted, first, last, this.table.loadRunSync(first, last, wanted, timer))
+      this.installRun(
+        wanted,
+        first,
+        last,
+        this.table.loadRunSync(first, last, wanted, timer, this.fillsCache()),
+      )
     }
   }
 
@@ -261,7 +268,7 @@ export class TableIteratorImpl implements TableIterator {
     if (this.closed) return
     this.closed = true
     this.prefetch = undefined
-    this.run = NO_RUN
+    this.holdRun(NO_RUN)
     this.cursor.release()
     if (spareCursors.length < MAX_SPARE_CURSORS) spareCursors.push(this.cursor)
     this.block = undefined
@@ -322,6 +329,13 @@ export class TableIteratorImpl implements TableIterator {
     return this.extent(wanted)
   }
 
+  /** Whether the next read puts its blocks in the block cache: not once the walk reads ahead at
+   *  full size (a long scan; `Table.loadRun`), so a scan neither evicts what point reads use nor
+   *  leaves its blocks behind as long-lived garbage. */
+  private fillsCache(): boolean {
+    return this.readahead < MAX_READAHEAD_BYTES
+  }
+
   /** The blocks one read fetches starting at `start`, in the walk's direction, within the
    *  current readahead size (at least `start` itself). */
   private extent(start: number): [number, number] {
@@ -350,7 +364,7 @@ export class TableIteratorImpl implements TableIterator {
     if (start < 0 || start >= this.table.blockCount) return
     const [first, last] = this.extent(start)
     const prefetch: Prefetch = { first, last, start, blocks: undefined, loading: undefined as never }
-    prefetch.loading = this.table.loadRun(first, last, start).then((blocks) => {
+    prefetch.loading = this.table.loadRun(first, last, start, this.fillsCache()).then((blocks) => {
       prefetch.blocks = blocks
     })
     prefetch.loading.catch(() => {
@@ -359,8 +373,17 @@ export class TableIteratorImpl implements TableIterator {
     this.prefetch = prefetch
   }
 
-  private installRun(wanted: number, first: number, last: number, blocks: (Block | undefined)[]): void {
+  /** Makes `blocks` the readahead run, telling the table how many bytes of blocks it holds. */
+  private holdRun(blocks: readonly (Block | undefined)[]): void {
+    let bytes = 0
+    for (const block of blocks) if (block !== undefined) bytes += block.bytes.length
+    if (bytes !== this.runBytes) this.table.holdIteratorBytes(bytes - this.runBytes)
+    this.runBytes = bytes
     this.run = blocks
+  }
+
+  private installRun(wanted: number, first: number, last: number, blocks: (Block | undefined)[]): void {
+    this.holdRun(blocks)
     this.runFirst = first
     this.lastRead = this.reverse ? first : last
     this.install(wanted, blocks[wanted - first]!)

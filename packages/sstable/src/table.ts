@@ -15,10 +15,11 @@ import {
   toIOError,
 } from '@strata/base'
 import { Block } from './block.js'
-import { blockContents, readTrailer } from './block-trailer.js'
+import { blockContents, readTrailer, type Trailer } from './block-trailer.js'
 import { BloomFilter, type FilterHashes } from './bloom.js'
 import type { BlockCache, CacheSpace } from './cache.js'
 import { compareKeys } from './coding.js'
+import { CodecId } from './compression/codec.js'
 import { DecompressionError } from './compression/errors.js'
 import { SSTableCorruptError } from './errors.js'
 import { decodeFooter, type Footer } from './footer.js'
@@ -43,6 +44,9 @@ function takeCacheId(): number {
 /** The scratch buffer of point reads that do not cache their block (`Table.getSync`): only
  *  ever used within one synchronous call, so one per thread is enough. */
 let scratch = Buffer.allocUnsafeSlow(8192)
+/** Where a synchronous readahead of several blocks lands before each block is copied out (same
+ *  lifetime as `scratch`). */
+let runScratch = Buffer.allocUnsafeSlow(64 * 1024)
 /** Where such reads decompress their block (same lifetime as `scratch`; a block that decodes
  *  to more than this gets a buffer of its own). */
 const decodeScratch = Buffer.allocUnsafeSlow(64 * 1024)
@@ -322,6 +326,12 @@ export class Table {
     return this.cache?.admitPointRead(this.cacheId, blockIndex) ?? false
   }
 
+  /** @internal Tells the cache that table iterators hold `bytes` more (or fewer) bytes of
+   *  readahead blocks. */
+  holdIteratorBytes(bytes: number): void {
+    this.cache?.holdIteratorBytes(bytes)
+  }
+
   /** The block from the cache (counted as a hit or a miss), if there. */
   cachedBlock(blockIndex: number): Block | undefined {
     return this.cache?.lookup(this.space, blockIndex)
@@ -356,9 +366,42 @@ export class Table {
   /** `loadBlock`, synchronously (`timer`, when given, told of the read). With `scratchRead`, the block is read into the
    *  thread's scratch buffer and not cached: valid only until the next such read. */
   loadBlockSync(blockIndex: number, timer?: ReadTimer, scratchRead = false): Block {
+    return this.readBlockSync(blockIndex, timer, scratchRead, true)
+  }
+
+  /** `loadBlockSync`; `reuse`: a block to be cached is read into the memory of an evicted one
+   *  (`BlockCache.takeBuffer`) when the cache has it. */
+  private readBlockSync(
+    blockIndex: number,
+    timer: ReadTimer | undefined,
+    scratchRead: boolean,
+    reuse: boolean,
+  ): Block {
     this.checkOpen()
     const handle = this.handle(blockIndex)
     const length = handle.length + this.trailerBytes
+    const cache = this.cache
+    if (!scratchRead && reuse && cache !== undefined && cache.capacityBytes > 0 && !this.closed) {
+      const buffer = cache.takeBuffer(length)
+      let bytes: Buffer
+      try {
+        bytes = readExactlySync(
+          this.fs,
+          this.fd,
+          this.path,
+          'data',
+          handle.offset,
+          length,
+          undefined,
+          timer,
+          buffer,
+        )
+      } catch (error) {
+        cache.giveBuffer(buffer)
+        throw error
+      }
+      return this.admitReusing(blockIndex, handle, bytes, buffer, cache)
+    }
     if (scratchRead && scratch.length < length) {
       scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length))
     }
@@ -403,26 +446,40 @@ export class Table {
    * @internal Reads data blocks `first..last` (inclusive) in one positioned read, verifies each
    * and caches them: the readahead of a scan. `wanted` is the block the caller needs now: if it
    * is damaged the call fails; another damaged block of the run is left out (`undefined`), so
-   * the reads that need it fail when they come to it, and not before.
+   * the reads that need it fail when they come to it, and not before. `fillCache: false` (a
+   * long scan's full-size readahead) leaves the blocks of a run of several out of the cache: a
+   * scan over more data than the cache holds would only evict every other block, and cached
+   * blocks outlive the scan as garbage the next major GC frees, not the next young one.
    */
-  loadRun(first: number, last: number, wanted: number): Promise<(Block | undefined)[]> {
+  loadRun(first: number, last: number, wanted: number, fillCache = true): Promise<(Block | undefined)[]> {
     if (first === last) return this.loadBlock(first).then((block) => [block])
     const { offset, length } = this.runExtent(first, last)
     this.reads++
     return readExactly(this.fs, this.fd, this.path, 'data', offset, length, undefined)
-      .then((bytes) => this.splitRun(first, last, wanted, bytes))
+      .then((bytes) => this.splitRun(first, last, wanted, bytes, fillCache))
       .finally(() => this.readDone())
   }
 
-  /** @internal `loadRun`, synchronously; `timer` is told the start and end of the read. */
-  loadRunSync(first: number, last: number, wanted: number, timer?: ReadTimer): (Block | undefined)[] {
-    if (first === last) return [this.loadBlockSync(first, timer)]
+  /** @internal `loadRun`, synchronously; `timer` is told the start and end of the read. A run of
+   *  several blocks is read into the thread's run buffer, each block copied out of it. */
+  loadRunSync(
+    first: number,
+    last: number,
+    wanted: number,
+    timer?: ReadTimer,
+    fillCache = true,
+  ): (Block | undefined)[] {
+    // An iterator's block: in fresh memory (its entries are views the caller may keep).
+    if (first === last) return [this.readBlockSync(first, timer, false, false)]
     const { offset, length } = this.runExtent(first, last)
+    if (runScratch.length < length)
+      runScratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * runScratch.length))
     return this.splitRun(
       first,
       last,
       wanted,
-      readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined, timer),
+      readExactlySync(this.fs, this.fd, this.path, 'data', offset, length, undefined, timer, runScratch),
+      fillCache,
     )
   }
 
@@ -432,7 +489,13 @@ export class Table {
     return { offset, length: this.index.offsets[last]! + this.blockSize(last) - offset }
   }
 
-  private splitRun(first: number, last: number, wanted: number, bytes: Buffer): (Block | undefined)[] {
+  private splitRun(
+    first: number,
+    last: number,
+    wanted: number,
+    bytes: Buffer,
+    fillCache: boolean,
+  ): (Block | undefined)[] {
     const blocks: (Block | undefined)[] = []
     const base = this.index.offsets[first]!
     for (let blockIndex = first; blockIndex <= last; blockIndex++) {
@@ -443,7 +506,7 @@ export class Table {
       const own = Buffer.allocUnsafeSlow(handle.length + this.trailerBytes)
       bytes.copy(own, 0, start, start + own.length)
       try {
-        blocks.push(this.admit(blockIndex, handle, own))
+        blocks.push(this.admit(blockIndex, handle, own, fillCache))
       } catch (error) {
         if (blockIndex === wanted || !(error instanceof SSTableCorruptError)) throw error
         blocks.push(undefined)
@@ -456,10 +519,48 @@ export class Table {
     return { offset: this.index.offsets[blockIndex]!, length: this.index.lengths[blockIndex]! }
   }
 
-  private admit(blockIndex: number, handle: BlockHandle, bytes: Buffer): Block {
+  private admit(blockIndex: number, handle: BlockHandle, bytes: Buffer, fillCache = true): Block {
     const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion)
     const block = new Block(contents, this.path, handle.offset, 'data')
-    if (!this.closed) this.cache?.insert(this.space, blockIndex, block)
+    if (fillCache && !this.closed) this.cache?.insert(this.space, blockIndex, block)
+    return block
+  }
+
+  /** `admit` for a block read into `buffer` (from `cache.takeBuffer`): a raw block stays
+   *  there; a compressed one is decompressed into a second such buffer and `buffer` goes back.
+   *  The cache may reuse the block's buffer once it evicts the block. */
+  private admitReusing(
+    blockIndex: number,
+    handle: BlockHandle,
+    bytes: Buffer,
+    buffer: Buffer,
+    cache: BlockCache,
+  ): Block {
+    // Each buffer is given back exactly once, when nothing will read it: on any error, or (the
+    // read buffer of a compressed block) once decompressed.
+    let holder: Buffer | undefined = buffer
+    let block: Block
+    try {
+      const trailer = readTrailer(bytes, 0, handle.length, BlockType.Data, this.formatVersion)
+      if ('reason' in trailer) throw corrupt(this.path, handle.offset + trailer.at, 'data', trailer.reason)
+      let contents = bytes.subarray(0, handle.length)
+      if (trailer.codec !== CodecId.None) {
+        const output = cache.takeBuffer(trailer.rawLength)
+        holder = output
+        contents = decompress(this.path, handle, 'data', contents, trailer, output)
+        cache.giveBuffer(buffer)
+        // A codec that cannot decompress in place returned fresh memory: that is what is cached.
+        if (contents.buffer !== output.buffer) {
+          holder = undefined
+          cache.giveBuffer(output)
+        }
+      }
+      block = new Block(contents, this.path, handle.offset, 'data')
+    } catch (error) {
+      if (holder !== undefined) cache.giveBuffer(holder)
+      throw error
+    }
+    cache.insert(this.space, blockIndex, block, holder)
     return block
   }
 
@@ -575,7 +676,19 @@ function verifyBlock(
   const kind = BLOCK_KIND[type]
   const trailer = readTrailer(bytes, 0, handle.length, type, version)
   if ('reason' in trailer) throw corrupt(path, handle.offset + trailer.at, kind, trailer.reason)
-  const stored = bytes.subarray(0, handle.length)
+  return decompress(path, handle, kind, bytes.subarray(0, handle.length), trailer, into)
+}
+
+/** The contents of a block whose trailer checked out (`blockContents`); bytes that do not
+ *  decompress are an `SSTableCorruptError` (the `DecompressionError` its `cause`). */
+function decompress(
+  path: string,
+  handle: BlockHandle,
+  kind: SSTableCorruptError['block'],
+  stored: Buffer,
+  trailer: Trailer,
+  into?: Buffer,
+): Buffer {
   try {
     return blockContents(stored, trailer, into)
   } catch (error) {

@@ -12,6 +12,7 @@ export type MaybePromise<T> = T | Promise<T>
 export const ENGINE_NAMES = [
   'strata',
   'strata-getsync',
+  'strata-mem',
   'classic-level',
   'rocksdb',
   'lmdb',
@@ -25,6 +26,8 @@ export interface OpenSettings {
    *  the bytes (survives a process crash, not a power cut). strata's `sync` option, mapped onto
    *  each peer's nearest equivalent (see README, "Fairness"). */
   sync: boolean
+  /** Block cache of the `strata-mem` variant, in bytes (`--strata-mem-cache`). */
+  strataMemCacheBytes?: number
 }
 
 export type BatchOperation = { type: 'put'; key: Key; value: Value } | { type: 'del'; key: Key }
@@ -67,6 +70,11 @@ export function levelRange(options: ScanOptions): { gte?: Key; lte?: Key } {
 /** Block cache of the LSM peers (classic-level, rocksdb): strata's default, so neither side
  *  gets a bigger cache. */
 export const PEER_CACHE_BYTES = 32 * 1024 * 1024
+
+/** `strata-mem`'s block cache when `--strata-mem-cache` is not given, in MiB: 16 MiB below the
+ *  size whose peak RSS stayed under lmdb's in all four read workloads at n = 1,000,000 in one
+ *  run and went over in another (README, "strata-mem"). */
+export const STRATA_MEM_CACHE_MIB = 64
 
 /** Entries read per `nextv` call by the adapters whose iterators have one. */
 export const SCAN_CHUNK = 1000

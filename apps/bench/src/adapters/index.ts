@@ -10,6 +10,8 @@ export async function loadAdapter(engine: EngineName): Promise<OpenAdapter> {
       return (await import('./strata.js')).openStrata
     case 'strata-getsync':
       return (await import('./strata.js')).openStrataGetSync
+    case 'strata-mem':
+      return (await import('./strata.js')).openStrataMem
     case 'classic-level':
       return (await import('./classic-level.js')).openClassicLevel
     case 'rocksdb':

@@ -11,6 +11,7 @@ import {
   levelRange,
   type OpenSettings,
   type ScanOptions,
+  STRATA_MEM_CACHE_MIB,
   scanByNextv,
   type Value,
   type Visit,
@@ -18,6 +19,22 @@ import {
 
 export async function openStrata(directory: string, settings: OpenSettings): Promise<Adapter> {
   return openWith(directory, settings, false)
+}
+
+/**
+ * strata with lmdb's memory: as `strata` (promise `get`), with a block cache of
+ * `settings.strataMemCacheBytes` (`--strata-mem-cache <MiB>`, default `STRATA_MEM_CACHE_MIB`)
+ * in place of 32 MiB — sized so that the job's peak RSS stays at or under lmdb's in the same
+ * workload, which reads through a memory map whose pages count in its RSS (README, "strata-mem").
+ * Its own row, never a peer.
+ */
+export async function openStrataMem(directory: string, settings: OpenSettings): Promise<Adapter> {
+  return openWith(
+    directory,
+    settings,
+    false,
+    settings.strataMemCacheBytes ?? STRATA_MEM_CACHE_MIB * 1024 * 1024,
+  )
 }
 
 /**
@@ -30,10 +47,18 @@ export async function openStrataGetSync(directory: string, settings: OpenSetting
   return openWith(directory, settings, true)
 }
 
-async function openWith(directory: string, settings: OpenSettings, getSync: boolean): Promise<Adapter> {
-  const db = await open(directory, { sync: settings.sync })
+async function openWith(
+  directory: string,
+  settings: OpenSettings,
+  getSync: boolean,
+  blockCacheBytes?: number,
+): Promise<Adapter> {
+  const db = await open(directory, {
+    sync: settings.sync,
+    ...(blockCacheBytes === undefined ? {} : { blockCacheBytes }),
+  })
   return {
-    engine: getSync ? 'strata-getsync' : 'strata',
+    engine: getSync ? 'strata-getsync' : blockCacheBytes === undefined ? 'strata' : 'strata-mem',
     put: (key: Key, value: Value) => db.put(key, value),
     get: getSync
       ? (key: Key) => db.getSync(key) as Value | undefined
