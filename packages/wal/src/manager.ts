@@ -111,7 +111,7 @@ export class WALManager {
       const sync = resolveSync(options)
       this.checkWritable()
       const fields = checkEntry(entry, 'entry', this.log.lastSeq)
-      const record = frameOf(encodeEntryPayload(fields), fields.seq, 'entry')
+      const record = frameOf(this.log.codec, encodeEntryPayload(fields), fields.seq, 'entry')
       this.log.lastSeq = fields.seq
       return this.enqueue(record, sync)
     } catch (error) {
@@ -128,6 +128,7 @@ export class WALManager {
       const checked = checkBatch(entries, this.log.lastSeq)
       if (checked.length === 0) return Promise.resolve()
       const record = frameOf(
+        this.log.codec,
         encodeBatchPayload(checked),
         checked[0]!.seq,
         'entries',
@@ -212,7 +213,8 @@ export class WALManager {
         const base = log.size
         const baseSeq = log.writtenSeq
         try {
-          log.writeAllSync(log.fd, buffer)
+          log.growSync(base + buffer.length)
+          log.writeAllSync(log.fd, buffer, base)
         } catch (error) {
           const failure = log.failAppends('writing', error, base, baseSeq)
           for (const pending of group) pending.reject(failure)
@@ -352,7 +354,7 @@ export class WALManager {
           await write(await log.readRange(readFd!, start, Math.min(to, start + COPY_CHUNK_BYTES)))
         }
       }
-      await write(headerBytes(log.syncedSeqAfterCut(seq)))
+      await write(headerBytes(log.syncedSeqAfterCut(seq), log.salt))
       if (cut.head !== undefined) await write(cut.head)
       await copy(cut.keptStart, plannedEnd)
       // Final step, with appends paused: catch up with what was written meanwhile, then switch.
@@ -364,7 +366,8 @@ export class WALManager {
       let caughtUpFirstSeq: number | undefined
       if (end > catchUpFrom) {
         const first = await log.readRange(readFd, catchUpFrom, end)
-        if (cut.firstKeptSeq === undefined) caughtUpFirstSeq = firstSeqOf(first, log.path, catchUpFrom)
+        if (cut.firstKeptSeq === undefined)
+          caughtUpFirstSeq = firstSeqOf(first, log.path, catchUpFrom, log.codec)
         await write(first)
       }
       await fs.fsync(tempFd)
@@ -375,7 +378,7 @@ export class WALManager {
       let fd: number
       try {
         await fs.syncDir(log.directory)
-        fd = await fs.open(log.path, 'a')
+        fd = await fs.open(log.path, 'r+')
       } catch (error) {
         const poison = log.poisonWith('switching to the truncated file', error)
         this.failQueued(poison)
