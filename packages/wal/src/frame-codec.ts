@@ -10,7 +10,7 @@ import {
   SALT_BYTES,
   SALTED_FRAME_OVERHEAD_BYTES,
 } from './format.js'
-import { encodeFrame, type FrameRead, readFrame, validFrameEnd } from './frame.js'
+import { encodeFrame, type FrameRead, type FrameScan, readFrame, validFrameEnd } from './frame.js'
 import { encodeSaltedFrame, readSaltedFrame, validSaltedFrameEnd } from './salted-frame.js'
 
 export interface FrameCodec {
@@ -52,3 +52,25 @@ export function saltedCodec(salt: number): FrameCodec {
 
 /** Bytes of the checksum at a frame's end (the same in both layouts). */
 export const FRAME_CHECKSUM_BYTES = CHECKSUM_BYTES
+
+/** Every frame of a whole WAL file `bytes` after its header (as `readHeader` found it), in the
+ *  layout of its format, and how the log ends (see `readFrames`). For tools that show a WAL; a
+ *  format-3 file's zeros after its last frame end it cleanly. */
+export function readLogFrames(
+  bytes: Uint8Array,
+  header: { length: number; salt: number | undefined },
+): FrameScan {
+  const codec = header.salt === undefined ? plainCodec : saltedCodec(header.salt)
+  const frames: FrameScan['frames'] = []
+  let offset = header.length
+  for (;;) {
+    const read = codec.read(bytes, offset)
+    if (read.status === 'frame') {
+      frames.push({ offset, payload: read.payload })
+      offset = read.next
+      continue
+    }
+    if (read.status === 'end') return { frames, end: offset, status: 'clean', problem: undefined }
+    return { frames, end: offset, status: read.status, problem: { offset, reason: read.reason } }
+  }
+}

@@ -61,9 +61,15 @@ export class WALManager {
     return this.log.path
   }
 
-  /** Bytes in the log file (header and whole, written frames). */
+  /** Bytes of the log (header and whole, written frames): where the next frame goes. */
   get sizeBytes(): number {
     return this.log.size
+  }
+
+  /** Bytes of the file: `sizeBytes`, then preallocated space (zeros written ahead of the
+   *  frames, given back at close). */
+  get fileBytes(): number {
+    return this.log.allocated
   }
 
   /** Highest seq known to be on disk: the last seq of the file when an fsync of it last

@@ -57,9 +57,15 @@ export class WALWriter {
     return logFileOf(this).path
   }
 
-  /** Bytes in the log file (header and whole frames). */
+  /** Bytes of the log (header and whole frames): where the next frame goes. */
   get sizeBytes(): number {
     return logFileOf(this).size
+  }
+
+  /** Bytes of the file: `sizeBytes`, then preallocated space (zeros written ahead of the
+   *  frames, given back at close). */
+  get fileBytes(): number {
+    return logFileOf(this).allocated
   }
 
   /** Highest seq written (or found at open); `undefined` for a log that never held an entry. */
