@@ -90,7 +90,7 @@ export function syncedSeqBytes(syncedSeq: number, salt: number): Buffer {
 /** Space is added to the file ahead of the frames (zeros written once), so that a synced
  *  append overwrites allocated bytes and changes no file size: fdatasync then writes data only.
  *  Each extension adds as many bytes as the file already has, at least MIN and at most MAX. */
-export const MIN_PREALLOCATION_BYTES = 64 * 1024
+export const MIN_PREALLOCATION_BYTES = 16 * 1024
 export const MAX_PREALLOCATION_BYTES = 4 * 1024 * 1024
 
 /** Every this many bytes of log the writer remembers one frame's offset and first seq, so

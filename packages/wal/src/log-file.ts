@@ -77,6 +77,8 @@ export class LogFile {
   salt: number = newSalt()
   /** The frame layout every frame written from now on has (format 3, this file's salt). */
   codec: FrameCodec = saltedCodec(this.salt)
+  /** Writing preallocated space failed: not tried again until the file is cut or rewritten. */
+  private growFailed = false
   /** The file is of format 1 or 2: it is rewritten as format 3 before the first write. */
   private legacy: { headerLength: number; codec: FrameCodec } | undefined
   /** Highest seq accepted (written, or queued by the manager). */
@@ -322,6 +324,7 @@ export class LogFile {
     }
     this.size = cutTo === 0 ? HEADER_BYTES : cutTo
     this.allocated = this.size
+    this.growFailed = false
     this.cutTo = undefined
     if (this.lowerClaim) {
       this.syncedSeq = this.lastSeq
@@ -401,6 +404,7 @@ export class LogFile {
     }
     this.size = end
     this.allocated = end
+    this.growFailed = false
     this.writtenSeq = writtenSeq
     return true
   }
@@ -467,6 +471,7 @@ export class LogFile {
     }
     this.size = cutTo === 0 ? HEADER_BYTES : cutTo
     this.allocated = this.size
+    this.growFailed = false
     this.cutTo = undefined
     if (this.lowerClaim) {
       this.syncedSeq = this.lastSeq
@@ -481,15 +486,32 @@ export class LogFile {
    * Before frames are written up to `end`: when that passes the allocated space, zeros are
    * written after `end` (see `preallocationTarget`), so the synced appends that follow overwrite
    * allocated bytes and their fdatasync changes no file size. The zeros reach the disk with the
-   * fsync of the frames being written. A failure is a failed write (the caller poisons the log).
+   * fsync of the frames being written. Best effort: when writing them fails (a disk too full
+   * for them, though maybe not for the frames), the frames are written without (a warning), and
+   * no more space is preallocated until the file is next cut back or rewritten.
    */
   growSync(end: number): void {
     if (end <= this.allocated) return
+    if (this.growFailed) {
+      this.allocated = end
+      return
+    }
     const target = preallocationTarget(this.allocated, end)
-    for (let position = end; position < target; ) {
-      const length = Math.min(target - position, zeros.length)
-      this.writeAllSync(this.fd!, zeros.subarray(0, length), position)
-      position += length
+    try {
+      for (let position = end; position < target; ) {
+        const length = Math.min(target - position, zeros.length)
+        this.writeAllSync(this.fd!, zeros.subarray(0, length), position)
+        position += length
+      }
+    } catch (error) {
+      this.growFailed = true
+      this.allocated = end
+      // Zeros written past `end` before the failure are harmless: they end the log cleanly.
+      this.options.onWarning(
+        `preallocating space in WAL ${this.path} failed; appending without preallocated space`,
+        error,
+      )
+      return
     }
     this.allocated = target
   }
@@ -533,6 +555,7 @@ export class LogFile {
     this.checkpoints = converted.checkpoints
     this.size = converted.bytes.length
     this.allocated = this.size
+    this.growFailed = false
     if (this.lowerClaim) this.syncedSeq = this.lastSeq
     this.claimed = syncedSeq
     this.legacy = undefined
@@ -659,6 +682,7 @@ export class LogFile {
     this.checkpoints.rebase(cut.keptStart, movedTo, firstSeq)
     this.size = movedTo + (end - cut.keptStart)
     this.allocated = this.size
+    this.growFailed = false
   }
 
   /** First seq of the frame at `offset` of the (old) file behind `readFd`, synchronously. */
