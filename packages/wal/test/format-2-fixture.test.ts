@@ -7,14 +7,14 @@
 import { readFileSync } from 'node:fs'
 import { crc32c, MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { V2_HEADER_BYTES, WALEntry, WALManager, WALWriter } from '../src/index.js'
+import { type OpType, V2_HEADER_BYTES, WALEntry, WALManager, WALWriter } from '../src/index.js'
 import { plain } from './support.js'
 
 const fixture = new URL('./fixtures/format-2/', import.meta.url)
 const file = readFileSync(new URL('wal.log', fixture))
 const expected: {
   syncedSeq: number
-  entries: Array<{ seq: number; timestampMs: number; op: number; key: string; value: string | null }>
+  entries: Array<{ seq: number; timestampMs: number; op: OpType; key: string; value: string | null }>
 } = JSON.parse(readFileSync(new URL('expected.json', fixture), 'utf8'))
 const expectedEntries = expected.entries.map((entry) =>
   plain(
