@@ -28,7 +28,7 @@ import {
 import { type FrameCodec, saltedCodec } from './frame-codec.js'
 import { convertToCurrentFormat } from './legacy.js'
 import type { ResolvedOptions } from './options.js'
-import { preallocationTarget, zeros } from './preallocation.js'
+import { preallocationTarget, zeroBytes } from './preallocation.js'
 import { type LogScan, type ReplayReport, scanLog } from './reader.js'
 import { type Cut, firstSeqOf, planCut } from './truncation.js'
 
@@ -497,6 +497,7 @@ export class LogFile {
       return
     }
     const target = preallocationTarget(this.allocated, end)
+    const zeros = zeroBytes()
     try {
       for (let position = end; position < target; ) {
         const length = Math.min(target - position, zeros.length)

@@ -4,6 +4,7 @@
  * last frame that belong to another file or generation (another salt) never read as frames.
  */
 import { MemoryFileSystem } from '@strata/base'
+import { FaultyFileSystem } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
 import {
   MAX_PREALLOCATION_BYTES,
@@ -112,5 +113,26 @@ describe('stale frames of an earlier generation after the last frame', () => {
       Buffer.concat([fresh.bytes, old.bytes.subarray(fresh.bytes.length, 600), late]),
     )
     expect(() => new WALWriter('/wal.log', { fs }).replay()).toThrow(WALCorruptError)
+  })
+})
+
+describe('a failure to write preallocated space', () => {
+  it('leaves the append to succeed without it (a warning), and no more is tried', () => {
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const warnings: string[] = []
+    const writer = new WALWriter('/wal.log', { fs: faulty, onWarning: (message) => warnings.push(message) })
+    // The next write to the file is the zeros ahead of the first frame.
+    faulty.inject({ operation: 'write', path: /wal\.log$/ })
+    writer.append(entryFor(1))
+    expect(warnings).toEqual([expect.stringMatching(/preallocating space in WAL \/wal\.log failed/)])
+    for (let seq = 2; seq <= 50; seq++) writer.append(entryFor(seq, 1000))
+    // Every append grew the file by its frame: no zeros after the last frame.
+    expect(writer.fileBytes).toBe(writer.sizeBytes)
+    expect(memory.statSync('/wal.log')!.size).toBe(writer.sizeBytes)
+    expect(warnings).toHaveLength(1)
+    writer.close()
+    const reopened = new WALWriter('/wal.log', { fs: memory, recovery: 'strict' })
+    expect(seqs(reopened.replay())).toEqual(Array.from({ length: 50 }, (_, index) => index + 1))
   })
 })
