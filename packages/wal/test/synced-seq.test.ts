@@ -3,6 +3,7 @@
  * damage, not a torn tail; a frame written but never fsynced that is cut short is still a torn
  * tail; format-1 files (8-byte header, no synced seq) are still read and appended to.
  */
+import { readFileSync } from 'node:fs'
 import { MemoryFileSystem } from '@strata/base'
 import { FaultyFileSystem } from '@strata/base/testing'
 import { describe, expect, it } from 'vitest'
@@ -159,6 +160,32 @@ describe('a failed append is cut back out of the file', () => {
   })
 })
 
+/** The hex bytes of the code block after `heading` in docs/format.md's WAL worked example:
+ *  each line's leading two-digit hex tokens. */
+function exampleOfTheDoc(heading: string): string {
+  const doc = readFileSync(new URL('../../../docs/format.md', import.meta.url), 'utf8')
+  const section = doc.slice(
+    doc.indexOf('### Worked example (checked by a test: packages/wal/test/synced-seq.test.ts)'),
+  )
+  const start = section.indexOf(heading)
+  expect(start, `docs/format.md holds "${heading}"`).toBeGreaterThan(0)
+  const block = /```\n([\s\S]*?)```/.exec(section.slice(start))
+  expect(block).not.toBeNull()
+  return block![1]!
+    .split('\n')
+    .map((line) => /^(?:[0-9a-f]{2}(?: |$))+/.exec(line)?.[0] ?? '')
+    .join('')
+    .replace(/\s+/g, '')
+}
+
+/** The header bytes docs/format.md's WAL worked example quotes after `lead` (in backticks). */
+function headerOfTheDoc(lead: string): string {
+  const doc = readFileSync(new URL('../../../docs/format.md', import.meta.url), 'utf8')
+  const at = doc.indexOf(lead)
+  expect(at, `docs/format.md holds "${lead}"`).toBeGreaterThan(0)
+  return /`([0-9a-f ]+)`/.exec(doc.slice(at))![1]!.replace(/\s+/g, '')
+}
+
 describe('the worked example of docs/format.md (WAL format 3)', () => {
   const salt = 0x1a2b3c4d
   const text = (value: string) => new TextEncoder().encode(value)
@@ -167,6 +194,13 @@ describe('the worked example of docs/format.md (WAL format 3)', () => {
   it('is byte for byte what headerBytes and the salted frame encoder write', () => {
     expect(headerBytes(0, salt).toString('hex')).toBe(
       '5357414c03000000' + '0000000000000000' + '4d3c2b1a' + '203dd0b8',
+    )
+    expect(headerOfTheDoc('Its header:')).toBe(headerBytes(0, salt).toString('hex'))
+    expect(headerOfTheDoc('After the entry below was fsynced, bytes 8..23 read')).toBe(
+      headerBytes(42, salt).subarray(8).toString('hex'),
+    )
+    expect(exampleOfTheDoc('One entry, `WALEntry.put(42')).toBe(
+      encodeSaltedFrame(encodeEntryPayload(put42), salt).toString('hex'),
     )
     expect(headerBytes(42, salt).toString('hex')).toBe(
       '5357414c03000000' + '2a00000000000000' + '4d3c2b1a' + '17f20266',
@@ -178,6 +212,9 @@ describe('the worked example of docs/format.md (WAL format 3)', () => {
       WALEntry.put(43, text('a'), text('1'), 1732406400001),
       WALEntry.delete(44, text('b'), 1732406400001),
     ]
+    expect(exampleOfTheDoc('A batch, `[put(43')).toBe(
+      encodeSaltedFrame(encodeBatchPayload(batch), salt).toString('hex'),
+    )
     expect(encodeSaltedFrame(encodeBatchPayload(batch), salt).toString('hex')).toBe(
       '23000000' +
         '4d3c2b1a' +
