@@ -151,7 +151,7 @@ describe('write-path faults', () => {
       autoCompaction: false,
     })
     // Room for the preallocated space of the WAL (16 KiB or more per new WAL file) and some writes.
-    faulty.spaceLimitBytes = faulty.bytesWritten + 100_000
+    faulty.spaceLimitBytes = faulty.bytesWritten + 200_000
     const acknowledged = new Map<string, string>()
     let failure: unknown
     for (let index = 0; index < 1000 && failure === undefined; index++) {

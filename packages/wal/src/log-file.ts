@@ -491,12 +491,8 @@ export class LogFile {
    * no more space is preallocated until the file is next cut back or rewritten.
    */
   growSync(end: number): void {
-    if (end <= this.allocated) return
-    if (this.growFailed) {
-      this.allocated = end
-      return
-    }
-    const target = preallocationTarget(this.allocated, end)
+    const target = this.growthTarget(end)
+    if (target === undefined) return
     const zeros = zeroBytes()
     try {
       for (let position = end; position < target; ) {
@@ -505,16 +501,50 @@ export class LogFile {
         position += length
       }
     } catch (error) {
-      this.growFailed = true
-      this.allocated = end
-      // Zeros written past `end` before the failure are harmless: they end the log cleanly.
-      this.options.onWarning(
-        `preallocating space in WAL ${this.path} failed; appending without preallocated space`,
-        error,
-      )
+      this.growthFailed(end, error)
       return
     }
     this.allocated = target
+  }
+
+  /** Asynchronous `growSync` (the write loop's: up to 4 MiB of zeros are not written on the
+   *  event loop). */
+  async grow(end: number): Promise<void> {
+    const target = this.growthTarget(end)
+    if (target === undefined) return
+    const zeros = zeroBytes()
+    try {
+      for (let position = end; position < target; ) {
+        const length = Math.min(target - position, zeros.length)
+        await this.writeAll(this.fd!, zeros.subarray(0, length), position)
+        position += length
+      }
+    } catch (error) {
+      this.growthFailed(end, error)
+      return
+    }
+    this.allocated = target
+  }
+
+  /** The file length to extend to before frames are written up to `end`; `undefined` when
+   *  nothing is to be written (the space is there, or preallocation failed before). */
+  private growthTarget(end: number): number | undefined {
+    if (end <= this.allocated) return undefined
+    if (this.growFailed) {
+      this.allocated = end
+      return undefined
+    }
+    return preallocationTarget(this.allocated, end)
+  }
+
+  private growthFailed(end: number, error: unknown): void {
+    this.growFailed = true
+    this.allocated = end
+    // Zeros written past `end` before the failure are harmless: they end the log cleanly.
+    this.options.onWarning(
+      `preallocating space in WAL ${this.path} failed; appending without preallocated space`,
+      error,
+    )
   }
 
   /** At close: the preallocated space after the last frame is given back (the file ends with

@@ -219,8 +219,9 @@ export class WALManager {
         const base = log.size
         const baseSeq = log.writtenSeq
         try {
-          log.growSync(base + buffer.length)
-          log.writeAllSync(log.fd, buffer, base)
+          // Rarely (once per extension of the file): zeros written ahead, asynchronously.
+          if (base + buffer.length > log.allocated) await log.grow(base + buffer.length)
+          log.writeAllSync(log.fd!, buffer, base)
         } catch (error) {
           const failure = log.failAppends('writing', error, base, baseSeq)
           for (const pending of group) pending.reject(failure)
