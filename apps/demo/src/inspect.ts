@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { nodeFileSystem } from '@strata/base'
 import { inspectManifest, type VersionEdit } from '@strata/engine'
-import { decodePayload, readFrames, readHeader, MAGIC as WAL_MAGIC } from '@strata/wal'
+import { decodePayload, readHeader, readLogFrames, MAGIC as WAL_MAGIC } from '@strata/wal'
 import { CliError, ExitCode } from './failure.js'
 import { formatBytes, formatCount, jsonBytes, padEnd, padStart, showBytes } from './format.js'
 import { inspectTableFile, TABLE_MAGIC } from './inspect-table.js'
@@ -92,7 +92,7 @@ export function inspectWal(path: string, data: Uint8Array, options: InspectOptio
       `  header    magic SWAL ✓  format version ${header.version} ✓` +
         (syncedSeq === undefined ? '' : `  checksum ✓  synced through seq ${formatCount(syncedSeq)}`),
     )
-    const scan = readFrames(data, header.length)
+    const scan = readLogFrames(data, header)
     const rows: string[] = []
     for (const frame of scan.frames) {
       const decoded = decodePayload(frame.payload)

@@ -46,7 +46,7 @@ describe('strata inspect', () => {
     ])
     const text = strata(['inspect', join(db, 'wal.log')]).stdout
     expect(text).toMatch(
-      /header {4}magic SWAL ✓ {2}format version 2 ✓ {2}checksum ✓ {2}synced through seq \d+/,
+      /header {4}magic SWAL ✓ {2}format version 3 ✓ {2}checksum ✓ {2}synced through seq \d+/,
     )
     expect(text).toMatch(/end: clean/)
   })
@@ -104,7 +104,8 @@ describe('strata inspect', () => {
     const copy = join(root, 'damaged-wal.log')
     writeFileSync(copy, readFileSync(join(db, 'wal.log')))
     const second = JSON.parse(strata(['inspect', copy, '--json']).stdout).shownEntries[1].offset as number
-    damage(copy, second + 6)
+    // A payload byte (after the frame's length and salt).
+    damage(copy, second + 10)
     const run = strata(['inspect', copy])
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(

@@ -75,7 +75,12 @@ export interface DatabaseStats {
   frozenMemtableBytes: number
   lastSeq: number
   flushedSeq: number
+  /** The WAL's length: its header and frames. */
   walBytes: number
+  /** Bytes of the WAL file (what `du` counts): `walBytes`, then space written ahead of the
+   *  frames (zeros, up to 4 MiB; see docs/format.md) so a synced append changes no file size.
+   *  `close()` gives that space back. */
+  walFileBytes: number
   manifestBytes: number
   flushes: number
   snapshots: number
@@ -139,6 +144,7 @@ export interface StatsSources {
   writes: {
     visibleSeq: number
     walBytes: number
+    walFileBytes: number
     readOnlyReason: Error | undefined
     counters: { userBytesWritten: number; walBytesWritten: number; stalls: number; stallMs: number }
   }
@@ -213,6 +219,7 @@ export function collectStats(sources: StatsSources): DatabaseStats {
     lastSeq: writes.visibleSeq,
     flushedSeq: flushes.flushedSeq,
     walBytes: sources.status === 'closed' ? 0 : writes.walBytes,
+    walFileBytes: sources.status === 'closed' ? 0 : writes.walFileBytes,
     manifestBytes: sources.manifestBytes,
     flushes: flushes.counters.flushes,
     snapshots: sources.snapshots,

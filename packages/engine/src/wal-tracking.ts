@@ -8,7 +8,7 @@
  * no record covers (a crash mid-append) is still dropped quietly by the WAL.
  */
 import { CorruptionError, type FileSystem } from '@strata/base'
-import { HEADER_BYTES, type WALEntry, type WALManager } from '@strata/wal'
+import { V2_HEADER_BYTES, type WALEntry, type WALManager } from '@strata/wal'
 import type { ManifestState } from './manifest.js'
 import type { WalRecord } from './version.js'
 
@@ -52,7 +52,8 @@ export function checkWalFile(fs: FileSystem, path: string, directory: string, st
   if (stat === undefined) {
     throw walDamage(path, directory, 0, `the WAL is missing: ${lost} may be lost (the manifest tracks it)`)
   }
-  if (!stat.isDirectory && stat.size < HEADER_BYTES && stat.size < (state.wal.bytes ?? HEADER_BYTES)) {
+  // The shortest whole header among the formats a WAL may have (format 2's; format 3's is longer).
+  if (!stat.isDirectory && stat.size < V2_HEADER_BYTES && stat.size < (state.wal.bytes ?? V2_HEADER_BYTES)) {
     throw walDamage(
       path,
       directory,

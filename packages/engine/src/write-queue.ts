@@ -106,6 +106,11 @@ export class WriteQueue {
     return this.wal?.sizeBytes ?? this.walSizeSeen
   }
 
+  /** Bytes of the WAL file: `walBytes` and its preallocated space. */
+  get walFileBytes(): number {
+    return this.wal?.fileBytes ?? this.walSizeSeen
+  }
+
   /** The I/O failure that made the database read-only, if any. */
   get readOnlyReason(): StrataError | undefined {
     return this.readOnlyError

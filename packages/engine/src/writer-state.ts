@@ -156,7 +156,13 @@ async function readOnce(
     memtables.replay(entry, memtableBytes)
     if (entry.seq > lastSeq) lastSeq = entry.seq
   }
-  return { manifest: before.state, manifestBytes: before.bytes, memtables, lastSeq, walBytes: walData.length }
+  return {
+    manifest: before.state,
+    manifestBytes: before.bytes,
+    memtables,
+    lastSeq,
+    walBytes: scan.report.validBytes,
+  }
 }
 
 function sameFiles(a: ManifestState, b: ManifestState): boolean {

@@ -150,7 +150,8 @@ describe('write-path faults', () => {
       memtableBytes: 2048,
       autoCompaction: false,
     })
-    faulty.spaceLimitBytes = faulty.bytesWritten + 20_000
+    // Room for the preallocated space of the WAL (16 KiB or more per new WAL file) and some writes.
+    faulty.spaceLimitBytes = faulty.bytesWritten + 200_000
     const acknowledged = new Map<string, string>()
     let failure: unknown
     for (let index = 0; index < 1000 && failure === undefined; index++) {

@@ -3,8 +3,17 @@
  */
 export { OpType, WALEntry } from './entry.js'
 export { type WALCorruptDetails, WALCorruptError, WALPoisonedError } from './errors.js'
-export { CLAIM_INTERVAL_MS, FORMAT_VERSION, HEADER_BYTES, MAGIC, MAX_PAYLOAD_BYTES } from './format.js'
+export {
+  CLAIM_INTERVAL_MS,
+  FORMAT_VERSION,
+  HEADER_BYTES,
+  MAGIC,
+  MAX_PAYLOAD_BYTES,
+  MAX_PREALLOCATION_BYTES,
+  V2_HEADER_BYTES,
+} from './format.js'
 export { encodeFrame, type FrameRead, type FrameScan, readFrame, readFrames } from './frame.js'
+export { readLogFrames } from './frame-codec.js'
 export { SYNC_WRITE_BUDGET_MS, WALManager } from './manager.js'
 export { type AppendOptions, RECOVERY_MODES, type RecoveryMode, type WALOptions } from './options.js'
 export { decodePayload, type EntryFields, encodeBatchPayload, encodeEntryPayload } from './payload.js'

@@ -18,12 +18,17 @@ import { type WALCorruptError, WALPoisonedError } from './errors.js'
 import {
   CLAIM_INTERVAL_MS,
   COPY_CHUNK_BYTES,
+  FORMAT_VERSION,
   HEADER_BYTES,
   headerBytes,
+  newSalt,
   SYNCED_SEQ_OFFSET,
   syncedSeqBytes,
 } from './format.js'
+import { type FrameCodec, saltedCodec } from './frame-codec.js'
+import { convertToCurrentFormat } from './legacy.js'
 import type { ResolvedOptions } from './options.js'
+import { preallocationTarget, zeroBytes } from './preallocation.js'
 import { type LogScan, type ReplayReport, scanLog } from './reader.js'
 import { type Cut, firstSeqOf, planCut } from './truncation.js'
 
@@ -60,10 +65,22 @@ export class LogFile {
   readonly fs: FileSystem
   readonly options: ResolvedOptions
 
-  /** Append-mode descriptor; `undefined` once closed. */
+  /** Read-write descriptor (frames are written at `size`, not appended); `undefined` once
+   *  closed. */
   fd: number | undefined
-  /** Bytes of the file that hold the header and whole, written frames. */
+  /** Bytes of the file that hold the header and whole, written frames: the log's length. */
   size = 0
+  /** Bytes of the file: `size`, then preallocated space (zeros, see `growSync`). */
+  allocated = 0
+  /** The file's salt (format 3). A file of format 1 or 2 gets it when `convertSync` rewrites
+   *  it as format 3, before its first write. */
+  salt: number = newSalt()
+  /** The frame layout every frame written from now on has (format 3, this file's salt). */
+  codec: FrameCodec = saltedCodec(this.salt)
+  /** Writing preallocated space failed: not tried again until the file is cut or rewritten. */
+  private growFailed = false
+  /** The file is of format 1 or 2: it is rewritten as format 3 before the first write. */
+  private legacy: { headerLength: number; codec: FrameCodec } | undefined
   /** Highest seq accepted (written, or queued by the manager). */
   lastSeq: number | undefined
   /** Last seq of the last frame written to the file (not necessarily synced). */
@@ -123,7 +140,7 @@ export class LogFile {
         })
       }
       existed = stat !== undefined
-      fd = fs.openSync(path, 'a')
+      fd = fs.openSync(path, existed ? 'r+' : 'wx')
     } catch (error) {
       throw this.openError(error)
     }
@@ -131,10 +148,11 @@ export class LogFile {
     try {
       const fileBytes = fs.fstatSync(fd).size
       if (fileBytes === 0) {
-        this.writeAllSync(fd, headerBytes())
+        this.writeAllSync(fd, headerBytes(0, this.salt), 0)
         fs.fsyncSync(fd)
         if (!existed) fs.syncDirSync(this.directory)
         this.size = HEADER_BYTES
+        this.allocated = HEADER_BYTES
         this.report = scanLog(new Uint8Array(0), path, options.recovery).report
         this.headerFd = fs.openSync(path, 'r+')
         return
@@ -143,13 +161,25 @@ export class LogFile {
       this.report = scan.report
       this.openScan = scan
       this.size = scan.report.validBytes
+      this.allocated = fileBytes
       this.lastSeq = scan.lastSeq
       this.writtenSeq = scan.lastSeq
       this.syncedSeq = scan.report.syncedSeq
       this.claimed = scan.report.syncedSeq ?? 0
       this.checkpoints = scan.checkpoints
       this.damage = scan.report.error
-      if (scan.report.validBytes < fileBytes || !scan.hasHeader) this.cutTo = scan.report.validBytes
+      if (scan.codec.salt !== undefined) {
+        this.salt = scan.codec.salt
+        this.codec = scan.codec
+      }
+      // Format 3 keeps the zeros after its last frame (preallocated space); a torn or damaged
+      // tail is cut off. An older file is rewritten as format 3 (dropping any such tail).
+      const tail = scan.report.tornTail ?? scan.report.stoppedAt
+      if (tail !== undefined || !scan.hasHeader) this.cutTo = scan.report.validBytes
+      if (scan.hasHeader && scan.report.formatVersion !== FORMAT_VERSION) {
+        this.legacy = { headerLength: scan.headerLength, codec: scan.codec }
+        this.cutTo = scan.report.validBytes
+      }
       // point-in-time accepted a log ending below its header's synced seq: the header is
       // lowered to the last entry kept before the next write.
       if ((scan.report.syncedSeq ?? 0) > (scan.lastSeq ?? 0) && scan.report.error === undefined) {
@@ -271,23 +301,30 @@ export class LogFile {
     }
   }
 
-  /** Cuts the file back as the open scan decided (once, before the first write). */
+  /** Cuts the file back as the open scan decided, or rewrites a file of format 1 or 2 as
+   *  format 3 (once, before the first write). */
   repairSync(): void {
     if (this.cutTo === undefined) return
     this.touched()
+    if (this.legacy !== undefined) {
+      this.convertSync(this.legacy)
+      return
+    }
     const fd = this.fd!
     const cutTo = this.cutTo
     try {
       this.fs.ftruncateSync(fd, cutTo)
-      if (cutTo === 0) this.writeAllSync(fd, headerBytes())
+      if (cutTo === 0) this.writeAllSync(fd, headerBytes(0, this.salt), 0)
       if (cutTo === 0) this.headerFd ??= this.fs.openSync(this.path, 'r+')
       if (this.lowerClaim && this.headerFd !== undefined)
-        this.writeAllSync(this.headerFd, syncedSeqBytes(this.lastSeq ?? 0), SYNCED_SEQ_OFFSET)
+        this.writeAllSync(this.headerFd, syncedSeqBytes(this.lastSeq ?? 0, this.salt), SYNCED_SEQ_OFFSET)
       this.fs.fsyncSync(fd)
     } catch (error) {
       throw this.poisonWith('cutting the torn tail', error)
     }
     this.size = cutTo === 0 ? HEADER_BYTES : cutTo
+    this.allocated = this.size
+    this.growFailed = false
     this.cutTo = undefined
     if (this.lowerClaim) {
       this.syncedSeq = this.lastSeq
@@ -341,7 +378,7 @@ export class LogFile {
     if (this.headerFd === undefined || seq <= this.truncatedThrough || seq <= this.claimed) return
     this.claimWrittenAt = performance.now()
     try {
-      this.writeAllSync(this.headerFd, syncedSeqBytes(seq), SYNCED_SEQ_OFFSET)
+      this.writeAllSync(this.headerFd, syncedSeqBytes(seq, this.salt), SYNCED_SEQ_OFFSET)
       this.claimed = seq
     } catch (error) {
       this.options.onWarning(`recording the synced seq in the header of WAL ${this.path} failed`, error)
@@ -366,6 +403,8 @@ export class LogFile {
       return false
     }
     this.size = end
+    this.allocated = end
+    this.growFailed = false
     this.writtenSeq = writtenSeq
     return true
   }
@@ -380,7 +419,8 @@ export class LogFile {
     const baseSeq = this.writtenSeq
     this.lastSeq = lastSeq
     try {
-      this.writeAllSync(this.fd!, buffer)
+      this.growSync(base + buffer.length)
+      this.writeAllSync(this.fd!, buffer, base)
     } catch (error) {
       throw this.failAppends('writing', error, base, baseSeq)
     }
@@ -408,29 +448,150 @@ export class LogFile {
     }
   }
 
-  /** Asynchronous `repairSync`. */
+  /** Asynchronous `repairSync` (the rewrite of a format-1 or -2 file, once per such file, is
+   *  synchronous). */
   async repair(): Promise<void> {
     if (this.cutTo === undefined) return
     this.touched()
+    if (this.legacy !== undefined) {
+      this.convertSync(this.legacy)
+      return
+    }
     const fd = this.fd!
     const cutTo = this.cutTo
     try {
       await this.fs.ftruncate(fd, cutTo)
-      if (cutTo === 0) await this.writeAll(fd, headerBytes())
+      if (cutTo === 0) await this.writeAll(fd, headerBytes(0, this.salt), 0)
       if (cutTo === 0) this.headerFd ??= await this.fs.open(this.path, 'r+')
       if (this.lowerClaim && this.headerFd !== undefined)
-        await this.writeAll(this.headerFd, syncedSeqBytes(this.lastSeq ?? 0), SYNCED_SEQ_OFFSET)
+        await this.writeAll(this.headerFd, syncedSeqBytes(this.lastSeq ?? 0, this.salt), SYNCED_SEQ_OFFSET)
       await this.fs.fsync(fd)
     } catch (error) {
       throw this.poisonWith('cutting the torn tail', error)
     }
     this.size = cutTo === 0 ? HEADER_BYTES : cutTo
+    this.allocated = this.size
+    this.growFailed = false
     this.cutTo = undefined
     if (this.lowerClaim) {
       this.syncedSeq = this.lastSeq
       this.claimed = this.lastSeq ?? 0
     }
     this.lowerClaim = false
+  }
+
+  // ---- preallocation -----------------------------------------------------------------------
+
+  /**
+   * Before frames are written up to `end`: when that passes the allocated space, zeros are
+   * written after `end` (see `preallocationTarget`), so the synced appends that follow overwrite
+   * allocated bytes and their fdatasync changes no file size. The zeros reach the disk with the
+   * fsync of the frames being written. Best effort: when writing them fails (a disk too full
+   * for them, though maybe not for the frames), the frames are written without (a warning), and
+   * no more space is preallocated until the file is next cut back or rewritten.
+   */
+  growSync(end: number): void {
+    const target = this.growthTarget(end)
+    if (target === undefined) return
+    const zeros = zeroBytes()
+    try {
+      for (let position = end; position < target; ) {
+        const length = Math.min(target - position, zeros.length)
+        this.writeAllSync(this.fd!, zeros.subarray(0, length), position)
+        position += length
+      }
+    } catch (error) {
+      this.growthFailed(end, error)
+      return
+    }
+    this.allocated = target
+  }
+
+  /** Asynchronous `growSync` (the write loop's: up to 4 MiB of zeros are not written on the
+   *  event loop). */
+  async grow(end: number): Promise<void> {
+    const target = this.growthTarget(end)
+    if (target === undefined) return
+    const zeros = zeroBytes()
+    try {
+      for (let position = end; position < target; ) {
+        const length = Math.min(target - position, zeros.length)
+        await this.writeAll(this.fd!, zeros.subarray(0, length), position)
+        position += length
+      }
+    } catch (error) {
+      this.growthFailed(end, error)
+      return
+    }
+    this.allocated = target
+  }
+
+  /** The file length to extend to before frames are written up to `end`; `undefined` when
+   *  nothing is to be written (the space is there, or preallocation failed before). */
+  private growthTarget(end: number): number | undefined {
+    if (end <= this.allocated) return undefined
+    if (this.growFailed) {
+      this.allocated = end
+      return undefined
+    }
+    return preallocationTarget(this.allocated, end)
+  }
+
+  private growthFailed(end: number, error: unknown): void {
+    this.growFailed = true
+    this.allocated = end
+    // Zeros written past `end` before the failure are harmless: they end the log cleanly.
+    this.options.onWarning(
+      `preallocating space in WAL ${this.path} failed; appending without preallocated space`,
+      error,
+    )
+  }
+
+  /** At close: the preallocated space after the last frame is given back (the file ends with
+   *  its last frame), so a closed log takes its length on disk. */
+  private releaseSpaceSync(fd: number): void {
+    if (this.allocated <= this.size || this.cutTo !== undefined || this.damage !== undefined) return
+    this.fs.ftruncateSync(fd, this.size)
+    this.allocated = this.size
+  }
+
+  /** Rewrites a file of format 1 or 2 (its valid frames, re-encoded) as format 3. */
+  private convertSync(legacy: { headerLength: number; codec: FrameCodec }): void {
+    const fs = this.fs
+    const syncedSeq = this.lowerClaim ? (this.lastSeq ?? 0) : this.claimed
+    let converted: ReturnType<typeof convertToCurrentFormat>
+    let fd: number
+    try {
+      const bytes = fs.readFileSync(this.path).subarray(0, this.cutTo)
+      converted = convertToCurrentFormat(bytes, legacy, syncedSeq, this.codec, this.path)
+      const tempFd = fs.openSync(this.tempPath, 'w')
+      try {
+        this.writeAllSync(tempFd, converted.bytes, 0)
+        fs.fsyncSync(tempFd)
+      } finally {
+        fs.closeSync(tempFd)
+      }
+      fs.renameSync(this.tempPath, this.path)
+      fs.syncDirSync(this.directory)
+      fd = fs.openSync(this.path, 'r+')
+    } catch (error) {
+      throw this.poisonWith('rewriting the WAL as format 3', error)
+    }
+    this.quietly(() => fs.closeSync(this.fd!))
+    this.closeHeader()
+    this.fd = fd
+    this.quietly(() => {
+      this.headerFd = fs.openSync(this.path, 'r+')
+    })
+    this.checkpoints = converted.checkpoints
+    this.size = converted.bytes.length
+    this.allocated = this.size
+    this.growFailed = false
+    if (this.lowerClaim) this.syncedSeq = this.lastSeq
+    this.claimed = syncedSeq
+    this.legacy = undefined
+    this.lowerClaim = false
+    this.cutTo = undefined
   }
 
   // ---- truncation ---------------------------------------------------------------------------
@@ -463,7 +624,7 @@ export class LogFile {
     const span = this.checkpoints.span(seq, this.size)
     if (span === undefined) return undefined
     return this.completeCut(
-      planCut(this.readRangeSync(readFd, span.start, span.end), span.start, seq, this.path),
+      planCut(this.readRangeSync(readFd, span.start, span.end), span.start, seq, this.path, this.codec),
       span,
     )
   }
@@ -472,7 +633,7 @@ export class LogFile {
     const span = this.checkpoints.span(seq, this.size)
     if (span === undefined) return undefined
     const region = await this.readRange(readFd, span.start, span.end)
-    return this.completeCut(planCut(region, span.start, seq, this.path), span)
+    return this.completeCut(planCut(region, span.start, seq, this.path, this.codec), span)
   }
 
   private completeCut(cut: Cut, span: { end: number; nextSeq: number | undefined }): Cut {
@@ -504,7 +665,7 @@ export class LogFile {
         this.writeAllSync(tempFd!, bytes, position)
         position += bytes.length
       }
-      write(headerBytes(this.syncedSeqAfterCut(seq)))
+      write(headerBytes(this.syncedSeqAfterCut(seq), this.salt))
       if (cut.head !== undefined) write(cut.head)
       for (let from = cut.keptStart; from < end; from += COPY_CHUNK_BYTES) {
         write(this.readRangeSync(readFd, from, Math.min(end, from + COPY_CHUNK_BYTES)))
@@ -524,7 +685,7 @@ export class LogFile {
     let fd: number
     try {
       fs.syncDirSync(this.directory)
-      fd = fs.openSync(this.path, 'a')
+      fd = fs.openSync(this.path, 'r+')
     } catch (error) {
       throw this.poisonWith('switching to the truncated file', error)
     }
@@ -551,11 +712,13 @@ export class LogFile {
       firstSeq = caughtUpFirstSeq
     this.checkpoints.rebase(cut.keptStart, movedTo, firstSeq)
     this.size = movedTo + (end - cut.keptStart)
+    this.allocated = this.size
+    this.growFailed = false
   }
 
   /** First seq of the frame at `offset` of the (old) file behind `readFd`, synchronously. */
   firstSeqAtSync(readFd: number, offset: number, end: number): number {
-    return firstSeqOf(this.readRangeSync(readFd, offset, end), this.path, offset)
+    return firstSeqOf(this.readRangeSync(readFd, offset, end), this.path, offset, this.codec)
   }
 
   quietly(work: () => void): void {
@@ -584,6 +747,7 @@ export class LogFile {
     if (fd === undefined) return
     if (this.poison === undefined) {
       try {
+        this.releaseSpaceSync(fd)
         this.fs.fsyncSync(fd)
         this.noteSynced(true)
         if (this.headerFd !== undefined) this.fs.fsyncSync(this.headerFd)
@@ -609,6 +773,7 @@ export class LogFile {
     if (fd === undefined) return
     if (this.poison === undefined) {
       try {
+        this.releaseSpaceSync(fd)
         await this.fs.fsync(fd)
         this.noteSynced(true)
         if (this.headerFd !== undefined) await this.fs.fsync(this.headerFd)

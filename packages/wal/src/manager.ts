@@ -61,9 +61,15 @@ export class WALManager {
     return this.log.path
   }
 
-  /** Bytes in the log file (header and whole, written frames). */
+  /** Bytes of the log (header and whole, written frames): where the next frame goes. */
   get sizeBytes(): number {
     return this.log.size
+  }
+
+  /** Bytes of the file: `sizeBytes`, then preallocated space (zeros written ahead of the
+   *  frames, given back at close). */
+  get fileBytes(): number {
+    return this.log.allocated
   }
 
   /** Highest seq known to be on disk: the last seq of the file when an fsync of it last
@@ -111,7 +117,7 @@ export class WALManager {
       const sync = resolveSync(options)
       this.checkWritable()
       const fields = checkEntry(entry, 'entry', this.log.lastSeq)
-      const record = frameOf(encodeEntryPayload(fields), fields.seq, 'entry')
+      const record = frameOf(this.log.codec, encodeEntryPayload(fields), fields.seq, 'entry')
       this.log.lastSeq = fields.seq
       return this.enqueue(record, sync)
     } catch (error) {
@@ -128,6 +134,7 @@ export class WALManager {
       const checked = checkBatch(entries, this.log.lastSeq)
       if (checked.length === 0) return Promise.resolve()
       const record = frameOf(
+        this.log.codec,
         encodeBatchPayload(checked),
         checked[0]!.seq,
         'entries',
@@ -212,7 +219,9 @@ export class WALManager {
         const base = log.size
         const baseSeq = log.writtenSeq
         try {
-          log.writeAllSync(log.fd, buffer)
+          // Rarely (once per extension of the file): zeros written ahead, asynchronously.
+          if (base + buffer.length > log.allocated) await log.grow(base + buffer.length)
+          log.writeAllSync(log.fd!, buffer, base)
         } catch (error) {
           const failure = log.failAppends('writing', error, base, baseSeq)
           for (const pending of group) pending.reject(failure)
@@ -352,7 +361,7 @@ export class WALManager {
           await write(await log.readRange(readFd!, start, Math.min(to, start + COPY_CHUNK_BYTES)))
         }
       }
-      await write(headerBytes(log.syncedSeqAfterCut(seq)))
+      await write(headerBytes(log.syncedSeqAfterCut(seq), log.salt))
       if (cut.head !== undefined) await write(cut.head)
       await copy(cut.keptStart, plannedEnd)
       // Final step, with appends paused: catch up with what was written meanwhile, then switch.
@@ -364,7 +373,8 @@ export class WALManager {
       let caughtUpFirstSeq: number | undefined
       if (end > catchUpFrom) {
         const first = await log.readRange(readFd, catchUpFrom, end)
-        if (cut.firstKeptSeq === undefined) caughtUpFirstSeq = firstSeqOf(first, log.path, catchUpFrom)
+        if (cut.firstKeptSeq === undefined)
+          caughtUpFirstSeq = firstSeqOf(first, log.path, catchUpFrom, log.codec)
         await write(first)
       }
       await fs.fsync(tempFd)
@@ -375,7 +385,7 @@ export class WALManager {
       let fd: number
       try {
         await fs.syncDir(log.directory)
-        fd = await fs.open(log.path, 'a')
+        fd = await fs.open(log.path, 'r+')
       } catch (error) {
         const poison = log.poisonWith('switching to the truncated file', error)
         this.failQueued(poison)

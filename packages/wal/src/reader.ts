@@ -12,12 +12,14 @@ import {
   FORMAT_VERSION,
   HEADER_BYTES,
   HEADER_CHECKSUM_OFFSET,
-  LENGTH_BYTES,
   MAGIC,
+  SALT_OFFSET,
   SYNCED_SEQ_OFFSET,
   V1_HEADER_BYTES,
+  V2_HEADER_BYTES,
+  V2_HEADER_CHECKSUM_OFFSET,
 } from './format.js'
-import { readFrame, validFrameEnd } from './frame.js'
+import { type FrameCodec, plainCodec, saltedCodec } from './frame-codec.js'
 import type { RecoveryMode } from './options.js'
 import { decodeRangeInto } from './payload.js'
 
@@ -29,9 +31,10 @@ export interface ReplayReport {
   /** Frames and entries returned (a batch is one frame holding several entries). */
   frames: number
   entries: number
-  /** Bytes in the file when it was read. */
+  /** Bytes in the file when it was read (format 3: frames, then preallocated space). */
   fileBytes: number
-  /** End of the last good frame: the file is cut back to this length before new appends. */
+  /** End of the last good frame: the log's length. Format 3: what follows up to `fileBytes` is
+   *  preallocated space (zeros), kept; a torn or damaged tail is cut off before new appends. */
   validBytes: number
   /** Seq of the last entry returned; `undefined` when none was. */
   lastGoodSeq: number | undefined
@@ -56,8 +59,11 @@ export interface LogScan {
   report: ReplayReport
   /** Whether the file starts with a valid header (false for an empty or torn-header file). */
   hasHeader: boolean
-  /** Bytes of that header (16, or 8 for a format-1 file); 0 without one. */
+  /** Bytes of that header (24; 20 for format 2, 8 for format 1); 0 without one. */
   headerLength: number
+  /** The frame layout of the file (plain for formats 1 and 2; salted for 3); plain without a
+   *  header. */
+  codec: FrameCodec
   /** Seq of the last entry read. */
   lastSeq: number | undefined
   checkpoints: Checkpoints
@@ -83,7 +89,14 @@ function emptyReport(path: string, recovery: RecoveryMode, fileBytes: number): R
 /** What `readHeader` finds at the start of a WAL file. */
 export type HeaderCheck =
   | { problem: { torn: boolean; reason: string } }
-  | { problem: undefined; version: number; length: number; syncedSeq: number | undefined }
+  | {
+      problem: undefined
+      version: number
+      length: number
+      syncedSeq: number | undefined
+      /** The file's salt (format 3); `undefined` before. */
+      salt: number | undefined
+    }
 
 /** Bytes `bytes` must start with for a header of `version`: the magic, then the version. */
 function headerPrefix(version: number): Buffer {
@@ -93,13 +106,22 @@ function headerPrefix(version: number): Buffer {
   return prefix
 }
 
-/** Checks the file header (format 1 or 2); a header cut short is torn, anything else foreign
+/** True when `header` is a format-3 header but for its version field: one flipped bit turns 3
+ *  into 1 or 2, and a format-1 header has no checksum to catch it. */
+function isCurrentHeaderWithDamagedVersion(header: Buffer): boolean {
+  if (header.length < HEADER_BYTES) return false
+  const restored = Buffer.from(header.subarray(0, HEADER_CHECKSUM_OFFSET))
+  restored.writeUInt32LE(FORMAT_VERSION, MAGIC.length)
+  return crc32cRange(restored, 0, HEADER_CHECKSUM_OFFSET) === header.readUInt32LE(HEADER_CHECKSUM_OFFSET)
+}
+
+/** Checks the file header (format 1, 2 or 3); a header cut short is torn, anything else foreign
  *  or damaged. `length` is where the first frame starts. */
 export function readHeader(bytes: Uint8Array): HeaderCheck {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const notWal = { problem: { torn: false, reason: 'bad magic: not a strata WAL file' } }
   if (bytes.length < V1_HEADER_BYTES) {
-    const torn = [1, FORMAT_VERSION].some((version) =>
+    const torn = [1, 2, FORMAT_VERSION].some((version) =>
       headerPrefix(version).subarray(0, bytes.length).equals(view),
     )
     return torn
@@ -108,25 +130,35 @@ export function readHeader(bytes: Uint8Array): HeaderCheck {
   }
   for (let index = 0; index < MAGIC.length; index++) if (bytes[index] !== MAGIC[index]) return notWal
   const version = view.readUInt32LE(MAGIC.length)
-  if (version === 1) return { problem: undefined, version, length: V1_HEADER_BYTES, syncedSeq: undefined }
-  if (version !== FORMAT_VERSION) {
+  if (version !== FORMAT_VERSION && isCurrentHeaderWithDamagedVersion(view)) {
+    return {
+      problem: { torn: false, reason: 'file header checksum mismatch (its version field is damaged)' },
+    }
+  }
+  if (version === 1) {
+    return { problem: undefined, version, length: V1_HEADER_BYTES, syncedSeq: undefined, salt: undefined }
+  }
+  if (version !== 2 && version !== FORMAT_VERSION) {
     return {
       problem: {
         torn: false,
-        reason: `format version ${version} is not supported (this build reads 1 and ${FORMAT_VERSION})`,
+        reason: `format version ${version} is not supported (this build reads 1 to ${FORMAT_VERSION})`,
       },
     }
   }
-  if (bytes.length < HEADER_BYTES) {
+  const length = version === 2 ? V2_HEADER_BYTES : HEADER_BYTES
+  const checksumAt = version === 2 ? V2_HEADER_CHECKSUM_OFFSET : HEADER_CHECKSUM_OFFSET
+  if (bytes.length < length) {
     return {
-      problem: { torn: true, reason: `incomplete file header (${bytes.length} of ${HEADER_BYTES} bytes)` },
+      problem: { torn: true, reason: `incomplete file header (${bytes.length} of ${length} bytes)` },
     }
   }
-  if (crc32cRange(bytes, 0, HEADER_CHECKSUM_OFFSET) !== view.readUInt32LE(HEADER_CHECKSUM_OFFSET)) {
+  if (crc32cRange(bytes, 0, checksumAt) !== view.readUInt32LE(checksumAt)) {
     return { problem: { torn: false, reason: 'file header checksum mismatch' } }
   }
   const syncedSeq = Number(view.readBigUInt64LE(SYNCED_SEQ_OFFSET))
-  return { problem: undefined, version, length: HEADER_BYTES, syncedSeq }
+  const salt = version === 2 ? undefined : view.readUInt32LE(SALT_OFFSET)
+  return { problem: undefined, version, length, syncedSeq, salt }
 }
 
 /** Reads every frame of `bytes` (a whole WAL file) under `recovery`. */
@@ -139,6 +171,7 @@ export function scanLog(bytes: Uint8Array, path: string, recovery: RecoveryMode)
     report,
     hasHeader: false,
     headerLength: 0,
+    codec: plainCodec,
     lastSeq: undefined,
     checkpoints,
   }
@@ -152,14 +185,16 @@ export function scanLog(bytes: Uint8Array, path: string, recovery: RecoveryMode)
   } else {
     scan.hasHeader = true
     scan.headerLength = header.length
+    const codec = header.salt === undefined ? plainCodec : saltedCodec(header.salt)
+    scan.codec = codec
     report.syncedSeq = header.syncedSeq
     report.formatVersion = header.version
     offset = header.length
     let lastSeq: number | undefined
     for (;;) {
-      let next = validFrameEnd(bytes, offset)
+      let next = codec.validEnd(bytes, offset)
       if (next < 0) {
-        const read = readFrame(bytes, offset)
+        const read = codec.read(bytes, offset)
         if (read.status === 'end') break
         if (read.status !== 'frame') {
           problem = { offset, reason: read.reason, torn: read.status === 'torn' }
@@ -168,7 +203,7 @@ export function scanLog(bytes: Uint8Array, path: string, recovery: RecoveryMode)
         next = read.next
       }
       const before = entries.length
-      const reason = decodeRangeInto(bytes, offset + LENGTH_BYTES, next - CHECKSUM_BYTES, entries)
+      const reason = decodeRangeInto(bytes, offset + codec.payloadOffset, next - CHECKSUM_BYTES, entries)
       if (reason !== undefined) {
         problem = { offset, reason, torn: false }
         break

@@ -4,7 +4,7 @@
  * is re-encoded with only its entries above `seq` (still one frame: still atomic).
  */
 import { WALCorruptError } from './errors.js'
-import { encodeFrame, readFrame } from './frame.js'
+import type { FrameCodec } from './frame-codec.js'
 import { decodePayload, encodeBatchPayload } from './payload.js'
 
 export interface Cut {
@@ -16,12 +16,19 @@ export interface Cut {
   firstKeptSeq: number | undefined
 }
 
-/** Finds the cut in `region`, the bytes of the log from `regionStart`, which hold whole frames. */
-export function planCut(region: Uint8Array, regionStart: number, seq: number, path: string): Cut {
+/** Finds the cut in `region`, the bytes of the log from `regionStart`, which hold whole frames
+ *  of `codec`'s layout (the head is encoded with it too). */
+export function planCut(
+  region: Uint8Array,
+  regionStart: number,
+  seq: number,
+  path: string,
+  codec: FrameCodec,
+): Cut {
   let offset = 0
   let lastGoodSeq: number | undefined
   while (offset < region.length) {
-    const read = readFrame(region, offset)
+    const read = codec.read(region, offset)
     const decoded = read.status === 'frame' ? decodePayload(read.payload) : undefined
     if (read.status !== 'frame' || typeof decoded !== 'object') {
       // These bytes were checked when written or replayed: the file changed under the log.
@@ -42,7 +49,7 @@ export function planCut(region: Uint8Array, regionStart: number, seq: number, pa
       const kept = decoded.filter((entry) => entry.seq > seq)
       return {
         keptStart: regionStart + read.next,
-        head: encodeFrame(encodeBatchPayload(kept)),
+        head: codec.encode(encodeBatchPayload(kept)),
         firstKeptSeq: kept[0]!.seq,
       }
     }
@@ -53,8 +60,8 @@ export function planCut(region: Uint8Array, regionStart: number, seq: number, pa
 }
 
 /** First seq of the first frame in `bytes` (which start at a frame boundary). */
-export function firstSeqOf(bytes: Uint8Array, path: string, offset: number): number {
-  const read = readFrame(bytes, 0)
+export function firstSeqOf(bytes: Uint8Array, path: string, offset: number, codec: FrameCodec): number {
+  const read = codec.read(bytes, 0)
   const decoded = read.status === 'frame' ? decodePayload(read.payload) : undefined
   if (read.status !== 'frame' || typeof decoded !== 'object') {
     throw new WALCorruptError({

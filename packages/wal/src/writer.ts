@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from '@strata/base'
 import type { WALEntry } from './entry.js'
 import { MAX_PAYLOAD_BYTES } from './format.js'
-import { encodeFrame } from './frame.js'
+import type { FrameCodec } from './frame-codec.js'
 import { type FrameRecord, LogFile } from './log-file.js'
 import { resolveOptions, type WALOptions } from './options.js'
 import { encodeBatchPayload, encodeEntryPayload } from './payload.js'
@@ -23,8 +23,9 @@ export function logFileOf(writer: WALWriter): LogFile {
   return log
 }
 
-/** Encodes one checked entry, or a batch, into a frame record. */
+/** Encodes one checked entry, or a batch, into a frame record of `codec`'s layout. */
 export function frameOf(
+  codec: FrameCodec,
   payload: Uint8Array,
   firstSeq: number,
   what: string,
@@ -36,7 +37,7 @@ export function frameOf(
       { argument: what },
     )
   }
-  return { frame: encodeFrame(payload), firstSeq, lastSeq }
+  return { frame: codec.encode(payload), firstSeq, lastSeq }
 }
 
 export class WALWriter {
@@ -56,9 +57,15 @@ export class WALWriter {
     return logFileOf(this).path
   }
 
-  /** Bytes in the log file (header and whole frames). */
+  /** Bytes of the log (header and whole frames): where the next frame goes. */
   get sizeBytes(): number {
     return logFileOf(this).size
+  }
+
+  /** Bytes of the file: `sizeBytes`, then preallocated space (zeros written ahead of the
+   *  frames, given back at close). */
+  get fileBytes(): number {
+    return logFileOf(this).allocated
   }
 
   /** Highest seq written (or found at open); `undefined` for a log that never held an entry. */
@@ -82,7 +89,7 @@ export class WALWriter {
     log.checkWritable()
     log.checkNotBusy('append')
     const fields = checkEntry(entry, 'entry', log.lastSeq)
-    log.appendSync([frameOf(encodeEntryPayload(fields), fields.seq, 'entry')], fields.seq)
+    log.appendSync([frameOf(log.codec, encodeEntryPayload(fields), fields.seq, 'entry')], fields.seq)
   }
 
   /** Appends `entries` (strictly increasing seqs) as one frame: replay returns all or none of
@@ -94,7 +101,7 @@ export class WALWriter {
     const checked = checkBatch(entries, log.lastSeq)
     if (checked.length === 0) return
     const last = checked[checked.length - 1]!.seq
-    log.appendSync([frameOf(encodeBatchPayload(checked), checked[0]!.seq, 'entries', last)], last)
+    log.appendSync([frameOf(log.codec, encodeBatchPayload(checked), checked[0]!.seq, 'entries', last)], last)
   }
 
   /**

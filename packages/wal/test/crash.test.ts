@@ -21,11 +21,11 @@ interface ChildLog {
 }
 
 /** Runs the child until it has acknowledged `acknowledgements` appends, then SIGKILLs it. */
-async function runAndKill(path: string, acknowledgements: number): Promise<ChildLog> {
+async function runAndKill(path: string, acknowledgements: number, mode = 'truncate'): Promise<ChildLog> {
   const log: ChildLog = { acknowledged: [], truncationsStarted: [], truncationsDone: [] }
   let killed = false
   await runUntilKilled(
-    ['--import', 'tsx', child, path],
+    ['--import', 'tsx', child, path, mode],
     (line, kill) => {
       const [kind, value] = line.split(' ')
       if (kind === 'A') log.acknowledged.push(Number(value))
@@ -67,6 +67,25 @@ describe('a process killed with SIGKILL while appending with sync: true', () => 
       expect(present).toEqual(present.map((_, index) => first + index))
       expect(present[present.length - 1]!).toBeGreaterThan(previousMax)
       previousMax = present[present.length - 1]!
+      writer.close()
+    }
+  })
+
+  it('into preallocated space (no truncation): loses nothing, and the kill leaves the zeros', async () => {
+    const rng = random(seedFor('SIGKILL crash, preallocated'))
+    const path = join(directory.path, 'grown.log')
+    let acknowledged: number[] = []
+    for (let round = 0; round < 2; round++) {
+      const log = await runAndKill(path, 300 + Math.floor(rng() * 700), 'grow')
+      acknowledged = [...acknowledged, ...log.acknowledged]
+      const writer = new WALWriter(path, { recovery: 'strict' })
+      const present = writer.replay().map((entry) => entry.seq)
+      // The killed writer had space written ahead of its last frame: the file is longer than
+      // the log, and the rest is zeros (strict accepts it: no torn tail).
+      const report = writer.replayReport
+      expect(report.fileBytes).toBeGreaterThan(report.validBytes)
+      expect(present).toEqual(present.map((_, index) => index + 1))
+      for (const seq of acknowledged) expect(present).toContain(seq)
       writer.close()
     }
   })

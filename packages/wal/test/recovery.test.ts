@@ -3,8 +3,9 @@
  */
 import { MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { HEADER_BYTES, WALManager, WALWriter } from '../src/index.js'
-import { entryFor } from './support.js'
+import { WALManager, WALWriter } from '../src/index.js'
+import { encodeEntryPayload } from '../src/payload.js'
+import { entryFor, frameLike } from './support.js'
 
 const seqs = (entries: { seq: number }[]) => entries.map((entry) => entry.seq)
 
@@ -17,7 +18,8 @@ function damagedLog(): { fs: MemoryFileSystem; damageAt: number; size: number } 
   const size = writer.sizeBytes
   writer.close()
   const bytes = Buffer.from(fs.readFileSync('/wal.log'))
-  bytes[damageAt + 6]! ^= 0xff
+  // A payload byte of the frame of seq 4 (after its length and salt).
+  bytes[damageAt + 10]! ^= 0xff
   fs.writeFileSync('/wal.log', bytes)
   return { fs, damageAt, size }
 }
@@ -64,12 +66,9 @@ describe('damage in the middle of the log', () => {
     const first = new WALWriter('/a.log', { fs })
     first.append(entryFor(5))
     first.close()
-    const second = new WALWriter('/b.log', { fs })
-    second.append(entryFor(2))
-    second.close()
     const a = fs.readFileSync('/a.log')
-    const b = fs.readFileSync('/b.log')
-    fs.writeFileSync('/c.log', Buffer.concat([a, b.subarray(HEADER_BYTES)]))
+    // A frame of this file (its salt) holding a lower seq.
+    fs.writeFileSync('/c.log', Buffer.concat([a, frameLike(a, encodeEntryPayload(entryFor(2)))]))
     expect(() => new WALWriter('/c.log', { fs }).replay()).toThrow(
       expect.objectContaining({ offset: a.length, reason: expect.stringMatching(/seq 2 follows seq 5/) }),
     )

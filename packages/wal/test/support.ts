@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seededRandom } from '@strata/base'
 import { testSeed } from '@strata/base/testing'
+import { SALT_OFFSET } from '../src/format.js'
 import { WALEntry } from '../src/index.js'
+import { encodeSaltedFrame } from '../src/salted-frame.js'
 
 /** The seeded PRNG every randomised test uses (mulberry32, from @strata/base). */
 export const random = seededRandom
@@ -40,4 +42,14 @@ export function plain(entry: WALEntry): [number, number, number, number[], numbe
 export function tempDirectory(): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), 'strata-wal-test-'))
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+/** The salt in the header of a format-3 WAL file's `bytes`. */
+export function saltOf(bytes: Uint8Array): number {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(SALT_OFFSET)
+}
+
+/** A frame around `payload` as the format-3 file `bytes` writes it (its salt). */
+export function frameLike(bytes: Uint8Array, payload: Uint8Array): Buffer {
+  return encodeSaltedFrame(payload, saltOf(bytes))
 }

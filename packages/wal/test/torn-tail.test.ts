@@ -4,11 +4,12 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type FileSystem, MemoryFileSystem, nodeFileSystem } from '@strata/base'
+import { crc32c, type FileSystem, MemoryFileSystem, nodeFileSystem } from '@strata/base'
 import { afterAll, describe, expect, it } from 'vitest'
+import { V2_HEADER_BYTES } from '../src/format.js'
 import { encodeFrame, HEADER_BYTES, WALWriter } from '../src/index.js'
 import { encodeBatchPayload, encodeEntryPayload } from '../src/payload.js'
-import { entryFor, plain, tempDirectory } from './support.js'
+import { entryFor, frameLike, plain, tempDirectory } from './support.js'
 
 const seqs = (entries: { seq: number }[]) => entries.map((entry) => entry.seq)
 
@@ -21,10 +22,11 @@ function buildLog(lastIsBatch: boolean): { bytes: Buffer; lastFrameStart: number
   writer.close()
   // The last frame as a crash mid-append leaves it: written, never fsynced, so the header's
   // synced seq is still 3 (a synced frame cut short is damage, tested in recovery.test.ts).
+  const file = memory.readFileSync(path)
   const last = lastIsBatch
-    ? encodeFrame(encodeBatchPayload([entryFor(4), entryFor(5), entryFor(6)]))
-    : encodeFrame(encodeEntryPayload(entryFor(4)))
-  return { bytes: Buffer.concat([memory.readFileSync(path), last]), lastFrameStart }
+    ? frameLike(file, encodeBatchPayload([entryFor(4), entryFor(5), entryFor(6)]))
+    : frameLike(file, encodeEntryPayload(entryFor(4)))
+  return { bytes: Buffer.concat([file, last]), lastFrameStart }
 }
 
 function writeFile(fs: FileSystem, path: string, bytes: Uint8Array): void {
@@ -109,9 +111,47 @@ describe('a torn file header', () => {
   })
 })
 
-describe('zeros after the last frame (a power cut after the file grew)', () => {
-  it('are a torn tail, not damage', () => {
+/** `buildLog`'s frames in a format-2 file (20-byte header, plain frames). */
+function buildFormat2Log(): Buffer {
+  const { bytes } = buildLog(false)
+  const header = Buffer.from('5357414c020000000300000000000000', 'hex')
+  const withChecksum = Buffer.concat([header, Buffer.alloc(4)])
+  withChecksum.writeUInt32LE(crc32c(header), 16)
+  const frames = [1, 2, 3, 4].map((seq) => encodeFrame(encodeEntryPayload(entryFor(seq))))
+  expect(bytes.length).toBeGreaterThan(V2_HEADER_BYTES)
+  return Buffer.concat([withChecksum, ...frames])
+}
+
+describe('zeros after the last frame of a format-3 file (preallocated space)', () => {
+  it('end the log cleanly, even under strict, and are kept for the next appends', () => {
     const { bytes } = buildLog(false)
+    const fs = new MemoryFileSystem()
+    fs.writeFileSync('/wal.log', Buffer.concat([bytes, Buffer.alloc(4096)]))
+    const writer = new WALWriter('/wal.log', { fs, recovery: 'strict' })
+    expect(seqs(writer.replay())).toEqual([1, 2, 3, 4])
+    expect(writer.replayReport).toMatchObject({ tornTail: undefined, validBytes: bytes.length })
+    expect(writer.replayReport.fileBytes).toBe(bytes.length + 4096)
+    writer.append(entryFor(7))
+    // Written over the zeros: the file did not grow.
+    expect(fs.readFileSync('/wal.log').length).toBe(bytes.length + 4096)
+    writer.close()
+    expect(seqs(new WALWriter('/wal.log', { fs, recovery: 'strict' }).replay())).toEqual([1, 2, 3, 4, 7])
+  })
+
+  it('but a frame of the file after them is damage', () => {
+    const { bytes } = buildLog(false)
+    const fs = new MemoryFileSystem()
+    const late = frameLike(bytes, encodeEntryPayload(entryFor(9)))
+    fs.writeFileSync('/wal.log', Buffer.concat([bytes, Buffer.alloc(64), late]))
+    expect(() => new WALWriter('/wal.log', { fs }).replay()).toThrow(
+      expect.objectContaining({ offset: bytes.length, lastGoodSeq: 4 }),
+    )
+  })
+})
+
+describe('zeros after the last frame of a format-2 file (a power cut after the file grew)', () => {
+  it('are a torn tail, not damage', () => {
+    const bytes = buildFormat2Log()
     const fs = new MemoryFileSystem()
     fs.writeFileSync('/wal.log', Buffer.concat([bytes, Buffer.alloc(4096)]))
     const writer = new WALWriter('/wal.log', { fs })
@@ -120,7 +160,7 @@ describe('zeros after the last frame (a power cut after the file grew)', () => {
   })
 
   it('but a frame after them is damage', () => {
-    const { bytes } = buildLog(false)
+    const bytes = buildFormat2Log()
     const fs = new MemoryFileSystem()
     const late = encodeFrame(encodeEntryPayload(entryFor(9)))
     fs.writeFileSync('/wal.log', Buffer.concat([bytes, Buffer.alloc(64), late]))
