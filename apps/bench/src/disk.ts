@@ -67,7 +67,7 @@ export function probeFsync(directory: string, operations: number, entryBytes = 1
 }
 
 /** fillsync: puts between two runs of the interleaved probe (as many probe operations each). */
-export const PROBE_BLOCK = 20
+export const PROBE_BLOCK = 100
 
 /** Bytes zero-filled ahead in the overwrite probe's file (and fsynced before the first probe). */
 const OVERWRITE_PROBE_BYTES = 4 * 1024 * 1024
