@@ -12,7 +12,14 @@ import { describeMachine } from './machine.js'
 import { parseOptions, USAGE } from './options.js'
 import { type RoundResults, runRounds, stopEverything } from './orchestrate.js'
 import { precheck } from './precheck.js'
-import { buildCells, checkTargets, fsyncFigures, type Report, renderMarkdown } from './report.js'
+import {
+  buildCells,
+  checkTargets,
+  fsyncFigures,
+  interleavedFigures,
+  type Report,
+  renderMarkdown,
+} from './report.js'
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
@@ -44,6 +51,7 @@ async function main(): Promise<number> {
   const build = (rounds: RoundResults[]): Report => {
     const cells = buildCells(rounds, options.engines, options.workloads)
     const fsync = fsyncFigures(rounds)
+    const interleaved = interleavedFigures(rounds)
     return {
       createdAt: new Date().toISOString(),
       command,
@@ -57,8 +65,14 @@ async function main(): Promise<number> {
       precheck: checked,
       fsyncPerSecond: fsync.fsync,
       fillsyncToFsync: fsync.ratio,
+      interleaved,
       cells,
-      targets: checkTargets(cells, options.engines, fsync.ratio),
+      targets: checkTargets(
+        cells,
+        options.engines,
+        interleaved?.toAppend.strata ?? fsync.ratio,
+        interleaved?.toAppend.strata !== undefined,
+      ),
     }
   }
   const rounds = await runRounds(options, log, (sofar) => {

@@ -5,10 +5,17 @@
  */
 import type { EngineName } from './adapters/adapter.js'
 import { loadAdapter } from './adapters/index.js'
-import { diskBytes, probeFsync } from './disk.js'
+import { diskBytes, InterleavedProbe, type InterleavedProbeRates, PROBE_BLOCK, probeFsync } from './disk.js'
 import { KEY_BYTES, VALUE_BYTES } from './keys.js'
 import { percentileOfSorted } from './stats.js'
-import { prefill, runWorkload, verifyAfter, WORKLOADS, type WorkloadName } from './workloads.js'
+import {
+  type Measurement,
+  prefill,
+  runWorkload,
+  verifyAfter,
+  WORKLOADS,
+  type WorkloadName,
+} from './workloads.js'
 
 export type Job =
   | {
@@ -42,6 +49,9 @@ export interface RunResult {
   liveBytes: number
   openMillis: number
   closeMillis: number
+  /** fillsync only: the disk's raw synced-write rates measured between blocks of the run's puts
+   *  (see `InterleavedProbe`). */
+  interleavedProbe?: InterleavedProbeRates | undefined
 }
 
 export interface PrefillResult {
@@ -78,7 +88,19 @@ export async function runJob(job: Job): Promise<JobOutcome> {
   const openStarted = performance.now()
   const adapter = await open(job.directory, { sync: spec.sync, strataMemCacheBytes: job.strataMemCacheBytes })
   const openMillis = performance.now() - openStarted
-  const measurement = await runWorkload(adapter, spec, job.n, job.seed)
+  const probe = job.workload === 'fillsync' ? new InterleavedProbe(`${job.directory}-probe`) : undefined
+  let measurement: Measurement
+  try {
+    measurement = await runWorkload(
+      adapter,
+      spec,
+      job.n,
+      job.seed,
+      probe === undefined ? undefined : { every: PROBE_BLOCK, run: () => probe.run(PROBE_BLOCK) },
+    )
+  } finally {
+    probe?.close()
+  }
   await verifyAfter(adapter, spec, job.n, job.seed)
   const closeStarted = performance.now()
   await adapter.close()
@@ -107,6 +129,7 @@ export async function runJob(job: Job): Promise<JobOutcome> {
       liveBytes: liveEntries(job.workload, job.n) * (KEY_BYTES + VALUE_BYTES),
       openMillis,
       closeMillis,
+      interleavedProbe: probe?.rates(),
     },
   }
 }

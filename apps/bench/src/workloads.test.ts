@@ -41,6 +41,33 @@ describe('timed', () => {
     )
     expect(answers).toEqual([0, 1, 2, 3])
   })
+
+  it('runs `between` after every block, outside the measured time', async () => {
+    const calls: number[] = []
+    let done = 0
+    const seconds = await timed(
+      6,
+      1,
+      async () => {
+        await delay(5)
+        done++
+      },
+      () => {},
+      undefined,
+      {
+        every: 2,
+        run: () => {
+          calls.push(done)
+          const until = performance.now() + 60
+          while (performance.now() < until) {}
+        },
+      },
+    )
+    expect(calls).toEqual([2, 4])
+    // Six 5 ms operations; the 120 ms spent in `between` are not counted.
+    expect(seconds).toBeGreaterThanOrEqual(0.025)
+    expect(seconds).toBeLessThan(0.1)
+  })
 })
 
 describe('runWorkload', () => {

@@ -202,6 +202,12 @@ export class WorkloadAnswerError extends Error {
   readonly code = 'BENCH_WRONG_ANSWER'
 }
 
+/** Work run between blocks of a timed workload, outside its time (see `timed`). */
+export interface Between {
+  every: number
+  run(): void
+}
+
 function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function'
 }
@@ -211,6 +217,8 @@ function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
  * is a promise (a thenable), whatever the adapter declares: an adapter whose reads are
  * synchronous may still scan asynchronously, and timing the creation of a promise would time
  * nothing. An answer that is not a promise costs one type check. `onResult` sees each answer.
+ * With `between` (one at a time only), `between.run()` is called after every `between.every`
+ * operations, and its time is not counted.
  */
 export async function timed<R>(
   count: number,
@@ -218,10 +226,17 @@ export async function timed<R>(
   operation: (index: number) => MaybePromise<R>,
   onResult: (result: R, index: number) => void,
   latencies: Float64Array | undefined,
+  between?: Between,
 ): Promise<number> {
   const started = performance.now()
+  let excluded = 0
   if (inFlight <= 1) {
     for (let index = 0; index < count; index++) {
+      if (between !== undefined && index > 0 && index % between.every === 0) {
+        const paused = performance.now()
+        between.run()
+        excluded += performance.now() - paused
+      }
       const begin = performance.now()
       let result = operation(index)
       if (isPromise(result)) result = await result
@@ -242,7 +257,7 @@ export async function timed<R>(
     }
     await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker))
   }
-  return (performance.now() - started) / 1000
+  return (performance.now() - started - excluded) / 1000
 }
 
 const ENTRY_BYTES = KEY_BYTES + VALUE_BYTES
@@ -266,12 +281,14 @@ export async function prefill(adapter: Adapter, n: number, seed: number): Promis
   }
 }
 
-/** Runs `spec` on an open adapter (prefilled with `n` keys when the spec asks) and measures it. */
+/** Runs `spec` on an open adapter (prefilled with `n` keys when the spec asks) and measures it.
+ *  `between` runs between blocks of a one-at-a-time fill's puts, outside its time (see `timed`). */
 export async function runWorkload(
   adapter: Adapter,
   spec: WorkloadSpec,
   n: number,
   seed: number,
+  between?: Between,
 ): Promise<Measurement> {
   const count = spec.operations(n)
   const random = new Random(deriveSeed(seed, spec.name))
@@ -299,6 +316,7 @@ export async function runWorkload(
         (index) => adapter.put(keys.key(index), values.value(index)),
         ignore,
         latencies,
+        between,
       )
       return { operations: count, seconds, bytes: count * ENTRY_BYTES, latencies }
     }
