@@ -45,7 +45,8 @@ try {
     await workloads.prefill(adapter, n, 1)
     await adapter.close()
   }
-  if (other !== undefined) cpSync(sides.strata.directory, sides['strata (other build)'].directory, { recursive: true })
+  if (other !== undefined)
+    cpSync(sides.strata.directory, sides['strata (other build)'].directory, { recursive: true })
   const rates = Object.fromEntries(names.map((name) => [name, []]))
   for (let round = 0; round < rounds; round++) {
     for (let turn = 0; turn < names.length; turn++) {
