@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Block } from './block.js'
-import { BlockCache, type CacheSpace } from './cache.js'
+import { BlockCache, type CacheSpace, cacheSpace } from './cache.js'
 
 /** A block whose contents are `size` bytes: the cache only looks at the size. */
 function blockOf(size: number): Block {
@@ -26,6 +26,33 @@ describe('BlockCache', () => {
     expect(cache.lookup(space, 3)).toBeDefined()
     expect(cache.hits).toBe(4)
     expect(cache.misses).toBe(1)
+  })
+
+  it('moves a hit block to the newest end unless it is within the newest quarter', () => {
+    // 16 blocks fill the cache: a quarter is 4 blocks.
+    const cache = new BlockCache(16 * (1000 + 128))
+    const space = cacheSpace(32)
+    for (let slot = 0; slot < 16; slot++) cache.insert(space, slot, blockOf(1000))
+    expect(cache.lookup(space, 0)).toBeDefined() // the oldest: moved to the newest end
+    expect(cache.lookup(space, 13)).toBeDefined() // 3 newer blocks (14, 15, 0): left in place
+    // Each new block evicts the oldest: 1, 2, … 12, then 13 (not moved), then 14, 15, then 0.
+    for (let slot = 16; slot < 32; slot++) {
+      cache.insert(space, slot, blockOf(1000))
+      const evicted = slot - 15
+      const gone = evicted <= 13 ? evicted : evicted === 14 ? 14 : evicted === 15 ? 15 : 0
+      expect(space[gone], `block ${gone} after inserting ${slot}`).toBeUndefined()
+    }
+    expect(space.slice(16).every((node) => node !== undefined)).toBe(true)
+  })
+
+  it('gives a table one slot per block from the start', () => {
+    const space = cacheSpace(3000)
+    expect(space.length).toBe(3000)
+    expect(space.every((node) => node === undefined)).toBe(true)
+    const cache = new BlockCache()
+    cache.insert(space, 2999, blockOf(100))
+    expect(space.length).toBe(3000)
+    expect(cache.lookup(space, 2999)).toBeDefined()
   })
 
   it('counts pinned index and filter bytes in usedBytes and evicts blocks to make room', () => {

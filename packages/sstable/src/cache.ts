@@ -2,7 +2,8 @@
  * `BlockCache`: one LRU of data blocks shared by every open table, bounded in bytes. Index and
  * filter blocks of open tables are pinned (held for the table's lifetime) and counted in
  * `usedBytes` too; data blocks are evicted, least recently used first, to keep `usedBytes` at or
- * below `capacityBytes` (pinned bytes alone may exceed it: they are never evicted).
+ * below `capacityBytes` (pinned bytes alone may exceed it: they are never evicted). A hit moves
+ * a block to the newest end unless it is within the newest quarter of the list already.
  */
 import { InvalidArgumentError } from '@strata/base'
 import type { Block } from './block.js'
@@ -26,6 +27,18 @@ const SPARE_LIMIT = 64
  *  one indexed load, no hashing). */
 export type CacheSpace = (CacheNode | undefined)[]
 
+/**
+ * @internal A table's empty slice of the cache, one slot per data block. Every slot exists
+ * from the start (holding `undefined`): an array written at scattered indexes past its length
+ * becomes a dictionary in V8 (a hash lookup per block, past ~1,000 blocks), one filled in
+ * order stays a packed array (an indexed load). Costs 8 bytes of heap per data block.
+ */
+export function cacheSpace(blockCount: number): CacheSpace {
+  const space: CacheSpace = []
+  for (let slot = 0; slot < blockCount; slot++) space.push(undefined)
+  return space
+}
+
 /** @internal One cached block, in the LRU list (most recent at the head). */
 export class CacheNode {
   readonly block: Block
@@ -37,6 +50,8 @@ export class CacheNode {
   readonly reusable: Buffer | undefined
   newer: CacheNode | undefined
   older: CacheNode | undefined
+  /** The cache's `moves` when the node last became the newest. */
+  movedAt = 0
 
   constructor(block: Block, space: CacheSpace, slot: number, reusable: Buffer | undefined) {
     this.block = block
@@ -57,6 +72,9 @@ export class BlockCache {
   private _blockCount = 0
   private newest: CacheNode | undefined
   private oldest: CacheNode | undefined
+  /** Times a node became the newest (insert or hit): at most `moves - node.movedAt` nodes are
+   *  newer than `node`. */
+  private moves = 0
 
   /** The doorkeeper of point reads (see `admitPointRead`): the last block missed per slot. */
   private readonly doorTables: Int32Array
@@ -213,7 +231,10 @@ export class BlockCache {
       return undefined
     }
     this._hits++
-    if (node !== this.newest) {
+    // A hit moves the block to the newest end unless it is among the newest quarter already
+    // (at most `_blockCount / 4` nodes newer than it): such a block is evicted only after three
+    // quarters of the cache turn over, and hot blocks skip relinking on most hits.
+    if (this.moves - node.movedAt >= this._blockCount >>> 2 && node !== this.newest) {
       this.unlink(node)
       this.pushNewest(node)
     }
@@ -264,6 +285,7 @@ export class BlockCache {
   }
 
   private pushNewest(node: CacheNode): void {
+    node.movedAt = ++this.moves
     node.older = this.newest
     node.newer = undefined
     if (this.newest !== undefined) this.newest.newer = node

@@ -125,6 +125,8 @@ export class TableIteratorImpl implements TableIterator {
   /** The block furthest along the walk that this iterator read, and the readahead size. */
   private lastRead = -2
   private readahead = 0
+  /** Whether the last read was sequential (the block right after the one read before it). */
+  private walking = false
   /** The read started ahead of need, if any. */
   private prefetch: Prefetch | undefined
   /** A `next()` waiting on I/O; later calls queue behind it. */
@@ -320,12 +322,16 @@ export class TableIteratorImpl implements TableIterator {
 
   /**
    * Which blocks to read for `wanted`: just it, unless the walk is sequential (it wants the
-   * block right after the last one it read), in which case the readahead doubles, up to
-   * MAX_READAHEAD_BYTES, and the following blocks in the walk's direction come along.
+   * block right after the last one it read) for the second read in a row, in which case the
+   * readahead doubles, up to MAX_READAHEAD_BYTES, and the following blocks in the walk's
+   * direction come along. A short seek that runs past the end of the block it landed in reads
+   * one more block, not a run it will not use.
    */
   private planRead(wanted: number): [number, number] {
     const sequential = wanted === this.lastRead + (this.reverse ? -1 : 1)
-    this.readahead = sequential ? Math.min(MAX_READAHEAD_BYTES, Math.max(2 * this.readahead, 16 * 1024)) : 0
+    this.readahead =
+      sequential && this.walking ? Math.min(MAX_READAHEAD_BYTES, Math.max(2 * this.readahead, 16 * 1024)) : 0
+    this.walking = sequential
     return this.extent(wanted)
   }
 

@@ -256,6 +256,44 @@ describe('Table reads', () => {
     await table.close()
   })
 
+  it('reads one block at a time after a seek until the walk reads a second block in a row', async () => {
+    const memory = new MemoryFileSystem()
+    const fs = new FaultyFileSystem(memory)
+    const many = Array.from({ length: 20_000 }, (_, index) =>
+      put(`k${String(index).padStart(6, '0')}`, 1, 'v'.repeat(40)),
+    )
+    await buildTable('/t.sst', many, { fs })
+    for (const sync of [true, false]) {
+      const cache = new BlockCache(64 * 1024 * 1024)
+      const table = await Table.open('/t.sst', { fs, cache })
+      const iterator = table.iterator({ gte: bytes('k010000') })
+      const next = () => (sync ? iterator.nextSync() : iterator.next())
+      const before = fs.counts.read
+      // The block the seek lands in, then the one after it: one block per read.
+      let entry = await next()
+      expect(entry?.key).toEqual(bytes('k010000'))
+      const first = cache.blockCount
+      expect(first).toBe(1)
+      let walked = 0
+      while (cache.blockCount === first) {
+        entry = await next()
+        walked++
+      }
+      expect(cache.blockCount).toBe(2)
+      expect(fs.counts.read - before).toBe(2)
+      // The third block in a row comes with the readahead (16 KiB of blocks).
+      while (cache.blockCount === 2) {
+        entry = await next()
+        walked++
+      }
+      expect(fs.counts.read - before).toBe(3)
+      expect(cache.blockCount).toBeGreaterThan(3)
+      expect(entry?.key).toEqual(bytes(`k${String(10_000 + walked).padStart(6, '0')}`))
+      iterator.close()
+      await table.close()
+    }
+  })
+
   it('shares one read between concurrent gets of the same block', async () => {
     const memory = new MemoryFileSystem()
     const fs = new FaultyFileSystem(memory)

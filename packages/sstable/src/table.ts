@@ -17,7 +17,7 @@ import {
 import { Block } from './block.js'
 import { blockContents, readTrailer, type Trailer } from './block-trailer.js'
 import { BloomFilter, type FilterHashes } from './bloom.js'
-import type { BlockCache, CacheSpace } from './cache.js'
+import { type BlockCache, type CacheSpace, cacheSpace } from './cache.js'
 import { compareKeys } from './coding.js'
 import { CodecId } from './compression/codec.js'
 import { DecompressionError } from './compression/errors.js'
@@ -81,7 +81,8 @@ export class Table {
   private readonly fs: FileSystem
   private readonly fd: number
   private readonly cache: BlockCache | undefined
-  private readonly space: CacheSpace = []
+  /** This table's cached blocks by block number: one slot per data block from the start. */
+  private readonly space: CacheSpace
   /** This table's id in the cache's doorkeeper. */
   private readonly cacheId = takeCacheId()
   private readonly index: TableIndex
@@ -164,6 +165,7 @@ export class Table {
     this.pinnedBytes = opened.pinnedBytes
     this.formatVersion = opened.version
     this.trailerBytes = trailerBytes(opened.version)
+    this.space = cache === undefined ? [] : cacheSpace(opened.index.count)
     cache?.pin(this.pinnedBytes)
   }
 
