@@ -79,6 +79,10 @@ export class LogFile {
   codec: FrameCodec = saltedCodec(this.salt)
   /** Writing preallocated space failed: not tried again until the file is cut or rewritten. */
   private growFailed = false
+  /** A synced append was made on this log: from then on space is preallocated (see `growSync`).
+   *  A log that only ever gets unsynced appends grows by appending, as an unsynced append gains
+   *  nothing from preallocated space and would pay for writing the zeros. */
+  syncedAppendSeen = false
   /** The file is of format 1 or 2: it is rewritten as format 3 before the first write. */
   private legacy: { headerLength: number; codec: FrameCodec } | undefined
   /** Highest seq accepted (written, or queued by the manager). */
@@ -411,6 +415,7 @@ export class LogFile {
 
   /** Writes `records` and fdatasyncs: the synchronous append. A failure poisons the log. */
   appendSync(records: readonly FrameRecord[], lastSeq: number): void {
+    this.syncedAppendSeen = true
     this.touched()
     this.repairSync()
     const buffer =
@@ -483,8 +488,8 @@ export class LogFile {
   // ---- preallocation -----------------------------------------------------------------------
 
   /**
-   * Before frames are written up to `end`: when that passes the allocated space, zeros are
-   * written after `end` (see `preallocationTarget`), so the synced appends that follow overwrite
+   * Before frames are written up to `end`: when that passes the allocated space, and once the
+   * log has seen a synced append (`syncedAppendSeen`), zeros are written after `end` (see `preallocationTarget`), so the synced appends that follow overwrite
    * allocated bytes and their fdatasync changes no file size. The zeros reach the disk with the
    * fsync of the frames being written. Best effort: when writing them fails (a disk too full
    * for them, though maybe not for the frames), the frames are written without (a warning), and
@@ -530,7 +535,7 @@ export class LogFile {
    *  nothing is to be written (the space is there, or preallocation failed before). */
   private growthTarget(end: number): number | undefined {
     if (end <= this.allocated) return undefined
-    if (this.growFailed) {
+    if (this.growFailed || !this.syncedAppendSeen) {
       this.allocated = end
       return undefined
     }

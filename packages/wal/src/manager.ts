@@ -153,6 +153,7 @@ export class WALManager {
   }
 
   private enqueue(record: FrameRecord, sync: boolean): Promise<void> {
+    if (sync) this.log.syncedAppendSeen = true
     const appended = new Promise<void>((resolve, reject) => {
       this.queue.push({
         frame: record.frame,

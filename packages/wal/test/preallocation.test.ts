@@ -55,6 +55,19 @@ describe('preallocated space', () => {
     expect(seqs(reopened.replay())).toEqual(Array.from({ length: 400 }, (_, index) => index + 1))
   })
 
+  it('is not written for a log that has only seen unsynced appends, and is from its first synced one', async () => {
+    const memory = new MemoryFileSystem()
+    const manager = WALManager.open('/wal.log', { fs: memory })
+    for (let seq = 1; seq <= 200; seq++) await manager.append(entryFor(seq, 1000), { sync: false })
+    // Unsynced appends gain nothing from preallocated space: the file ends with the last frame.
+    expect(memory.statSync('/wal.log')!.size).toBe(manager.sizeBytes)
+    await manager.append(entryFor(201, 1000), { sync: true })
+    expect(memory.statSync('/wal.log')!.size).toBeGreaterThan(manager.sizeBytes)
+    await manager.close()
+    const reopened = new WALWriter('/wal.log', { fs: memory, recovery: 'strict' })
+    expect(seqs(reopened.replay())).toEqual(Array.from({ length: 201 }, (_, index) => index + 1))
+  })
+
   it('is kept by a writer that opens a file a crash left with zeros after its last frame', async () => {
     const memory = new MemoryFileSystem()
     const manager = WALManager.open('/wal.log', { fs: memory })
