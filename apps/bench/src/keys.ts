@@ -128,3 +128,19 @@ export function checkValue(keyNumber: number, version: number): Buffer {
   for (let index = 0; index < VALUE_BYTES; index++) value[index] = printable(random)
   return value
 }
+
+/** Puts keys 0 .. `count` - 1 (`keyOf`, VALUE_BYTES-byte values of one repeated byte) in atomic
+ *  batches of 1,000, in key order: the stores the range-delete benchmarks start from. */
+export async function putAscending(
+  store: { batch(operations: { type: 'put'; key: Buffer; value: Buffer }[]): Promise<unknown> },
+  count: number,
+): Promise<void> {
+  const value = Buffer.alloc(VALUE_BYTES, 0x61)
+  for (let start = 0; start < count; start += 1000) {
+    const operations = []
+    for (let key = start; key < Math.min(count, start + 1000); key++) {
+      operations.push({ type: 'put' as const, key: keyOf(key), value })
+    }
+    await store.batch(operations)
+  }
+}

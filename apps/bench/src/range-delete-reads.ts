@@ -10,7 +10,7 @@
  */
 import { open } from '@strata/engine'
 import { freshDirectory, removeDirectory } from './disk.js'
-import { keyOf, VALUE_BYTES } from './keys.js'
+import { keyOf, putAscending } from './keys.js'
 import { Random } from './random.js'
 
 const keys = Number(process.argv[2] ?? 200_000)
@@ -20,14 +20,7 @@ const reads = Number(process.argv[4] ?? 200_000)
 async function store(withTombstone: boolean) {
   const directory = freshDirectory(withTombstone ? 'reads-tombstone' : 'reads-plain')
   const db = await open(directory, { sync: false, blockCacheBytes: 256 * 1024 * 1024 })
-  const value = Buffer.alloc(VALUE_BYTES, 0x61)
-  for (let start = 0; start < keys; start += 1000) {
-    const operations = []
-    for (let key = start; key < Math.min(keys, start + 1000); key++) {
-      operations.push({ type: 'put' as const, key: keyOf(key), value })
-    }
-    await db.batch(operations)
-  }
+  await putAscending(db, keys)
   await db.compactRange()
   // Keys numbered from `keys` on are never written: the tombstone covers none of the reads.
   if (withTombstone) await db.deleteRange({ gte: keyOf(keys), lt: keyOf(keys * 2) })

@@ -13,7 +13,7 @@
  */
 import * as engineA from '@strata/engine'
 import { freshDirectory, removeDirectory } from './disk.js'
-import { keyOf, VALUE_BYTES } from './keys.js'
+import { keyOf, putAscending } from './keys.js'
 
 const keys = Number(process.argv[2] ?? 1_000_000)
 const rounds = Number(process.argv[3] ?? 7)
@@ -34,14 +34,7 @@ if (process.env.STRATA_ENGINE_B !== undefined) {
 async function store(engine: Engine) {
   const directory = freshDirectory('range-scan')
   const db = await engine.open(directory, { sync: false })
-  const value = Buffer.alloc(VALUE_BYTES, 0x61)
-  for (let start = 0; start < keys; start += 1000) {
-    const operations = []
-    for (let key = start; key < Math.min(keys, start + 1000); key++) {
-      operations.push({ type: 'put' as const, key: keyOf(key), value })
-    }
-    await db.batch(operations)
-  }
+  await putAscending(db, keys)
   await db.compactRange()
   await db.deleteRange({ gte: keyOf(from), lt: keyOf(to) })
   await db.flush()

@@ -11,7 +11,7 @@
 import { open } from '@strata/engine'
 import { ClassicLevel } from 'classic-level'
 import { diskBytes, freshDirectory, removeDirectory } from './disk.js'
-import { keyOf, VALUE_BYTES } from './keys.js'
+import { keyOf, putAscending } from './keys.js'
 import { Random } from './random.js'
 
 const keys = Number(process.argv[2] ?? 1_000_000)
@@ -97,13 +97,7 @@ async function scenario(engine: 'strata' | 'classic-level', name: 'whole' | '10%
   const directory = freshDirectory(`range-${engine}`)
   const store = engine === 'strata' ? await openStrata(directory) : await openClassic(directory)
   const random = new Random(42)
-  const value = Buffer.alloc(VALUE_BYTES, 0x61)
-  for (let start = 0; start < keys; start += 1000) {
-    const operations = []
-    for (let key = start; key < Math.min(keys, start + 1000); key++)
-      operations.push({ type: 'put' as const, key: keyOf(key), value })
-    await store.batch(operations)
-  }
+  await putAscending(store, keys)
   await store.compact()
   const from = name === 'whole' ? 0 : Math.floor(keys * 0.45)
   const to = name === 'whole' ? keys : Math.floor(keys * 0.55)

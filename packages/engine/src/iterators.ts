@@ -10,7 +10,7 @@ import { LevelSource } from './level-source.js'
 import type { Memtables } from './memtables.js'
 import { type EntrySource, MergeIterator, type SyncReads } from './merge-iterator.js'
 import type { RangeDeletes } from './range-deletes.js'
-import { RangeSkip, sourceMaxSeqs } from './range-skip.js'
+import { RangeSkip } from './range-skip.js'
 import type { CheckedIteratorOptions } from './read-options.js'
 import type { Tree } from './tree.js'
 
@@ -62,28 +62,36 @@ export class OpenIterators<K, V> {
       atSeq: seq,
       versions: 'visible',
     }
+    const tombstones = this.rangeDeletes.at(version)
     const sources: EntrySource[] = []
+    // With range tombstones, `maxSeqs[rank]` is the largest seq source `rank` may yield (see
+    // range-skip.ts), recorded as each source is added.
+    const maxSeqs: number[] | undefined = tombstones === undefined ? undefined : []
     // An empty memtable has nothing to merge, and stays empty for this iterator (a snapshot).
-    // The order and the skipping match `sourceMaxSeqs` (range-skip.ts), which ranks sources.
     const active = this.memtables.active
-    if (!active.isEmpty) sources.push(active.iterator(sourceOptions))
+    if (!active.isEmpty) {
+      sources.push(active.iterator(sourceOptions))
+      maxSeqs?.push(active.maxSeq ?? -1)
+    }
     const frozen = this.memtables.frozen
     for (let index = frozen.length - 1; index >= 0; index--) {
-      if (!frozen[index]!.isEmpty) sources.push(frozen[index]!.iterator(sourceOptions))
+      const memtable = frozen[index]!
+      if (memtable.isEmpty) continue
+      sources.push(memtable.iterator(sourceOptions))
+      maxSeqs?.push(memtable.maxSeq ?? -1)
     }
     const levels = version.levels
     for (const file of levels[0] ?? []) {
       sources.push(this.tree.table(file.fileNumber).iterator(sourceOptions))
+      maxSeqs?.push(file.maxSeq)
     }
     for (let level = 1; level < levels.length; level++) {
       const files = levels[level]!
-      if (files.length > 0) sources.push(new LevelSource(files, this.tree.versions, sourceOptions))
+      if (files.length === 0) continue
+      sources.push(new LevelSource(files, this.tree.versions, sourceOptions))
+      maxSeqs?.push(files.reduce((largest, file) => Math.max(largest, file.maxSeq), -1))
     }
-    const tombstones = this.rangeDeletes.at(version)
-    const skip =
-      tombstones === undefined
-        ? undefined
-        : new RangeSkip(tombstones, seq, reverse, sourceMaxSeqs(this.memtables, version, sources.length))
+    const skip = tombstones === undefined ? undefined : new RangeSkip(tombstones, seq, reverse, maxSeqs!)
     const iterator: DatabaseIterator<K, V> = new DatabaseIterator<K, V>({
       merge: new MergeIterator(sources, reverse, this.reads, skip?.covered, skip),
       limit,

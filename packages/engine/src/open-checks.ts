@@ -20,15 +20,9 @@ export async function createDatabaseFiles(
   rewriteBytes: number,
   createWal: () => void,
 ): Promise<Manifest> {
-  let id = contents.kind === 'half-created' ? contents.identity.id : undefined
-  if (id === undefined) {
-    id = newDatabaseId()
-    try {
-      await writeIdentity(fs, directory, id)
-    } catch (error) {
-      throw toIOError(error, 'writing the identity marker', pathIn(directory, IDENTITY_FILE))
-    }
-  }
+  const id =
+    (contents.kind === 'half-created' ? contents.identity.id : undefined) ??
+    (await writeNewIdentity(fs, directory))
   createWal()
   return Manifest.create(fs, directory, { ...NEW_DATABASE_STATE, identity: id }, rewriteBytes)
 }
@@ -103,15 +97,7 @@ export function checkTableFiles(fs: FileSystem, directory: string, version: Vers
  *  validated everything. */
 export async function recordIdentity(fs: FileSystem, directory: string, manifest: Manifest): Promise<void> {
   if (manifest.current.identity !== undefined) return
-  let id = readIdentity(fs, directory)?.id
-  if (id === undefined) {
-    id = newDatabaseId()
-    try {
-      await writeIdentity(fs, directory, id)
-    } catch (error) {
-      throw toIOError(error, 'writing the identity marker', pathIn(directory, IDENTITY_FILE))
-    }
-  }
+  const id = readIdentity(fs, directory)?.id ?? (await writeNewIdentity(fs, directory))
   await manifest.apply({ identity: id })
 }
 
@@ -142,4 +128,15 @@ export function removeCreatedFiles(fs: FileSystem, directory: string, namesBefor
       fs.unlinkSync(pathIn(directory, name))
     } catch {}
   }
+}
+
+/** Writes the IDENTITY marker of a new database id into `directory`; returns the id. */
+async function writeNewIdentity(fs: FileSystem, directory: string): Promise<string> {
+  const id = newDatabaseId()
+  try {
+    await writeIdentity(fs, directory, id)
+  } catch (error) {
+    throw toIOError(error, 'writing the identity marker', pathIn(directory, IDENTITY_FILE))
+  }
+  return id
 }

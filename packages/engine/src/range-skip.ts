@@ -17,10 +17,7 @@
  * the fragment has no end) and repeats while the answer allows.
  */
 import { compareBytes, type InternalEntry } from '@strata/base'
-import { InvariantViolation } from './invariants.js'
-import type { Memtables } from './memtables.js'
 import type { RangeFragment, RangeFragments } from './range-fragments.js'
-import type { Version } from './version.js'
 
 /** `targetFor`'s answer for a source whose every remaining entry is covered: drop it. */
 export const SKIP_TO_END = Symbol('skip to end')
@@ -78,29 +75,4 @@ export class RangeSkip {
     if (fragment.end === null) return SKIP_TO_END
     return compareBytes(key, fragment.end) < 0 ? fragment.end : undefined
   }
-}
-
-/**
- * The largest seq each source of an iterator over `memtables` and `version` may yield, in the
- * order `OpenIterators` builds them: the memtables that hold entries, newest first (a memtable
- * iterator sees only what the memtable held when it was made; an empty one gets no source),
- * level 0's tables, then one source per deeper level holding tables. `sourceCount` is how many
- * sources the iterator built: a different count means the two orders drifted apart, and a skip
- * would then trust the wrong source's seqs and could hide a live key, so it throws
- * `InvariantViolation` (always checked: it costs one comparison).
- */
-export function sourceMaxSeqs(memtables: Memtables, version: Version, sourceCount: number): number[] {
-  const seqs: number[] = []
-  for (const memtable of memtables.newestFirst()) {
-    if (!memtable.isEmpty) seqs.push(memtable.maxSeq ?? -1)
-  }
-  for (const file of version.levels[0] ?? []) seqs.push(file.maxSeq)
-  for (let level = 1; level < version.levels.length; level++) {
-    const files = version.levels[level] ?? []
-    if (files.length > 0) seqs.push(files.reduce((largest, file) => Math.max(largest, file.maxSeq), -1))
-  }
-  if (seqs.length !== sourceCount) {
-    throw new InvariantViolation(`range skip ranks ${seqs.length} sources of an iterator of ${sourceCount}`)
-  }
-  return seqs
 }

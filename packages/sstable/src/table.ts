@@ -383,21 +383,13 @@ export class Table {
     const handle = this.handle(blockIndex)
     const length = handle.length + this.trailerBytes
     const cache = this.cache
+    const read = (into: Buffer | undefined) =>
+      readExactlySync(this.fs, this.fd, this.path, 'data', handle.offset, length, undefined, timer, into)
     if (!scratchRead && reuse && cache !== undefined && cache.capacityBytes > 0 && !this.closed) {
       const buffer = cache.takeBuffer(length)
       let bytes: Buffer
       try {
-        bytes = readExactlySync(
-          this.fs,
-          this.fd,
-          this.path,
-          'data',
-          handle.offset,
-          length,
-          undefined,
-          timer,
-          buffer,
-        )
+        bytes = read(buffer)
       } catch (error) {
         cache.giveBuffer(buffer)
         throw error
@@ -407,18 +399,7 @@ export class Table {
     if (scratchRead && scratch.length < length) {
       scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length))
     }
-    const into = scratchRead ? scratch : undefined
-    const bytes = readExactlySync(
-      this.fs,
-      this.fd,
-      this.path,
-      'data',
-      handle.offset,
-      length,
-      undefined,
-      timer,
-      into,
-    )
+    const bytes = read(scratchRead ? scratch : undefined)
     if (!scratchRead) return this.admit(blockIndex, handle, bytes)
     // Decompressed into the thread's second scratch buffer: a scratch read allocates nothing.
     const contents = verifyBlock(this.path, handle, bytes, BlockType.Data, this.formatVersion, decodeScratch)

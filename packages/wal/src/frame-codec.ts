@@ -10,7 +10,7 @@ import {
   SALT_BYTES,
   SALTED_FRAME_OVERHEAD_BYTES,
 } from './format.js'
-import { encodeFrame, type FrameRead, type FrameScan, readFrame, validFrameEnd } from './frame.js'
+import { encodeFrame, type FrameRead, type FrameScan, readFrame, scanFrames, validFrameEnd } from './frame.js'
 import { encodeSaltedFrame, readSaltedFrame, validSaltedFrameEnd } from './salted-frame.js'
 
 export interface FrameCodec {
@@ -61,16 +61,5 @@ export function readLogFrames(
   header: { length: number; salt: number | undefined },
 ): FrameScan {
   const codec = header.salt === undefined ? plainCodec : saltedCodec(header.salt)
-  const frames: FrameScan['frames'] = []
-  let offset = header.length
-  for (;;) {
-    const read = codec.read(bytes, offset)
-    if (read.status === 'frame') {
-      frames.push({ offset, payload: read.payload })
-      offset = read.next
-      continue
-    }
-    if (read.status === 'end') return { frames, end: offset, status: 'clean', problem: undefined }
-    return { frames, end: offset, status: read.status, problem: { offset, reason: read.reason } }
-  }
+  return scanFrames(bytes, header.length, codec.read)
 }

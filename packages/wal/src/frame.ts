@@ -10,8 +10,9 @@
 import { crc32c, crc32cRange, InvalidArgumentError, isBytes } from '@strata/base'
 import { CHECKSUM_BYTES, FRAME_OVERHEAD_BYTES, LENGTH_BYTES, MAX_PAYLOAD_BYTES } from './format.js'
 
-/** One frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). The payload is copied. */
-export function encodeFrame(payload: Uint8Array): Buffer {
+/** Throws InvalidArgumentError unless `payload` is bytes a frame can hold (1 byte to
+ *  MAX_PAYLOAD_BYTES): the check of every frame layout's encoder. */
+export function checkFramePayload(payload: Uint8Array): void {
   if (!isBytes(payload)) {
     throw new InvalidArgumentError('payload must be a Uint8Array or Buffer', { argument: 'payload' })
   }
@@ -21,6 +22,11 @@ export function encodeFrame(payload: Uint8Array): Buffer {
       { argument: 'payload' },
     )
   }
+}
+
+/** One frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). The payload is copied. */
+export function encodeFrame(payload: Uint8Array): Buffer {
+  checkFramePayload(payload)
   const frame = Buffer.allocUnsafe(payload.length + FRAME_OVERHEAD_BYTES)
   frame.writeUInt32LE(payload.length, 0)
   frame.set(payload, LENGTH_BYTES)
@@ -152,16 +158,25 @@ export interface FrameScan {
 
 /** Reads frames from `buffer[start..]` until its end, a torn tail or damage. */
 export function readFrames(buffer: Uint8Array, start = 0): FrameScan {
+  return scanFrames(buffer, start, readFrame)
+}
+
+/** `readFrames` for any frame layout: `read` reads the frame at an offset. */
+export function scanFrames(
+  buffer: Uint8Array,
+  start: number,
+  read: (buffer: Uint8Array, offset: number) => FrameRead,
+): FrameScan {
   const frames: FrameScan['frames'] = []
   let offset = start
   for (;;) {
-    const read = readFrame(buffer, offset)
-    if (read.status === 'frame') {
-      frames.push({ offset, payload: read.payload })
-      offset = read.next
+    const found = read(buffer, offset)
+    if (found.status === 'frame') {
+      frames.push({ offset, payload: found.payload })
+      offset = found.next
       continue
     }
-    if (read.status === 'end') return { frames, end: offset, status: 'clean', problem: undefined }
-    return { frames, end: offset, status: read.status, problem: { offset, reason: read.reason } }
+    if (found.status === 'end') return { frames, end: offset, status: 'clean', problem: undefined }
+    return { frames, end: offset, status: found.status, problem: { offset, reason: found.reason } }
   }
 }

@@ -10,7 +10,7 @@
  * are a torn final frame, unless a valid frame of this salt starts somewhere after them (then a
  * frame in the middle of the log is damaged).
  */
-import { crc32cRange, InvalidArgumentError, isBytes } from '@strata/base'
+import { crc32cRange } from '@strata/base'
 import {
   CHECKSUM_BYTES,
   LENGTH_BYTES,
@@ -18,7 +18,7 @@ import {
   SALT_BYTES,
   SALTED_FRAME_OVERHEAD_BYTES,
 } from './format.js'
-import type { FrameRead } from './frame.js'
+import { checkFramePayload, type FrameRead } from './frame.js'
 
 const HEAD_BYTES = LENGTH_BYTES + SALT_BYTES
 
@@ -39,15 +39,7 @@ function allZero(buffer: Uint8Array, from: number, to: number): boolean {
 
 /** One salted frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). The payload is copied. */
 export function encodeSaltedFrame(payload: Uint8Array, salt: number): Buffer {
-  if (!isBytes(payload)) {
-    throw new InvalidArgumentError('payload must be a Uint8Array or Buffer', { argument: 'payload' })
-  }
-  if (payload.length === 0 || payload.length > MAX_PAYLOAD_BYTES) {
-    throw new InvalidArgumentError(
-      `payload is ${payload.length} bytes; a frame holds 1 to ${MAX_PAYLOAD_BYTES} bytes`,
-      { argument: 'payload' },
-    )
-  }
+  checkFramePayload(payload)
   const frame = Buffer.allocUnsafe(payload.length + SALTED_FRAME_OVERHEAD_BYTES)
   frame.writeUInt32LE(payload.length, 0)
   frame.writeUInt32LE(salt, LENGTH_BYTES)
