@@ -5,11 +5,24 @@
  * (its tables stay on disk until the copy is made) and the memtables are read: every write up to S
  * is either in a table of that version or in a memtable (a frozen memtable leaves the read path
  * only after its table is installed). The copy gets the version's tables (hard-linked, or copied
- * where the file system cannot link, e.g. across devices), a WAL holding the memtables' entries
- * after the tables' largest seq and up to S, a manifest whose flushedSeq is that largest seq, its own IDENTITY
- * (a new database id: the copy is another database), and CURRENT last.
+ * where the file system cannot link, e.g. across devices), a WAL holding every entry and range
+ * tombstone of the memtables up to S, a manifest whose flushedSeq is the seq just below the
+ * WAL's first (S when the memtables hold nothing), its own IDENTITY (a new database id: the copy
+ * is another database), and CURRENT last.
+ *
+ * The memtables hold one unbroken run of seqs ending at S (writes enter them in seq order), and
+ * every seq below that run is in the version's tables or was dropped from them by a compaction
+ * (an overwritten version, a tombstone at the bottom, a range tombstone with nothing left to
+ * hide): so the flushedSeq is taken from the memtables, never from the tables' largest seq.
  */
-import { ErrorCode, type FileSystem, InvalidArgumentError, StrataError, toIOError } from '@strata/base'
+import {
+  ErrorCode,
+  type FileSystem,
+  InvalidArgumentError,
+  OpType,
+  StrataError,
+  toIOError,
+} from '@strata/base'
 import { WALEntry, WALManager } from '@strata/wal'
 import { pathIn, tableFileName, WAL_FILE } from './filenames.js'
 import { newDatabaseId, writeIdentity } from './identity.js'
@@ -56,16 +69,22 @@ export async function makeCheckpoint(source: CheckpointSource, target: string): 
   // One tick: the seq, the pinned version and the memtables' entries agree.
   const seq = source.visibleSeq
   const handle = tree.acquire()
-  // Tables are flushed in seq order, so every write up to the largest seq a table holds is in a
-  // table; every acknowledged write after it is still in a memtable.
-  let flushedSeq = 0
-  for (const { table } of handle.version.files()) flushedSeq = Math.max(flushedSeq, table.maxSeq)
+  // A frozen memtable leaves the read path only after its table is installed: a memtable whose
+  // table is already in the version may still be listed, and copying its entries again is
+  // harmless (same seqs, same values).
   const entries: WALEntry[] = []
   for (const memtable of memtables.newestFirst()) {
     for (const entry of memtable.iterator({ versions: 'all', atSeq: seq })) {
-      if (entry.seq > flushedSeq) entries.push(new WALEntry(entry.seq, 0, entry.op, entry.key, entry.value))
+      entries.push(new WALEntry(entry.seq, 0, entry.op, entry.key, entry.value))
+    }
+    for (const tombstone of memtable.rangeTombstones) {
+      if (tombstone.seq <= seq) {
+        entries.push(new WALEntry(tombstone.seq, 0, OpType.RangeDelete, tombstone.start, tombstone.end))
+      }
     }
   }
+  let flushedSeq = seq
+  for (const entry of entries) if (entry.seq <= flushedSeq) flushedSeq = entry.seq - 1
   const result: CheckpointResult = { seq, linkedTables: 0, copiedTables: 0, bytesWritten: 0, bytesLinked: 0 }
   try {
     const version = handle.version

@@ -17,7 +17,9 @@ export interface TableView {
   /** Its smallest and largest key, as hex of the stored bytes. */
   smallestKey: string
   largestKey: string
-  /** The seq range of its entries. */
+  /** The seq range of its entries. Key range and seqs describe point entries only: range
+   *  tombstones may reach past them (reads honour a table's range tombstones wherever it lies),
+   *  and a table holding nothing but range tombstones shows empty keys and seqs 0..0. */
   minSeq: number
   maxSeq: number
 }

@@ -1,7 +1,8 @@
 /**
  * `repair(dir)`: rebuilds a usable database from whatever of it is readable. Every table whose
  * every block reads back, and every WAL entry before the first damage, are merged (the newest
- * version of each key by seq wins; deleted keys are dropped) into one new table, listed by a new
+ * version of each key by seq wins; keys deleted by a point or a range tombstone are dropped) into
+ * one new table, listed by a new
  * manifest with a new CURRENT and an empty WAL. Nothing is deleted: every file the new database
  * does not use (damaged or superseded) is moved to `lost/` inside the directory. The report says
  * what was kept, what was moved and why, and which seq ranges may be missing.
@@ -13,8 +14,10 @@ import {
   type FileSystem,
   type InternalEntry,
   InvalidArgumentError,
+  MAX_SEQ,
   nodeFileSystem,
   OpType,
+  type RangeTombstone,
   StrataError,
   toIOError,
 } from '@strata/base'
@@ -32,6 +35,7 @@ import {
 import { newDatabaseId, readIdentity, writeIdentity } from './identity.js'
 import { DirectoryLock } from './lock.js'
 import { inspectManifest, Manifest, type ManifestState, readCurrent } from './manifest.js'
+import { fragmentTombstones, RangeFragments, unfragment } from './range-fragments.js'
 import { toFileMeta, Version } from './version.js'
 
 /** Where repair puts every file the rebuilt database does not use. */
@@ -54,7 +58,8 @@ export interface SeqRange {
 
 export interface RepairReport {
   directory: string
-  /** Files whose readable content the rebuilt database holds, with what was read from each. */
+  /** Files whose readable content the rebuilt database holds, with what was read from each
+   *  (`entries`: point entries and range tombstones). */
   kept: { file: string; entries: number; note?: string }[]
   /** Files moved to `lost/`, where they went, and why. */
   moved: { file: string; to: string; reason: string }[]
@@ -70,6 +75,7 @@ export interface RepairReport {
 interface Source {
   file: string
   entries: InternalEntry[]
+  rangeTombstones: RangeTombstone[]
 }
 
 /** The manifest's state as far as it reads, or undefined (and why) when none does. */
@@ -106,7 +112,10 @@ async function readManifestState(
   }
 }
 
-async function readTable(fs: FileSystem, path: string): Promise<InternalEntry[]> {
+async function readTable(
+  fs: FileSystem,
+  path: string,
+): Promise<{ entries: InternalEntry[]; rangeTombstones: RangeTombstone[] }> {
   const table = await Table.open(path, { fs })
   try {
     const entries: InternalEntry[] = []
@@ -118,7 +127,7 @@ async function readTable(fs: FileSystem, path: string): Promise<InternalEntry[]>
         value: entry.value === null ? null : entry.value.slice(),
       })
     }
-    return entries
+    return { entries, rangeTombstones: unfragment(table.rangeFragments) }
   } finally {
     await table.close().catch(() => {})
   }
@@ -188,9 +197,10 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
     if (parsed.kind !== 'table') continue
     maxFileNumber = Math.max(maxFileNumber, parsed.fileNumber + 1)
     try {
-      const entries = await readTable(fs, pathIn(directory, name))
-      sources.push({ file: name, entries })
+      const { entries, rangeTombstones } = await readTable(fs, pathIn(directory, name))
+      sources.push({ file: name, entries, rangeTombstones })
       for (const entry of entries) maxTableSeq = Math.max(maxTableSeq, entry.seq)
+      for (const tombstone of rangeTombstones) maxTableSeq = Math.max(maxTableSeq, tombstone.seq)
       toMove.set(name, 'merged into the rebuilt table')
     } catch (error) {
       toMove.set(name, `unreadable table: ${(error as Error).message}`)
@@ -216,7 +226,8 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
   const flushedSeq = state?.flushedSeq ?? maxTableSeq
   const recordedSeq = state?.wal?.seq ?? 0
   if (names.includes(WAL_FILE)) {
-    let walEntries: InternalEntry[] = []
+    const walEntries: InternalEntry[] = []
+    const walRangeTombstones: RangeTombstone[] = []
     let lastGood = 0
     let lossFrom: { reason: string } | undefined
     let claimed = recordedSeq
@@ -227,12 +238,18 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
         onWarning: () => {},
       })
       try {
-        walEntries = writer.replay().map((entry) => ({
-          key: entry.key,
-          seq: entry.seq,
-          op: entry.op === OpType.Delete ? OpType.Delete : OpType.Put,
-          value: entry.op === OpType.Delete ? null : (entry.value as Uint8Array),
-        }))
+        for (const entry of writer.replay()) {
+          if (entry.op === OpType.RangeDelete) {
+            walRangeTombstones.push({ start: entry.key, end: entry.value, seq: entry.seq })
+          } else {
+            walEntries.push({
+              key: entry.key,
+              seq: entry.seq,
+              op: entry.op === OpType.Delete ? OpType.Delete : OpType.Put,
+              value: entry.op === OpType.Delete ? null : (entry.value as Uint8Array),
+            })
+          }
+        }
         const walReport = writer.replayReport
         lastGood = walReport.lastGoodSeq ?? 0
         claimed = Math.max(claimed, walReport.syncedSeq ?? 0)
@@ -244,7 +261,7 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
       } finally {
         writer.close()
       }
-      sources.push({ file: WAL_FILE, entries: walEntries })
+      sources.push({ file: WAL_FILE, entries: walEntries, rangeTombstones: walRangeTombstones })
     } catch (error) {
       lossFrom = { reason: `the WAL is unreadable (${(error as Error).message})` }
     }
@@ -277,20 +294,26 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
     }
   }
 
-  // Merge: the newest version of each key; keys whose newest version is a delete are dropped.
+  // Merge: the newest version of each key; keys whose newest version is a delete, or older than a
+  // range tombstone covering the key, are dropped. The rebuilt database has no snapshot older
+  // than any tombstone, so every tombstone is applied here and none is kept.
   const all: InternalEntry[] = []
+  const rangeTombstones: RangeTombstone[] = []
   for (const source of sources) {
     for (const entry of source.entries) all.push(entry)
-    report.kept.push({ file: source.file, entries: source.entries.length })
+    rangeTombstones.push(...source.rangeTombstones)
+    report.kept.push({ file: source.file, entries: source.entries.length + source.rangeTombstones.length })
   }
   all.sort((a, b) => compareBytes(a.key, b.key) || b.seq - a.seq)
+  const covering = new RangeFragments(fragmentTombstones(rangeTombstones))
   const live: InternalEntry[] = []
   let lastSeq = state?.lastSeq ?? 0
+  for (const tombstone of rangeTombstones) lastSeq = Math.max(lastSeq, tombstone.seq)
   for (let index = 0; index < all.length; index++) {
     const entry = all[index]!
     lastSeq = Math.max(lastSeq, entry.seq)
     if (index > 0 && compareBytes(all[index - 1]!.key, entry.key) === 0) continue
-    if (entry.op === OpType.Put) live.push(entry)
+    if (entry.op === OpType.Put && covering.coveringSeq(entry.key, MAX_SEQ) < entry.seq) live.push(entry)
   }
 
   // Build the new table; then move every old file away; then a new WAL, manifest and CURRENT.

@@ -90,4 +90,30 @@ describe('checkpoint', () => {
     await reader.close()
     await database.close()
   })
+  it('opens when a compaction dropped the newest seqs the tables held', async () => {
+    // The newest seqs of the tables (a tombstone and the key it deleted) are gone after the
+    // compaction, so the tables' largest seq is below the first seq the memtable holds.
+    const directory = temporaryDirectory()
+    const target = join(temporaryDirectory(), 'copy')
+    const database = await open(directory, { keyEncoding: 'utf8', valueEncoding: 'utf8', sync: false })
+    for (let index = 0; index < 100; index++) await database.put(key(index), 'v')
+    await database.flush()
+    await database.del(key(99))
+    await database.flush()
+    await database.compactRange()
+    await database.put('after', 'compaction')
+    const { seq } = await database.checkpoint(target)
+    expect(seq).toBe(102)
+    await database.close()
+    const copy = await open(target, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+    try {
+      expect(await copy.get('after')).toBe('compaction')
+      expect(await copy.get(key(99))).toBeUndefined()
+      expect(await copy.get(key(98))).toBe('v')
+      await copy.put('in the copy', 'x')
+      expect(await copy.get('in the copy')).toBe('x')
+    } finally {
+      await copy.close()
+    }
+  })
 })
