@@ -19,8 +19,12 @@ function unlessCovered(entry: InternalEntry | undefined, cover: number): Interna
   return entry !== undefined && entry.seq < cover ? undefined : entry
 }
 
+/** Whether `file` may hold a point entry of `key` (a table of range tombstones alone holds none:
+ *  its tombstones reach reads through `RangeDeletes`). */
 function keyWithin(file: TableFileMeta, key: Uint8Array): boolean {
-  return compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
+  return (
+    file.entryCount > 0 && compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
+  )
 }
 
 export class PointReader {
