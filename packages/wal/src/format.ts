@@ -102,3 +102,6 @@ export const MAX_WRITE_BYTES = 1024 * 1024
 
 /** Chunk size for copying the kept part of the log during `truncateBefore`. */
 export const COPY_CHUNK_BYTES = 1024 * 1024
+
+/** Largest length one read call asks for: Node refuses a read of 2 GiB or more in one call. */
+export const MAX_READ_CALL_BYTES = 1024 * 1024 * 1024

@@ -21,6 +21,8 @@ import {
   FORMAT_VERSION,
   HEADER_BYTES,
   headerBytes,
+  LENGTH_BYTES,
+  MAX_READ_CALL_BYTES,
   newSalt,
   SYNCED_SEQ_OFFSET,
   syncedSeqBytes,
@@ -601,23 +603,27 @@ export class LogFile {
 
   // ---- truncation ---------------------------------------------------------------------------
 
-  /** Reads `[start, end)` of the descriptor, synchronously. */
+  /** Reads `[start, end)` of the descriptor, synchronously (at most `MAX_READ_CALL_BYTES` a
+   *  call: Node refuses a longer read). */
   private readRangeSync(fd: number, start: number, end: number): Buffer {
     const buffer = Buffer.allocUnsafe(end - start)
     let done = 0
     while (done < buffer.length) {
-      const read = this.fs.readSync(fd, buffer, done, buffer.length - done, start + done)
+      const length = Math.min(buffer.length - done, MAX_READ_CALL_BYTES)
+      const read = this.fs.readSync(fd, buffer, done, length, start + done)
       if (read === 0) throw Object.assign(new Error(`unexpected end of ${this.path}`), { code: 'EIO' })
       done += read
     }
     return buffer
   }
 
+  /** Reads `[start, end)` of the descriptor (at most `MAX_READ_CALL_BYTES` a call). */
   async readRange(fd: number, start: number, end: number): Promise<Buffer> {
     const buffer = Buffer.allocUnsafe(end - start)
     let done = 0
     while (done < buffer.length) {
-      const read = await this.fs.read(fd, buffer, done, buffer.length - done, start + done)
+      const length = Math.min(buffer.length - done, MAX_READ_CALL_BYTES)
+      const read = await this.fs.read(fd, buffer, done, length, start + done)
       if (read === 0) throw Object.assign(new Error(`unexpected end of ${this.path}`), { code: 'EIO' })
       done += read
     }
@@ -721,9 +727,18 @@ export class LogFile {
     this.growFailed = false
   }
 
-  /** First seq of the frame at `offset` of the (old) file behind `readFd`, synchronously. */
-  firstSeqAtSync(readFd: number, offset: number, end: number): number {
-    return firstSeqOf(this.readRangeSync(readFd, offset, end), this.path, offset, this.codec)
+  /** First seq of the frame at `offset` of the (old) file behind `readFd`, which holds whole
+   *  frames up to `end`: reads that one frame only. */
+  async firstSeqAt(readFd: number, offset: number, end: number): Promise<number> {
+    const length = await this.readRange(readFd, offset, Math.min(end, offset + LENGTH_BYTES))
+    const frameEnd =
+      length.length < LENGTH_BYTES ? end : offset + length.readUInt32LE(0) + this.codec.overheadBytes
+    return firstSeqOf(
+      await this.readRange(readFd, offset, Math.min(end, frameEnd)),
+      this.path,
+      offset,
+      this.codec,
+    )
   }
 
   quietly(work: () => void): void {

@@ -226,6 +226,57 @@ describe('WALManager', () => {
     }
   })
 
+  it('a truncation copies what was appended meanwhile in bounded reads, however much it is', async () => {
+    // Node refuses one read of 2 GiB or more; this file system refuses any read over 1 MiB, and
+    // holds the truncation's first copy write until 3 MiB more are appended to the log.
+    const limit = 1024 * 1024
+    let hold: (() => Promise<void>) | undefined
+    class BoundedReads extends MemoryFileSystem {
+      private tempFd = -1
+      override async open(path: string, flags: Parameters<MemoryFileSystem['open']>[1]): Promise<number> {
+        const fd = await super.open(path, flags)
+        if (path.endsWith('.tmp')) this.tempFd = fd
+        return fd
+      }
+      override read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number) {
+        if (length > limit) {
+          return Promise.reject(
+            Object.assign(new RangeError(`read of ${length} bytes`), { code: 'ERR_OUT_OF_RANGE' }),
+          )
+        }
+        return super.read(fd, buffer, offset, length, position)
+      }
+      override async write(
+        fd: number,
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+        position: number | null,
+      ) {
+        if (fd === this.tempFd && hold !== undefined) {
+          const work = hold
+          hold = undefined
+          await work()
+        }
+        return super.write(fd, buffer, offset, length, position)
+      }
+    }
+    const manager = WALManager.open('/db/wal.log', { fs: new BoundedReads() })
+    let seq = 0
+    for (; seq < 100; ) await manager.append(entryFor(++seq, 1000))
+    hold = async () => {
+      const appends: Promise<unknown>[] = []
+      for (let index = 0; index < 3000; index++) appends.push(manager.append(entryFor(++seq, 1000)))
+      await Promise.all(appends)
+    }
+    await manager.truncateBefore(50)
+    expect(hold).toBeUndefined()
+    expect(seqs(manager.replay())).toEqual(range(51, seq))
+    await manager.append(entryFor(++seq, 1000))
+    expect(seqs(manager.replay())).toEqual(range(51, seq))
+    await manager.close()
+  })
+
   it('a failing truncation leaves the log whole and appends going', async () => {
     const faulty = new FaultyFileSystem(new MemoryFileSystem())
     const manager = WALManager.open('/db/wal.log', { fs: faulty })

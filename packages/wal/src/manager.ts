@@ -12,7 +12,6 @@ import { type AppendOptions, resolveSync, type WALOptions } from './options.js'
 import { encodeBatchPayload, encodeEntryPayload } from './payload.js'
 import type { ReplayReport } from './reader.js'
 import type { Cut } from './truncation.js'
-import { firstSeqOf } from './truncation.js'
 import { checkBatch, checkEntry, checkTruncateSeq } from './validate.js'
 import { frameOf, logFileOf, WALWriter } from './writer.js'
 
@@ -373,10 +372,9 @@ export class WALManager {
       const catchUpFrom = Math.max(plannedEnd, cut.keptStart)
       let caughtUpFirstSeq: number | undefined
       if (end > catchUpFrom) {
-        const first = await log.readRange(readFd, catchUpFrom, end)
-        if (cut.firstKeptSeq === undefined)
-          caughtUpFirstSeq = firstSeqOf(first, log.path, catchUpFrom, log.codec)
-        await write(first)
+        // What was written meanwhile: copied a chunk at a time, however much it is.
+        if (cut.firstKeptSeq === undefined) caughtUpFirstSeq = await log.firstSeqAt(readFd, catchUpFrom, end)
+        await copy(catchUpFrom, end)
       }
       await fs.fsync(tempFd)
       await fs.close(tempFd)
