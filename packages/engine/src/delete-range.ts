@@ -74,7 +74,8 @@ export function encodeDeleteRange<K>(
         { argument: `${argument}.${name}` },
       )
     }
-    bytes[name] = encoded
+    // A copy: the caller may reuse its buffer before the write is done.
+    bytes[name] = new Uint8Array(encoded)
   }
   if (bytes.gt !== undefined && bytes.gte !== undefined) {
     throw new InvalidArgumentError(`${argument} gives both gt and gte; give at most one lower bound`, {

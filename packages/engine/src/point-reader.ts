@@ -64,7 +64,7 @@ export class PointReader {
       const answer = lookup.step()
       if (answer !== NEED_BLOCK) return unlessCovered(answer, cover)
       if (this.policy.pointRead(inWindow) === 'async') {
-        const pending = this.finishAsync(lookup.detach(key.slice()))
+        const pending = this.finishAsync(lookup.detach(new Uint8Array(key)))
         return cover < 0 ? pending : pending.then((entry) => unlessCovered(entry, cover))
       }
       const entry = this.readSync(lookup, this.policy.governor)

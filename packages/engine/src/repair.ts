@@ -121,10 +121,10 @@ async function readTable(
     const entries: InternalEntry[] = []
     for await (const entry of table.iterator({ versions: 'all' })) {
       entries.push({
-        key: entry.key.slice(),
+        key: new Uint8Array(entry.key),
         seq: entry.seq,
         op: entry.op,
-        value: entry.value === null ? null : entry.value.slice(),
+        value: entry.value === null ? null : new Uint8Array(entry.value),
       })
     }
     return { entries, rangeTombstones: unfragment(table.rangeFragments) }

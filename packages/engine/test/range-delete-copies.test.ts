@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { type Database, open, repair } from '../src/index.js'
 
 type Store = Database<string, string>
+
 import { temporaryDirectory } from './helpers.js'
 
 const KEYS = 200

@@ -149,7 +149,12 @@ export class Memtable {
   }
 
   private addRangeTombstone(start: Uint8Array, end: Uint8Array | null, seq: number): void {
-    this.rangeTombstoneList.push({ start: start.slice(), end: end === null ? null : end.slice(), seq })
+    // Copies: `slice()` of a Buffer would be a view of the caller's bytes, which it may reuse.
+    this.rangeTombstoneList.push({
+      start: new Uint8Array(start),
+      end: end === null ? null : new Uint8Array(end),
+      seq,
+    })
     this.rangeTombstoneBytes += 64 + start.length + (end?.length ?? 0)
     this.entryCount++
     if (seq < this.smallestSeq) this.smallestSeq = seq

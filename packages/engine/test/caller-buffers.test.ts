@@ -1,0 +1,65 @@
+/**
+ * A caller may reuse its buffers as soon as a call returns, before the promise settles: every
+ * write (put, batch, deleteRange) and read keeps what the bytes were at the call, live and after
+ * a reopen.
+ */
+import { describe, expect, it } from 'vitest'
+import { type Database, open } from '../src/index.js'
+import { temporaryDirectory } from './helpers.js'
+
+const name = (prefix: string, index: number) => `${prefix}${String(index).padStart(3, '0')}`
+
+async function contents(db: Database<Uint8Array, Uint8Array>): Promise<string[]> {
+  const found: string[] = []
+  for await (const [key, value] of db.iterator()) found.push(`${Buffer.from(key)}=${Buffer.from(value)}`)
+  return found
+}
+
+describe('buffers the caller reuses right after a call', () => {
+  it('put, batch, deleteRange and get keep the bytes given at the call', async () => {
+    const directory = temporaryDirectory()
+    const db = await open(directory, { sync: false })
+    const expected: string[] = []
+    const key = Buffer.alloc(4)
+    const value = Buffer.alloc(4)
+    const pending: Promise<unknown>[] = []
+    for (let index = 0; index < 50; index++) {
+      key.write(name('k', index))
+      value.write(name('v', index))
+      pending.push(db.put(key, value))
+      pending.push(db.batch([{ type: 'put', key: Buffer.from(name('b', index)), value }]))
+    }
+    await Promise.all(pending)
+    const start = Buffer.from('k010')
+    const end = Buffer.from('k020')
+    const deleting = db.deleteRange({ gte: start, lt: end })
+    start.write('k040')
+    end.write('k045')
+    await deleting
+    for (let index = 0; index < 50; index++) {
+      expected.push(`${name('b', index)}=${name('v', index)}`)
+      if (index < 10 || index >= 20) expected.push(`${name('k', index)}=${name('v', index)}`)
+    }
+    expected.sort()
+    expect(await contents(db)).toEqual(expected)
+
+    // Reads from disk (asynchronous, after a flush and with the cache cold): the key buffer is
+    // overwritten while each read is pending.
+    await db.flush()
+    await db.close()
+    const reopened = await open(directory, { sync: false, blockCacheBytes: 0, readMode: 'async' })
+    expect(await contents(reopened)).toEqual(expected)
+    const probe = Buffer.from('k030')
+    const reads = []
+    for (let index = 30; index < 40; index++) {
+      probe.write(name('k', index))
+      reads.push(reopened.get(probe))
+    }
+    probe.write('zzzz')
+    const values = (await Promise.all(reads)).map((found) =>
+      found === undefined ? undefined : `${Buffer.from(found)}`,
+    )
+    expect(values).toEqual(Array.from({ length: 10 }, (_, offset) => name('v', 30 + offset)))
+    await reopened.close()
+  })
+})
