@@ -85,8 +85,9 @@ export class RangeFragments {
       if (compareBytes(fragments[middle]!.start, key) <= 0) low = middle + 1
       else high = middle
     }
-    const fragment = fragments[low - 1]
-    if (fragment === undefined) return undefined
+    // Before the first fragment: answered without reading index -1 (a named-property lookup).
+    if (low === 0) return undefined
+    const fragment = fragments[low - 1]!
     return compareEnds(key, fragment.end) < 0 ? fragment : undefined
   }
 
