@@ -6,6 +6,7 @@
 import { ClosedError, describeType, InvalidArgumentError } from '@strata/base'
 import type { DeleteRange } from './delete-range.js'
 import { givenOptions } from './given-options.js'
+import type { EncodedOperation } from './write-queue.js'
 
 export type BatchOperation<K, V> =
   | { type: 'put'; key: K; value: V }
@@ -33,14 +34,19 @@ export function writeSyncOf(options: unknown, fallback: boolean): boolean {
   return sync
 }
 
-/** `database.batch()`: collects operations, then `write()` applies them all or none. */
+/**
+ * `database.batch()`: collects operations, then `write()` applies them all or none. Each
+ * operation is encoded and checked when it is added (a bad key, value or range throws its typed
+ * error there): the batch holds its own bytes, so the caller may reuse its buffers at once.
+ */
 export class ChainedBatch<K, V> {
-  private operations: BatchOperation<K, V>[] = []
+  private operations: EncodedOperation[] = []
   private done = false
 
   /** @internal */
   constructor(
-    private readonly commit: (operations: BatchOperation<K, V>[], options?: WriteOptions) => Promise<void>,
+    private readonly encode: (operation: BatchOperation<K, V>, index: number) => EncodedOperation,
+    private readonly commit: (operations: EncodedOperation[], options?: WriteOptions) => Promise<void>,
   ) {}
 
   /** Number of queued operations. */
@@ -49,15 +55,11 @@ export class ChainedBatch<K, V> {
   }
 
   put(key: K, value: V): this {
-    this.check()
-    this.operations.push({ type: 'put', key, value })
-    return this
+    return this.add({ type: 'put', key, value })
   }
 
   delete(key: K): this {
-    this.check()
-    this.operations.push({ type: 'del', key })
-    return this
+    return this.add({ type: 'del', key })
   }
 
   /** Alias of `delete`, as abstract-level names it. */
@@ -66,11 +68,9 @@ export class ChainedBatch<K, V> {
   }
 
   /** Deletes every key in `range` (see `Database.deleteRange`), in order with the other
-   *  operations: a put queued after it survives it. The range is checked at `write()`. */
+   *  operations: a put queued after it survives it. */
   deleteRange(range: DeleteRange<K>): this {
-    this.check()
-    this.operations.push({ ...range, type: 'deleteRange' })
-    return this
+    return this.add({ ...range, type: 'deleteRange' })
   }
 
   /** Drops the queued operations. */
@@ -90,6 +90,18 @@ export class ChainedBatch<K, V> {
   /** Discards the batch without writing. */
   close(): void {
     this.done = true
+  }
+
+  private add(operation: BatchOperation<K, V>): this {
+    this.check()
+    const { op, key, value } = this.encode(operation, this.operations.length)
+    // Copies: an encoding may hand back the caller's own buffer, which it may reuse at once.
+    this.operations.push({
+      op,
+      key: new Uint8Array(key),
+      value: value === null ? null : new Uint8Array(value),
+    })
+    return this
   }
 
   private check(): void {

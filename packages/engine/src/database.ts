@@ -9,7 +9,7 @@ import { type ApproximateSize, approximateSize } from './approximate-size.js'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import { type CheckpointResult, makeCheckpoint } from './checkpoint.js'
 import { type DeleteRange, rangeDeleteOperation } from './delete-range.js'
-import { encodeOperations } from './encode-operations.js'
+import { encodeOperation, encodeOperations } from './encode-operations.js'
 import type { Decoded, Encoding } from './encoding.js'
 import { type LevelView, levelViews } from './event-views.js'
 import { DatabaseEventSource } from './events.js'
@@ -26,6 +26,7 @@ import {
 import type { Snapshot } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
 import { type VerifyReport, verify } from './verify.js'
+import type { EncodedOperation } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
 export { estimateLiveBytes } from './stats.js'
@@ -151,12 +152,25 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   batch(operations?: BatchOperation<K, V>[], options?: WriteOptions): ChainedBatch<K, V> | Promise<void> {
     if (operations === undefined) {
       this.checkOpen()
-      return new ChainedBatch<K, V>((queued, writeOptions) => this.batch(queued, writeOptions))
+      const codec = this.parts.codec
+      return new ChainedBatch<K, V>(
+        (operation, index) => encodeOperation(operation, codec, index),
+        (encoded, writeOptions) => this.writeEncoded(encoded, writeOptions),
+      )
     }
     try {
       this.checkWritable()
       checkOperations(operations)
-      const encoded = encodeOperations(operations, this.parts.codec)
+      return this.writeEncoded(encodeOperations(operations, this.parts.codec), options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Writes operations already encoded (a batch's), all or none. */
+  private writeEncoded(encoded: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
+    try {
+      this.checkWritable()
       if (encoded.length === 0) return Promise.resolve()
       return this.parts.writes.write(encoded, options)
     } catch (error) {

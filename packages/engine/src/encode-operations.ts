@@ -13,17 +13,24 @@ export function encodeOperations<K, V>(
   operations: BatchOperation<K, V>[],
   codec: EntryCodec<K, V>,
 ): EncodedOperation[] {
-  return operations.map((operation, index): EncodedOperation => {
-    if (operation.type === 'put') {
-      return {
-        op: OpType.Put,
-        key: codec.encodeKey(operation.key),
-        value: codec.encodeValue(operation.value),
-      }
+  return operations.map((operation, index) => encodeOperation(operation, codec, index))
+}
+
+/** One operation encoded (`index`: its place in the batch, named in errors). */
+export function encodeOperation<K, V>(
+  operation: BatchOperation<K, V>,
+  codec: EntryCodec<K, V>,
+  index: number,
+): EncodedOperation {
+  if (operation.type === 'put') {
+    return {
+      op: OpType.Put,
+      key: codec.encodeKey(operation.key),
+      value: codec.encodeValue(operation.value),
     }
-    if (operation.type === 'del') {
-      return { op: OpType.Delete, key: codec.encodeKey(operation.key), value: null }
-    }
-    return rangeDeleteOperation(operation, codec.keyEncoding, `operations[${index}]`, ['type'])
-  })
+  }
+  if (operation.type === 'del') {
+    return { op: OpType.Delete, key: codec.encodeKey(operation.key), value: null }
+  }
+  return rangeDeleteOperation(operation, codec.keyEncoding, `operations[${index}]`, ['type'])
 }

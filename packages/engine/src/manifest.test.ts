@@ -11,7 +11,7 @@ import {
   Manifest,
   readCurrent,
 } from './manifest.js'
-import type { TableFileMeta, VersionEdit } from './version.js'
+import type { TableFileMeta } from './version.js'
 
 function table(fileNumber: number): TableFileMeta {
   return {

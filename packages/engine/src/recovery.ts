@@ -4,7 +4,7 @@
  * provably obsolete files. What it returns is the fully
  * recovered state every part of the database is built from.
  */
-import { CorruptionError, ErrorCode, OpType, StrataError, toIOError } from '@strata/base'
+import { CorruptionError, ErrorCode, StrataError, toIOError } from '@strata/base'
 import type { BlockCache } from '@strata/sstable'
 import { WALManager } from '@strata/wal'
 import { removeObsoleteFiles } from './cleanup.js'

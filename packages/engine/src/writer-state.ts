@@ -13,7 +13,7 @@
  * under the read (a compaction deleted a table, a manifest rewrite replaced the manifest), the
  * read starts over.
  */
-import { CorruptionError, type FileSystem, OpType, StrataError, toIOError } from '@strata/base'
+import { CorruptionError, type FileSystem, StrataError, toIOError } from '@strata/base'
 import { scanLog } from '@strata/wal'
 import { CURRENT_FILE, IDENTITY_FILE, pathIn, WAL_FILE } from './filenames.js'
 import { readIdentity } from './identity.js'
