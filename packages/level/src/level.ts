@@ -34,6 +34,7 @@ import {
   type AbstractValueIterator,
   type AbstractValueIteratorOptions,
 } from 'abstract-level'
+import { CopyingChainedBatch } from './chained-batch.js'
 import { LevelError, toLevelError } from './errors.js'
 import {
   type PrivateIteratorOptions,
@@ -481,6 +482,11 @@ export class StrataLevel<KDefault = string, VDefault = string> extends AbstractL
 
   async _del(key: KeyData, options: PrivateOptions): Promise<void> {
     return this.strataRun((database) => database.delete(engineKey(key), writeOptions(options)))
+  }
+
+  /** A chained batch that copies each operation's bytes as it is added (chained-batch.ts). */
+  _chainedBatch(): CopyingChainedBatch {
+    return new CopyingChainedBatch(this as never)
   }
 
   /** One engine batch: all operations or none, also across a crash. The operations are
