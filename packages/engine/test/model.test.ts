@@ -5,7 +5,7 @@
  */
 import { MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { type Database, type OpenOptions, open, type Snapshot } from '../src/index.js'
+import { type Database, type OpenOptions, open, repair, type Snapshot } from '../src/index.js'
 import { random, seedFor, temporaryDirectory } from './helpers.js'
 
 type Model = Map<string, string>
@@ -77,7 +77,7 @@ async function runModel(
   const fullOptions: OpenOptions<string, string> = { ...options, keyEncoding: 'utf8', valueEncoding: 'utf8' }
   let database = await open<string, string>(directory, fullOptions)
   let model: Model = new Map()
-  const totals = { flushes: 0, compactions: 0, reopens: 0 }
+  const totals = { flushes: 0, compactions: 0, reopens: 0, checkpoints: 0, repairs: 0 }
   const count = () => {
     const stats = database.stats()
     totals.flushes += stats.flushes
@@ -185,9 +185,27 @@ async function runModel(
         entry.snapshot.release()
       }
       count()
-      await database.close()
+      // A reopen, or the same through a checkpoint (the copy goes on) or after a repair: each
+      // must hold exactly what the model holds, range tombstones included.
+      const how = next()
+      if (how < 0.3) {
+        const copy = `${directory}-copy-${step}`
+        await database.checkpoint(copy)
+        totals.checkpoints++
+        await database.close()
+        directory = copy
+      } else {
+        await database.close()
+        if (how < 0.6) {
+          await repair(directory, options.fs === undefined ? {} : { fs: options.fs })
+          totals.repairs++
+        }
+      }
       totals.reopens++
       database = await open<string, string>(directory, fullOptions)
+      expect(await database.iterator().all(), context(step, 'scan after reopen')).toEqual(
+        expectedRange(model, {}),
+      )
     }
   }
   expect(await database.iterator().all(), `seed ${seed}: final scan`).toEqual(expectedRange(model, {}))
@@ -222,6 +240,8 @@ describe('model-based', () => {
     const stats = await runModel(seed, 2500, { ...tiny, fs: new MemoryFileSystem() }, '/db')
     expect(stats.flushes).toBeGreaterThan(10)
     expect(stats.compactions).toBeGreaterThan(3)
+    expect(stats.checkpoints).toBeGreaterThan(3)
+    expect(stats.repairs).toBeGreaterThan(3)
   })
 
   it('matches a Map oracle on disk, compactions in the worker thread', async () => {
