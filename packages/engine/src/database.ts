@@ -26,6 +26,7 @@ import {
 import type { Snapshot } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
 import { type VerifyReport, verify } from './verify.js'
+import { encodedOperation } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
 export { estimateLiveBytes } from './stats.js'
@@ -118,7 +119,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     this.checkWritable()
     const { codec, writes } = this.parts
     return writes.write(
-      [{ op: OpType.Put, key: codec.encodeKey(key), value: codec.encodeValue(value) }],
+      [encodedOperation(OpType.Put, codec.encodeKey(key), codec.encodeValue(value))],
       options,
     )
   }
@@ -127,7 +128,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   async delete(key: K, options?: WriteOptions): Promise<void> {
     this.checkWritable()
     const { codec, writes } = this.parts
-    return writes.write([{ op: OpType.Delete, key: codec.encodeKey(key), value: null }], options)
+    return writes.write([encodedOperation(OpType.Delete, codec.encodeKey(key), null)], options)
   }
 
   /** Alias of `delete`, as abstract-level names it. */

@@ -6,24 +6,22 @@ import { OpType } from '@strata/base'
 import type { BatchOperation } from './batch.js'
 import { rangeDeleteOperation } from './delete-range.js'
 import type { EntryCodec } from './entry-codec.js'
-import type { EncodedOperation } from './write-queue.js'
+import { type EncodedOperation, encodedOperation } from './write-queue.js'
 
 /** `operations` encoded in order; the first bad one throws its typed error, naming its index. */
 export function encodeOperations<K, V>(
   operations: BatchOperation<K, V>[],
   codec: EntryCodec<K, V>,
 ): EncodedOperation[] {
-  return operations.map((operation, index): EncodedOperation => {
-    if (operation.type === 'put') {
-      return {
-        op: OpType.Put,
-        key: codec.encodeKey(operation.key),
-        value: codec.encodeValue(operation.value),
-      }
-    }
-    if (operation.type === 'del') {
-      return { op: OpType.Delete, key: codec.encodeKey(operation.key), value: null }
-    }
-    return rangeDeleteOperation(operation, codec.keyEncoding, `operations[${index}]`, ['type'])
-  })
+  const encoded = new Array<EncodedOperation>(operations.length)
+  for (let index = 0; index < operations.length; index++) {
+    const operation = operations[index]!
+    encoded[index] =
+      operation.type === 'put'
+        ? encodedOperation(OpType.Put, codec.encodeKey(operation.key), codec.encodeValue(operation.value))
+        : operation.type === 'del'
+          ? encodedOperation(OpType.Delete, codec.encodeKey(operation.key), null)
+          : rangeDeleteOperation(operation, codec.keyEncoding, `operations[${index}]`, ['type'])
+  }
+  return encoded
 }
