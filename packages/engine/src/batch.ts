@@ -43,7 +43,7 @@ export class ChainedBatch<K, V> {
   private operations: EncodedOperation[] = []
   private done = false
 
-  /** @internal */
+  /** @internal `encode` returns the operation in bytes of its own (never the caller's). */
   constructor(
     private readonly encode: (operation: BatchOperation<K, V>, index: number) => EncodedOperation,
     private readonly commit: (operations: EncodedOperation[], options?: WriteOptions) => Promise<void>,
@@ -94,13 +94,7 @@ export class ChainedBatch<K, V> {
 
   private add(operation: BatchOperation<K, V>): this {
     this.check()
-    const { op, key, value } = this.encode(operation, this.operations.length)
-    // Copies: an encoding may hand back the caller's own buffer, which it may reuse at once.
-    this.operations.push({
-      op,
-      key: new Uint8Array(key),
-      value: value === null ? null : new Uint8Array(value),
-    })
+    this.operations.push(this.encode(operation, this.operations.length))
     return this
   }
 

@@ -8,7 +8,7 @@
 import { compareBytes, describeType, InvalidArgumentError, OpType } from '@strata/base'
 import type { ResolvedEncoding } from './encoding.js'
 import { MAX_KEY_BYTES } from './options.js'
-import type { EncodedOperation } from './write-queue.js'
+import { type EncodedOperation, encodedOperation } from './write-queue.js'
 
 /** A key range, as `deleteRange` and the `deleteRange` batch operation take it. */
 export interface DeleteRange<K> {
@@ -111,5 +111,5 @@ export function rangeDeleteOperation<K>(
     argument,
     allowed,
   )
-  return { op: OpType.RangeDelete, key: start, value: end }
+  return encodedOperation(OpType.RangeDelete, start, end)
 }

@@ -6,14 +6,18 @@ import { OpType } from '@strata/base'
 import type { BatchOperation } from './batch.js'
 import { rangeDeleteOperation } from './delete-range.js'
 import type { EntryCodec } from './entry-codec.js'
-import type { EncodedOperation } from './write-queue.js'
+import { type EncodedOperation, encodedOperation } from './write-queue.js'
 
 /** `operations` encoded in order; the first bad one throws its typed error, naming its index. */
 export function encodeOperations<K, V>(
   operations: BatchOperation<K, V>[],
   codec: EntryCodec<K, V>,
 ): EncodedOperation[] {
-  return operations.map((operation, index) => encodeOperation(operation, codec, index))
+  const encoded = new Array<EncodedOperation>(operations.length)
+  for (let index = 0; index < operations.length; index++) {
+    encoded[index] = encodeOperation(operations[index]!, codec, index)
+  }
+  return encoded
 }
 
 /** One operation encoded (`index`: its place in the batch, named in errors). */
@@ -22,15 +26,16 @@ export function encodeOperation<K, V>(
   codec: EntryCodec<K, V>,
   index: number,
 ): EncodedOperation {
-  if (operation.type === 'put') {
-    return {
-      op: OpType.Put,
-      key: codec.encodeKey(operation.key),
-      value: codec.encodeValue(operation.value),
-    }
-  }
-  if (operation.type === 'del') {
-    return { op: OpType.Delete, key: codec.encodeKey(operation.key), value: null }
-  }
-  return rangeDeleteOperation(operation, codec.keyEncoding, `operations[${index}]`, ['type'])
+  return operation.type === 'put'
+    ? encodedOperation(OpType.Put, codec.encodeKey(operation.key), codec.encodeValue(operation.value))
+    : operation.type === 'del'
+      ? encodedOperation(OpType.Delete, codec.encodeKey(operation.key), null)
+      : rangeDeleteOperation(operation, codec.keyEncoding, `operations[${index}]`, ['type'])
+}
+
+/** `operation` in bytes of its own: an encoding may hand back the caller's buffer, which the
+ *  caller may reuse at once (a chained batch keeps its operations until `write()`). */
+export function ownOperation(operation: EncodedOperation): EncodedOperation {
+  const { op, key, value } = operation
+  return encodedOperation(op, new Uint8Array(key), value === null ? null : new Uint8Array(value))
 }

@@ -5,7 +5,7 @@
  * switch to read-only after an I/O failure.
  */
 import { ClosedError, type OpType, ReadOnlyError, type StrataError, toIOError } from '@strata/base'
-import { WALEntry, type WALManager } from '@strata/wal'
+import type { WALManager } from '@strata/wal'
 import { type WriteOptions, writeSyncOf } from './batch.js'
 import type { BackgroundOperation, EventHub, StallCause } from './events.js'
 import { CHECK_INVARIANTS, invariant } from './invariants.js'
@@ -30,11 +30,19 @@ interface Waiter {
   reject: (error: unknown) => void
 }
 
-/** One operation of a write, encoded. */
+/** One operation of a write, encoded. The write queue stamps `seq` and `timestampMs` into it and
+ *  hands the same object to the WAL and the memtable (one object per operation, not three). */
 export interface EncodedOperation {
+  seq: number
+  timestampMs: number
   op: OpType
   key: Uint8Array
   value: Uint8Array | null
+}
+
+/** An operation of a write, not yet given its seq (`encodeOperations`, put, delete, deleteRange). */
+export function encodedOperation(op: OpType, key: Uint8Array, value: Uint8Array | null): EncodedOperation {
+  return { seq: 0, timestampMs: 0, op, key, value }
 }
 
 /** What the write queue asks of the rest of the database. */
@@ -149,17 +157,19 @@ export class WriteQueue {
     this.lastSeqValue += operations.length
     const now = Date.now()
     let userBytes = 0
-    const entries = operations.map((operation, index) => {
+    for (let index = 0; index < operations.length; index++) {
+      const operation = operations[index]!
+      operation.seq = first + index
+      operation.timestampMs = now
       userBytes += operation.key.length + (operation.value?.length ?? 0)
-      return new WALEntry(first + index, now, operation.op, operation.key, operation.value)
-    })
+    }
     this.counters.userBytesWritten += userBytes
     const appended =
-      entries.length === 1
-        ? this.wal!.append(entries[0]!, { sync })
-        : this.wal!.appendBatch(entries, { sync })
+      operations.length === 1
+        ? this.wal!.append(operations[0]!, { sync })
+        : this.wal!.appendBatch(operations, { sync })
     const memtable = this.memtables.active
-    memtable.apply(entries)
+    memtable.apply(operations)
     const done = new Promise<void>((resolve, reject) => {
       const pending: PendingWrite = {
         lastSeq: this.lastSeqValue,

@@ -166,8 +166,20 @@ export class MemtableIteratorImpl implements MemtableIterator {
     this.position(target)
   }
 
-  *[Symbol.iterator](): Iterator<InternalEntry> {
-    for (let entry = this.next(); entry !== undefined; entry = this.next()) yield entry
+  [Symbol.iterator](): Iterator<InternalEntry> {
+    // One result object for the whole walk (a `for...of` reads it before asking for the next),
+    // instead of a generator's new result per entry: a flush walks every entry this way.
+    const result: { done: boolean; value: InternalEntry | undefined } = { done: false, value: undefined }
+    return {
+      next: () => {
+        const entry = this.next()
+        if (entry === undefined) {
+          result.done = true
+          result.value = undefined
+        } else result.value = entry
+        return result as IteratorResult<InternalEntry>
+      },
+    }
   }
 
   /** Finds the next batch of keys; false at the end. */

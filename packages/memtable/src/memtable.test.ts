@@ -237,6 +237,23 @@ describe('Memtable.apply', () => {
   })
 })
 
+describe('iterating with the iteration protocol', () => {
+  it('yields every entry, each its own object, then stays done', () => {
+    const table = new Memtable()
+    for (const key of ['c', 'a', 'b']) table.put(text(key), text(`v${key}`), key.charCodeAt(0))
+    const spread = [...table.iterator()]
+    expect(spread.map((entry) => Buffer.from(entry.key).toString())).toEqual(['a', 'b', 'c'])
+    expect(new Set(spread).size).toBe(3)
+    const protocol = table.iterator({ reverse: true })[Symbol.iterator]()
+    const keys: string[] = []
+    for (let step = protocol.next(); step.done !== true; step = protocol.next()) {
+      keys.push(Buffer.from(step.value.key).toString())
+    }
+    expect(keys).toEqual(['c', 'b', 'a'])
+    expect(protocol.next()).toEqual({ done: true, value: undefined })
+  })
+})
+
 describe('bad input', () => {
   const table = new Memtable()
   const notBytes: unknown[] = ['key', 42, null, undefined, [1, 2], new ArrayBuffer(2), { length: 1 }]

@@ -53,6 +53,18 @@ export function checkSeq(seq: unknown, argument = 'seq'): asserts seq is number 
   }
 }
 
+/** True for the common entry, a put or a delete whose fields are all good: checked without
+ *  building any argument name (a batch checks every entry; names are built only for the one
+ *  that fails, by the full checks below). */
+function isWellFormedPointEntry(entry: unknown): boolean {
+  if (typeof entry !== 'object' || entry === null) return false
+  const { key, seq, op, value } = entry as Record<string, unknown>
+  if (!(key instanceof Uint8Array) || key.length > MAX_BYTES_LENGTH) return false
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return false
+  if (op === OpType.Put) return value instanceof Uint8Array && value.length <= MAX_BYTES_LENGTH
+  return op === OpType.Delete && (value === null || value === undefined)
+}
+
 /** Checks a whole batch before any of it is applied, so a bad entry leaves the table unchanged. */
 export function checkEntries(entries: unknown): asserts entries is readonly InternalEntry[] {
   if (!Array.isArray(entries)) {
@@ -65,6 +77,7 @@ export function checkEntries(entries: unknown): asserts entries is readonly Inte
   }
   for (let index = 0; index < entries.length; index++) {
     const entry: unknown = entries[index]
+    if (isWellFormedPointEntry(entry)) continue
     const name = `entries[${index}]`
     if (typeof entry !== 'object' || entry === null) {
       throw new InvalidArgumentError(

@@ -111,7 +111,8 @@ export class ByteSink {
       let pos = this.length
       for (let index = start; index < end; index++) bytes[pos++] = source[index]!
     } else {
-      this.bytes.set(source.subarray(start, end), this.length)
+      // A view only when a part of `source` is copied: `set` of the whole allocates nothing.
+      this.bytes.set(start === 0 && end === source.length ? source : source.subarray(start, end), this.length)
     }
     this.length += count
   }

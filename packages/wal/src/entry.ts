@@ -6,7 +6,16 @@ import { type InternalEntry, OpType } from '@strata/base'
 
 export { OpType } from '@strata/base'
 
-export class WALEntry implements InternalEntry {
+/** What an append takes: a `WALEntry`, or any object with its five fields. */
+export interface WALEntryFields {
+  readonly seq: number
+  readonly timestampMs: number
+  readonly op: OpType
+  readonly key: Uint8Array
+  readonly value: Uint8Array | null
+}
+
+export class WALEntry implements InternalEntry, WALEntryFields {
   constructor(
     /** Sequence number: strictly increasing across the log. */
     readonly seq: number,

@@ -10,8 +10,22 @@ import {
   SALT_BYTES,
   SALTED_FRAME_OVERHEAD_BYTES,
 } from './format.js'
-import { encodeFrame, type FrameRead, type FrameScan, readFrame, scanFrames, validFrameEnd } from './frame.js'
-import { encodeSaltedFrame, readSaltedFrame, validSaltedFrameEnd } from './salted-frame.js'
+import {
+  encodeFrame,
+  encodeFrameWith,
+  type FrameRead,
+  type FrameScan,
+  type PayloadWriter,
+  readFrame,
+  scanFrames,
+  validFrameEnd,
+} from './frame.js'
+import {
+  encodeSaltedFrame,
+  encodeSaltedFrameWith,
+  readSaltedFrame,
+  validSaltedFrameEnd,
+} from './salted-frame.js'
 
 export interface FrameCodec {
   /** The file's salt (version 3), or `undefined` for plain frames. */
@@ -22,6 +36,8 @@ export interface FrameCodec {
   readonly payloadOffset: number
   /** One frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). */
   encode(payload: Uint8Array): Buffer
+  /** One frame whose payload of `length` bytes `write` encodes in place (see `encodeFrameWith`). */
+  encodeWith(length: number, write: PayloadWriter): Buffer
   /** End of the valid frame at `offset`, or -1 (see `validFrameEnd`). */
   validEnd(buffer: Uint8Array, offset: number): number
   /** What is at `offset` (see `readFrame`). */
@@ -34,6 +50,7 @@ export const plainCodec: FrameCodec = {
   overheadBytes: FRAME_OVERHEAD_BYTES,
   payloadOffset: LENGTH_BYTES,
   encode: encodeFrame,
+  encodeWith: encodeFrameWith,
   validEnd: validFrameEnd,
   read: readFrame,
 }
@@ -45,6 +62,7 @@ export function saltedCodec(salt: number): FrameCodec {
     overheadBytes: SALTED_FRAME_OVERHEAD_BYTES,
     payloadOffset: LENGTH_BYTES + SALT_BYTES,
     encode: (payload) => encodeSaltedFrame(payload, salt),
+    encodeWith: (length, write) => encodeSaltedFrameWith(length, salt, write),
     validEnd: (buffer, offset) => validSaltedFrameEnd(buffer, offset, salt),
     read: (buffer, offset) => readSaltedFrame(buffer, offset, salt),
   }

@@ -7,7 +7,7 @@
  * written: expected, droppable) apart from damage (a frame that was once complete is now wrong:
  * an error unless the caller asked for point-in-time recovery).
  */
-import { crc32c, crc32cRange, InvalidArgumentError, isBytes } from '@strata/base'
+import { crc32cRange, InvalidArgumentError, isBytes } from '@strata/base'
 import { CHECKSUM_BYTES, FRAME_OVERHEAD_BYTES, LENGTH_BYTES, MAX_PAYLOAD_BYTES } from './format.js'
 
 /** Throws InvalidArgumentError unless `payload` is bytes a frame can hold (1 byte to
@@ -24,14 +24,36 @@ export function checkFramePayload(payload: Uint8Array): void {
   }
 }
 
+/** Throws InvalidArgumentError unless a frame can hold a payload of `length` bytes. */
+export function checkFramePayloadLength(length: number): void {
+  if (!Number.isSafeInteger(length) || length <= 0 || length > MAX_PAYLOAD_BYTES) {
+    throw new InvalidArgumentError(
+      `payload is ${length} bytes; a frame holds 1 to ${MAX_PAYLOAD_BYTES} bytes`,
+      {
+        argument: 'payload',
+      },
+    )
+  }
+}
+
+/** Writes a payload of exactly the length it was promised into `frame` at `at`. */
+export type PayloadWriter = (frame: Buffer, at: number) => void
+
+/** One frame whose payload of `length` bytes (1 to MAX_PAYLOAD_BYTES) `write` puts in place:
+ *  the payload is encoded straight into the frame, never copied. */
+export function encodeFrameWith(length: number, write: PayloadWriter): Buffer {
+  checkFramePayloadLength(length)
+  const frame = Buffer.allocUnsafe(length + FRAME_OVERHEAD_BYTES)
+  frame.writeUInt32LE(length, 0)
+  write(frame, LENGTH_BYTES)
+  frame.writeUInt32LE(crc32cRange(frame, LENGTH_BYTES, LENGTH_BYTES + length), LENGTH_BYTES + length)
+  return frame
+}
+
 /** One frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). The payload is copied. */
 export function encodeFrame(payload: Uint8Array): Buffer {
   checkFramePayload(payload)
-  const frame = Buffer.allocUnsafe(payload.length + FRAME_OVERHEAD_BYTES)
-  frame.writeUInt32LE(payload.length, 0)
-  frame.set(payload, LENGTH_BYTES)
-  frame.writeUInt32LE(crc32c(payload), LENGTH_BYTES + payload.length)
-  return frame
+  return encodeFrameWith(payload.length, (frame, at) => frame.set(payload, at))
 }
 
 /** What `readFrame` found at an offset. */

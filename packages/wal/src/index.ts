@@ -1,7 +1,7 @@
 /**
  * @strata/wal — strata's write-ahead log. Public entry: everything else in src/ is private.
  */
-export { OpType, WALEntry } from './entry.js'
+export { OpType, WALEntry, type WALEntryFields } from './entry.js'
 export { type WALCorruptDetails, WALCorruptError, WALPoisonedError } from './errors.js'
 export {
   CLAIM_INTERVAL_MS,

@@ -5,15 +5,14 @@
  * never waits on the disk.
  */
 import { ClosedError, toIOError } from '@strata/base'
-import type { WALEntry } from './entry.js'
+import type { WALEntry, WALEntryFields } from './entry.js'
 import { COPY_CHUNK_BYTES, headerBytes, MAX_WRITE_BYTES } from './format.js'
 import type { FrameRecord, LogFile } from './log-file.js'
 import { type AppendOptions, resolveSync, type WALOptions } from './options.js'
-import { encodeBatchPayload, encodeEntryPayload } from './payload.js'
 import type { ReplayReport } from './reader.js'
 import type { Cut } from './truncation.js'
 import { checkBatch, checkEntry, checkTruncateSeq } from './validate.js'
-import { frameOf, logFileOf, WALWriter } from './writer.js'
+import { batchFrameOf, entryFrameOf, logFileOf, WALWriter } from './writer.js'
 
 /** Time per event-loop turn that synchronous writes of unsynced groups may take (see
  *  `takeSyncWriteTurn`). */
@@ -99,7 +98,7 @@ export class WALManager {
 
   /** Synchronous append + fdatasync on the calling thread (see `WALWriter.append`). Throws
    *  InvalidArgumentError while asynchronous appends or a truncation are in flight. */
-  syncAppend(entry: WALEntry): void {
+  syncAppend(entry: WALEntryFields): void {
     if (this.closing !== undefined) throw new ClosedError(`WAL ${this.log.path}`)
     this.wal.append(entry)
   }
@@ -111,12 +110,12 @@ export class WALManager {
    * above the last accepted one: checked at call time, in call order), ClosedError once
    * `close()` was called, WALPoisonedError (STRATA_IO) once a write or fsync failed.
    */
-  append(entry: WALEntry, options: AppendOptions = {}): Promise<void> {
+  append(entry: WALEntryFields, options: AppendOptions = {}): Promise<void> {
     try {
       const sync = resolveSync(options)
       this.checkWritable()
       const fields = checkEntry(entry, 'entry', this.log.lastSeq)
-      const record = frameOf(this.log.codec, encodeEntryPayload(fields), fields.seq, 'entry')
+      const record = entryFrameOf(this.log.codec, fields)
       this.log.lastSeq = fields.seq
       return this.enqueue(record, sync)
     } catch (error) {
@@ -126,20 +125,14 @@ export class WALManager {
 
   /** Appends `entries` (strictly increasing seqs) as one frame: replay returns all or none of
    *  them. Resolves as `append`; an empty array resolves at once and writes nothing. */
-  appendBatch(entries: readonly WALEntry[], options: AppendOptions = {}): Promise<void> {
+  appendBatch(entries: readonly WALEntryFields[], options: AppendOptions = {}): Promise<void> {
     try {
       const sync = resolveSync(options)
       this.checkWritable()
       const checked = checkBatch(entries, this.log.lastSeq)
       if (checked.length === 0) return Promise.resolve()
-      const record = frameOf(
-        this.log.codec,
-        encodeBatchPayload(checked),
-        checked[0]!.seq,
-        'entries',
-        checked[checked.length - 1]!.seq,
-      )
-      this.log.lastSeq = checked[checked.length - 1]!.seq
+      const record = batchFrameOf(this.log.codec, checked)
+      this.log.lastSeq = record.lastSeq
       return this.enqueue(record, sync)
     } catch (error) {
       return Promise.reject(error)

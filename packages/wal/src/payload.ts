@@ -36,12 +36,33 @@ export function encodeEntryPayload(entry: EntryFields): Uint8Array {
 
 /** The payload of a frame holding an atomic batch (at least one entry). */
 export function encodeBatchPayload(entries: readonly EntryFields[]): Uint8Array {
-  let total = arrayHeaderBytes(entries.length)
-  for (const entry of entries) total += tupleBytes(entry)
-  const out = Buffer.allocUnsafe(total)
-  let at = writeArrayHeader(out, 0, entries.length)
-  for (const entry of entries) at = writeTuple(out, at, entry)
+  const out = Buffer.allocUnsafe(batchPayloadBytes(entries))
+  writeBatchPayload(out, 0, entries)
   return out
+}
+
+/** Bytes of `encodeEntryPayload(entry)`. */
+export function entryPayloadBytes(entry: EntryFields): number {
+  return tupleBytes(entry)
+}
+
+/** Writes `encodeEntryPayload(entry)` into `out` at `at` (it has room); returns where it ends. */
+export function writeEntryPayload(out: Buffer, at: number, entry: EntryFields): number {
+  return writeTuple(out, at, entry)
+}
+
+/** Bytes of `encodeBatchPayload(entries)`. */
+export function batchPayloadBytes(entries: readonly EntryFields[]): number {
+  let total = arrayHeaderBytes(entries.length)
+  for (let index = 0; index < entries.length; index++) total += tupleBytes(entries[index]!)
+  return total
+}
+
+/** Writes `encodeBatchPayload(entries)` into `out` at `at` (it has room); returns where it ends. */
+export function writeBatchPayload(out: Buffer, at: number, entries: readonly EntryFields[]): number {
+  at = writeArrayHeader(out, at, entries.length)
+  for (let index = 0; index < entries.length; index++) at = writeTuple(out, at, entries[index]!)
+  return at
 }
 
 /** The same bytes through msgpackr's generic encoder: the reference the fast encoder above is

@@ -18,7 +18,7 @@ import {
   SALT_BYTES,
   SALTED_FRAME_OVERHEAD_BYTES,
 } from './format.js'
-import { checkFramePayload, type FrameRead } from './frame.js'
+import { checkFramePayload, checkFramePayloadLength, type FrameRead, type PayloadWriter } from './frame.js'
 
 const HEAD_BYTES = LENGTH_BYTES + SALT_BYTES
 
@@ -37,16 +37,23 @@ function allZero(buffer: Uint8Array, from: number, to: number): boolean {
   return true
 }
 
+/** One salted frame whose payload of `length` bytes (1 to MAX_PAYLOAD_BYTES) `write` puts in
+ *  place: the payload is encoded straight into the frame, never copied. */
+export function encodeSaltedFrameWith(length: number, salt: number, write: PayloadWriter): Buffer {
+  checkFramePayloadLength(length)
+  const frame = Buffer.allocUnsafe(length + SALTED_FRAME_OVERHEAD_BYTES)
+  frame.writeUInt32LE(length, 0)
+  frame.writeUInt32LE(salt, LENGTH_BYTES)
+  write(frame, HEAD_BYTES)
+  const end = HEAD_BYTES + length
+  frame.writeUInt32LE(crc32cRange(frame, 0, end), end)
+  return frame
+}
+
 /** One salted frame around `payload` (1 byte to MAX_PAYLOAD_BYTES). The payload is copied. */
 export function encodeSaltedFrame(payload: Uint8Array, salt: number): Buffer {
   checkFramePayload(payload)
-  const frame = Buffer.allocUnsafe(payload.length + SALTED_FRAME_OVERHEAD_BYTES)
-  frame.writeUInt32LE(payload.length, 0)
-  frame.writeUInt32LE(salt, LENGTH_BYTES)
-  frame.set(payload, HEAD_BYTES)
-  const end = HEAD_BYTES + payload.length
-  frame.writeUInt32LE(crc32cRange(frame, 0, end), end)
-  return frame
+  return encodeSaltedFrameWith(payload.length, salt, (frame, at) => frame.set(payload, at))
 }
 
 /** End of the valid frame of `salt` at `offset`, or -1 when there is none. Allocates nothing. */

@@ -3,12 +3,18 @@
  * thread on the disk; `WALManager` is the asynchronous front end over the same writer.
  */
 import { InvalidArgumentError } from '@strata/base'
-import type { WALEntry } from './entry.js'
+import type { WALEntry, WALEntryFields } from './entry.js'
 import { MAX_PAYLOAD_BYTES } from './format.js'
 import type { FrameCodec } from './frame-codec.js'
 import { type FrameRecord, LogFile } from './log-file.js'
 import { resolveOptions, type WALOptions } from './options.js'
-import { encodeBatchPayload, encodeEntryPayload } from './payload.js'
+import {
+  batchPayloadBytes,
+  type EntryFields,
+  entryPayloadBytes,
+  writeBatchPayload,
+  writeEntryPayload,
+} from './payload.js'
 import type { ReplayReport } from './reader.js'
 import { checkBatch, checkEntry, checkTruncateSeq } from './validate.js'
 
@@ -23,21 +29,29 @@ export function logFileOf(writer: WALWriter): LogFile {
   return log
 }
 
-/** Encodes one checked entry, or a batch, into a frame record of `codec`'s layout. */
-export function frameOf(
-  codec: FrameCodec,
-  payload: Uint8Array,
-  firstSeq: number,
-  what: string,
-  lastSeq = firstSeq,
-): FrameRecord {
-  if (payload.length > MAX_PAYLOAD_BYTES) {
+/** The frame record of one checked entry, its payload encoded straight into the frame. */
+export function entryFrameOf(codec: FrameCodec, entry: EntryFields): FrameRecord {
+  const length = entryPayloadBytes(entry)
+  checkEncodedLength(length, 'entry')
+  const frame = codec.encodeWith(length, (out, at) => writeEntryPayload(out, at, entry))
+  return { frame, firstSeq: entry.seq, lastSeq: entry.seq }
+}
+
+/** The frame record of a checked batch (at least one entry), encoded straight into the frame. */
+export function batchFrameOf(codec: FrameCodec, entries: readonly EntryFields[]): FrameRecord {
+  const length = batchPayloadBytes(entries)
+  checkEncodedLength(length, 'entries')
+  const frame = codec.encodeWith(length, (out, at) => writeBatchPayload(out, at, entries))
+  return { frame, firstSeq: entries[0]!.seq, lastSeq: entries[entries.length - 1]!.seq }
+}
+
+function checkEncodedLength(length: number, what: string): void {
+  if (length > MAX_PAYLOAD_BYTES) {
     throw new InvalidArgumentError(
-      `${what} encodes to ${payload.length} bytes; one frame holds at most ${MAX_PAYLOAD_BYTES} bytes`,
+      `${what} encodes to ${length} bytes; one frame holds at most ${MAX_PAYLOAD_BYTES} bytes`,
       { argument: what },
     )
   }
-  return { frame: codec.encode(payload), firstSeq, lastSeq }
 }
 
 export class WALWriter {
@@ -84,24 +98,23 @@ export class WALWriter {
    * after close, WALPoisonedError (STRATA_IO) once a write or fsync has failed, WALCorruptError
    * when the file holds damage the recovery mode refuses.
    */
-  append(entry: WALEntry): void {
+  append(entry: WALEntryFields): void {
     const log = logFileOf(this)
     log.checkWritable()
     log.checkNotBusy('append')
     const fields = checkEntry(entry, 'entry', log.lastSeq)
-    log.appendSync([frameOf(log.codec, encodeEntryPayload(fields), fields.seq, 'entry')], fields.seq)
+    log.appendSync([entryFrameOf(log.codec, fields)], fields.seq)
   }
 
   /** Appends `entries` (strictly increasing seqs) as one frame: replay returns all or none of
    *  them. An empty array writes nothing. Errors as `append`. */
-  appendBatch(entries: readonly WALEntry[]): void {
+  appendBatch(entries: readonly WALEntryFields[]): void {
     const log = logFileOf(this)
     log.checkWritable()
     log.checkNotBusy('appendBatch')
     const checked = checkBatch(entries, log.lastSeq)
     if (checked.length === 0) return
-    const last = checked[checked.length - 1]!.seq
-    log.appendSync([frameOf(log.codec, encodeBatchPayload(checked), checked[0]!.seq, 'entries', last)], last)
+    log.appendSync([batchFrameOf(log.codec, checked)], checked[checked.length - 1]!.seq)
   }
 
   /**
