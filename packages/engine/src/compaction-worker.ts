@@ -12,6 +12,7 @@ import {
   removeOutputs,
   runMergeSync,
 } from './compaction-merge.js'
+import { COMPACTION_THREAD_NICE, lowerThreadPriority } from './thread-priority.js'
 
 export interface WorkerRequest {
   id: number
@@ -29,6 +30,8 @@ export type WorkerResponse =
       id: number
       error: { name: string; message: string; code: string | undefined; stack: string | undefined }
     }
+
+if (process.env.EV21_NICE !== '0') lowerThreadPriority(COMPACTION_THREAD_NICE)
 
 /** Read buffers, reused by every merge this thread runs. */
 const buffers = new MergeBuffers()
