@@ -99,7 +99,10 @@ class TaskWatch {
   take(): { longestTaskMs: number | undefined; runQueueSeconds: number | undefined } {
     if (this.timer === undefined) return { longestTaskMs: undefined, runQueueSeconds: undefined }
     const now = schedulerTimes()!
-    const taken = { longestTaskMs: this.longestTaskMs, runQueueSeconds: (this.waitMs + now.waitMs - this.last!.waitMs) / 1000 }
+    const taken = {
+      longestTaskMs: this.longestTaskMs,
+      runQueueSeconds: (this.waitMs + now.waitMs - this.last!.waitMs) / 1000,
+    }
     this.last = now
     this.longestTaskMs = 0
     this.waitMs = 0
