@@ -31,7 +31,7 @@ export type WorkerResponse =
       error: { name: string; message: string; code: string | undefined; stack: string | undefined }
     }
 
-if (process.env.EV21_NICE !== '0') lowerThreadPriority(COMPACTION_THREAD_NICE)
+lowerThreadPriority(COMPACTION_THREAD_NICE)
 
 /** Read buffers, reused by every merge this thread runs. */
 const buffers = new MergeBuffers()

@@ -125,7 +125,7 @@ export class FlushScheduler {
         builder.setRangeTombstones(fragmentTombstones(memtable.rangeTombstones))
       }
       // The frozen memtable does not change: building its table in slices is safe.
-      const slice = new WorkSlice(process.env.EV21_OLD === '1' ? { entries: 1024, bytes: Infinity, milliseconds: Infinity } : FLUSH_SLICE)
+      const slice = new WorkSlice(FLUSH_SLICE)
       for (const entry of memtable.iterator({ versions: 'all' })) {
         builder.add(entry)
         if (slice.spent(entry.key.length + (entry.value?.length ?? 0))) await yieldToEventLoop()
