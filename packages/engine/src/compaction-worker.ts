@@ -3,6 +3,7 @@
  * blocks only this thread), posts back the result or the error. The main thread owns the
  * manifest and applies results; this thread only reads input tables and writes output tables.
  */
+import { stat } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { nodeFileSystem, StrataError } from '@strata/base'
 import {
@@ -31,7 +32,10 @@ export type WorkerResponse =
       error: { name: string; message: string; code: string | undefined; stack: string | undefined }
     }
 
-lowerThreadPriority(COMPACTION_THREAD_NICE)
+// A thread takes the nice value of the thread that starts it, and libuv's thread pool starts on
+// its first request: one request (a stat) goes first, so the pool never starts from this thread
+// once lowered; then this thread lowers its own priority.
+stat('/', () => lowerThreadPriority(COMPACTION_THREAD_NICE))
 
 /** Read buffers, reused by every merge this thread runs. */
 const buffers = new MergeBuffers()
