@@ -4,9 +4,14 @@
  * every key the same way, delete half of them, then compact everything (strata's
  * `compactRange()`; rocksdb's and classic-level's `compactRange`; lmdb and better-sqlite3 have
  * none). Per phase and in total: the event-loop delay (`monitorEventLoopDelay`, 1 ms resolution)
- * p50 / p99 / max, the longest GC pause, and the phase's rate.
+ * p50 / p99 / max, the longest GC pause, and the phase's rate. On Linux also, from the main
+ * thread's scheduler statistics (`/proc/thread-self/schedstat`, read at every tick of a 1 ms
+ * timer): the longest time the main thread ran between two ticks (the engine's longest task, GC
+ * included) and the time it waited for a core (runnable, not running: the machine's share of
+ * the delay). With `--idle-probe`, an idle process (a 1 ms timer and nothing else) runs beside
+ * each engine and reports its own event-loop delay: what the machine alone adds.
  *
- *   node dist/eventloop.js [--n 1000000] [--engines strata,lmdb,rocksdb,better-sqlite3]
+ *   node dist/eventloop.js [--n 1000000] [--engines strata,lmdb,rocksdb,better-sqlite3] [--idle-probe]
  *
  * Target (issue #21): strata at p99 <= 10 ms and max <= 50 ms in every phase.
  */
@@ -40,8 +45,11 @@ export interface PhaseFigures {
    *  process (every thread), so figures taken on a loaded machine can be compared per CPU. */
   mainCpuSeconds: number | undefined
   processCpuSeconds: number
-  /** strata only: flushes that ended in the phase, how many built their table in the flush
-   *  worker, and the longest (begin to manifest commit, waiting for a worker included). */
+  /** Linux: the longest the main thread ran between two ticks of a 1 ms timer (its longest
+   *  task, GC included), and the seconds it waited for a core while runnable. */
+  longestTaskMs: number | undefined
+  runQueueSeconds: number | undefined
+  /** strata only: flushes that ended in the phase and the longest (begin to manifest commit). */
   flushes?: { count: number; longestMs: number }
 }
 
@@ -58,6 +66,53 @@ function mainThreadCpuSeconds(): number | undefined {
 }
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100
+
+/** The calling thread's time on a core and time waiting for one, in ms (Linux schedstat). */
+function schedulerTimes(): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')
+    return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 }
+  } catch {
+    return undefined
+  }
+}
+
+/** Watches the main thread's scheduling at every tick of a 1 ms timer (Linux; elsewhere every
+ *  figure is undefined): the longest run between two ticks, and the wait for a core. */
+class TaskWatch {
+  private last = schedulerTimes()
+  private readonly timer: ReturnType<typeof setInterval> | undefined
+  longestTaskMs = 0
+  private waitMs = 0
+
+  constructor() {
+    if (this.last === undefined) return
+    this.timer = setInterval(() => {
+      const now = schedulerTimes()!
+      this.longestTaskMs = Math.max(this.longestTaskMs, now.runMs - this.last!.runMs)
+      this.waitMs += now.waitMs - this.last!.waitMs
+      this.last = now
+    }, 1)
+  }
+
+  /** The figures since the last call, then starts over. */
+  take(): { longestTaskMs: number | undefined; runQueueSeconds: number | undefined } {
+    if (this.timer === undefined) return { longestTaskMs: undefined, runQueueSeconds: undefined }
+    const now = schedulerTimes()!
+    const taken = {
+      longestTaskMs: this.longestTaskMs,
+      runQueueSeconds: (this.waitMs + now.waitMs - this.last!.waitMs) / 1000,
+    }
+    this.last = now
+    this.longestTaskMs = 0
+    this.waitMs = 0
+    return taken
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+  }
+}
 
 function processCpuSeconds(): number {
   const usage = process.cpuUsage()
@@ -158,6 +213,9 @@ async function runEngine(engine: EngineName, n: number): Promise<PhaseFigures[]>
   gc.observe({ entryTypes: ['gc'] })
   const total = monitorEventLoopDelay({ resolution: 1 })
   total.enable()
+  const tasks = new TaskWatch()
+  let totalLongestTaskMs: number | undefined
+  let totalRunQueueSeconds: number | undefined
   const totalStarted = performance.now()
   const totalMainCpu = mainThreadCpuSeconds()
   const totalProcessCpu = processCpuSeconds()
@@ -192,6 +250,7 @@ async function runEngine(engine: EngineName, n: number): Promise<PhaseFigures[]>
     const delay = monitorEventLoopDelay({ resolution: 1 })
     longestGcMs = 0
     store.takeFlushes?.()
+    tasks.take()
     delay.enable()
     const started = performance.now()
     const mainCpu = mainThreadCpuSeconds()
@@ -200,6 +259,11 @@ async function runEngine(engine: EngineName, n: number): Promise<PhaseFigures[]>
     const seconds = (performance.now() - started) / 1000
     delay.disable()
     totalGcMs = Math.max(totalGcMs, longestGcMs)
+    const scheduling = tasks.take()
+    if (scheduling.longestTaskMs !== undefined) {
+      totalLongestTaskMs = Math.max(totalLongestTaskMs ?? 0, scheduling.longestTaskMs)
+      totalRunQueueSeconds = (totalRunQueueSeconds ?? 0) + scheduling.runQueueSeconds!
+    }
     const operations = phase === 'load' || phase === 'overwrite' ? n : phase === 'delete half' ? n / 2 : 0
     figures.push({
       phase,
@@ -211,10 +275,12 @@ async function runEngine(engine: EngineName, n: number): Promise<PhaseFigures[]>
       longestGcMs,
       mainCpuSeconds: since(mainCpu, mainThreadCpuSeconds()),
       processCpuSeconds: processCpuSeconds() - processCpu,
+      ...scheduling,
       flushes: store.takeFlushes?.(),
     })
   }
   total.disable()
+  tasks.stop()
   gc.disconnect()
   figures.push({
     phase: 'total',
@@ -226,10 +292,51 @@ async function runEngine(engine: EngineName, n: number): Promise<PhaseFigures[]>
     longestGcMs: totalGcMs,
     mainCpuSeconds: since(totalMainCpu, mainThreadCpuSeconds()),
     processCpuSeconds: processCpuSeconds() - totalProcessCpu,
+    longestTaskMs: totalLongestTaskMs,
+    runQueueSeconds: totalRunQueueSeconds,
   })
   await store.close()
   removeDirectory(directory)
   return figures
+}
+
+/** An idle process's own event-loop delay (ms), measured beside an engine's run. */
+export interface IdleFigures {
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+}
+
+/** In the idle probe's process: a 1 ms timer and nothing else, until the parent says stop. */
+function runIdleProbe(): void {
+  const delay = monitorEventLoopDelay({ resolution: 1 })
+  delay.enable()
+  const keepAlive = setInterval(() => {}, 1000)
+  process.once('message', () => {
+    delay.disable()
+    clearInterval(keepAlive)
+    const figures: IdleFigures = {
+      p50Ms: delay.percentile(50) / 1e6,
+      p99Ms: delay.percentile(99) / 1e6,
+      maxMs: delay.max / 1e6,
+    }
+    process.send?.(figures, () => process.disconnect())
+  })
+}
+
+/** Starts the idle probe; `stop()` ends it and resolves to its figures. */
+function startIdleProbe(): { stop(): Promise<IdleFigures> } {
+  const child = fork(process.argv[1]!, ['--child', 'idle'], { stdio: 'inherit' })
+  const figures = new Promise<IdleFigures>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as IdleFigures))
+    child.once('error', reject)
+  })
+  return {
+    stop: () => {
+      child.send('stop')
+      return figures
+    },
+  }
 }
 
 /** Runs `engine` in a child process (a fresh heap and event loop) and collects its figures. */
@@ -251,8 +358,8 @@ const milliseconds = (value: number) => value.toFixed(1)
 
 export function renderFigures(rows: { engine: string; figures: PhaseFigures[] }[]): string {
   const lines = [
-    '| engine | phase | ops/s | seconds | main-thread CPU s | process CPU s | delay p50 ms | p99 ms | max ms | longest GC ms | flushes, longest ms |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| engine | phase | ops/s | seconds | main-thread CPU s | process CPU s | delay p50 ms | p99 ms | max ms | longest GC ms | longest task ms | main thread waiting for a core s | flushes, longest ms |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ]
   for (const { engine, figures } of rows) {
     for (const row of figures) {
@@ -260,6 +367,7 @@ export function renderFigures(rows: { engine: string; figures: PhaseFigures[] }[
         `| ${engine} | ${row.phase} | ${row.rate === undefined ? '—' : Math.round(row.rate).toLocaleString('en-US')} | ` +
           `${row.seconds.toFixed(1)} | ${row.mainCpuSeconds?.toFixed(2) ?? '—'} | ${row.processCpuSeconds.toFixed(2)} | ${milliseconds(row.p50Ms)} | ${milliseconds(row.p99Ms)} | ` +
           `${milliseconds(row.maxMs)} | ${milliseconds(row.longestGcMs)} | ` +
+          `${row.longestTaskMs === undefined ? '—' : milliseconds(row.longestTaskMs)} | ${row.runQueueSeconds?.toFixed(2) ?? '—'} | ` +
           `${row.flushes === undefined ? '—' : `${row.flushes.count}, ${row.flushes.longestMs.toFixed(0)}`} |`,
       )
     }
@@ -272,10 +380,13 @@ const { values: flags } = parseArgs({
     n: { type: 'string', default: '1000000' },
     engines: { type: 'string', default: 'strata' },
     child: { type: 'string' },
+    'idle-probe': { type: 'boolean', default: false },
   },
 })
 const n = Number(flags.n)
-if (flags.child !== undefined) {
+if (flags.child === 'idle') {
+  runIdleProbe()
+} else if (flags.child !== undefined) {
   const figures = await runEngine(flags.child as EngineName, n)
   process.send?.(figures)
 } else if (process.argv[1] !== undefined && import.meta.url.endsWith('eventloop.js')) {
@@ -284,10 +395,27 @@ if (flags.child !== undefined) {
     `event-loop delay under 1,000-entry batches: n = ${n.toLocaleString('en-US')}, engines ${engines.join(', ')}, Node ${process.version}`,
   )
   const rows: { engine: string; figures: PhaseFigures[] }[] = []
+  const idle: string[] = []
   for (const engine of engines) {
+    const probe = flags['idle-probe'] ? startIdleProbe() : undefined
     rows.push({ engine, figures: await runChild(engine, n) })
     console.log(renderFigures(rows.slice(-1)))
+    const beside = await probe?.stop()
+    if (beside !== undefined) {
+      idle.push(
+        `| ${engine} | ${milliseconds(beside.p50Ms)} | ${milliseconds(beside.p99Ms)} | ${milliseconds(beside.maxMs)} |`,
+      )
+      console.log(`idle probe beside ${engine}: ${idle.at(-1)}`)
+    }
   }
   console.log('')
   console.log(renderFigures(rows))
+  if (idle.length > 0) {
+    console.log('')
+    console.log('An idle process beside each run (its own event-loop delay: what the machine adds):')
+    console.log('')
+    console.log('| beside | delay p50 ms | p99 ms | max ms |')
+    console.log('|---|--:|--:|--:|')
+    for (const line of idle) console.log(line)
+  }
 }

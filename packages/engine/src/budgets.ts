@@ -14,8 +14,9 @@ export { SYNC_WRITE_BUDGET_MS } from '@strata/wal'
  *  remaining keys go to the thread pool. */
 export const GET_MANY_SYNC_MS = 1
 
-/** A flush gives the event loop a turn after this many entries written to its table. */
-export const FLUSH_YIELD_ENTRIES = 1024
+/** A flush gives the event loop a turn after this many entries written to its table, this many
+ *  bytes of keys and values, or this long, whichever comes first (work-slice.ts). */
+export const FLUSH_SLICE = { entries: 1024, bytes: 256 * 1024, milliseconds: 2 } as const
 
 /** A compaction merge on the main thread (a `FileSystem` a worker cannot share) gives the event
  *  loop a turn after this many entries read; with the real disk merges run in a worker. */

@@ -3,6 +3,7 @@
  * blocks only this thread), posts back the result or the error. The main thread owns the
  * manifest and applies results; this thread only reads input tables and writes output tables.
  */
+import { stat } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { nodeFileSystem, StrataError } from '@strata/base'
 import {
@@ -12,6 +13,7 @@ import {
   removeOutputs,
   runMergeSync,
 } from './compaction-merge.js'
+import { COMPACTION_THREAD_NICE, lowerThreadPriority } from './thread-priority.js'
 
 export interface WorkerRequest {
   id: number
@@ -29,6 +31,11 @@ export type WorkerResponse =
       id: number
       error: { name: string; message: string; code: string | undefined; stack: string | undefined }
     }
+
+// A thread takes the nice value of the thread that starts it, and libuv's thread pool starts on
+// its first request: one request (a stat) goes first, so the pool never starts from this thread
+// once lowered; then this thread lowers its own priority.
+stat('/', () => lowerThreadPriority(COMPACTION_THREAD_NICE))
 
 /** Read buffers, reused by every merge this thread runs. */
 const buffers = new MergeBuffers()

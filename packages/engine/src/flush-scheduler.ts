@@ -6,7 +6,7 @@
 import { toIOError } from '@strata/base'
 import type { Memtable } from '@strata/memtable'
 import { TableBuilder, type TableMeta } from '@strata/sstable'
-import { FLUSH_YIELD_ENTRIES } from './budgets.js'
+import { FLUSH_SLICE } from './budgets.js'
 import { tableView } from './event-views.js'
 import type { EventHub } from './events.js'
 import { pathIn, tableFileName } from './filenames.js'
@@ -15,6 +15,7 @@ import type { ResolvedOptions } from './options.js'
 import { fragmentTombstones } from './range-fragments.js'
 import type { Tree } from './tree.js'
 import { toFileMeta } from './version.js'
+import { WorkSlice } from './work-slice.js'
 import type { WriteQueue } from './write-queue.js'
 
 function yieldToEventLoop(): Promise<void> {
@@ -120,13 +121,14 @@ export class FlushScheduler {
     })
     let meta: TableMeta
     try {
-      let count = 0
       if (memtable.rangeTombstones.length > 0) {
         builder.setRangeTombstones(fragmentTombstones(memtable.rangeTombstones))
       }
+      // The frozen memtable does not change: building its table in slices is safe.
+      const slice = new WorkSlice(FLUSH_SLICE)
       for (const entry of memtable.iterator({ versions: 'all' })) {
         builder.add(entry)
-        if (++count % FLUSH_YIELD_ENTRIES === 0) await yieldToEventLoop()
+        if (slice.spent(entry.key.length + (entry.value?.length ?? 0))) await yieldToEventLoop()
       }
       meta = await builder.finish()
       await this.options.fs.syncDir(this.directory)
