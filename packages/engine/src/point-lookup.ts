@@ -35,11 +35,10 @@ export class PointLookup {
   }
 
   /** A copy of this lookup at its position, with `key` (a key that outlives the caller's
-   *  transient buffer) and its own copy of the tables (the driver's list is refilled by the next
-   *  read), for a driver that goes on asynchronously. The copy computes its own filter hashes:
-   *  the shared ones belong to the next read. */
+   *  transient buffer), for a driver that goes on asynchronously. The copy computes its own
+   *  filter hashes: the shared ones belong to the next read. */
   detach(key: Uint8Array): PointLookup {
-    const copy = new PointLookup().start(key, this.seq, this.tables.slice(), undefined)
+    const copy = new PointLookup().start(key, this.seq, this.tables, undefined)
     copy.position = this.position
     copy.table = this.table
     copy.blockIndex = this.blockIndex

@@ -32,9 +32,6 @@ export class PointReader {
   private readonly filterHashes = new FilterHashes()
   /** The lookup of synchronous reads (one at a time: a read that goes asynchronous detaches). */
   private readonly lookup = new PointLookup()
-  /** The candidate tables of the lookup above, refilled by each read (a detached lookup copies
-   *  them). */
-  private readonly candidates: Table[] = []
 
   constructor(
     private readonly memtables: Memtables,
@@ -121,16 +118,13 @@ export class PointReader {
   }
 
   /** The tables that may hold `key`, in search order: level 0 newest first, then one table per
-   *  deeper level (in the reader's one candidate list: the next read refills it). */
+   *  deeper level. */
   private candidateTables(version: Version, key: Uint8Array): Table[] {
-    const candidates = this.candidates
-    candidates.length = 0
-    const levels = version.levels
-    for (const file of levels[0]!) {
+    const candidates: Table[] = []
+    for (const file of version.levels[0] ?? []) {
       if (keyWithin(file, key)) candidates.push(this.tree.table(file.fileNumber))
     }
-    for (let level = 1; level < levels.length; level++) {
-      if (levels[level]!.length === 0) continue
+    for (let level = 1; level < version.levels.length; level++) {
       const file = version.fileFor(level, key)
       if (file !== undefined) candidates.push(this.tree.table(file.fileNumber))
     }

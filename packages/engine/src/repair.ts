@@ -295,8 +295,7 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
   }
 
   // Merge: the newest version of each key; keys whose newest version is a delete, or older than a
-  // range tombstone covering the key, are dropped. The rebuilt database has no snapshot older
-  // than any tombstone, so every tombstone is applied here and none is kept.
+  // range tombstone covering the key, are dropped.
   const all: InternalEntry[] = []
   const rangeTombstones: RangeTombstone[] = []
   for (const source of sources) {
@@ -319,9 +318,12 @@ async function repairLocked(fs: FileSystem, directory: string): Promise<RepairRe
   // Build the new table; then move every old file away; then a new WAL, manifest and CURRENT.
   let version = new Version()
   let fileNumber = maxFileNumber
-  if (live.length > 0) {
+  if (live.length > 0 || rangeTombstones.length > 0) {
     const path = pathIn(directory, tableFileName(fileNumber))
     const builder = new TableBuilder(path, { fs })
+    // The tombstones go into the new table too, though applied above: should this repair be cut
+    // short while it moves the old tables away, the next one still hides the keys they deleted.
+    if (rangeTombstones.length > 0) builder.setRangeTombstones(covering.fragments)
     for (const entry of live) builder.add(entry)
     const meta = await builder.finish()
     await fs.syncDir(directory)

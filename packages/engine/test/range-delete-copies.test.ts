@@ -4,7 +4,7 @@
  * holding nothing but range tombstones, a table beside data, the WAL of a crashed process), and
  * writes after either must stay visible. Each case is checked against a sorted-map model.
  */
-import { cpSync, rmSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type Database, open, repair } from '../src/index.js'
@@ -139,5 +139,23 @@ describe('repair with range tombstones', () => {
     expect(report.keys).toBe(KEYS - 100)
     expect(report.lastSeq).toBe(KEYS + 1)
     await expectHolds(image, model)
+  })
+  it('a repair cut short while moving old tables away leaves no deleted key to come back', async () => {
+    const directory = temporaryDirectory()
+    const { db, model } = await filled(directory)
+    await deleteRange(db, model, 20, 120)
+    await db.flush()
+    await db.close()
+    const data = readdirSync(directory).filter((name) => name.endsWith('.sst'))
+    await repair(directory)
+    // As if the first repair had stopped before it moved the old data table (the largest) into
+    // lost/, after it had moved the table of the range tombstone.
+    const moved = data.filter((name) => existsSync(join(directory, 'lost', name)))
+    const size = (name: string) => statSync(join(directory, 'lost', name)).size
+    const stale = moved.sort((a, b) => size(b) - size(a))[0]!
+    expect(moved.length).toBe(2)
+    copyFileSync(join(directory, 'lost', stale), join(directory, stale))
+    await repair(directory)
+    await expectHolds(directory, model)
   })
 })
