@@ -6,14 +6,17 @@
  * is either in a table of that version or in a memtable (a frozen memtable leaves the read path
  * only after its table is installed). The copy gets the version's tables (hard-linked, or copied
  * where the file system cannot link, e.g. across devices), a WAL holding every entry and range
- * tombstone of the memtables up to S, a manifest whose flushedSeq is the seq just below the
- * WAL's first (S when the memtables hold nothing), its own IDENTITY (a new database id: the copy
- * is another database), and CURRENT last.
+ * tombstone of the memtables above the tables' largest seq and up to S, a manifest whose
+ * flushedSeq is the seq just below the WAL's first (S when the WAL is empty), its own IDENTITY
+ * (a new database id: the copy is another database), and CURRENT last.
  *
- * The memtables hold one unbroken run of seqs ending at S (writes enter them in seq order), and
- * every seq below that run is in the version's tables or was dropped from them by a compaction
- * (an overwritten version, a tombstone at the bottom, a range tombstone with nothing left to
- * hide): so the flushedSeq is taken from the memtables, never from the tables' largest seq.
+ * Writes enter the memtables in seq order, and a memtable is flushed whole: a memtable whose
+ * entries are at or below the tables' largest seq (range tombstones counted) is one whose table
+ * is installed already (it leaves the list just after), and is not copied twice. The memtables
+ * left hold one unbroken run of seqs ending at S, and every seq below that run is in the tables or
+ * was dropped from them by a compaction (an overwritten version, a tombstone at the bottom, a
+ * range tombstone with nothing left to hide): so the flushedSeq is taken from that run, never
+ * from the tables' largest seq.
  */
 import {
   ErrorCode,
@@ -23,6 +26,7 @@ import {
   StrataError,
   toIOError,
 } from '@strata/base'
+import type { Table } from '@strata/sstable'
 import { WALEntry, WALManager } from '@strata/wal'
 import { pathIn, tableFileName, WAL_FILE } from './filenames.js'
 import { newDatabaseId, writeIdentity } from './identity.js'
@@ -69,16 +73,19 @@ export async function makeCheckpoint(source: CheckpointSource, target: string): 
   // One tick: the seq, the pinned version and the memtables' entries agree.
   const seq = source.visibleSeq
   const handle = tree.acquire()
-  // A frozen memtable leaves the read path only after its table is installed: a memtable whose
-  // table is already in the version may still be listed, and copying its entries again is
-  // harmless (same seqs, same values).
+  // A frozen memtable leaves the read path only after its table is installed: one still listed
+  // may be in the version already, and its entries are then at or below the tables' largest seq.
+  let inTables = 0
+  for (const { table } of handle.version.files()) {
+    inTables = Math.max(inTables, largestSeqOf(tree.table(table.fileNumber)))
+  }
   const entries: WALEntry[] = []
   for (const memtable of memtables.newestFirst()) {
     for (const entry of memtable.iterator({ versions: 'all', atSeq: seq })) {
-      entries.push(new WALEntry(entry.seq, 0, entry.op, entry.key, entry.value))
+      if (entry.seq > inTables) entries.push(new WALEntry(entry.seq, 0, entry.op, entry.key, entry.value))
     }
     for (const tombstone of memtable.rangeTombstones) {
-      if (tombstone.seq <= seq) {
+      if (tombstone.seq > inTables && tombstone.seq <= seq) {
         entries.push(new WALEntry(tombstone.seq, 0, OpType.RangeDelete, tombstone.start, tombstone.end))
       }
     }
@@ -150,6 +157,17 @@ export async function makeCheckpoint(source: CheckpointSource, target: string): 
   } finally {
     tree.release(handle)
   }
+}
+
+/** The largest seq `table` holds, of an entry or of a range tombstone (its properties count
+ *  entries only). */
+function largestSeqOf(table: Table): number {
+  let largest = table.meta.maxSeq
+  for (const fragment of table.rangeFragments) {
+    const newest = fragment.seqs[fragment.seqs.length - 1]
+    if (newest !== undefined && newest > largest) largest = newest
+  }
+  return largest
 }
 
 /** Creates `target`, or accepts it empty; anything else is refused before a file is made. */

@@ -116,4 +116,40 @@ describe('checkpoint', () => {
       await copy.close()
     }
   })
+  it('a checkpoint made as a flush installs its table copies no entry twice', async () => {
+    // The 'version' event of a flush is emitted as the new table is installed, before the frozen
+    // memtable leaves the read path: the checkpoint then sees the same entries in both.
+    const directory = temporaryDirectory()
+    const target = join(temporaryDirectory(), 'copy')
+    const utf8 = { keyEncoding: 'utf8', valueEncoding: 'utf8', sync: false } as const
+    const database = await open(directory, utf8)
+    for (let index = 0; index < 100; index++) await database.put(key(index), 'first')
+    await database.flush()
+    for (let index = 0; index < 100; index++) await database.put(key(index), 'second')
+    await database.deleteRange({ gte: key(10), lt: key(20) })
+    let copying: Promise<unknown> | undefined
+    database.on('version', (event) => {
+      if (event.cause === 'flush' && copying === undefined) copying = database.checkpoint(target)
+    })
+    await database.flush()
+    expect(copying).toBeDefined()
+    await copying
+    await database.close()
+    const copy = await open(target, utf8)
+    try {
+      // Each entry once: the 100 first values and the 100 second ones (the flush of the second
+      // ones was installed as the copy was made), not the second ones again from the WAL.
+      await copy.flush()
+      const stored = copy
+        .levels()
+        .flatMap((level) => level.tables.reduce((sum, table) => sum + table.entries, 0))
+      expect(stored.reduce((sum, entries) => sum + entries, 0)).toBe(200)
+      await copy.compactRange()
+      const entries = await copy.iterator().all()
+      expect(entries.length).toBe(90)
+      expect(entries.every(([, value]) => value === 'second')).toBe(true)
+    } finally {
+      await copy.close()
+    }
+  })
 })
