@@ -95,6 +95,8 @@ function applyFrame(tree, frame) {
 }
 
 function widenKeySpace(table) {
+  // A table of range tombstones alone has no key range of its own (its keys show empty).
+  if (table.entries === 0) return
   if (page.lowKey === undefined || table.smallestKey < page.lowKey) page.lowKey = table.smallestKey
   if (page.highKey === undefined || table.largestKey > page.highKey) page.highKey = table.largestKey
 }
