@@ -9,7 +9,7 @@ import { type ApproximateSize, approximateSize } from './approximate-size.js'
 import { type BatchOperation, ChainedBatch, checkOperations, type WriteOptions } from './batch.js'
 import { type CheckpointResult, makeCheckpoint } from './checkpoint.js'
 import { type DeleteRange, rangeDeleteOperation } from './delete-range.js'
-import { encodeOperation, encodeOperations, ownOperation } from './encode-operations.js'
+import { encodeOperation, encodeOperations } from './encode-operations.js'
 import type { Decoded, Encoding } from './encoding.js'
 import { type LevelView, levelViews } from './event-views.js'
 import { DatabaseEventSource } from './events.js'
@@ -26,7 +26,7 @@ import {
 import type { Snapshot } from './snapshot.js'
 import { collectStats, type DatabaseStats, type DatabaseStatus } from './stats.js'
 import { type VerifyReport, verify } from './verify.js'
-import { type EncodedOperation, encodedOperation } from './write-queue.js'
+import { type EncodedOperation, encodedOperation, ownBytes } from './write-queue.js'
 
 export type { DatabaseStats, DatabaseStatus, LevelStats } from './stats.js'
 export { estimateLiveBytes } from './stats.js'
@@ -154,7 +154,7 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
       this.checkOpen()
       const codec = this.parts.codec
       return new ChainedBatch<K, V>(
-        (operation, index) => ownOperation(encodeOperation(operation, codec, index)),
+        (operation, index) => ownBytes(encodeOperation(operation, codec, index)),
         (encoded, writeOptions) => this.writeEncoded(encoded, writeOptions),
       )
     }

@@ -74,8 +74,7 @@ export function encodeDeleteRange<K>(
         { argument: `${argument}.${name}` },
       )
     }
-    // A copy: the caller may reuse its buffer before the write is done.
-    bytes[name] = new Uint8Array(encoded)
+    bytes[name] = encoded
   }
   if (bytes.gt !== undefined && bytes.gte !== undefined) {
     throw new InvalidArgumentError(`${argument} gives both gt and gte; give at most one lower bound`, {

@@ -32,10 +32,3 @@ export function encodeOperation<K, V>(
       ? encodedOperation(OpType.Delete, codec.encodeKey(operation.key), null)
       : rangeDeleteOperation(operation, codec.keyEncoding, `operations[${index}]`, ['type'])
 }
-
-/** `operation` in bytes of its own: an encoding may hand back the caller's buffer, which the
- *  caller may reuse at once (a chained batch keeps its operations until `write()`). */
-export function ownOperation(operation: EncodedOperation): EncodedOperation {
-  const { op, key, value } = operation
-  return encodedOperation(op, new Uint8Array(key), value === null ? null : new Uint8Array(value))
-}

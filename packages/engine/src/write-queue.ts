@@ -40,6 +40,15 @@ export interface EncodedOperation {
   value: Uint8Array | null
 }
 
+/** `operation` holding bytes of its own (copied in place). A caller may reuse its buffers as soon
+ *  as its call returns: a write that reads them later (one that waits for room, a chained batch's
+ *  until `write()`) takes copies first. */
+export function ownBytes(operation: EncodedOperation): EncodedOperation {
+  operation.key = new Uint8Array(operation.key)
+  if (operation.value !== null) operation.value = new Uint8Array(operation.value)
+  return operation
+}
+
 /** An operation of a write, not yet given its seq (`encodeOperations`, put, delete, deleteRange). */
 export function encodedOperation(op: OpType, key: Uint8Array, value: Uint8Array | null): EncodedOperation {
   return { seq: 0, timestampMs: 0, op, key, value }
@@ -143,6 +152,7 @@ export class WriteQueue {
   async write(operations: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
     const sync = writeSyncOf(options, this.options.sync)
     if (this.needsRoom()) {
+      for (const operation of operations) ownBytes(operation)
       await this.makeRoom()
       // Writers woken together each saw room before any of them wrote: look again, right before
       // the synchronous part below, so the hard limits hold for every writer, not the first.

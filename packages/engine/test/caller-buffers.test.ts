@@ -3,6 +3,7 @@
  * write (put, batch, deleteRange) and read keeps what the bytes were at the call, live and after
  * a reopen.
  */
+import { MemoryFileSystem, type OpenFlags } from '@strata/base'
 import { describe, expect, it } from 'vitest'
 import { type Database, open } from '../src/index.js'
 import { temporaryDirectory } from './helpers.js'
@@ -90,6 +91,54 @@ describe('buffers the caller reuses right after a call', () => {
     expect(refused.length).toBe(1)
     await refused.write()
     expect(await contents(db)).toEqual(['aaaa=1111', 'bbbb=2222', 'k=v'])
+    await db.close()
+  })
+  it('a write that waits for room (backpressure) keeps the bytes given at the call', async () => {
+    // A file system that holds the flush's table writes until released: the frozen memtable
+    // cannot leave, so the next write waits for room before it is written.
+    let release: () => void = () => {}
+    let held: Promise<void> | undefined = new Promise((resolve) => {
+      release = resolve
+    })
+    const tables = new Set<number>()
+    class HeldTableWrites extends MemoryFileSystem {
+      override openSync(path: string, flags: OpenFlags): number {
+        const fd = super.openSync(path, flags)
+        if (path.endsWith('.sst')) tables.add(fd)
+        return fd
+      }
+      override async write(
+        fd: number,
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+        position: number | null,
+      ) {
+        if (tables.has(fd) && held !== undefined) await held
+        return super.write(fd, buffer, offset, length, position)
+      }
+    }
+    const db = await open('/db', {
+      fs: new HeldTableWrites(),
+      sync: false,
+      memtableBytes: 1024,
+      maxFrozenMemtables: 1,
+    })
+    // Not awaited: the memtable fills and freezes within these calls, and its flush is held.
+    const filling = Array.from({ length: 10 }, (_, index) =>
+      db.put(Buffer.from(name('f', index)), Buffer.alloc(200, 1)),
+    )
+    const key = Buffer.from('w000')
+    const value = Buffer.from('v000')
+    const writing = db.put(key, value)
+    key.write('zzzz')
+    value.write('9999')
+    expect(db.stats().stalls.count).toBeGreaterThan(0)
+    held = undefined
+    release()
+    await Promise.all([...filling, writing])
+    expect(await db.get(Buffer.from('w000'))).toEqual(Buffer.from('v000'))
+    expect(await db.get(Buffer.from('zzzz'))).toBeUndefined()
     await db.close()
   })
 })
