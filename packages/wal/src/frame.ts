@@ -16,12 +16,7 @@ export function checkFramePayload(payload: Uint8Array): void {
   if (!isBytes(payload)) {
     throw new InvalidArgumentError('payload must be a Uint8Array or Buffer', { argument: 'payload' })
   }
-  if (payload.length === 0 || payload.length > MAX_PAYLOAD_BYTES) {
-    throw new InvalidArgumentError(
-      `payload is ${payload.length} bytes; a frame holds 1 to ${MAX_PAYLOAD_BYTES} bytes`,
-      { argument: 'payload' },
-    )
-  }
+  checkFramePayloadLength(payload.length)
 }
 
 /** Throws InvalidArgumentError unless a frame can hold a payload of `length` bytes. */
@@ -68,12 +63,14 @@ export type FrameRead =
   /** A frame that is wrong (checksum mismatch, impossible length): the file is damaged here. */
   | { status: 'damaged'; offset: number; reason: string }
 
-function allZero(buffer: Uint8Array, from: number, to: number): boolean {
+/** Whether `buffer[from..to)` is all zero bytes (both frame layouts: a zero-filled tail). */
+export function allZero(buffer: Uint8Array, from: number, to: number): boolean {
   for (let index = from; index < to; index++) if (buffer[index] !== 0) return false
   return true
 }
 
-function u32(buffer: Uint8Array, offset: number): number {
+/** The u32 little-endian at `offset` (both frame layouts' lengths, salts and checksums). */
+export function u32(buffer: Uint8Array, offset: number): number {
   return (
     (buffer[offset]! |
       (buffer[offset + 1]! << 8) |

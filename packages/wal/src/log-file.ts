@@ -500,13 +500,8 @@ export class LogFile {
   growSync(end: number): void {
     const target = this.growthTarget(end)
     if (target === undefined) return
-    const zeros = zeroBytes()
     try {
-      for (let position = end; position < target; ) {
-        const length = Math.min(target - position, zeros.length)
-        this.writeAllSync(this.fd!, zeros.subarray(0, length), position)
-        position += length
-      }
+      this.writeAllSync(this.fd!, zeroBytes(target - end), end)
     } catch (error) {
       this.growthFailed(end, error)
       return
@@ -519,13 +514,8 @@ export class LogFile {
   async grow(end: number): Promise<void> {
     const target = this.growthTarget(end)
     if (target === undefined) return
-    const zeros = zeroBytes()
     try {
-      for (let position = end; position < target; ) {
-        const length = Math.min(target - position, zeros.length)
-        await this.writeAll(this.fd!, zeros.subarray(0, length), position)
-        position += length
-      }
+      await this.writeAll(this.fd!, zeroBytes(target - end), end)
     } catch (error) {
       this.growthFailed(end, error)
       return

@@ -5,11 +5,11 @@ import { MAX_PREALLOCATION_BYTES, MIN_PREALLOCATION_BYTES } from './format.js'
 
 let zeros: Uint8Array | undefined
 
-/** Zeros to write into new space: MAX_PREALLOCATION_BYTES of them, allocated at the first use
- *  and shared (never written to). */
-export function zeroBytes(): Uint8Array {
+/** `length` zeros (at most MAX_PREALLOCATION_BYTES: no growth is larger) to write into new
+ *  space: a view of one buffer allocated at the first use and shared (never written to). */
+export function zeroBytes(length: number): Uint8Array {
   zeros ??= new Uint8Array(MAX_PREALLOCATION_BYTES)
-  return zeros
+  return zeros.subarray(0, length)
 }
 
 /** The file length to extend to when frames must be written up to `end`, past the `allocated`

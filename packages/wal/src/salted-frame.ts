@@ -18,24 +18,16 @@ import {
   SALT_BYTES,
   SALTED_FRAME_OVERHEAD_BYTES,
 } from './format.js'
-import { checkFramePayload, checkFramePayloadLength, type FrameRead, type PayloadWriter } from './frame.js'
+import {
+  allZero,
+  checkFramePayload,
+  checkFramePayloadLength,
+  type FrameRead,
+  type PayloadWriter,
+  u32,
+} from './frame.js'
 
 const HEAD_BYTES = LENGTH_BYTES + SALT_BYTES
-
-function u32(buffer: Uint8Array, offset: number): number {
-  return (
-    (buffer[offset]! |
-      (buffer[offset + 1]! << 8) |
-      (buffer[offset + 2]! << 16) |
-      (buffer[offset + 3]! << 24)) >>>
-    0
-  )
-}
-
-function allZero(buffer: Uint8Array, from: number, to: number): boolean {
-  for (let index = from; index < to; index++) if (buffer[index] !== 0) return false
-  return true
-}
 
 /** One salted frame whose payload of `length` bytes (1 to MAX_PAYLOAD_BYTES) `write` puts in
  *  place: the payload is encoded straight into the frame, never copied. */
