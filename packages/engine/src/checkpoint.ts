@@ -73,6 +73,8 @@ export async function makeCheckpoint(source: CheckpointSource, target: string): 
   // One tick: the seq, the pinned version and the memtables' entries agree.
   const seq = source.visibleSeq
   const handle = tree.acquire()
+  // The entries below are views into the memtables, written out after awaits: pinned till then.
+  const unpinMemtables = memtables.pin()
   // A frozen memtable leaves the read path only after its table is installed: one still listed
   // may be in the version already, and its entries are then at or below the tables' largest seq.
   let inTables = 0
@@ -155,6 +157,7 @@ export async function makeCheckpoint(source: CheckpointSource, target: string): 
   } catch (error) {
     throw toIOError(error, 'making a checkpoint', target)
   } finally {
+    unpinMemtables()
     tree.release(handle)
   }
 }

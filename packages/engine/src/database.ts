@@ -246,8 +246,16 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
     // this call; the rest of the keys read on the thread pool (all of them started now, on the
     // same version), so a getMany of many uncached keys cannot hold the event loop for long.
     const inWindow = policy.getManyWindow()
-    const entries = await Promise.all(encoded.map((key) => reader.getAt(key, seq, inWindow())))
-    return entries.map((entry) => codec.visibleValue(entry))
+    // An answer found without waiting is decoded (copied) at once: the memtable or block it is a
+    // view into may be recycled while other keys wait for their reads.
+    return Promise.all(
+      encoded.map((key) => {
+        const found = reader.getAt(key, seq, inWindow())
+        return found instanceof Promise
+          ? found.then((entry) => codec.visibleValue(entry))
+          : codec.visibleValue(found)
+      }),
+    )
   }
 
   /** True when `key` has a visible value. */

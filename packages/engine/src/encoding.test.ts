@@ -75,6 +75,25 @@ describe('encodings', () => {
       'valueEncoding',
     )
     expect(codec.decode(codec.encode(123456, 'value'))).toBe(123456)
+    // decode gets a copy over a buffer of its own, even for a view into a larger buffer
+    const kept: Uint8Array[] = []
+    const keeping = resolveEncoding<Uint8Array>(
+      {
+        encode: (data) => data,
+        decode: (data) => {
+          kept.push(data)
+          return data
+        },
+      },
+      'valueEncoding',
+    )
+    const stored = new Uint8Array([9, 9, 1, 2, 3, 9])
+    const view = stored.subarray(2, 5)
+    expect([...keeping.decode(view)]).toEqual([1, 2, 3])
+    stored.fill(0)
+    expect([...kept[0]!]).toEqual([1, 2, 3])
+    expect(kept[0]!.byteOffset).toBe(0)
+    expect(kept[0]!.buffer.byteLength).toBe(3)
     expect(() => resolveEncoding('hex' as never, 'keyEncoding')).toThrow(
       /options.keyEncoding must be 'binary'.*not 'hex'/,
     )

@@ -4,7 +4,8 @@
  */
 import { describeType, InvalidArgumentError, utf8Text } from '@strata/base'
 
-/** A user codec: `encode` returns bytes (or a string, stored as UTF-8); `decode` gets bytes. */
+/** A user codec: `encode` returns bytes (or a string, stored as UTF-8); `decode` gets a copy of
+ *  the stored bytes, a `Uint8Array` over an `ArrayBuffer` of its own, which it may keep. */
 export interface Codec<T> {
   encode(value: T): Uint8Array | string
   decode(data: Uint8Array): T
@@ -174,7 +175,10 @@ export function resolveEncoding<T>(encoding: Encoding<T> | undefined, option: st
         return bytesOrString(codec.encode(value), `${argument} (as encoded by ${name})`, name)
       },
       encodeTransient: encodeAsUsual,
-      decode: (data) => codec.decode(data),
+      // A copy the codec may keep, in an ArrayBuffer of its own (offset 0: a codec may read
+      // `data.buffer`): the memtables and tables hand out views into slabs and blocks whose
+      // memory serves other data later.
+      decode: (data) => codec.decode(new Uint8Array(data)),
     }
   }
   throw new InvalidArgumentError(

@@ -50,6 +50,8 @@ export class OpenIterators<K, V> {
   create(checked: CheckedIteratorOptions): DatabaseIterator<K, V> {
     const { range, reverse, limit, seq, keys, values } = checked
     const handle = this.tree.acquire()
+    // The memtable sources read their memtables' slabs until the iterator closes.
+    const unpinMemtables = this.memtables.pin()
     const version = handle.version
     // One options object for every source (memtables, level-0 tables, the tables each level
     // source opens), built once per iterator.
@@ -100,6 +102,7 @@ export class OpenIterators<K, V> {
       encodeTarget: this.encodeTarget,
       release: () => {
         this.open.delete(iterator)
+        unpinMemtables()
         this.tree.release(handle)
       },
     })

@@ -1,12 +1,22 @@
 /**
  * The memtables: the active one that writes go to, and the frozen ones waiting for their flush
  * (oldest first). Reads consult them newest first.
+ *
+ * A flushed memtable's slabs serve the next memtables (one `SlabPool`): `dropOldestFrozen`
+ * retires it, and the memtable recycles its slabs once no reader pins it. Every reader that may
+ * use a memtable, an iterator of it or a view it handed out after the current task pins it
+ * (`pin`): iterators until they close, a checkpoint until its copy is written. A read that uses
+ * what it found before it yields (a point read decodes at once) needs no pin.
  */
 import { type InternalEntry, OpType } from '@strata/base'
-import { Memtable } from '@strata/memtable'
+import { Memtable, SlabPool } from '@strata/memtable'
+
+/** Idle slabs (1 MiB each) kept for the next memtables: a default memtable and then some. */
+const POOLED_SLABS = 8
 
 export class Memtables {
-  private activeMemtable = new Memtable()
+  private readonly slabPool = new SlabPool(POOLED_SLABS)
+  private activeMemtable = new Memtable({ slabPool: this.slabPool })
   /** Frozen memtables waiting for their flush, oldest first. */
   private readonly frozenMemtables: Memtable[] = []
   /** Changes whenever the set of memtables changes (for caches of their range tombstones). */
@@ -30,7 +40,7 @@ export class Memtables {
   /** Drops the oldest frozen memtable once its table is committed. */
   dropOldestFrozen(): void {
     this.generationValue++
-    this.frozenMemtables.shift()
+    this.frozenMemtables.shift()?.retire()
   }
 
   /** Freezes the active memtable (if it holds anything) and starts an empty one. */
@@ -52,7 +62,24 @@ export class Memtables {
     this.generationValue++
     this.activeMemtable.freeze()
     this.frozenMemtables.push(this.activeMemtable)
-    this.activeMemtable = new Memtable()
+    this.activeMemtable = new Memtable({ slabPool: this.slabPool })
+  }
+
+  /** Pins every memtable (see the module doc); the function returned ends those pins, once. */
+  pin(): () => void {
+    const pinned = this.newestFirst()
+    for (const memtable of pinned) memtable.pin()
+    let ended = false
+    return () => {
+      if (ended) return
+      ended = true
+      for (const memtable of pinned) memtable.unpin()
+    }
+  }
+
+  /** Bytes of idle slabs waiting for the next memtables. */
+  get pooledBytes(): number {
+    return this.slabPool.idleBytes
   }
 
   /** The newest version of `key` with seq <= `seq` in any memtable (a tombstone included). */

@@ -49,6 +49,9 @@ export interface MemoryStats {
   /** Approximate bytes of the active and the frozen memtables (`memtableBytes × (1 +
    *  maxFrozenMemtables)` at most, plus one write). */
   memtables: number
+  /** Bytes of flushed memtables' slabs waiting for the next memtables to write into (at most
+   *  8 MiB). */
+  pooledSlabBytes: number
   /** Bytes of decoded data blocks in the block cache (≤ `blockCacheBytes` − `pinned`). */
   blockCache: number
   /** Bytes of evicted blocks' buffers kept for the next blocks read (at most 64 blocks). */
@@ -140,6 +143,7 @@ export interface StatsSources {
     active: { approximateBytes: number }
     frozen: readonly unknown[]
     frozenBytes: number
+    pooledBytes: number
   }
   writes: {
     visibleSeq: number
@@ -181,6 +185,7 @@ export function memoryStats(
   const blockCache = cache.usedBytes - cache.pinnedBytes
   const parts = {
     memtables: memtableBytes,
+    pooledSlabBytes: memtables.pooledBytes,
     blockCache,
     spareBlocks: cache.spareBytes,
     pinned: cache.pinnedBytes,
@@ -188,7 +193,13 @@ export function memoryStats(
   }
   return {
     ...parts,
-    total: memtableBytes + blockCache + parts.spareBlocks + parts.pinned + cache.iteratorBytes,
+    total:
+      memtableBytes +
+      parts.pooledSlabBytes +
+      blockCache +
+      parts.spareBlocks +
+      parts.pinned +
+      cache.iteratorBytes,
   }
 }
 

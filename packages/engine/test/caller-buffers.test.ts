@@ -142,3 +142,35 @@ describe('buffers the caller reuses right after a call', () => {
     await db.close()
   })
 })
+
+describe('bytes a codec keeps', () => {
+  // A codec may keep the bytes its decode is given (an identity codec returns them): they must
+  // stay what was read, whatever the engine does with its blocks and memtables afterwards.
+  const keeping = {
+    name: 'keeping',
+    encode: (value: Uint8Array) => value,
+    decode: (data: Uint8Array) => data,
+  }
+  const value = (index: number) => `value-${String(index).padStart(5, '0')}|`.repeat(16)
+  const text = (data: Uint8Array | undefined) =>
+    data === undefined ? undefined : Buffer.from(data).toString()
+
+  it('a value decoded from a cached block stays the same after its block is evicted', async () => {
+    const directory = temporaryDirectory()
+    let db = await open<Uint8Array, Uint8Array>(directory, { sync: false, valueEncoding: keeping })
+    for (let index = 0; index < 2000; index++)
+      await db.put(Buffer.from(name('k', index + 1000)), Buffer.from(value(index)))
+    await db.close()
+    db = await open<Uint8Array, Uint8Array>(directory, { valueEncoding: keeping, blockCacheBytes: 16 * 1024 })
+    const kept = [db.getSync(Buffer.from(name('k', 1000))), await db.get(Buffer.from(name('k', 1001)))]
+    const scanned: Uint8Array[] = []
+    for await (const [, found] of db.iterator({ limit: 3 })) scanned.push(found)
+    // Every other block goes through the small cache: blocks are evicted and their memory reused.
+    for (let index = 2; index < 2000; index++) {
+      expect(text(db.getSync(Buffer.from(name('k', index + 1000))))).toBe(value(index))
+    }
+    expect(kept.map(text)).toEqual([value(0), value(1)])
+    expect(scanned.map(text)).toEqual([value(0), value(1), value(2)])
+    await db.close()
+  })
+})

@@ -20,11 +20,12 @@ import {
   OpType,
   type RangeTombstone,
 } from '@strata/base'
-import { MemtableFrozenError } from './errors.js'
+import { MemtableFrozenError, MemtableRecycledError } from './errors.js'
 import { HashIndex, hashKey } from './hash-index.js'
 import { type MemtableIterator, MemtableIteratorImpl, type MemtableIteratorOptions } from './iterator.js'
 import { cloneLayer, createLayer, LAYER_BYTES, type Layer } from './layer.js'
 import { MAX_SLAB_BYTES, NO_RECORD, RecordLog } from './record-log.js'
+import type { SlabPool } from './slab-pool.js'
 import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
 import { checkEntries, checkKey, checkSeq, checkValue } from './validate.js'
 
@@ -43,6 +44,12 @@ export interface MemtableOptions {
    * nodes are slower but exercise splits (the tests use 4).
    */
   maxNodeSize?: number
+  /**
+   * Where the memtable takes full-size slabs from and, after `recycle()`, gives its slabs back
+   * (one pool per owner of a sequence of memtables: a database). Without one, slabs are always
+   * fresh memory and are left to the garbage collector.
+   */
+  slabPool?: SlabPool
 }
 
 /** Index heap per key: one slot in a leaf's keys array (an unboxed double) and one in its values
@@ -68,6 +75,11 @@ export class Memtable {
   private smallestSeq = MAX_SEQ
   private largestSeq = -1
   private frozen = false
+  /** Readers that may still use this memtable or views it handed out (`pin`). */
+  private pins = 0
+  /** The owner is done with it (`retire`): its slabs go back to the pool once no pin is held. */
+  private retired = false
+  private recycled = false
   /** Snapshot epoch: bumped when an iterator takes the current index; layers from an older epoch
    *  may be shared with an iterator and are cloned before they are written (see layer.ts). */
   private epoch = 0
@@ -98,7 +110,7 @@ export class Memtable {
         { argument: 'options.maxNodeSize' },
       )
     }
-    const log = new RecordLog(maxSlabBytes)
+    const log = new RecordLog(maxSlabBytes, options.slabPool)
     this.log = log
     this.hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0)
     this.maxNodeSize = maxNodeSize
@@ -184,6 +196,7 @@ export class Memtable {
    * that might write into it).
    */
   get(key: Uint8Array, atSeq: number = MAX_SEQ): InternalEntry | undefined {
+    if (this.recycled) throw new MemtableRecycledError('get')
     checkKey(key)
     if (atSeq !== MAX_SEQ) checkSeq(atSeq, 'atSeq')
     const head = this.hash.get(key, hashKey(key))
@@ -210,6 +223,7 @@ export class Memtable {
         argument: 'options',
       })
     }
+    if (this.recycled) throw new MemtableRecycledError('iterator')
     // From now on the current index belongs to this iterator too: writes copy what they change.
     if (!this.frozen && this.root.epoch === this.epoch) this.epoch++
     return new MemtableIteratorImpl(this.root, this.log, options)
@@ -256,6 +270,49 @@ export class Memtable {
 
   get isFrozen(): boolean {
     return this.frozen
+  }
+
+  /**
+   * Marks one more reader that may still read the memtable, an iterator of it or a view it handed
+   * out: the slabs are not recycled until as many `unpin()`s. Throws `MemtableRecycledError`
+   * once recycled.
+   */
+  pin(): void {
+    if (this.recycled) throw new MemtableRecycledError('pin')
+    this.pins++
+  }
+
+  /** Ends one `pin()`; the last one of a retired memtable recycles it. */
+  unpin(): void {
+    if (this.pins === 0) {
+      throw new InvalidArgumentError('memtable.unpin() without a pin() to end', { argument: 'unpin' })
+    }
+    this.pins--
+    if (this.pins === 0 && this.retired) this.recycleNow()
+  }
+
+  /**
+   * The owner is done with this memtable (a database: its table is installed, and no read starts
+   * on it again). Its slabs go back to the pool now, or when the last pin ends. The caller
+   * promises that everything which may still read the memtable, an iterator of it or a view it
+   * handed out holds a pin; after the recycle, `get`, `iterator` and `pin` throw
+   * `MemtableRecycledError`. Only a frozen memtable retires. Idempotent.
+   */
+  retire(): void {
+    if (!this.frozen) throw new InvalidArgumentError('only a frozen memtable retires', { argument: 'retire' })
+    if (this.retired) return
+    this.retired = true
+    if (this.pins === 0) this.recycleNow()
+  }
+
+  /** True once the slabs went back to the pool. */
+  get isRecycled(): boolean {
+    return this.recycled
+  }
+
+  private recycleNow(): void {
+    this.recycled = true
+    this.log.recycle()
   }
 
   /** The layer `child` found under `slice` in `parent`, cloned first if an iterator may share it. */

@@ -24,6 +24,7 @@
  * still edited (`setNext`, `shareKey`), before it is published.
  */
 import { type InternalEntry, InvalidArgumentError, OpType } from '@strata/base'
+import type { SlabPool } from './slab-pool.js'
 
 /** `next` of a key's oldest version; also "no record" anywhere an address is expected. */
 export const NO_RECORD = -1
@@ -63,8 +64,24 @@ export class RecordLog {
   /** The size of the record last appended, while it may still be edited. */
   private lastSize = 0
 
-  constructor(maxSlabBytes: number) {
+  constructor(
+    maxSlabBytes: number,
+    private readonly pool?: SlabPool,
+  ) {
     this.maxSlabBytes = maxSlabBytes
+  }
+
+  /** Hands every full-size slab to the pool and forgets them all: from now on any read of a
+   *  record throws (a `TypeError`, from a missing slab). Only for `Memtable.recycle()`. */
+  recycle(): void {
+    const pool = this.pool
+    if (pool !== undefined) for (const bytes of this.bytes) pool.give(bytes.buffer as ArrayBuffer)
+    this.bytes.length = 0
+    this.ints.length = 0
+    this.floats.length = 0
+    this.slab = -1
+    this.used = 0
+    this.capacity = 0
   }
 
   /**
@@ -269,7 +286,17 @@ export class RecordLog {
     let size = this.nextSlabBytes
     if (size < this.maxSlabBytes) this.nextSlabBytes = Math.min(size * 2, this.maxSlabBytes)
     if (size < minimum) size = minimum
-    const buffer = new ArrayBuffer(size)
+    // A pooled slab is full size: taken when the memtable writes full-size slabs, and then from
+    // its first slab on (a memtable after a flushed one will most likely fill as many).
+    let buffer: ArrayBuffer | undefined
+    if (this.pool !== undefined && this.maxSlabBytes === MAX_SLAB_BYTES && minimum <= MAX_SLAB_BYTES) {
+      buffer = this.pool.take()
+      if (buffer !== undefined) {
+        size = MAX_SLAB_BYTES
+        this.nextSlabBytes = MAX_SLAB_BYTES
+      }
+    }
+    buffer ??= new ArrayBuffer(size)
     this.bytes.push(new Uint8Array(buffer))
     this.ints.push(new Int32Array(buffer, 0, size >>> 2))
     this.floats.push(new Float64Array(buffer, 0, size >>> 3))

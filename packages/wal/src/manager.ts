@@ -36,6 +36,9 @@ export class WALManager {
   private idleWaiters: Array<() => void> = []
   /** Truncations run one after another. */
   private truncations: Promise<void> = Promise.resolve()
+  /** The buffer truncations copy through, a chunk at a time (truncations run one at a time):
+   *  one allocation for the log's life, not one per chunk copied. */
+  private copyChunk: Buffer | undefined
   private truncating = 0
   private closing: Promise<void> | undefined
   /** When this event-loop turn's first synchronous write happened (see `takeSyncWriteTurn`). */
@@ -350,8 +353,12 @@ export class WALManager {
         position += bytes.length
       }
       const copy = async (from: number, to: number) => {
+        if (to <= from) return
+        this.copyChunk ??= Buffer.allocUnsafeSlow(COPY_CHUNK_BYTES)
         for (let start = from; start < to; start += COPY_CHUNK_BYTES) {
-          await write(await log.readRange(readFd!, start, Math.min(to, start + COPY_CHUNK_BYTES)))
+          await write(
+            await log.readRange(readFd!, start, Math.min(to, start + COPY_CHUNK_BYTES), this.copyChunk),
+          )
         }
       }
       await write(headerBytes(log.syncedSeqAfterCut(seq), log.salt))

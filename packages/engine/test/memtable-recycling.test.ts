@@ -1,0 +1,175 @@
+/**
+ * A flushed memtable's slabs serve the next memtables: every reader that still uses a memtable
+ * after it leaves the read path keeps it (iterators, checkpoints), and every view a caller gets
+ * is its own copy. Each test writes over recycled slabs (10,000 entries of 300-byte values fill
+ * more than one full-size slab) and then checks what the earlier reader sees.
+ */
+import { MemoryFileSystem, type OpenFlags } from '@strata/base'
+import { describe, expect, it } from 'vitest'
+import { type Database, open } from '../src/index.js'
+
+const COUNT = 10_000
+const key = (prefix: string, index: number) => Buffer.from(`${prefix}${String(index).padStart(6, '0')}`)
+const value = (fill: string, index: number, length = 300) => `${fill}-${index}-`.padEnd(length, fill)
+const text = (data: Uint8Array | undefined) => (data === undefined ? undefined : Buffer.from(data).toString())
+
+async function fill(db: Database<Uint8Array, Uint8Array>, prefix: string, fillWith: string, length = 300) {
+  const pending: Promise<void>[] = []
+  for (let index = 0; index < COUNT; index++) {
+    pending.push(db.put(key(prefix, index), Buffer.from(value(fillWith, index, length))))
+  }
+  await Promise.all(pending)
+}
+
+/** Flushes the memtables (their slabs go back to the pool), then fills more over those slabs. */
+async function flushAndOverwriteSlabs(db: Database<Uint8Array, Uint8Array>): Promise<void> {
+  await db.flush()
+  await fill(db, 'z', 'z')
+  await db.flush()
+}
+
+describe('memtable slabs reused after a flush', () => {
+  it('an iterator opened before the flush reads what it saw', async () => {
+    const db = await open<Uint8Array, Uint8Array>('/db', { fs: new MemoryFileSystem(), sync: false })
+    await fill(db, 'a', 'a')
+    const iterator = db.iterator({ gte: key('a', 0), lt: key('b', 0) })
+    const first = await iterator.next()
+    await flushAndOverwriteSlabs(db)
+    expect(db.stats().memory.pooledSlabBytes).toBeGreaterThan(0)
+    const seen = [text(first![1])]
+    for (let entry = await iterator.next(); entry !== undefined; entry = await iterator.next())
+      seen.push(text(entry[1]))
+    await iterator.close()
+    expect(seen).toEqual(Array.from({ length: COUNT }, (_, index) => value('a', index)))
+    await db.close()
+  })
+
+  it('a value a codec kept from the memtable stays what was read', async () => {
+    const keeping = {
+      name: 'keeping',
+      encode: (data: Uint8Array) => data,
+      decode: (data: Uint8Array) => data,
+    }
+    const db = await open<Uint8Array, Uint8Array>('/db', {
+      fs: new MemoryFileSystem(),
+      sync: false,
+      valueEncoding: keeping,
+    })
+    await fill(db, 'a', 'a')
+    // Late entries: a memtable's first slabs are small, and only full-size ones are reused.
+    const kept = [
+      db.getSync(key('a', 9007)),
+      await db.get(key('a', 9008)),
+      ...(await db.getMany([key('a', 9009)])),
+    ]
+    await flushAndOverwriteSlabs(db)
+    expect(kept.map(text)).toEqual([value('a', 9007), value('a', 9008), value('a', 9009)])
+    await db.close()
+  })
+
+  it('getMany: a memtable answer stays right while another key waits for its read', async () => {
+    let release: () => void = () => {}
+    let held: Promise<void> | undefined
+    // Reads of the first table only (the one 'on-disk' is in): the flushes meanwhile read theirs.
+    let firstTable: string | undefined
+    const heldFiles = new Set<number>()
+    const note = (path: string, fd: number) => {
+      if (path.endsWith('.sst')) firstTable ??= path
+      if (path === firstTable) heldFiles.add(fd)
+      return fd
+    }
+    class HeldTableReads extends MemoryFileSystem {
+      override async open(path: string, flags: OpenFlags): Promise<number> {
+        return note(path, await super.open(path, flags))
+      }
+      override openSync(path: string, flags: OpenFlags): number {
+        return note(path, super.openSync(path, flags))
+      }
+      override async read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number) {
+        if (heldFiles.has(fd) && held !== undefined) await held
+        return super.read(fd, buffer, offset, length, position)
+      }
+    }
+    const db = await open<Uint8Array, Uint8Array>('/db', {
+      fs: new HeldTableReads(),
+      sync: false,
+      readMode: 'async',
+      blockCacheBytes: 0,
+    })
+    await db.put(Buffer.from('on-disk'), Buffer.from('disk value'))
+    await db.flush()
+    await fill(db, 'a', 'a')
+    held = new Promise((resolve) => {
+      release = resolve
+    })
+    const reading = db.getMany([key('a', 9005), Buffer.from('on-disk')])
+    await flushAndOverwriteSlabs(db)
+    held = undefined
+    release()
+    expect((await reading).map(text)).toEqual([value('a', 9005), 'disk value'])
+    await db.close()
+  })
+
+  it('a checkpoint writes the memtable entries it read, whatever happens to them meanwhile', async () => {
+    let release: () => void = () => {}
+    let held: Promise<void> | undefined
+    const checkpointFiles = new Set<number>()
+    let heldWrites = 0
+    // Links are refused (as across devices): the checkpoint copies the table, and that copy's
+    // writes are held, after it read the memtables and before it writes its WAL.
+    class HeldCheckpointWrites extends MemoryFileSystem {
+      override linkSync(existingPath: string, newPath: string): void {
+        if (!(newPath.startsWith('/copy/') && newPath.endsWith('.sst'))) {
+          super.linkSync(existingPath, newPath)
+          return
+        }
+        throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' })
+      }
+      override async open(path: string, flags: OpenFlags): Promise<number> {
+        const fd = await super.open(path, flags)
+        if (path.startsWith('/copy/')) checkpointFiles.add(fd)
+        return fd
+      }
+      override openSync(path: string, flags: OpenFlags): number {
+        const fd = super.openSync(path, flags)
+        if (path.startsWith('/copy/')) checkpointFiles.add(fd)
+        return fd
+      }
+      override async write(
+        fd: number,
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+        position: number | null,
+      ) {
+        if (checkpointFiles.has(fd) && held !== undefined) {
+          heldWrites++
+          await held
+        }
+        return super.write(fd, buffer, offset, length, position)
+      }
+    }
+    const fs = new HeldCheckpointWrites()
+    const db = await open<Uint8Array, Uint8Array>('/db', { fs, sync: false, memtableBytes: 32 * 1024 * 1024 })
+    await db.put(Buffer.from('on-disk'), Buffer.from('disk value'))
+    await db.flush()
+    await fill(db, 'a', 'a', 1000)
+    held = new Promise((resolve) => {
+      release = resolve
+    })
+    const copying = db.checkpoint('/copy')
+    while (heldWrites === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    await flushAndOverwriteSlabs(db)
+    held = undefined
+    release()
+    await copying
+    await db.close()
+    const copy = await open<Uint8Array, Uint8Array>('/copy', { fs })
+    const found: (string | undefined)[] = []
+    for await (const [, found_] of copy.iterator({ lt: key('b', 0) })) found.push(text(found_))
+    expect(found).toEqual(Array.from({ length: COUNT }, (_, index) => value('a', index, 1000)))
+    expect(await copy.get(key('z', 0))).toBeUndefined()
+    expect(text(await copy.get(Buffer.from('on-disk')))).toBe('disk value')
+    await copy.close()
+  })
+})

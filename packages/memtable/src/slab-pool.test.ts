@@ -1,0 +1,93 @@
+import { ErrorCode } from '@strata/base'
+import { describe, expect, it } from 'vitest'
+import { MemtableRecycledError } from './errors.js'
+import { Memtable } from './memtable.js'
+import { MAX_SLAB_BYTES } from './record-log.js'
+import { SlabPool } from './slab-pool.js'
+
+const text = (value: string): Uint8Array => new Uint8Array(Buffer.from(value))
+const key = (index: number) => text(`key-${String(index).padStart(6, '0')}`)
+const value = (index: number, fill: string) => text(`${fill}-${index}-`.padEnd(300, fill))
+
+/** Writes `count` entries whose values are made of `fill`: about 3 MiB of slabs for 10,000. */
+function filled(pool: SlabPool | undefined, count: number, fill: string): Memtable {
+  const memtable = new Memtable(pool === undefined ? {} : { slabPool: pool })
+  for (let index = 0; index < count; index++) memtable.put(key(index), value(index, fill), index + 1)
+  memtable.freeze()
+  return memtable
+}
+
+const read = (memtable: Memtable, index: number) => Buffer.from(memtable.get(key(index))!.value!).toString()
+
+describe('SlabPool and a memtable that retires', () => {
+  it('a retired memtable gives its full-size slabs to the next memtable', () => {
+    const pool = new SlabPool(8)
+    const first = filled(pool, 10_000, 'a')
+    expect(pool.idleBytes).toBe(0)
+    first.retire()
+    expect(first.isRecycled).toBe(true)
+    const given = pool.idleBytes
+    expect(given).toBeGreaterThanOrEqual(2 * MAX_SLAB_BYTES)
+    const second = filled(pool, 10_000, 'b')
+    expect(pool.reused).toBe(given / MAX_SLAB_BYTES)
+    for (const index of [0, 1234, 9999])
+      expect(read(second, index)).toBe(Buffer.from(value(index, 'b')).toString())
+  })
+
+  it('keeps at most maxIdleSlabs', () => {
+    const pool = new SlabPool(1)
+    filled(pool, 10_000, 'a').retire()
+    expect(pool.idleBytes).toBe(MAX_SLAB_BYTES)
+  })
+
+  it('a pinned memtable keeps its slabs (and its views stay right) until the last unpin', () => {
+    const pool = new SlabPool(8)
+    const first = filled(pool, 10_000, 'a')
+    first.pin()
+    first.pin()
+    const view = first.get(key(42))!.value!
+    const iterator = first.iterator({ gte: key(100) })
+    first.retire()
+    first.unpin()
+    expect(first.isRecycled).toBe(false)
+    // Writes go on in other memtables: none gets this one's slabs while it is pinned.
+    filled(pool, 10_000, 'b')
+    expect(pool.reused).toBe(0)
+    expect(Buffer.from(view).toString()).toBe(Buffer.from(value(42, 'a')).toString())
+    expect(Buffer.from(iterator.next()!.value!).toString()).toBe(Buffer.from(value(100, 'a')).toString())
+    first.unpin()
+    expect(first.isRecycled).toBe(true)
+    filled(pool, 10_000, 'c')
+    expect(pool.reused).toBeGreaterThan(0)
+  })
+
+  it('a recycled memtable refuses reads and pins with a typed error', () => {
+    const memtable = filled(new SlabPool(8), 100, 'a')
+    memtable.retire()
+    for (const call of [() => memtable.get(key(1)), () => memtable.iterator(), () => memtable.pin()]) {
+      expect(call).toThrow(MemtableRecycledError)
+      try {
+        call()
+      } catch (error) {
+        expect((error as MemtableRecycledError).code).toBe(ErrorCode.Closed)
+      }
+    }
+  })
+
+  it('only a frozen memtable retires, and unpin needs a pin', () => {
+    const memtable = new Memtable({ slabPool: new SlabPool(8) })
+    memtable.put(key(1), value(1, 'a'), 1)
+    expect(() => memtable.retire()).toThrow(/only a frozen memtable/)
+    expect(() => memtable.unpin()).toThrow(/without a pin/)
+    memtable.freeze()
+    memtable.retire()
+    memtable.retire()
+    expect(memtable.isRecycled).toBe(true)
+  })
+
+  it('without a pool, a retired memtable gives nothing back and a memtable allocates', () => {
+    const pool = new SlabPool(8)
+    filled(undefined, 10_000, 'a').retire()
+    expect(pool.idleBytes).toBe(0)
+  })
+})
