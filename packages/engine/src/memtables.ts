@@ -11,16 +11,22 @@
 import { type InternalEntry, OpType } from '@strata/base'
 import { Memtable, SlabPool } from '@strata/memtable'
 
-/** Idle slabs (1 MiB each) kept for the next memtables: a default memtable and then some. */
-const POOLED_SLABS = 8
+const MiB = 1024 * 1024
 
 export class Memtables {
-  private readonly slabPool = new SlabPool(POOLED_SLABS)
-  private activeMemtable = new Memtable({ slabPool: this.slabPool })
+  private readonly slabPool: SlabPool
+  private activeMemtable: Memtable
   /** Frozen memtables waiting for their flush, oldest first. */
   private readonly frozenMemtables: Memtable[] = []
   /** Changes whenever the set of memtables changes (for caches of their range tombstones). */
   private generationValue = 0
+
+  /** `memtableBytes`: the size at which a memtable freezes; the pool keeps as many idle 1 MiB
+   *  slabs as one such memtable fills, and one more. */
+  constructor(memtableBytes: number) {
+    this.slabPool = new SlabPool(Math.ceil(memtableBytes / MiB) + 1)
+    this.activeMemtable = new Memtable({ slabPool: this.slabPool })
+  }
 
   /** The memtable writes go to. */
   get active(): Memtable {

@@ -133,7 +133,7 @@ async function recoverLocked(
   // The WAL is checked against the manifest before any file is deleted (cleanup runs last).
   if (hasCurrent) checkWalFile(fs, walPath, directory, state)
   const wal = opened.wal ?? openWal()
-  const memtables = new Memtables()
+  const memtables = new Memtables(options.memtableBytes)
   const entries = replayWal(wal, directory)
   checkWalReplay(wal, entries, directory, state, options.walRecovery === 'point-in-time')
   let firstSeqAfterFlushed: number | undefined

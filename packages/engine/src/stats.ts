@@ -50,7 +50,7 @@ export interface MemoryStats {
    *  maxFrozenMemtables)` at most, plus one write). */
   memtables: number
   /** Bytes of flushed memtables' slabs waiting for the next memtables to write into (at most
-   *  8 MiB). */
+   *  `memtableBytes` + 1 MiB). */
   pooledSlabBytes: number
   /** Bytes of decoded data blocks in the block cache (≤ `blockCacheBytes` − `pinned`). */
   blockCache: number

@@ -150,7 +150,7 @@ async function readOnce(
   if (after.state.flushedSeq !== before.state.flushedSeq && !walCoversTables) throw new Raced()
   const { flushedSeq } = before.state
   let lastSeq = before.state.lastSeq
-  const memtables = new Memtables()
+  const memtables = new Memtables(memtableBytes)
   for (const entry of scan.entries) {
     if (entry.seq <= flushedSeq) continue
     memtables.replay(entry, memtableBytes)
