@@ -68,7 +68,11 @@ export class Memtables {
     this.generationValue++
     this.activeMemtable.freeze()
     this.frozenMemtables.push(this.activeMemtable)
-    this.activeMemtable = new Memtable({ slabPool: this.slabPool })
+    // The next memtable will most likely hold about as many keys: its hash index starts there.
+    this.activeMemtable = new Memtable({
+      slabPool: this.slabPool,
+      expectedKeys: this.activeMemtable.keyCount,
+    })
   }
 
   /** Pins every memtable (see the module doc); the function returned ends those pins, once. */

@@ -32,7 +32,12 @@ async function filled(count: number, blockCacheBytes = 1 << 20): Promise<Databas
 
 function sumOf(memory: ReturnType<Database['stats']>['memory']): number {
   return (
-    memory.memtables + memory.blockCache + memory.spareBlocks + memory.pinned + memory.iterators.blockBytes
+    memory.memtables +
+    memory.pooledSlabBytes +
+    memory.blockCache +
+    memory.spareBlocks +
+    memory.pinned +
+    memory.iterators.blockBytes
   )
 }
 
@@ -47,7 +52,8 @@ describe('stats().memory', () => {
     expect(before.memory.blockCache).toBe(0)
     await database.flush()
     const after = database.stats()
-    expect(after.memory.memtables).toBeLessThan(before.memory.memtables / 10)
+    // The new memtable is empty but for its hash index, sized for the 5,000 keys of the last one.
+    expect(after.memory.memtables).toBeLessThan(before.memory.memtables / 4)
     expect(after.memory.pinned).toBeGreaterThan(0)
     expect(after.memory.blockCache).toBe(0)
     expect(after.memory.total).toBe(sumOf(after.memory))

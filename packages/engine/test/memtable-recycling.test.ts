@@ -44,6 +44,17 @@ describe('memtable slabs reused after a flush', () => {
     await db.close()
   })
 
+  it('the memtable after a full one starts with a hash index for as many keys', async () => {
+    const db = await open<Uint8Array, Uint8Array>('/db', { fs: new MemoryFileSystem(), sync: false })
+    let index = 0
+    while (db.stats().frozenMemtables === 0) await db.put(key('a', index++), Buffer.from(value('a', index)))
+    // About 8,700 keys filled 4 MiB; the next memtable is empty, its index sized for 8,700 keys
+    // (32,768 slot pairs of 8 bytes) instead of 1,024 that double as keys arrive.
+    expect(index).toBeGreaterThan(8192)
+    expect(db.stats().memtableBytes).toBeGreaterThanOrEqual(32_768 * 8)
+    await db.close()
+  })
+
   it('a value a codec kept from the memtable stays what was read', async () => {
     const keeping = {
       name: 'keeping',

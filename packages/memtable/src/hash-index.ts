@@ -12,6 +12,8 @@
 
 const EMPTY = -1
 const INITIAL_SLOTS = 1024
+/** Largest table made up front (2^22 slot pairs, 32 MiB); beyond, it doubles as keys arrive. */
+const MAX_INITIAL_SLOTS = 1 << 22
 
 /** 32-bit hash of all of `key`'s bytes (FNV-1a's structure, a stronger multiply per 4 bytes, and a
  *  final mix), so keys sharing long prefixes or differing in their last byte spread evenly. */
@@ -41,10 +43,14 @@ export class HashIndex {
   private count = 0
   private readonly matches: KeyMatcher
 
-  constructor(matches: KeyMatcher) {
+  /** `expectedKeys`: keys the table should hold before it first doubles (a memtable after a
+   *  flushed one expects about as many as that one held), at least 512. */
+  constructor(matches: KeyMatcher, expectedKeys = 0) {
     this.matches = matches
-    this.slots = new Int32Array(INITIAL_SLOTS * 2).fill(EMPTY)
-    this.mask = INITIAL_SLOTS - 1
+    let slots = INITIAL_SLOTS
+    while (slots < 2 * expectedKeys && slots < MAX_INITIAL_SLOTS) slots *= 2
+    this.slots = new Int32Array(slots * 2).fill(EMPTY)
+    this.mask = slots - 1
   }
 
   /** Bytes of the table (it is counted in the memtable's `approximateBytes`). */

@@ -50,6 +50,12 @@ export interface MemtableOptions {
    * fresh memory and are left to the garbage collector.
    */
   slabPool?: SlabPool
+  /**
+   * Distinct keys the memtable is expected to hold (a memtable after a flushed one: as many as
+   * that one held), so that its hash index is made that large at once instead of doubling up to
+   * it (each doubling leaves the old table as garbage). Default 0; at most 2^21 is used.
+   */
+  expectedKeys?: number
 }
 
 /** Index heap per key: one slot in a leaf's keys array (an unboxed double) and one in its values
@@ -110,9 +116,16 @@ export class Memtable {
         { argument: 'options.maxNodeSize' },
       )
     }
+    const expectedKeys = options.expectedKeys ?? 0
+    if (!Number.isSafeInteger(expectedKeys) || expectedKeys < 0) {
+      throw new InvalidArgumentError(
+        `options.expectedKeys must be an integer >= 0, got ${String(expectedKeys)}`,
+        { argument: 'options.expectedKeys' },
+      )
+    }
     const log = new RecordLog(maxSlabBytes, options.slabPool)
     this.log = log
-    this.hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0)
+    this.hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0, expectedKeys)
     this.maxNodeSize = maxNodeSize
     this.root = createLayer(maxNodeSize, 0)
     this.keyOverheadBytes = LAYER_BYTES
@@ -253,6 +266,11 @@ export class Memtable {
   /** Largest seq stored, or undefined when empty. */
   get maxSeq(): number | undefined {
     return this.entryCount === 0 ? undefined : this.largestSeq
+  }
+
+  /** Distinct keys stored (a key written several times counts once). O(1). */
+  get keyCount(): number {
+    return this.hash.size
   }
 
   get isEmpty(): boolean {

@@ -91,3 +91,27 @@ describe('SlabPool and a memtable that retires', () => {
     expect(pool.idleBytes).toBe(0)
   })
 })
+
+describe('expectedKeys', () => {
+  it('makes the hash index that large at once, and a memtable still grows past it', () => {
+    const small = new Memtable()
+    const sized = new Memtable({ expectedKeys: 10_000 })
+    // 10,000 keys fit at most half full: 32,768 slot pairs of 8 bytes, counted in approximateBytes.
+    expect(sized.approximateBytes - small.approximateBytes).toBe((32_768 - 1024) * 8)
+    for (let index = 0; index < 10_000; index++) sized.put(key(index), value(index, 'a'), index + 1)
+    const before = sized.approximateBytes
+    sized.put(key(10_000), value(10_000, 'a'), 10_001)
+    expect(sized.approximateBytes - before).toBeLessThan(1000) // no doubling at 10,001 keys
+    expect(sized.keyCount).toBe(10_001)
+    for (let index = 10_001; index < 20_000; index++) sized.put(key(index), value(index, 'a'), index + 1)
+    for (const index of [0, 16_383, 19_999]) expect(read(sized, index)).toBe(Buffer.from(value(index, 'a')).toString())
+    sized.put(key(5), value(5, 'b'), 30_000)
+    expect(sized.keyCount).toBe(20_000)
+  })
+
+  it('rejects a bad expectedKeys with a typed error', () => {
+    for (const expectedKeys of [-1, 1.5, Number.NaN]) {
+      expect(() => new Memtable({ expectedKeys })).toThrow(/options.expectedKeys must be an integer >= 0/)
+    }
+  })
+})
