@@ -354,9 +354,13 @@ export class WALManager {
         await log.writeAll(tempFd!, bytes, position)
         position += bytes.length
       }
+      // One chunk buffer for the whole copy: each chunk is written before the next is read.
+      let chunk: Buffer | undefined
       const copy = async (from: number, to: number) => {
         for (let start = from; start < to; start += COPY_CHUNK_BYTES) {
-          await write(await log.readRange(readFd!, start, Math.min(to, start + COPY_CHUNK_BYTES)))
+          const end = Math.min(to, start + COPY_CHUNK_BYTES)
+          chunk ??= Buffer.allocUnsafe(COPY_CHUNK_BYTES)
+          await write(await log.readRange(readFd!, start, end, chunk))
         }
       }
       await write(headerBytes(log.syncedSeqAfterCut(seq), log.salt))
