@@ -110,9 +110,10 @@ export class FlushScheduler {
 
   /**
    * Flushes the frozen memtables, oldest first, as a pipeline: a memtable's table is built (on
-   * the main thread, in slices), then finished and committed in the background while the next
-   * memtable's table is built, so the main thread builds while the disk syncs. Commits run in
-   * memtable order, one at a time; after a failure nothing more is committed.
+   * the main thread, in slices), then finished and fsynced in the background while the next
+   * memtable's table is built, so the main thread builds while the disk syncs, and several
+   * tables' fsyncs may run at once. Commits in the manifest run in memtable order, one at a
+   * time; after a failure nothing more is committed.
    */
   private async runFlushes(): Promise<void> {
     /** The commit of the last table built (each waits for the one before it). */
@@ -145,6 +146,10 @@ export class FlushScheduler {
         this.writes.enterReadOnly(error, { operation: 'flush', jobId })
         break
       }
+      // Its fsyncs start now, beside the commits of the tables before it; its commit waits
+      // for theirs.
+      const durable = this.finishTable(built)
+      durable.catch(() => {})
       const previous = committed
       committed = (async () => {
         await previous
@@ -153,7 +158,7 @@ export class FlushScheduler {
           return
         }
         try {
-          await this.commitTable(built)
+          await this.commitTable(built, await durable)
         } catch (error) {
           failed = true
           await built.builder.abandon().catch(() => {})
@@ -209,19 +214,23 @@ export class FlushScheduler {
     return { builder, path, job, maxSeq, started }
   }
 
-  /** Finishes a built table (fsync), commits it in the manifest, then truncates the WAL. Commit
-   *  first, clean up after. */
-  private async commitTable(built: BuiltTable): Promise<void> {
-    const { builder, path, job, started } = built
+  /** Finishes a built table: writes its tail, fsyncs it and the directory. */
+  private async finishTable(built: BuiltTable): Promise<TableMeta> {
+    try {
+      const meta = await built.builder.finish()
+      await this.options.fs.syncDir(this.directory)
+      return meta
+    } catch (error) {
+      throw toIOError(error, 'flushing the memtable to a table', built.path)
+    }
+  }
+
+  /** Commits a finished (durable) table in the manifest, then truncates the WAL. Commit first,
+   *  clean up after. */
+  private async commitTable(built: BuiltTable, meta: TableMeta): Promise<void> {
+    const { job, started } = built
     // A memtable without a seq of its own flushes as of the tables committed before it.
     const maxSeq = built.maxSeq ?? this.flushedSeqValue
-    let meta: TableMeta
-    try {
-      meta = await builder.finish()
-      await this.options.fs.syncDir(this.directory)
-    } catch (error) {
-      throw toIOError(error, 'flushing the memtable to a table', path)
-    }
     this.counters.flushBytesWritten += meta.fileSize
     const table = toFileMeta(job.fileNumber, meta)
     await this.tree.applyEdit(

@@ -1,6 +1,6 @@
 /**
  * Flushes run as a pipeline: while one table waits for its fsync and its commit, the next frozen
- * memtable's table is built; commits still happen oldest first.
+ * memtable's table is built and fsynced; commits still happen oldest first.
  */
 import { MemoryFileSystem, type OpenFlags } from '@strata/base'
 import { describe, expect, it } from 'vitest'
@@ -14,6 +14,8 @@ class HeldFirstTableSync extends MemoryFileSystem {
     this.release = resolve
   })
   firstSyncReached = false
+  /** The descriptors fsynced, in call order. */
+  readonly fsyncCalls: number[] = []
 
   override openSync(path: string, flags: OpenFlags): number {
     const fd = super.openSync(path, flags)
@@ -22,6 +24,7 @@ class HeldFirstTableSync extends MemoryFileSystem {
   }
 
   override async fsync(fd: number): Promise<void> {
+    this.fsyncCalls.push(fd)
     if (this.tables[0]?.fd === fd) {
       this.firstSyncReached = true
       await this.held
@@ -56,6 +59,8 @@ describe('flush pipeline', () => {
     // Every frozen memtable's table is built (its file written up to the finish) meanwhile.
     expect(flushesBegun.length).toBeGreaterThanOrEqual(3)
     expect(fs.tables.length).toBe(flushesBegun.length)
+    // The later tables are fsynced meanwhile, beside the first one.
+    expect(fs.fsyncCalls).toContain(fs.tables[1]!.fd)
     // Nothing is committed before the first table: its commit comes first.
     expect(flushesEnded).toEqual([])
     fs.release()
@@ -71,5 +76,22 @@ describe('flush pipeline', () => {
     for await (const _ of reopened.iterator()) count++
     expect(count).toBe(120)
     await reopened.close()
+  })
+
+  it('writers go on while three memtables wait for their flush (the default maxFrozenMemtables is 4)', async () => {
+    const fs = new HeldFirstTableSync()
+    const database = await open('/db', { fs, sync: false, memtableBytes: 16 * 1024, autoCompaction: false })
+    const key = (index: number) => Buffer.from(`key-${String(index).padStart(6, '0')}`)
+    // Not awaited: the first table's fsync is held, so its memtable stays frozen meanwhile.
+    const writes: Promise<void>[] = []
+    const filling = () => database.stats().frozenMemtables < 3 && database.stats().stalls.count === 0
+    for (let index = 0; index < 1000 && filling(); index++) {
+      writes.push(database.put(key(index), Buffer.alloc(150, 1)))
+    }
+    expect(database.stats().stalls.count).toBe(0)
+    expect(database.stats().frozenMemtables).toBe(3)
+    fs.release()
+    await Promise.all(writes)
+    await database.close()
   })
 })
