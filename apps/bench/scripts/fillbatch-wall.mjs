@@ -85,7 +85,8 @@ const flushes = { count: 0, ms: 0 }
 const compactions = { count: 0, trivialMoves: 0, ms: 0 }
 db.on('stall', (event) => {
   if (event.phase !== 'end') return
-  const cause = (stalls[event.cause] ??= { count: 0, ms: 0 })
+  stalls[event.cause] ??= { count: 0, ms: 0 }
+  const cause = stalls[event.cause]
   cause.count++
   cause.ms += event.durationMs
 })
