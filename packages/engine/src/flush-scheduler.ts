@@ -1,7 +1,8 @@
 /**
- * The flush scheduler: writes frozen memtables, oldest first, to level-0 tables, one at a time
- * in the background. Each flush commits its table in the manifest before the WAL is truncated
- * (commit first, clean up after).
+ * The flush scheduler: writes frozen memtables, oldest first, to level-0 tables in the
+ * background, as a pipeline (one table built at a time on the main thread, while the tables built
+ * before it are fsynced and committed; commits in memtable order). Each flush commits its table
+ * in the manifest before the WAL is truncated (commit first, clean up after).
  */
 import { toIOError } from '@strata/base'
 import type { Memtable } from '@strata/memtable'
