@@ -1,7 +1,8 @@
 /**
- * The flush scheduler: writes frozen memtables, oldest first, to level-0 tables, one at a time
- * in the background. Each flush commits its table in the manifest before the WAL is truncated
- * (commit first, clean up after).
+ * The flush scheduler: writes frozen memtables, oldest first, to level-0 tables in the
+ * background, as a pipeline (one table built at a time on the main thread, while the tables built
+ * before it are fsynced and committed; commits in memtable order). Each flush commits its table
+ * in the manifest before the WAL is truncated (commit first, clean up after).
  */
 import { toIOError } from '@strata/base'
 import type { Memtable } from '@strata/memtable'
@@ -22,6 +23,28 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
+/** A memtable's table, every entry written, waiting for its finish and commit. */
+interface BuiltTable {
+  builder: TableBuilder
+  path: string
+  job: FlushJob
+  /** The memtable's largest seq (undefined: it holds no seq). */
+  maxSeq: number | undefined
+  /** When its flush began (`performance.now()`). */
+  started: number
+}
+
+/** What the flush events say of a flush job. */
+interface FlushJob {
+  jobId: number
+  fileNumber: number
+  entries: number
+  memtableBytes: number
+  memtableLimitBytes: number
+  maxSeq: number
+  frozenMemtables: number
+}
+
 /** What the flush scheduler asks of the rest of the database. */
 export interface FlushHooks {
   isOpen(): boolean
@@ -34,6 +57,8 @@ export interface FlushHooks {
 export class FlushScheduler {
   private flushing: Promise<void> | undefined
   private flushedSeqValue: number
+  /** Wakes the running pipeline when it has no table to build and a memtable is frozen. */
+  private frozenWaiter: (() => void) | undefined
 
   readonly counters = { flushes: 0, flushBytesWritten: 0 }
 
@@ -56,7 +81,12 @@ export class FlushScheduler {
 
   /** Starts flushing the frozen memtables unless a flush runs already (or there is none). */
   schedule(): void {
-    if (this.flushing !== undefined || this.memtables.frozen.length === 0) return
+    if (this.memtables.frozen.length === 0) return
+    if (this.flushing !== undefined) {
+      // The running pipeline waits for its commits: it builds this memtable's table meanwhile.
+      this.frozenWaiter?.()
+      return
+    }
     if (this.writes.readOnlyReason !== undefined) return
     this.flushing = this.runFlushes().finally(() => {
       this.flushing = undefined
@@ -79,27 +109,76 @@ export class FlushScheduler {
     await this.writes.waitWalTruncation()
   }
 
+  /**
+   * Flushes the frozen memtables, oldest first, as a pipeline: a memtable's table is built (on
+   * the main thread, in slices), then finished and fsynced in the background while the next
+   * memtable's table is built, so the main thread builds while the disk syncs, and several
+   * tables' fsyncs may run at once. Commits in the manifest run in memtable order, one at a
+   * time; after a failure nothing more is committed.
+   */
   private async runFlushes(): Promise<void> {
-    while (this.memtables.frozen.length > 0 && this.writes.readOnlyReason === undefined) {
-      const memtable = this.memtables.oldestFrozen!
-      const jobId = this.hooks.events.nextJobId()
-      try {
-        await this.flushMemtable(memtable, jobId)
-      } catch (error) {
-        this.writes.enterReadOnly(error, { operation: 'flush', jobId })
-        return
+    /** The commit of the last table built (each waits for the one before it). */
+    let committed: Promise<void> = Promise.resolve()
+    /** Frozen memtables (oldest first) whose table is built or being built, not yet dropped. */
+    let started = 0
+    /** A build or commit of this pipeline failed: the tables built after it are not committed. */
+    let failed = false
+    while (!failed && this.writes.readOnlyReason === undefined) {
+      if (this.memtables.frozen.length <= started) {
+        // Nothing to build: wait for the commits to end, or for a memtable frozen meanwhile.
+        const woke = await Promise.race([
+          committed.then(() => 'committed' as const),
+          new Promise<'frozen'>((resolve) => {
+            this.frozenWaiter = () => resolve('frozen')
+          }),
+        ])
+        this.frozenWaiter = undefined
+        if (woke === 'committed' && this.memtables.frozen.length <= started) break
+        continue
       }
-      this.memtables.dropOldestFrozen()
-      this.writes.wakeRoomWaiters()
-      this.hooks.scheduleCompaction()
+      const memtable = this.memtables.frozen[started]!
+      started++
+      const jobId = this.hooks.events.nextJobId()
+      let built: BuiltTable
+      try {
+        built = await this.buildTable(memtable, jobId)
+      } catch (error) {
+        failed = true
+        this.writes.enterReadOnly(error, { operation: 'flush', jobId })
+        break
+      }
+      // Its fsyncs start now, beside the commits of the tables before it; its commit waits
+      // for theirs.
+      const durable = this.finishTable(built)
+      durable.catch(() => {})
+      const previous = committed
+      committed = (async () => {
+        await previous
+        if (failed) {
+          await built.builder.abandon().catch(() => {})
+          return
+        }
+        try {
+          await this.commitTable(built, await durable)
+        } catch (error) {
+          failed = true
+          await built.builder.abandon().catch(() => {})
+          this.writes.enterReadOnly(error, { operation: 'flush', jobId })
+          return
+        }
+        this.memtables.dropOldestFrozen()
+        started--
+        this.writes.wakeRoomWaiters()
+        this.hooks.scheduleCompaction()
+      })()
     }
+    await committed
   }
 
-  /** Writes one frozen memtable to a level-0 table; commits it in the manifest; then truncates
-   *  the WAL. Commit first, clean up after. */
-  private async flushMemtable(memtable: Memtable, jobId: number): Promise<void> {
-    const maxSeq = memtable.maxSeq ?? this.flushedSeqValue
-    await this.writes.waitVisible(maxSeq)
+  /** Writes the entries of one frozen memtable to a new level-0 table (not yet finished). */
+  private async buildTable(memtable: Memtable, jobId: number): Promise<BuiltTable> {
+    const maxSeq = memtable.maxSeq
+    if (maxSeq !== undefined) await this.writes.waitVisible(maxSeq)
     const started = performance.now()
     const fileNumber = this.tree.newFileNumber()
     const job = {
@@ -108,7 +187,7 @@ export class FlushScheduler {
       entries: memtable.count,
       memtableBytes: memtable.approximateBytes,
       memtableLimitBytes: this.options.memtableBytes,
-      maxSeq,
+      maxSeq: maxSeq ?? this.flushedSeqValue,
       frozenMemtables: this.memtables.frozen.length,
     }
     this.hooks.events.emit('flush', { phase: 'begin', ...job })
@@ -119,7 +198,6 @@ export class FlushScheduler {
       bloomBitsPerKey: this.options.bloomBitsPerKey,
       compression: this.options.compression,
     })
-    let meta: TableMeta
     try {
       if (memtable.rangeTombstones.length > 0) {
         builder.setRangeTombstones(fragmentTombstones(memtable.rangeTombstones))
@@ -130,14 +208,32 @@ export class FlushScheduler {
         builder.add(entry)
         if (slice.spent(entry.key.length + (entry.value?.length ?? 0))) await yieldToEventLoop()
       }
-      meta = await builder.finish()
-      await this.options.fs.syncDir(this.directory)
     } catch (error) {
       await builder.abandon().catch(() => {})
       throw toIOError(error, 'flushing the memtable to a table', path)
     }
+    return { builder, path, job, maxSeq, started }
+  }
+
+  /** Finishes a built table: writes its tail, fsyncs it and the directory. */
+  private async finishTable(built: BuiltTable): Promise<TableMeta> {
+    try {
+      const meta = await built.builder.finish()
+      await this.options.fs.syncDir(this.directory)
+      return meta
+    } catch (error) {
+      throw toIOError(error, 'flushing the memtable to a table', built.path)
+    }
+  }
+
+  /** Commits a finished (durable) table in the manifest, then truncates the WAL. Commit first,
+   *  clean up after. */
+  private async commitTable(built: BuiltTable, meta: TableMeta): Promise<void> {
+    const { job, started } = built
+    // A memtable without a seq of its own flushes as of the tables committed before it.
+    const maxSeq = built.maxSeq ?? this.flushedSeqValue
     this.counters.flushBytesWritten += meta.fileSize
-    const table = toFileMeta(fileNumber, meta)
+    const table = toFileMeta(job.fileNumber, meta)
     await this.tree.applyEdit(
       {
         added: [{ level: 0, table }],
@@ -146,13 +242,14 @@ export class FlushScheduler {
         nextFileNumber: this.tree.nextFileNumber,
         wal: this.writes.walRecordAtFlush(this.tree.manifestState),
       },
-      { cause: 'flush', jobId },
+      { cause: 'flush', jobId: job.jobId },
     )
     this.flushedSeqValue = maxSeq
     this.counters.flushes++
     this.hooks.events.emit('flush', () => ({
       phase: 'end' as const,
       ...job,
+      maxSeq,
       fileBytes: meta.fileSize,
       durationMs: performance.now() - started,
       table: tableView(0, table),

@@ -23,7 +23,11 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
    *  means fewer, bigger flushes and fewer level-0 tables, at the cost of memory and a longer
    *  WAL replay after a crash. */
   memtableBytes?: number
-  /** Frozen memtables allowed to wait for their flush before writers wait. Default 2. */
+  /** Frozen memtables allowed to wait for their flush before writers wait. Default 4: a
+   *  memtable's table is committed only after its fsync (and the directory's and the manifest's),
+   *  which on a busy disk takes as long as filling the next memtable; with 2, a stream of writes
+   *  stalled at almost every flush (43 stalls in 45 flushes of 1,000,000 batched entries), with
+   *  4 it did not stall. Costs up to `memtableBytes` × 2 more memory than 2. */
   maxFrozenMemtables?: number
   /** Default durability of writes: `true` resolves after fsync (survives power loss; costs one
    *  fsync per group of concurrent writes); `false` after the OS has the bytes (survives a
@@ -128,7 +132,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   errorIfExists: false,
   readOnly: false,
   memtableBytes: 4 * MiB,
-  maxFrozenMemtables: 2,
+  maxFrozenMemtables: 4,
   sync: true,
   blockCacheBytes: 32 * MiB,
   readMode: 'auto',

@@ -49,6 +49,27 @@ export function ownBytes(operation: EncodedOperation): EncodedOperation {
   return operation
 }
 
+/** `operations` holding bytes of their own, as `ownBytes` does, with every key and value copied
+ *  into one new buffer: one allocation for a whole batch, not one or two per operation (the
+ *  memtable and the WAL copy what they keep, so no view outlives the write). */
+export function ownAllBytes(operations: EncodedOperation[]): void {
+  let total = 0
+  for (const operation of operations) total += operation.key.length + (operation.value?.length ?? 0)
+  const bytes = new Uint8Array(total)
+  let at = 0
+  for (const operation of operations) {
+    const { key, value } = operation
+    bytes.set(key, at)
+    operation.key = bytes.subarray(at, at + key.length)
+    at += key.length
+    if (value !== null) {
+      bytes.set(value, at)
+      operation.value = bytes.subarray(at, at + value.length)
+      at += value.length
+    }
+  }
+}
+
 /** An operation of a write, not yet given its seq (`encodeOperations`, put, delete, deleteRange). */
 export function encodedOperation(op: OpType, key: Uint8Array, value: Uint8Array | null): EncodedOperation {
   return { seq: 0, timestampMs: 0, op, key, value }
@@ -152,7 +173,8 @@ export class WriteQueue {
   async write(operations: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
     const sync = writeSyncOf(options, this.options.sync)
     if (this.needsRoom()) {
-      for (const operation of operations) ownBytes(operation)
+      if (operations.length === 1) ownBytes(operations[0]!)
+      else ownAllBytes(operations)
       await this.makeRoom()
       // Writers woken together each saw room before any of them wrote: look again, right before
       // the synchronous part below, so the hard limits hold for every writer, not the first.

@@ -131,14 +131,28 @@ describe('buffers the caller reuses right after a call', () => {
     const key = Buffer.from('w000')
     const value = Buffer.from('v000')
     const writing = db.put(key, value)
+    // A batch waiting for room: its keys and values are copied together.
+    const batchKeys = [Buffer.from('x000'), Buffer.from('x001'), Buffer.from('x002')]
+    const batchValue = Buffer.from('b000')
+    const batching = db.batch([
+      { type: 'put', key: batchKeys[0]!, value: batchValue },
+      { type: 'del', key: batchKeys[1]! },
+      { type: 'put', key: batchKeys[2]!, value: Buffer.alloc(300, 7) },
+    ])
     key.write('zzzz')
     value.write('9999')
+    for (const batchKey of batchKeys) batchKey.write('yyyy')
+    batchValue.write('8888')
     expect(db.stats().stalls.count).toBeGreaterThan(0)
     held = undefined
     release()
-    await Promise.all([...filling, writing])
+    await Promise.all([...filling, writing, batching])
     expect(await db.get(Buffer.from('w000'))).toEqual(Buffer.from('v000'))
     expect(await db.get(Buffer.from('zzzz'))).toBeUndefined()
+    expect(await db.get(Buffer.from('x000'))).toEqual(Buffer.from('b000'))
+    expect(await db.get(Buffer.from('x001'))).toBeUndefined()
+    expect(await db.get(Buffer.from('x002'))).toEqual(Buffer.alloc(300, 7))
+    expect(await db.get(Buffer.from('yyyy'))).toBeUndefined()
     await db.close()
   })
 })

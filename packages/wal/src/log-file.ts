@@ -607,13 +607,14 @@ export class LogFile {
     return buffer
   }
 
-  /** Reads `[start, end)` of the descriptor (at most `MAX_READ_CALL_BYTES` a call): into the
-   *  start of `into` when given (it must hold `end - start` bytes; the result is a view of it),
-   *  else into a new buffer. */
+  /** Reads `[start, end)` of the descriptor (at most `MAX_READ_CALL_BYTES` a call), into the
+   *  start of `into` when given and large enough (a view of it is returned), else into a new
+   *  buffer. */
   async readRange(fd: number, start: number, end: number, into?: Buffer): Promise<Buffer> {
-    const buffer = into === undefined ? Buffer.allocUnsafe(end - start) : into.subarray(0, end - start)
-    if (buffer.length !== end - start)
-      throw new RangeError(`readRange: ${end - start} bytes do not fit in ${into!.length}`)
+    const buffer =
+      into !== undefined && into.length >= end - start
+        ? into.subarray(0, end - start)
+        : Buffer.allocUnsafe(end - start)
     let done = 0
     while (done < buffer.length) {
       const length = Math.min(buffer.length - done, MAX_READ_CALL_BYTES)

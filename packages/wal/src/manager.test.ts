@@ -277,6 +277,49 @@ describe('WALManager', () => {
     await manager.close()
   })
 
+  it('a truncation fsyncs its copy beside the appends: they go on while that fsync runs', async () => {
+    // The copy's first fsync (the bulk of the kept bytes) is held until the test lets it go; an
+    // append made meanwhile must not wait for it.
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let reached: () => void = () => {}
+    const fsyncReached = new Promise<void>((resolve) => {
+      reached = resolve
+    })
+    class HeldFsync extends MemoryFileSystem {
+      private tempFd = -1
+      private fsyncs = 0
+      override async open(path: string, flags: Parameters<MemoryFileSystem['open']>[1]): Promise<number> {
+        const fd = await super.open(path, flags)
+        if (path.endsWith('.tmp')) this.tempFd = fd
+        return fd
+      }
+      override async fsync(fd: number): Promise<void> {
+        if (fd === this.tempFd && this.fsyncs++ === 0) {
+          reached()
+          await held
+        }
+        return super.fsync(fd)
+      }
+    }
+    const manager = WALManager.open('/db/wal.log', { fs: new HeldFsync() })
+    let seq = 0
+    for (; seq < 100; ) await manager.append(entryFor(++seq, 1000), { sync: false })
+    const truncation = manager.truncateBefore(50)
+    await fsyncReached
+    const appended = manager.append(entryFor(++seq, 1000), { sync: false }).then(() => 'appended')
+    const waited = new Promise((resolve) => setTimeout(() => resolve('waited'), 200))
+    expect(await Promise.race([appended, waited])).toBe('appended')
+    release()
+    await truncation
+    expect(seqs(manager.replay())).toEqual(range(51, seq))
+    await manager.append(entryFor(++seq, 1000))
+    expect(seqs(manager.replay())).toEqual(range(51, seq))
+    await manager.close()
+  })
+
   it('a failing truncation leaves the log whole and appends going', async () => {
     const faulty = new FaultyFileSystem(new MemoryFileSystem())
     const manager = WALManager.open('/db/wal.log', { fs: faulty })

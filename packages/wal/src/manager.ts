@@ -18,6 +18,11 @@ import { batchFrameOf, entryFrameOf, logFileOf, WALWriter } from './writer.js'
  *  `takeSyncWriteTurn`). */
 export const SYNC_WRITE_BUDGET_MS = 1
 
+/** A truncation pauses appends once what they wrote since its last background fsync of the
+ *  copy is at most this much (or after `BACKGROUND_CATCH_UP_ROUNDS` rounds of catching up). */
+const PAUSED_CATCH_UP_BYTES = 256 * 1024
+const BACKGROUND_CATCH_UP_ROUNDS = 4
+
 interface PendingAppend extends FrameRecord {
   sync: boolean
   resolve: () => void
@@ -289,9 +294,9 @@ export class WALManager {
    * appends made before the call to be written, so none of those at or below `seq` survives;
    * appends made after the call are concurrent with it (kept unless their seq is at or below
    * `seq` and they were written before the cut was planned). The kept entries are
-   * copied to `<path>.tmp` in the background; then appends pause for the short final step
-   * (copy what was appended meanwhile, fsync, rename over the log, fsync the directory) and
-   * resume on the new file. Costs the kept bytes; never loses an entry appended concurrently.
+   * copied to `<path>.tmp` and fsynced in the background, as are the appends made meanwhile
+   * until they are a short tail; then appends pause for the final step (copy the tail, fsync,
+   * rename over the log, fsync the directory) and resume on the new file. Costs the kept bytes; never loses an entry appended concurrently.
    * Rejects with ClosedError after `close()`, WALPoisonedError if the log is poisoned (or the
    * switch to the new file fails), IOError if the copy fails (the log is then unchanged).
    */
@@ -364,18 +369,33 @@ export class WALManager {
       await write(headerBytes(log.syncedSeqAfterCut(seq), log.salt))
       if (cut.head !== undefined) await write(cut.head)
       await copy(cut.keptStart, plannedEnd)
+      const catchUpFrom = Math.max(plannedEnd, cut.keptStart)
+      let caughtUpFirstSeq: number | undefined
+      let copiedTo = catchUpFrom
+      // What was written meanwhile, copied a chunk at a time, however much it is.
+      const catchUp = async () => {
+        const end = log.size
+        if (end <= copiedTo) return
+        if (copiedTo === catchUpFrom && cut!.firstKeptSeq === undefined) {
+          caughtUpFirstSeq = await log.firstSeqAt(readFd!, catchUpFrom, end)
+        }
+        await copy(copiedTo, end)
+        copiedTo = end
+      }
+      // Still beside the appends: catch up and fsync the copy (the bulk of the final step's
+      // cost), again while the appends made meanwhile exceed `PAUSED_CATCH_UP_BYTES`, so the
+      // pause below copies and fsyncs only a short tail.
+      for (let round = 0; round < BACKGROUND_CATCH_UP_ROUNDS; round++) {
+        await catchUp()
+        await fs.fsync(tempFd)
+        if (log.size - copiedTo <= PAUSED_CATCH_UP_BYTES) break
+      }
       // Final step, with appends paused: catch up with what was written meanwhile, then switch.
       await this.pauseWrites()
       paused = true
       log.checkWritable()
       const end = log.size
-      const catchUpFrom = Math.max(plannedEnd, cut.keptStart)
-      let caughtUpFirstSeq: number | undefined
-      if (end > catchUpFrom) {
-        // What was written meanwhile: copied a chunk at a time, however much it is.
-        if (cut.firstKeptSeq === undefined) caughtUpFirstSeq = await log.firstSeqAt(readFd, catchUpFrom, end)
-        await copy(catchUpFrom, end)
-      }
+      await catchUp()
       await fs.fsync(tempFd)
       await fs.close(tempFd)
       tempFd = undefined
@@ -398,8 +418,8 @@ export class WALManager {
       if (cut !== undefined) await fs.unlink(log.tempPath).catch(() => {})
       throw toIOError(error, `truncating the WAL before seq ${seq}`, log.path)
     } finally {
-      if (readFd !== undefined) await fs.close(readFd).catch(() => {})
       if (paused) this.resumeWrites()
+      if (readFd !== undefined) await fs.close(readFd).catch(() => {})
     }
   }
 
