@@ -103,8 +103,8 @@ export class BlockCursor {
       this.pos = this.valueStart + this.valueLength
       const keyBytes = this.keyBytes
       const length = this.keyLength
-      const common = length < targetLength ? length : targetLength
-      let index = shared < match ? shared : match
+      const common = Math.min(length, targetLength)
+      let index = Math.min(shared, match)
       while (index < common && keyBytes[index] === target[index]) index++
       match = index
       const order = index < common ? keyBytes[index]! - target[index]! : length - targetLength
