@@ -87,29 +87,9 @@ export class BlockCursor {
       else high = middle - 1
     }
     this.startAt(low)
-    // The key decoded last and the target agree on their first `match` bytes; the next key
-    // shares its first `shared` bytes with that key, so it agrees with the target on the first
-    // min(shared, match) bytes and is compared from there on. The entry the seek stops at has a
-    // key other than the one before it (that one is below the target), so `sameKey` is false.
-    const targetLength = target.length
-    let match = 0
-    for (;;) {
-      const at = this.pos
-      if (at >= this.limit) {
-        this.endOfEntries(at)
-        return
-      }
-      const shared = this.decodeAt(at, false)
-      this.pos = this.valueStart + this.valueLength
-      const keyBytes = this.keyBytes
-      const length = this.keyLength
-      const common = Math.min(length, targetLength)
-      let index = Math.min(shared, match)
-      while (index < common && keyBytes[index] === target[index]) index++
-      match = index
-      const order = index < common ? keyBytes[index]! - target[index]! : length - targetLength
+    while (this.decodeNext()) {
+      const order = compareRange(this.keyBytes, 0, this.keyLength, target, 0, target.length)
       if (order > 0 || (order === 0 && !strict)) {
-        this.sameKey = false
         this.held = true
         return
       }
@@ -221,26 +201,19 @@ export class BlockCursor {
     const at = this.pos
     const limit = this.limit
     if (at >= limit) {
-      this.endOfEntries(at)
+      if (this.nextRestart !== limit) throw this.block!.corrupt('restart point past the last entry', at)
       return false
     }
-    this.decodeAt(at, true)
+    this.decodeAt(at)
     this.pos = this.valueStart + this.valueLength
     return true
   }
 
-  /** At the end of the block's entries (`at`): every restart point must have been reached. */
-  private endOfEntries(at: number): void {
-    if (this.nextRestart !== this.limit) throw this.block!.corrupt('restart point past the last entry', at)
-  }
-
   /**
    * Decodes the entry at `at` (the previous entry's key in `keyBytes`, unless `at` is a restart
-   * point) into the current entry, rebuilding its key in place; sets `sameKey` when
-   * `withSameKey` (a seek, which knows it, skips the comparison). Returns the number of key bytes
-   * the entry shares with the previous key.
+   * point) into the current entry, rebuilding its key in place and setting `sameKey`.
    */
-  private decodeAt(at: number, withSameKey: boolean): number {
+  private decodeAt(at: number): void {
     const block = this.block!
     const bytes = this.bytes
     const atRestart = at === this.nextRestart
@@ -259,14 +232,12 @@ export class BlockCursor {
     const length = shared + unshared
     const previousLength = this.keyLength
     let keyBytes = this.keyBytes
-    if (withSameKey) {
-      this.sameKey =
-        this.hasKey &&
-        length === previousLength &&
-        (unshared === 0 ||
-          (bytes[keyStart] === keyBytes[shared] &&
-            compareRange(bytes, keyStart, valueStart, keyBytes, shared, length) === 0))
-    }
+    this.sameKey =
+      this.hasKey &&
+      length === previousLength &&
+      (unshared === 0 ||
+        (bytes[keyStart] === keyBytes[shared] &&
+          compareRange(bytes, keyStart, valueStart, keyBytes, shared, length) === 0))
     if (length > keyBytes.length) {
       const grown = new Uint8Array(Math.max(length, keyBytes.length * 2))
       grown.set(keyBytes.subarray(0, shared))
@@ -284,7 +255,6 @@ export class BlockCursor {
     this.op = entryHeader.op as OpType
     this.valueStart = valueStart
     this.valueLength = entryHeader.valueLength
-    return shared
   }
 
   /**
