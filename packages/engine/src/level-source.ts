@@ -115,6 +115,25 @@ export class LevelSource implements EntrySource {
     }
   }
 
+  /**
+   * The start bound of the merge protocol (`EntrySource.startBound`): before the walk enters a
+   * table, the table's smallest key (largest, reverse) when it lies past where the walk starts
+   * (the seek target or the iterator's bound) — the level's entries from there on all lie at or
+   * beyond it, tables being sorted and disjoint. Undefined once a table is entered, when the
+   * table may hold the start itself, or when it holds no point entries.
+   */
+  startBound(): Uint8Array | undefined {
+    if (this.iterator !== undefined) return undefined
+    const file = this.files[this.index]
+    if (file === undefined || file.entryCount === 0) return undefined
+    if (this.reverse) {
+      const from = this.seekTarget ?? this.options.upper?.key
+      return from !== undefined && compareBytes(file.largestKey, from) < 0 ? file.largestKey : undefined
+    }
+    const from = this.seekTarget ?? this.options.lower?.key
+    return from !== undefined && compareBytes(file.smallestKey, from) > 0 ? file.smallestKey : undefined
+  }
+
   seek(target: Uint8Array): void {
     this.iterator?.close()
     this.iterator = undefined
