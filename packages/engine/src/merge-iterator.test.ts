@@ -5,7 +5,7 @@ import { seedFor } from '../test/helpers.js'
 import { type EntrySource, MergeIterator } from './merge-iterator.js'
 
 const key = (index: number) => Buffer.from(`k${String(index).padStart(4, '0')}`)
-const entry = (index: number, seq: number, op = OpType.Put): InternalEntry => ({
+const entry = (index: number, seq: number, op: OpType = OpType.Put): InternalEntry => ({
   key: key(index),
   seq,
   op,
