@@ -3,6 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { seedFor } from '../test/helpers.js'
 import { type EntrySource, MergeIterator } from './merge-iterator.js'
+import { fragmentTombstones, RangeFragments } from './range-fragments.js'
+import { RangeSkip } from './range-skip.js'
 
 const key = (index: number) => Buffer.from(`k${String(index).padStart(4, '0')}`)
 const entry = (index: number, seq: number, op: OpType = OpType.Put): InternalEntry => ({
@@ -107,6 +109,26 @@ describe('a source merged from its start bound', () => {
       merge.seek(key(reverse ? 99 : 0))
       const expected = ['k0010@1', 'k0050@9', 'k0070@4']
       expect(await take(merge, Number.POSITIVE_INFINITY)).toEqual(reverse ? expected.reverse() : expected)
+    }
+  })
+
+  it('sought past a deleted range while unread, yields what lies past it', async () => {
+    // k0020 is deleted by [k0015, k0060) at seq 50; the unread source's bound k0030 is inside
+    // that range too, so the range skip seeks it to k0060 before it was ever read.
+    for (const reverse of [false, true]) {
+      const covered = new Source([entry(reverse ? 50 : 20, 31)], reverse, false)
+      const unread = new Source(
+        reverse
+          ? [entry(5, 34), entry(30, 32), entry(40, 33)]
+          : [entry(30, 32), entry(40, 33), entry(70, 34)],
+        reverse,
+        true,
+      )
+      const fragments = new RangeFragments(fragmentTombstones([{ start: key(15), end: key(60), seq: 50 }]))
+      const skip = new RangeSkip(fragments, Number.MAX_SAFE_INTEGER, reverse, [40, 40])
+      const merge = new MergeIterator([covered, unread], reverse, undefined, skip.covered, skip)
+      merge.seek(key(reverse ? 55 : 0))
+      expect(await take(merge, Number.POSITIVE_INFINITY)).toEqual([reverse ? 'k0005@34' : 'k0070@34'])
     }
   })
 
