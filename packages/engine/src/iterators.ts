@@ -4,6 +4,7 @@
  * closed with the database.
  */
 import type { KeyRange } from '@strata/base'
+import { checkTableIteratorOptions } from '@strata/sstable'
 import type { EntryCodec } from './entry-codec.js'
 import { DatabaseIterator } from './iterator.js'
 import { LevelSource } from './level-source.js'
@@ -53,8 +54,8 @@ export class OpenIterators<K, V> {
     // The memtable sources read their memtables' slabs until the iterator closes.
     const unpinMemtables = this.memtables.pin()
     const version = handle.version
-    // One options object for every source (memtables, level-0 tables, the tables each level
-    // source opens), built once per iterator.
+    // One options object for the memtables and one, checked once, for every table (level 0's,
+    // and those each level source opens), built once per iterator.
     const sourceOptions: SourceOptions = {
       gt: range.gt,
       gte: range.gte,
@@ -64,6 +65,7 @@ export class OpenIterators<K, V> {
       atSeq: seq,
       versions: 'visible',
     }
+    const tableOptions = checkTableIteratorOptions(sourceOptions)
     const tombstones = this.rangeDeletes.at(version)
     const sources: EntrySource[] = []
     // With range tombstones, `maxSeqs[rank]` is the largest seq source `rank` may yield (see
@@ -84,13 +86,13 @@ export class OpenIterators<K, V> {
     }
     const levels = version.levels
     for (const file of levels[0] ?? []) {
-      sources.push(this.tree.table(file.fileNumber).iterator(sourceOptions))
+      sources.push(this.tree.table(file.fileNumber).iterator(tableOptions))
       maxSeqs?.push(file.maxSeq)
     }
     for (let level = 1; level < levels.length; level++) {
       const files = levels[level]!
       if (files.length === 0) continue
-      sources.push(new LevelSource(files, this.tree.versions, sourceOptions))
+      sources.push(new LevelSource(files, this.tree.versions, tableOptions))
       maxSeqs?.push(files.reduce((largest, file) => Math.max(largest, file.maxSeq), -1))
     }
     const skip = tombstones === undefined ? undefined : new RangeSkip(tombstones, seq, reverse, maxSeqs!)

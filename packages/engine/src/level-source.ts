@@ -4,7 +4,7 @@
  * as the walk leaves them.
  */
 import { compareBytes, type InternalEntry } from '@strata/base'
-import type { ReadTimer, TableIterator, TableIteratorOptions } from '@strata/sstable'
+import type { CheckedTableIteratorOptions, ReadTimer, TableIterator } from '@strata/sstable'
 import type { EntrySource } from './merge-iterator.js'
 import type { TableFileMeta } from './version.js'
 import type { VersionSet } from './version-set.js'
@@ -16,14 +16,14 @@ export class LevelSource implements EntrySource {
 
   private readonly reverse: boolean
 
-  /** `options`: the iterator's bounds, direction and snapshot, which every table of the level is
-   *  opened with (as they are: no copy per table). */
+  /** `options`: the iterator's bounds, direction and snapshot, checked once; every table of the
+   *  level is opened with them as they are. */
   constructor(
     private readonly files: readonly TableFileMeta[],
     private readonly tables: VersionSet,
-    private readonly options: TableIteratorOptions,
+    private readonly options: CheckedTableIteratorOptions,
   ) {
-    this.reverse = options.reverse === true
+    this.reverse = options.reverse
     this.index = this.startIndex(undefined)
   }
 
@@ -31,7 +31,7 @@ export class LevelSource implements EntrySource {
   private startIndex(target: Uint8Array | undefined): number {
     const files = this.files
     if (!this.reverse) {
-      const from = target ?? this.options.gte ?? this.options.gt
+      const from = target ?? this.options.lower?.key
       if (from === undefined) return 0
       // First file whose largest key >= from.
       let low = 0
@@ -43,7 +43,7 @@ export class LevelSource implements EntrySource {
       }
       return low
     }
-    const from = target ?? this.options.lte ?? this.options.lt
+    const from = target ?? this.options.upper?.key
     if (from === undefined) return files.length - 1
     // Last file whose smallest key <= from.
     let low = 0
@@ -113,6 +113,25 @@ export class LevelSource implements EntrySource {
       if (entry !== undefined) return entry
       if (!this.leaveTable()) return undefined
     }
+  }
+
+  /**
+   * The start bound of the merge protocol (`EntrySource.startBound`): before the walk enters a
+   * table, the table's smallest key (largest, reverse) when it lies past where the walk starts
+   * (the seek target or the iterator's bound) — the level's entries from there on all lie at or
+   * beyond it, tables being sorted and disjoint. Undefined once a table is entered, when the
+   * table may hold the start itself, or when it holds no point entries.
+   */
+  startBound(): Uint8Array | undefined {
+    if (this.iterator !== undefined) return undefined
+    const file = this.files[this.index]
+    if (file === undefined || file.entryCount === 0) return undefined
+    if (this.reverse) {
+      const from = this.seekTarget ?? this.options.upper?.key
+      return from !== undefined && compareBytes(file.largestKey, from) < 0 ? file.largestKey : undefined
+    }
+    const from = this.seekTarget ?? this.options.lower?.key
+    return from !== undefined && compareBytes(file.smallestKey, from) > 0 ? file.smallestKey : undefined
   }
 
   seek(target: Uint8Array): void {

@@ -10,6 +10,12 @@
  * tables can while their blocks are decoded, read ahead or cached): `next()` then returns the
  * entry itself, and a scan costs no promise per entry. Only when a source must read does
  * `next()` return a promise.
+ *
+ * A source that can bound its entries without reading (`startBound`: a level whose next table
+ * starts past the seek target) enters the heap at that bound and is read only when the bound
+ * reaches the top: a short seek that ends before it never reads its block. The heap's order
+ * stays sound because every entry the source yields lies at or beyond its bound; a stand-in at
+ * the top is read before its key could be yielded or could equal the key being resolved.
  */
 import { compareBytes, type InternalEntry, OpType } from '@strata/base'
 import type { ReadTimer } from '@strata/sstable'
@@ -26,17 +32,37 @@ export interface EntrySource {
   seek(target: Uint8Array): void
   /** Releases what the source holds (table iterators); memtable iterators need nothing. */
   close?(): void
+  /**
+   * Called right after the source is positioned (created, or `seek`): a key that every entry
+   * it will yield is at or after (at or before, reverse) and that lies past the position it
+   * was given, known without reading anything (a level: its next table's smallest key); or
+   * undefined when it cannot tell without reading. A source that gives one is read only once
+   * the merge reaches that key.
+   */
+  startBound?(): Uint8Array | undefined
 }
 
 interface Head {
+  /** The source's next entry; for a head not `positioned` yet, a stand-in whose key is the
+   *  source's `startBound()` (never yielded). */
   entry: InternalEntry
   source: EntrySource
   /** Position of the source: a lower rank is a newer source (breaks seq ties, never expected). */
   rank: number
+  /** False until the source is read: its entries all lie at or beyond `entry.key`. */
+  positioned: boolean
 }
 
 /** A source that must read before the merge can go on. */
 const STALLED = Symbol('stalled')
+
+/** `firstEntry`'s answer for a source left unread at its start bound. */
+const NOT_READ = Symbol('not read')
+
+/** The stand-in entry of a source not read yet: its `startBound()` key (never yielded). */
+function boundEntry(key: Uint8Array): InternalEntry {
+  return { key, seq: 0, op: OpType.Put, value: null }
+}
 
 /** Whether a block a source must read is read synchronously now (the engine's read-mode
  *  governor), and the timer told of each such read. */
@@ -101,6 +127,17 @@ export class MergeIterator {
     for (;;) {
       if (this.stalled !== undefined) return STALLED
       const top = this.heap.top()
+      // A source not read yet, at the top: read it before its bound could be taken as an entry
+      // or could hide a version of the key being resolved. Past that key it may wait.
+      if (
+        top !== undefined &&
+        !top.positioned &&
+        (this.winner === undefined || compareBytes(top.entry.key, this.winner.key) * this.direction <= 0)
+      ) {
+        top.positioned = true
+        this.advance(top)
+        continue
+      }
       if (this.winner === undefined) {
         if (top === undefined) return undefined
         this.winner = top.entry
@@ -135,6 +172,7 @@ export class MergeIterator {
         sought ??= new Set()
         sought.add(top)
         top.source.seek(target)
+        top.positioned = true
         this.advance(top)
       }
     }
@@ -190,9 +228,16 @@ export class MergeIterator {
     for (let rank = 0; rank < this.sources.length; rank++) {
       const entry = this.firstEntry(rank, target)
       if (entry instanceof Promise) return this.fillFrom(rank, entry, target)
-      if (entry !== undefined) this.heap.push({ entry, source: this.sources[rank]!, rank })
+      if (entry !== undefined) this.heap.push(this.headOf(rank, entry))
     }
     return undefined
+  }
+
+  /** The head of source `rank` at its first entry, or at the stand-in of its start bound. */
+  private headOf(rank: number, entry: InternalEntry | typeof NOT_READ): Head {
+    const source = this.sources[rank]!
+    if (entry !== NOT_READ) return { entry, source, rank, positioned: true }
+    return { entry: boundEntry(source.startBound!()!), source, rank, positioned: false }
   }
 
   /** The rest of `fill` from source `rank`, whose first entry is `pending`. */
@@ -201,22 +246,24 @@ export class MergeIterator {
     pending: Promise<InternalEntry | undefined>,
     target: Uint8Array | undefined,
   ): Promise<void> {
-    let entry = await pending
+    let entry: InternalEntry | undefined | typeof NOT_READ = await pending
     for (;;) {
-      if (entry !== undefined) this.heap.push({ entry, source: this.sources[rank]!, rank })
+      if (entry !== undefined) this.heap.push(this.headOf(rank, entry))
       if (++rank >= this.sources.length) return
       const next = this.firstEntry(rank, target)
       entry = next instanceof Promise ? await next : next
     }
   }
 
-  /** Source `rank`'s first entry after seeking it to `target` (if given). */
+  /** Source `rank`'s first entry after seeking it to `target` (if given); `NOT_READ` when the
+   *  source gave a start bound instead (`startBound`): it is read when the merge reaches it. */
   private firstEntry(
     rank: number,
     target: Uint8Array | undefined,
-  ): InternalEntry | undefined | Promise<InternalEntry | undefined> {
+  ): InternalEntry | undefined | typeof NOT_READ | Promise<InternalEntry | undefined> {
     const source = this.sources[rank]!
     if (target !== undefined) source.seek(target)
+    if (source.startBound?.() !== undefined) return NOT_READ
     if (source.tryNext === undefined) return source.next()
     const entry = this.nextWithoutWaiting(source)
     return entry === null ? source.next() : entry

@@ -100,6 +100,8 @@ describe('BlockCursor', () => {
             const expected = from < 0 ? [] : entries.slice(from)
             expect(after.entries.map(plain)).toEqual(expected.map(plain))
             expect(after.sameKey.slice(1)).toEqual(sameAsBefore(expected).slice(1))
+            // The entry a seek lands on follows a smaller key, or none.
+            if (after.sameKey.length > 0) expect(after.sameKey[0]).toBe(false)
             const before = entries.filter((entry) => {
               const order = compareBytes(entry.key, target)
               return order < 0 || (order === 0 && flag)

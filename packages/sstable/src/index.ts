@@ -6,7 +6,12 @@ export { lz4Implementation } from './compression/lz4.js'
 export { type SSTableCorruptDetails, SSTableCorruptError } from './errors.js'
 export { type BlockKind, FORMAT_VERSION, MAGIC } from './format.js'
 export { type InspectTableOptions, inspectTable, type TableInspection, type TableProblem } from './inspect.js'
-export type { TableIterator, TableIteratorOptions } from './iterator.js'
+export type { TableIterator } from './iterator.js'
+export {
+  CheckedTableIteratorOptions,
+  checkTableIteratorOptions,
+  type TableIteratorOptions,
+} from './iterator-options.js'
 export {
   COMPRESSION_NAMES,
   type CompressionName,

@@ -8,21 +8,21 @@
  * The walk itself (`step`) is synchronous and pure: when it needs a block that is not in memory
  * it says which one and stops; `next()` reads it asynchronously, `nextSync()` with `readSync`.
  */
-import { ClosedError, type InternalEntry, InvalidArgumentError, type KeyRange, MAX_SEQ } from '@strata/base'
+import { ClosedError, type InternalEntry, InvalidArgumentError } from '@strata/base'
 import type { Block } from './block.js'
 import { BlockCursor } from './block-cursor.js'
-import { allocate, compareKeys } from './coding.js'
+import { compareKeys } from './coding.js'
+import {
+  type Bound,
+  type CheckedTableIteratorOptions,
+  checkTableIteratorOptions,
+  type Position,
+  positionAt,
+  type TableIteratorOptions,
+} from './iterator-options.js'
 import type { ReadTimer, Table } from './table.js'
 
-export interface TableIteratorOptions extends KeyRange {
-  /** Walk from the largest key down. Default false. */
-  reverse?: boolean
-  /** Snapshot: entries with a larger seq are invisible. Default: everything (`MAX_SEQ`). */
-  atSeq?: number
-  /** `visible` (default): per key, the newest version with seq <= atSeq, tombstones included.
-   *  `all`: every version with seq <= atSeq, in internal order (reversed when `reverse`). */
-  versions?: 'visible' | 'all'
-}
+export type { TableIteratorOptions }
 
 /**
  * The reading protocol every sorted source of strata follows (this iterator, the engine's level
@@ -55,18 +55,6 @@ export interface TableIterator extends AsyncIterable<InternalEntry> {
   seek(target: Uint8Array): void
   /** Releases the iterator; later calls fail with `ClosedError`. */
   close(): void
-}
-
-interface Bound {
-  key: Uint8Array
-  inclusive: boolean
-}
-
-/** A pending repositioning: to the first entry >= target (forward) / last <= target (reverse);
- *  `target` undefined means the start (forward) or the end (reverse). */
-interface Position {
-  target: Uint8Array | undefined
-  inclusive: boolean
 }
 
 const NEED_BLOCK = Symbol('need block')
@@ -132,35 +120,16 @@ export class TableIteratorImpl implements TableIterator {
   /** A `next()` waiting on I/O; later calls queue behind it. */
   private inflight: Promise<unknown> | undefined
 
-  constructor(table: Table, options: TableIteratorOptions | undefined) {
+  /** `options`: checked ones (`checkTableIteratorOptions`) are taken as they are. */
+  constructor(table: Table, options: TableIteratorOptions | CheckedTableIteratorOptions | undefined) {
     this.table = table
-    const given = (options ?? {}) as TableIteratorOptions
-    if (typeof given !== 'object' || given === null) {
-      throw new InvalidArgumentError('iterator options must be an object or undefined', {
-        argument: 'options',
-      })
-    }
-    const atSeq = given.atSeq ?? MAX_SEQ
-    if (typeof atSeq !== 'number' || !Number.isSafeInteger(atSeq) || atSeq < 0) {
-      throw new InvalidArgumentError(
-        `options.atSeq must be an integer from 0 to 2^53 - 1, got ${String(atSeq)}`,
-        {
-          argument: 'options.atSeq',
-        },
-      )
-    }
-    const versions = given.versions ?? 'visible'
-    if (versions !== 'visible' && versions !== 'all') {
-      throw new InvalidArgumentError(`options.versions must be 'visible' or 'all', got ${String(versions)}`, {
-        argument: 'options.versions',
-      })
-    }
-    this.reverse = given.reverse === true
-    this.atSeq = atSeq
-    this.all = versions === 'all'
-    this.lower = tighter(bound(given.gt, false, 'gt'), bound(given.gte, true, 'gte'), 1)
-    this.upper = tighter(bound(given.lt, false, 'lt'), bound(given.lte, true, 'lte'), -1)
-    this.pending = this.reverse ? this.fromBound(this.upper) : this.fromBound(this.lower)
+    const checked = checkTableIteratorOptions(options)
+    this.reverse = checked.reverse
+    this.atSeq = checked.atSeq
+    this.all = checked.all
+    this.lower = checked.lower
+    this.upper = checked.upper
+    this.pending = checked.start
   }
 
   next(): Promise<InternalEntry | undefined> {
@@ -250,14 +219,14 @@ export class TableIteratorImpl implements TableIterator {
       const order = upper === undefined ? -1 : compareKeys(target, upper.key)
       this.pending =
         order > 0 || (order === 0 && !upper!.inclusive)
-          ? this.fromBound(upper)
+          ? positionAt(upper)
           : { target: new Uint8Array(target), inclusive: true }
     } else {
       const lower = this.lower
       const order = lower === undefined ? 1 : compareKeys(target, lower.key)
       this.pending =
         order < 0 || (order === 0 && !lower!.inclusive)
-          ? this.fromBound(lower)
+          ? positionAt(lower)
           : { target: new Uint8Array(target), inclusive: true }
     }
     this.done = false
@@ -293,12 +262,6 @@ export class TableIteratorImpl implements TableIterator {
   private checkOpen(): void {
     if (this.closed) throw new ClosedError('SSTable iterator')
     this.table.checkOpen()
-  }
-
-  private fromBound(limit: Bound | undefined): Position {
-    return limit === undefined
-      ? { target: undefined, inclusive: true }
-      : { target: limit.key, inclusive: limit.inclusive }
   }
 
   /** Makes block `index` the decoded one if it is in memory; else records it as wanted. */
@@ -514,29 +477,4 @@ export class TableIteratorImpl implements TableIterator {
     this.candidate = undefined
     return candidate
   }
-}
-
-function bound(key: Uint8Array | undefined, inclusive: boolean, name: string): Bound | undefined {
-  if (key === undefined) return undefined
-  if (!(key instanceof Uint8Array)) {
-    throw new InvalidArgumentError(`options.${name} must be a Uint8Array (or Buffer) or undefined`, {
-      argument: `options.${name}`,
-    })
-  }
-  // A copy (the caller may reuse its array), made by one native copy into a fresh array:
-  // `new Uint8Array(key)` takes a slower generic path.
-  const copy = allocate(key.length)
-  copy.set(key)
-  return { key: copy, inclusive }
-}
-
-/** The stricter of two bounds: for a lower bound (`direction` 1) the larger, for an upper the
- *  smaller; on equal keys the exclusive one. */
-function tighter(a: Bound | undefined, b: Bound | undefined, direction: 1 | -1): Bound | undefined {
-  if (a === undefined) return b
-  if (b === undefined) return a
-  const order = compareKeys(a.key, b.key) * direction
-  if (order > 0) return a
-  if (order < 0) return b
-  return a.inclusive ? b : a
 }

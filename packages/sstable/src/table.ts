@@ -25,6 +25,7 @@ import { SSTableCorruptError } from './errors.js'
 import { decodeFooter, type Footer } from './footer.js'
 import { BLOCK_KIND, type BlockHandle, BlockType, FOOTER_BYTES, trailerBytes } from './format.js'
 import { type TableIterator, TableIteratorImpl, type TableIteratorOptions } from './iterator.js'
+import type { CheckedTableIteratorOptions } from './iterator-options.js'
 import { withTableFileSync } from './open-file.js'
 import { resolveOpenOptions, type TableOpenOptions } from './options.js'
 import { decodeProperties, type TableMeta } from './properties.js'
@@ -249,9 +250,10 @@ export class Table {
    * a pair are given, both apply), forward or `reverse`, at snapshot `atSeq` (default: newest).
    * `versions: 'visible'` (default) yields per key the newest version with seq <= atSeq,
    * tombstones included; `'all'` yields every version with seq <= atSeq in internal order (or
-   * its reverse). Nothing is read until the first `next()`.
+   * its reverse). Nothing is read until the first `next()`. Options checked once by
+   * `checkTableIteratorOptions` (for many tables) are taken without checking or copying again.
    */
-  iterator(options?: TableIteratorOptions): TableIterator {
+  iterator(options?: TableIteratorOptions | CheckedTableIteratorOptions): TableIterator {
     this.checkOpen()
     return new TableIteratorImpl(this, options)
   }
