@@ -78,9 +78,15 @@ describe('flush pipeline', () => {
     await reopened.close()
   })
 
-  it('writers go on while three memtables wait for their flush (the default maxFrozenMemtables is 4)', async () => {
+  it('writers go on while three memtables wait for their flush (maxFrozenMemtables 4)', async () => {
     const fs = new HeldFirstTableSync()
-    const database = await open('/db', { fs, sync: false, memtableBytes: 16 * 1024, autoCompaction: false })
+    const database = await open('/db', {
+      fs,
+      sync: false,
+      memtableBytes: 16 * 1024,
+      maxFrozenMemtables: 4,
+      autoCompaction: false,
+    })
     const key = (index: number) => Buffer.from(`key-${String(index).padStart(6, '0')}`)
     // Not awaited: the first table's fsync is held, so its memtable stays frozen meanwhile.
     const writes: Promise<void>[] = []
