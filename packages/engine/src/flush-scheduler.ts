@@ -9,7 +9,7 @@ import type { Memtable } from '@strata/memtable'
 import { TableBuilder, type TableMeta } from '@strata/sstable'
 import { FLUSH_SLICE } from './budgets.js'
 import { tableView } from './event-views.js'
-import type { EventHub } from './events.js'
+import type { EventBase, EventHub, FlushBeginEvent } from './events.js'
 import { pathIn, tableFileName } from './filenames.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
@@ -35,15 +35,7 @@ interface BuiltTable {
 }
 
 /** What the flush events say of a flush job. */
-interface FlushJob {
-  jobId: number
-  fileNumber: number
-  entries: number
-  memtableBytes: number
-  memtableLimitBytes: number
-  maxSeq: number
-  frozenMemtables: number
-}
+type FlushJob = Omit<FlushBeginEvent, keyof EventBase<'flush'> | 'phase'>
 
 /** What the flush scheduler asks of the rest of the database. */
 export interface FlushHooks {

@@ -44,14 +44,13 @@ export interface EncodedOperation {
  *  as its call returns: a write that reads them later (one that waits for room, a chained batch's
  *  until `write()`) takes copies first. */
 export function ownBytes(operation: EncodedOperation): EncodedOperation {
-  operation.key = new Uint8Array(operation.key)
-  if (operation.value !== null) operation.value = new Uint8Array(operation.value)
+  ownAllBytes([operation])
   return operation
 }
 
-/** `operations` holding bytes of their own, as `ownBytes` does, with every key and value copied
- *  into one new buffer: one allocation for a whole batch, not one or two per operation (the
- *  memtable and the WAL copy what they keep, so no view outlives the write). */
+/** `operations` holding bytes of their own, every key and value copied into one new buffer: one
+ *  allocation for a whole batch, not one or two per operation (the memtable and the WAL copy
+ *  what they keep, so no view outlives the write). */
 export function ownAllBytes(operations: EncodedOperation[]): void {
   let total = 0
   for (const operation of operations) total += operation.key.length + (operation.value?.length ?? 0)
@@ -173,8 +172,7 @@ export class WriteQueue {
   async write(operations: EncodedOperation[], options: WriteOptions | undefined): Promise<void> {
     const sync = writeSyncOf(options, this.options.sync)
     if (this.needsRoom()) {
-      if (operations.length === 1) ownBytes(operations[0]!)
-      else ownAllBytes(operations)
+      ownAllBytes(operations)
       await this.makeRoom()
       // Writers woken together each saw room before any of them wrote: look again, right before
       // the synchronous part below, so the hard limits hold for every writer, not the first.

@@ -3,10 +3,9 @@
  * write (put, batch, deleteRange) and read keeps what the bytes were at the call, live and after
  * a reopen.
  */
-import { MemoryFileSystem, type OpenFlags } from '@strata/base'
 import { describe, expect, it } from 'vitest'
 import { type Database, open } from '../src/index.js'
-import { temporaryDirectory } from './helpers.js'
+import { HeldFiles, temporaryDirectory } from './helpers.js'
 
 const name = (prefix: string, index: number) => `${prefix}${String(index).padStart(3, '0')}`
 
@@ -96,30 +95,10 @@ describe('buffers the caller reuses right after a call', () => {
   it('a write that waits for room (backpressure) keeps the bytes given at the call', async () => {
     // A file system that holds the flush's table writes until released: the frozen memtable
     // cannot leave, so the next write waits for room before it is written.
-    let release: () => void = () => {}
-    let held: Promise<void> | undefined = new Promise((resolve) => {
-      release = resolve
-    })
-    const tables = new Set<number>()
-    class HeldTableWrites extends MemoryFileSystem {
-      override openSync(path: string, flags: OpenFlags): number {
-        const fd = super.openSync(path, flags)
-        if (path.endsWith('.sst')) tables.add(fd)
-        return fd
-      }
-      override async write(
-        fd: number,
-        buffer: Uint8Array,
-        offset: number,
-        length: number,
-        position: number | null,
-      ) {
-        if (tables.has(fd) && held !== undefined) await held
-        return super.write(fd, buffer, offset, length, position)
-      }
-    }
+    const fs = new HeldFiles((path) => path.endsWith('.sst'), 'write')
+    fs.hold()
     const db = await open('/db', {
-      fs: new HeldTableWrites(),
+      fs,
       sync: false,
       memtableBytes: 1024,
       maxFrozenMemtables: 1,
@@ -144,8 +123,7 @@ describe('buffers the caller reuses right after a call', () => {
     for (const batchKey of batchKeys) batchKey.write('yyyy')
     batchValue.write('8888')
     expect(db.stats().stalls.count).toBeGreaterThan(0)
-    held = undefined
-    release()
+    fs.release()
     await Promise.all([...filling, writing, batching])
     expect(await db.get(Buffer.from('w000'))).toEqual(Buffer.from('v000'))
     expect(await db.get(Buffer.from('zzzz'))).toBeUndefined()

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { seededRandom } from '@strata/base'
+import { MemoryFileSystem, type OpenFlags, seededRandom } from '@strata/base'
 import { testSeed } from '@strata/base/testing'
 import { afterEach } from 'vitest'
 
@@ -28,4 +28,70 @@ export const random = seededRandom
 /** The seed of a randomised test: STRATA_SEED if set (to replay), else a fresh one. Printed. */
 export function seedFor(name: string): number {
   return testSeed(name, 'STRATA_SEED')
+}
+
+/**
+ * An in-memory file system that holds the asynchronous writes (or reads) of chosen files while
+ * `hold()` is in force: each such call waits until `release()`. `matches` picks a file by path
+ * when it is opened (it may keep state, e.g. to pick the first table only); `held` counts the
+ * calls that waited.
+ */
+export class HeldFiles extends MemoryFileSystem {
+  held = 0
+  private readonly picked = new Set<number>()
+  private gate: Promise<void> | undefined
+  private open_: () => void = () => {}
+
+  constructor(
+    private readonly matches: (path: string) => boolean,
+    private readonly calls: 'write' | 'read',
+  ) {
+    super()
+  }
+
+  hold(): void {
+    this.gate = new Promise((resolve) => {
+      this.open_ = resolve
+    })
+  }
+
+  release(): void {
+    this.gate = undefined
+    this.open_()
+  }
+
+  private note(path: string, fd: number): number {
+    if (this.matches(path)) this.picked.add(fd)
+    return fd
+  }
+
+  private async wait(fd: number, calls: 'write' | 'read'): Promise<void> {
+    if (calls !== this.calls || this.gate === undefined || !this.picked.has(fd)) return
+    this.held++
+    await this.gate
+  }
+
+  override async open(path: string, flags: OpenFlags): Promise<number> {
+    return this.note(path, await super.open(path, flags))
+  }
+
+  override openSync(path: string, flags: OpenFlags): number {
+    return this.note(path, super.openSync(path, flags))
+  }
+
+  override async write(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ) {
+    await this.wait(fd, 'write')
+    return super.write(fd, buffer, offset, length, position)
+  }
+
+  override async read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number) {
+    await this.wait(fd, 'read')
+    return super.read(fd, buffer, offset, length, position)
+  }
 }

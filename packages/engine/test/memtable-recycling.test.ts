@@ -4,9 +4,10 @@
  * is its own copy. Each test writes over recycled slabs (10,000 entries of 300-byte values fill
  * more than one full-size slab) and then checks what the earlier reader sees.
  */
-import { MemoryFileSystem, type OpenFlags } from '@strata/base'
+import { MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
 import { type Database, open } from '../src/index.js'
+import { HeldFiles } from './helpers.js'
 
 const COUNT = 10_000
 const key = (prefix: string, index: number) => Buffer.from(`${prefix}${String(index).padStart(6, '0')}`)
@@ -79,30 +80,14 @@ describe('memtable slabs reused after a flush', () => {
   })
 
   it('getMany: a memtable answer stays right while another key waits for its read', async () => {
-    let release: () => void = () => {}
-    let held: Promise<void> | undefined
     // Reads of the first table only (the one 'on-disk' is in): the flushes meanwhile read theirs.
     let firstTable: string | undefined
-    const heldFiles = new Set<number>()
-    const note = (path: string, fd: number) => {
+    const fs = new HeldFiles((path) => {
       if (path.endsWith('.sst')) firstTable ??= path
-      if (path === firstTable) heldFiles.add(fd)
-      return fd
-    }
-    class HeldTableReads extends MemoryFileSystem {
-      override async open(path: string, flags: OpenFlags): Promise<number> {
-        return note(path, await super.open(path, flags))
-      }
-      override openSync(path: string, flags: OpenFlags): number {
-        return note(path, super.openSync(path, flags))
-      }
-      override async read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number) {
-        if (heldFiles.has(fd) && held !== undefined) await held
-        return super.read(fd, buffer, offset, length, position)
-      }
-    }
+      return path === firstTable
+    }, 'read')
     const db = await open<Uint8Array, Uint8Array>('/db', {
-      fs: new HeldTableReads(),
+      fs,
       sync: false,
       readMode: 'async',
       blockCacheBytes: 0,
@@ -110,25 +95,18 @@ describe('memtable slabs reused after a flush', () => {
     await db.put(Buffer.from('on-disk'), Buffer.from('disk value'))
     await db.flush()
     await fill(db, 'a', 'a')
-    held = new Promise((resolve) => {
-      release = resolve
-    })
+    fs.hold()
     const reading = db.getMany([key('a', 9005), Buffer.from('on-disk')])
     await flushAndOverwriteSlabs(db)
-    held = undefined
-    release()
+    fs.release()
     expect((await reading).map(text)).toEqual([value('a', 9005), 'disk value'])
     await db.close()
   })
 
   it('a checkpoint writes the memtable entries it read, whatever happens to them meanwhile', async () => {
-    let release: () => void = () => {}
-    let held: Promise<void> | undefined
-    const checkpointFiles = new Set<number>()
-    let heldWrites = 0
     // Links are refused (as across devices): the checkpoint copies the table, and that copy's
     // writes are held, after it read the memtables and before it writes its WAL.
-    class HeldCheckpointWrites extends MemoryFileSystem {
+    class RefusedTableLinks extends HeldFiles {
       override linkSync(existingPath: string, newPath: string): void {
         if (!(newPath.startsWith('/copy/') && newPath.endsWith('.sst'))) {
           super.linkSync(existingPath, newPath)
@@ -136,43 +114,17 @@ describe('memtable slabs reused after a flush', () => {
         }
         throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' })
       }
-      override async open(path: string, flags: OpenFlags): Promise<number> {
-        const fd = await super.open(path, flags)
-        if (path.startsWith('/copy/')) checkpointFiles.add(fd)
-        return fd
-      }
-      override openSync(path: string, flags: OpenFlags): number {
-        const fd = super.openSync(path, flags)
-        if (path.startsWith('/copy/')) checkpointFiles.add(fd)
-        return fd
-      }
-      override async write(
-        fd: number,
-        buffer: Uint8Array,
-        offset: number,
-        length: number,
-        position: number | null,
-      ) {
-        if (checkpointFiles.has(fd) && held !== undefined) {
-          heldWrites++
-          await held
-        }
-        return super.write(fd, buffer, offset, length, position)
-      }
     }
-    const fs = new HeldCheckpointWrites()
+    const fs = new RefusedTableLinks((path) => path.startsWith('/copy/'), 'write')
     const db = await open<Uint8Array, Uint8Array>('/db', { fs, sync: false, memtableBytes: 32 * 1024 * 1024 })
     await db.put(Buffer.from('on-disk'), Buffer.from('disk value'))
     await db.flush()
     await fill(db, 'a', 'a', 1000)
-    held = new Promise((resolve) => {
-      release = resolve
-    })
+    fs.hold()
     const copying = db.checkpoint('/copy')
-    while (heldWrites === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    while (fs.held === 0) await new Promise((resolve) => setTimeout(resolve, 1))
     await flushAndOverwriteSlabs(db)
-    held = undefined
-    release()
+    fs.release()
     await copying
     await db.close()
     const copy = await open<Uint8Array, Uint8Array>('/copy', { fs })

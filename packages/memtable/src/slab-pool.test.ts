@@ -85,10 +85,11 @@ describe('SlabPool and a memtable that retires', () => {
     expect(memtable.isRecycled).toBe(true)
   })
 
-  it('without a pool, a retired memtable gives nothing back and a memtable allocates', () => {
-    const pool = new SlabPool(8)
-    filled(undefined, 10_000, 'a').retire()
-    expect(pool.idleBytes).toBe(0)
+  it('without a pool, a retired memtable is recycled all the same: its reads are refused', () => {
+    const memtable = filled(undefined, 10_000, 'a')
+    memtable.retire()
+    expect(memtable.isRecycled).toBe(true)
+    expect(() => memtable.get(key(1))).toThrow(MemtableRecycledError)
   })
 })
 
