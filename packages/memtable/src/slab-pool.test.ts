@@ -105,7 +105,8 @@ describe('expectedKeys', () => {
     expect(sized.approximateBytes - before).toBeLessThan(1000) // no doubling at 10,001 keys
     expect(sized.keyCount).toBe(10_001)
     for (let index = 10_001; index < 20_000; index++) sized.put(key(index), value(index, 'a'), index + 1)
-    for (const index of [0, 16_383, 19_999]) expect(read(sized, index)).toBe(Buffer.from(value(index, 'a')).toString())
+    for (const index of [0, 16_383, 19_999])
+      expect(read(sized, index)).toBe(Buffer.from(value(index, 'a')).toString())
     sized.put(key(5), value(5, 'b'), 30_000)
     expect(sized.keyCount).toBe(20_000)
   })
