@@ -16,6 +16,9 @@ import type { VersionHandle, VersionSet } from './version-set.js'
 
 export class Tree {
   private manifestQueue: Promise<unknown> = Promise.resolve()
+  /** Deletions started by a reader letting go (outside the manifest queue); `close` waits for
+   *  them, so no file of this database changes after it closed. */
+  private readonly deletions = new Set<Promise<void>>()
   private nextFile: number
 
   constructor(
@@ -81,7 +84,7 @@ export class Tree {
     this.readOnlyManifestBytes = manifestBytes
     this.tables.install(version)
     this.tables.retireUnlisted()
-    void this.deleteObsoleteFiles()
+    this.startDeletion()
   }
 
   /** Pins the current version for a read; pair with `release`. */
@@ -92,7 +95,14 @@ export class Tree {
   /** Releases a pinned version; deletes the files it was the last to hold, if any. */
   release(handle: VersionHandle): void {
     this.tables.release(handle)
-    if (handle.refs === 0 && this.tables.hasRetired) void this.deleteObsoleteFiles()
+    if (handle.refs === 0 && this.tables.hasRetired) this.startDeletion()
+  }
+
+  private startDeletion(): void {
+    const deletion: Promise<void> = this.deleteObsoleteFiles()
+      .catch(() => {})
+      .finally(() => this.deletions.delete(deletion))
+    this.deletions.add(deletion)
   }
 
   /** Records `edit` in the manifest (one edit at a time), opens new tables, installs the
@@ -131,9 +141,10 @@ export class Tree {
     }
   }
 
-  /** Waits for the edits in progress, then closes the manifest and every table. */
+  /** Waits for the edits and deletions in progress, then closes the manifest and every table. */
   async close(): Promise<void> {
     await this.manifestQueue
+    while (this.deletions.size > 0) await Promise.all(this.deletions)
     await this.manifest?.close()
     await this.tables.closeAll()
   }

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs'
+import { MemoryFileSystem } from '@strata/base'
 import { describe, expect, it } from 'vitest'
-import { open } from '../src/index.js'
+import { open, repair } from '../src/index.js'
 import { temporaryDirectory } from './helpers.js'
 
 const KEYS = 20_000
@@ -126,5 +127,55 @@ describe('reads cut short by close()', () => {
     } finally {
       await database.close()
     }
+  })
+})
+
+/** An in-memory file system whose unlinks of tables take `delayMs` (a slow disk). */
+class SlowUnlinks extends MemoryFileSystem {
+  constructor(private readonly delayMs: number) {
+    super()
+  }
+  override async unlink(path: string): Promise<void> {
+    if (path.endsWith('.sst')) await new Promise((resolve) => setTimeout(resolve, this.delayMs))
+    return super.unlink(path)
+  }
+}
+
+describe('close() and the files a reader held', () => {
+  it('resolves only after the tables an open iterator held are deleted: nothing changes after', async () => {
+    const fs = new SlowUnlinks(30)
+    const options = { fs, keyEncoding: 'utf8', valueEncoding: 'utf8', sync: false } as const
+    const database = await open<string, string>('/db', options)
+    for (let round = 0; round < 3; round++) {
+      await database.batch(
+        Array.from({ length: 50 }, (_, index) => ({
+          type: 'put' as const,
+          key: `k${index}`,
+          value: `v${round}`,
+        })),
+      )
+      await database.flush()
+    }
+    // The iterator holds the three level-0 tables; the compaction retires them, and only the
+    // iterator's release (inside close) lets them be deleted.
+    const iterator = database.iterator()
+    expect(await iterator.next()).toEqual(['k0', 'v2'])
+    await database.compactRange()
+    const tables = () =>
+      fs
+        .readdirSync('/db')
+        .filter((name) => name.endsWith('.sst'))
+        .sort()
+    expect(tables().length).toBeGreaterThan(1)
+    await database.close()
+    const atClose = tables()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(tables()).toEqual(atClose)
+    expect(atClose).toHaveLength(1)
+    // A repair right after close sees a directory nothing else changes.
+    await expect(repair('/db', { fs })).resolves.toMatchObject({ table: expect.any(String) })
+    const reopened = await open<string, string>('/db', options)
+    expect(await reopened.get('k7')).toBe('v2')
+    await reopened.close()
   })
 })
