@@ -1,7 +1,9 @@
 /**
  * ESM import from the installed tarballs: @strata/engine writes, flushes, compacts (the worker
  * file must ship and load), closes, reopens and reads everything back; @strata/level does a
- * put/get/reopen too.
+ * put/get/reopen too. Each package ships bundled (scripts/bundle-dist.mjs): an error the engine
+ * throws must still be an instance of @strata/base's classes, and the engine must re-export those
+ * very classes, not copies.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,6 +12,8 @@ const SCRIPT = `
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as base from '@strata/base'
+import * as engine from '@strata/engine'
 import { open } from '@strata/engine'
 import { StrataLevel } from '@strata/level'
 
@@ -35,6 +39,17 @@ for await (const [key, value] of db.iterator()) {
 }
 const one = await db.get('key-00042')
 await db.close()
+let closedError
+try {
+  await db.get('key-00042')
+} catch (error) {
+  closedError = {
+    code: error.code,
+    baseStrataError: error instanceof base.StrataError,
+    baseClosedError: error instanceof base.ClosedError,
+    sameClasses: engine.StrataError === base.StrataError && engine.ClosedError === base.ClosedError,
+  }
+}
 
 let level = new StrataLevel(join(directory, 'level'), { valueEncoding: 'json' })
 await level.put('user:1', { name: 'Ada' })
@@ -42,7 +57,7 @@ await level.close()
 level = new StrataLevel(join(directory, 'level'), { valueEncoding: 'json' })
 const user = await level.get('user:1')
 await level.close()
-console.log(JSON.stringify({ count, wrong, one, compactions, status, user }))
+console.log(JSON.stringify({ count, wrong, one, compactions, status, user, closedError }))
 `
 
 export default async function check({ appDir, run }) {
@@ -56,6 +71,7 @@ export default async function check({ appDir, run }) {
     one: { round: 2, index: 42 },
     status: 'open',
     user: { name: 'Ada' },
+    closedError: { code: 'STRATA_CLOSED', baseStrataError: true, baseClosedError: true, sameClasses: true },
   }
   for (const [name, value] of Object.entries(expected)) {
     if (JSON.stringify(result[name]) !== JSON.stringify(value)) {

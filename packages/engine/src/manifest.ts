@@ -8,7 +8,7 @@
  * Format: docs/format.md, "Manifest".
  */
 import { CorruptionError, type FileSystem, toIOError } from '@strata/base'
-import { Packr } from 'msgpackr'
+import { Packr } from 'msgpackr/pack'
 import { CURRENT_FILE, manifestFileName, pathIn } from './filenames.js'
 import { decodeManifestFrames, encodeManifestFrame, readManifestFrames } from './manifest-frames.js'
 import { type TableFileMeta, Version, type VersionEdit, type WalRecord } from './version.js'

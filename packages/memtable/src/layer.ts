@@ -13,8 +13,29 @@ type BTreeClass = typeof sortedBtree.default
 const BTree: BTreeClass =
   (sortedBtree as unknown as { default?: BTreeClass }).default ?? (sortedBtree as unknown as BTreeClass)
 
+/**
+ * What the memtable uses of a layer's B-tree (sorted-btree's `BTree<number, number | Layer>`), as
+ * its own type: the published declarations then name no type of sorted-btree, which the package
+ * bundles rather than depends on.
+ */
+export interface LayerTree {
+  get(slice: number): number | Layer | undefined
+  /** Stores `value` under `slice`; false when the slice was there and `overwrite` is false. */
+  set(slice: number, value: number | Layer, overwrite?: boolean): boolean
+  /** Entries from `from` up (or all), each yielded in `reuse` when given. */
+  entries(from?: number, reuse?: [number, number | Layer]): IterableIterator<[number, number | Layer]>
+  /** Entries from `from` down (or all), `from` itself left out when `skipFrom`. */
+  entriesReversed(
+    from?: number,
+    reuse?: [number, number | Layer],
+    skipFrom?: boolean,
+  ): IterableIterator<[number, number | Layer]>
+  /** An O(1) copy-on-write clone. */
+  clone(): LayerTree
+}
+
 export interface Layer {
-  readonly tree: InstanceType<typeof BTree<number, number | Layer>>
+  readonly tree: LayerTree
   /**
    * The memtable's snapshot epoch when this layer was made. A layer older than the current epoch
    * may be shared with an iterator's snapshot, so a write copies it (an O(1) copy-on-write clone)

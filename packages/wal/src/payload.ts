@@ -6,7 +6,8 @@
  * reported as damage rather than returned as a wrong entry.
  */
 import { OpType } from '@strata/base'
-import { Packr, Unpackr } from 'msgpackr'
+import { Packr } from 'msgpackr/pack'
+import { Unpackr } from 'msgpackr/unpack'
 import { WALEntry } from './entry.js'
 
 const packr = new Packr({ useRecords: false })
