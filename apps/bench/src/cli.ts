@@ -59,6 +59,7 @@ async function main(): Promise<number> {
       n: options.n,
       rounds: rounds.length,
       seed: options.seed,
+      compactPrefill: options.compactPrefill,
       engines: options.engines,
       workloads: options.workloads,
       durationSeconds: (performance.now() - started) / 1000,

@@ -32,6 +32,12 @@ describe('parseOptions', () => {
     expect(error.message).toContain('--strata-mem-cache must be an integer from 0 to 65536')
   })
 
+  it('compacts prefilled stores only with --compact-prefill', () => {
+    expect(parseOptions([]).compactPrefill).toBe(false)
+    expect(parseOptions(['--compact-prefill']).compactPrefill).toBe(true)
+    expect(rejection(['--compact-prefill=yes']).code).toBe(ErrorCode.InvalidArgument)
+  })
+
   it('reads every flag, keeping engines and workloads in their canonical order', () => {
     const options = parseOptions([
       '--n',

@@ -24,6 +24,8 @@ export interface BenchOptions {
   cpuProf: string | undefined
   /** Block cache of the `strata-mem` engine, in MiB. Default `STRATA_MEM_CACHE_MIB`. */
   strataMemCacheMiB: number
+  /** Prefilled stores are fully compacted before closing (engines with a manual compaction). */
+  compactPrefill: boolean
   help: boolean
 }
 
@@ -40,6 +42,10 @@ export const USAGE = `Usage: node dist/cli.js [flags]
   --cpu-prof <directory> profile strata's jobs (node --cpu-prof) into this directory
   --strata-mem-cache <MiB>
                          block cache of the strata-mem engine (default ${STRATA_MEM_CACHE_MIB})
+  --compact-prefill      fully compact each engine's prefilled store before closing it (strata,
+                         classic-level, rocksdb: compactRange over every key; untimed), so that
+                         every prefilled workload starts from a settled tree, not from wherever the
+                         fill's background compactions stopped
   --help                 this text
 `
 
@@ -80,6 +86,7 @@ const FLAGS = {
   out: { type: 'string' },
   'cpu-prof': { type: 'string' },
   'strata-mem-cache': { type: 'string' },
+  'compact-prefill': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const
 
@@ -110,6 +117,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       0,
       65_536,
     ),
+    compactPrefill: values['compact-prefill'],
     help: values.help,
   }
 }

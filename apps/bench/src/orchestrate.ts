@@ -104,15 +104,27 @@ export async function runRounds(
     if (existing instanceof Error) throw existing
     if (existing !== undefined) return existing
     const directory = track(freshDirectory(`template-${engine}`))
-    const outcome = await runInChild({ kind: 'prefill', engine, n: options.n, seed: options.seed, directory })
+    const outcome = await runInChild({
+      kind: 'prefill',
+      engine,
+      n: options.n,
+      seed: options.seed,
+      directory,
+      compact: options.compactPrefill,
+    })
     if (!outcome.ok) {
       untrack(directory)
       const error = new Error(`prefill failed: ${outcome.error}`)
       templates.set(engine, error)
       throw error
     }
-    if (outcome.kind === 'prefill')
-      log(`  prefilled ${engine} with ${options.n} keys in ${outcome.result.seconds.toFixed(1)} s`)
+    if (outcome.kind === 'prefill') {
+      const { seconds, compactSeconds } = outcome.result
+      log(
+        `  prefilled ${engine} with ${options.n} keys in ${seconds.toFixed(1)} s` +
+          (compactSeconds === undefined ? '' : `, compacted fully in ${compactSeconds.toFixed(1)} s`),
+      )
+    }
     templates.set(engine, directory)
     return directory
   }

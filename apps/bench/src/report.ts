@@ -45,6 +45,8 @@ export interface Report {
   n: number
   rounds: number
   seed: number
+  /** Prefilled stores were fully compacted before closing (`--compact-prefill`). */
+  compactPrefill?: boolean
   engines: EngineName[]
   workloads: WorkloadName[]
   durationSeconds: number
@@ -305,6 +307,11 @@ export function renderMarkdown(report: Report): string {
   lines.push(
     `- n = ${thousands(report.n)}, ${report.rounds} round${report.rounds > 1 ? 's' : ''} (engines interleaved, order rotating each round), ` +
       `seed ${report.seed}, total time ${(report.durationSeconds / 60).toFixed(1)} min`,
+  )
+  lines.push(
+    report.compactPrefill === true
+      ? '- Prefilled stores: filled, fully compacted (strata, classic-level and rocksdb: compactRange over every key, untimed), closed, copied per workload and reopened'
+      : "- Prefilled stores: filled, closed as the fill's background compactions left them, copied per workload and reopened",
   )
   lines.push(
     `- Pre-check: ${report.precheck.engines.join(', ')} answered ${thousands(report.precheck.gets)} gets and ` +

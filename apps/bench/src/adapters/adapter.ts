@@ -56,7 +56,14 @@ export interface Adapter {
   scan(options: ScanOptions, visit: Visit): MaybePromise<number>
   /** Waits for pending writes and closes every file. */
   close(): Promise<void>
+  /** Compacts every key into the engine's settled shape (an LSM's full manual compaction);
+   *  absent for engines that have none (B-trees). Used by `--compact-prefill`, untimed. */
+  compact?(): Promise<void>
 }
+
+/** Below every bench key (16 decimal digits) and above every one: a full-range compaction. */
+export const FIRST_KEY_BOUND = Buffer.from([0x00])
+export const LAST_KEY_BOUND = Buffer.alloc(17, 0xff)
 
 /** Opens (creating when missing) the engine's store in `directory`. */
 export type OpenAdapter = (directory: string, settings: OpenSettings) => Promise<Adapter>

@@ -8,7 +8,9 @@ import { ClassicLevel } from 'classic-level'
 import {
   type Adapter,
   type BatchOperation,
+  FIRST_KEY_BOUND,
   type Key,
+  LAST_KEY_BOUND,
   levelRange,
   type OpenSettings,
   PEER_CACHE_BYTES,
@@ -43,5 +45,6 @@ export async function openClassicLevel(directory: string, settings: OpenSettings
         visit,
       ),
     close: () => db.close(),
+    compact: () => db.compactRange(FIRST_KEY_BOUND, LAST_KEY_BOUND),
   }
 }

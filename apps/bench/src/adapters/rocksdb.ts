@@ -9,7 +9,9 @@ import rocksdb from 'rocksdb'
 import {
   type Adapter,
   type BatchOperation,
+  FIRST_KEY_BOUND,
   type Key,
+  LAST_KEY_BOUND,
   levelRange,
   type OpenSettings,
   PEER_CACHE_BYTES,
@@ -33,6 +35,7 @@ interface RocksDatabase {
   del(key: Buffer, options: object, callback: Callback): void
   batch(operations: BatchOperation[], options: object, callback: Callback): void
   iterator(options: object): RocksIterator
+  compactRange(start: Buffer, end: Buffer, callback: Callback): void
 }
 
 const createDatabase = rocksdb as unknown as (location: string) => RocksDatabase
@@ -97,5 +100,6 @@ export async function openRocksdb(directory: string, settings: OpenSettings): Pr
       return count
     },
     close: () => promised((callback) => db.close(callback)),
+    compact: () => promised((callback) => db.compactRange(FIRST_KEY_BOUND, LAST_KEY_BOUND, callback)),
   }
 }

@@ -72,5 +72,6 @@ async function openWith(
         visit,
       ),
     close: () => db.close(),
+    compact: () => db.compactRange(),
   }
 }
