@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { fileMeta, versionOf } from '../test/version-fixtures.js'
 import {
   type CompactionOptions,
   levelScores,
@@ -8,8 +9,6 @@ import {
   planRangeCompaction,
 } from './compaction-picker.js'
 
-import { type TableFileMeta, Version } from './version.js'
-
 const options: CompactionOptions = {
   level0CompactionTrigger: 4,
   level1Bytes: 1000,
@@ -17,26 +16,8 @@ const options: CompactionOptions = {
   targetFileBytes: 100,
 }
 const key = (text: string) => Buffer.from(text)
-let nextNumber = 1
-function table(smallest: string, largest: string, fileSize = 100): TableFileMeta {
-  return {
-    fileNumber: nextNumber++,
-    fileSize,
-    smallestKey: key(smallest),
-    largestKey: key(largest),
-    minSeq: 1,
-    maxSeq: 1,
-    entryCount: 1,
-    tombstoneCount: 0,
-    rawKeyBytes: 1,
-    rawValueBytes: 1,
-  }
-}
-function version(levels: TableFileMeta[][]): Version {
-  return new Version().apply({
-    added: levels.flatMap((files, level) => files.map((file) => ({ level, table: file }))),
-  })
-}
+const table = (smallest: string, largest: string, fileSize = 100) => fileMeta(smallest, largest, { fileSize })
+const version = versionOf
 
 describe('pickCompaction', () => {
   it('does nothing while every level is within budget', () => {

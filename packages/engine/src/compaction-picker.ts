@@ -6,10 +6,12 @@
  * tables; level n (n >= 1) compacts into n+1 when it outgrows `level1Bytes *
  * levelSizeMultiplier^(n-1)`. The most urgent level (highest score) goes first. Within a level,
  * files are taken round-robin from a per-level pointer so every key range gets its turn. When
- * every level is within budget, a table dense with tombstones may still go one level down
+ * every level is within budget, a table that seeks keep passing on the way to another table goes
+ * one level down (seek-compaction.ts), and then a table dense with tombstones
  * (tombstone-density.ts).
  */
 import { compareBytes } from '@strata/base'
+import { pickSeekCompaction, type SeekCandidate } from './seek-compaction.js'
 import { pickDenseTable } from './tombstone-density.js'
 import { NUM_LEVELS, type TableFileMeta, type Version } from './version.js'
 
@@ -20,7 +22,7 @@ export interface CompactionOptions {
   targetFileBytes: number
 }
 
-export type CompactionReason = 'level0-files' | 'level-size' | 'tombstone-density' | 'manual'
+export type CompactionReason = 'level0-files' | 'level-size' | 'seek' | 'tombstone-density' | 'manual'
 
 export interface CompactionPlan {
   reason: CompactionReason
@@ -102,7 +104,8 @@ export function maxGrandparentOverlapBytes(options: CompactionOptions): number {
  * The compaction to run next, or `undefined` when every level is within budget.
  * `pointers[level]` is the largest key of the last compaction at that level (round-robin).
  * `busy` lists file numbers already being compacted; plans never touch them. `oldestSnapshot`:
- * the seq of the oldest live snapshot, if any (tombstone-density.ts).
+ * the seq of the oldest live snapshot, if any (tombstone-density.ts). `seekCandidate`: the table
+ * whose seeks ran out (seek-compaction.ts), compacted when every level is within budget.
  */
 export function pickCompaction(
   version: Version,
@@ -110,6 +113,7 @@ export function pickCompaction(
   pointers: readonly (Uint8Array | undefined)[] = [],
   busy: ReadonlySet<number> = new Set(),
   oldestSnapshot?: number,
+  seekCandidate?: SeekCandidate,
 ): CompactionPlan | undefined {
   const scores = levelScores(version, options)
   const order = scores
@@ -123,7 +127,10 @@ export function pickCompaction(
         : pickLevelFile(version, level, score, options, pointers, busy)
     if (plan !== undefined) return plan
   }
-  return pickDenseTable(version, options, busy, oldestSnapshot)
+  return (
+    pickSeekCompaction(version, options, seekCandidate, busy) ??
+    pickDenseTable(version, options, busy, oldestSnapshot)
+  )
 }
 
 function anyBusy(files: readonly TableFileMeta[], busy: ReadonlySet<number>): boolean {

@@ -11,9 +11,10 @@ import type { MergeRunner } from './compaction-runner.js'
 import { tableView, totalBytes } from './event-views.js'
 import type { EventHub } from './events.js'
 import type { ResolvedOptions } from './options.js'
+import { SeekCharges } from './seek-compaction.js'
 import type { SnapshotList } from './snapshot.js'
 import type { Tree } from './tree.js'
-import { NUM_LEVELS, toFileMeta } from './version.js'
+import { NUM_LEVELS, toFileMeta, type Version } from './version.js'
 import type { WriteQueue } from './write-queue.js'
 
 export class CompactionScheduler {
@@ -29,6 +30,8 @@ export class CompactionScheduler {
   private readonly rangeCompactions = new Set<Promise<void>>()
   /** The job of the compaction started last (the one a failure comes from). */
   private lastJobId: number | undefined
+  /** Seeks charged to tables (seek-compaction.ts); a spent table asks for a compaction. */
+  private readonly seeks = new SeekCharges(() => queueMicrotask(() => this.schedule()))
 
   readonly counters = {
     compactions: 0,
@@ -51,6 +54,14 @@ export class CompactionScheduler {
     private readonly isOpen: () => boolean,
     private readonly events: EventHub,
   ) {}
+
+  /** A seek to `key` over `version` (an iterator's start or `seek()`): charged to the first table
+   *  it searches when it searches two or more (seek-compaction.ts). Nothing with
+   *  `seekCompaction: false`, or when background compactions are off. */
+  chargeSeek(version: Version, key: Uint8Array): void {
+    if (!this.options.seekCompaction || !this.compactsInBackground) return
+    this.seeks.chargeSeek(version, key)
+  }
 
   /** True while a compaction runs. */
   get running(): boolean {
@@ -77,13 +88,24 @@ export class CompactionScheduler {
 
   private async runCompactions(): Promise<void> {
     while (this.isOpen() && this.writes.readOnlyReason === undefined) {
+      const version = this.tree.current
       const plan = pickCompaction(
-        this.tree.current,
+        version,
         this.options,
         this.compactPointers,
         this.compactingFiles,
         this.snapshots.seqs()[0],
+        this.seeks.candidate,
       )
+      // A candidate that is being compacted, or whose table left the tree, has had its turn.
+      const candidate = this.seeks.candidate
+      if (
+        plan?.reason === 'seek' ||
+        (candidate !== undefined &&
+          !version.levels[candidate.level]?.some((file) => file.fileNumber === candidate.fileNumber))
+      ) {
+        this.seeks.clearCandidate()
+      }
       if (plan === undefined) return
       try {
         await this.runCompaction(plan)

@@ -28,6 +28,8 @@ export interface IteratorInternals<K, V> {
   decodeKey: ((data: Uint8Array) => K) | undefined
   decodeValue: ((data: Uint8Array) => V) | undefined
   encodeTarget: (target: K) => Uint8Array
+  /** Called with each `seek()` target, encoded (seek-compaction.ts charges it). */
+  onSeek: ((target: Uint8Array) => void) | undefined
   /** Releases what the iterator pinned (version, snapshot registration). */
   release: () => void
 }
@@ -105,7 +107,9 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
   /** Moves to the first key >= target (<= target when reverse), within the iterator's range. */
   seek(target: K): void {
     if (this.closed) throw new ClosedError('this iterator')
-    this.internals.merge.seek(this.internals.encodeTarget(target))
+    const encoded = this.internals.encodeTarget(target)
+    this.internals.onSeek?.(encoded)
+    this.internals.merge.seek(encoded)
   }
 
   /** Releases what the iterator holds. Safe to call twice. */

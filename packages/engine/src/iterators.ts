@@ -14,6 +14,7 @@ import type { RangeDeletes } from './range-deletes.js'
 import { RangeSkip } from './range-skip.js'
 import type { CheckedIteratorOptions } from './read-options.js'
 import type { Tree } from './tree.js'
+import type { Version } from './version.js'
 
 /** What every source of one iterator is opened with. */
 type SourceOptions = KeyRange & {
@@ -35,6 +36,8 @@ export class OpenIterators<K, V> {
     private readonly reads: SyncReads,
     codec: EntryCodec<K, V>,
     private readonly rangeDeletes: RangeDeletes,
+    /** A seek to a key over a version (seek-compaction.ts): an iterator's start and `seek()`. */
+    private readonly chargeSeek: (version: Version, key: Uint8Array) => void = () => {},
   ) {
     const { keyEncoding, valueEncoding } = codec
     this.decodeKey = (data) => keyEncoding.decode(data)
@@ -54,6 +57,8 @@ export class OpenIterators<K, V> {
     // The memtable sources read their memtables' slabs until the iterator closes.
     const unpinMemtables = this.memtables.pin()
     const version = handle.version
+    const start = reverse ? (range.lte ?? range.lt) : (range.gte ?? range.gt)
+    if (start !== undefined) this.chargeSeek(version, start)
     // One options object for the memtables and one, checked once, for every table (level 0's,
     // and those each level source opens), built once per iterator.
     const sourceOptions: SourceOptions = {
@@ -102,6 +107,7 @@ export class OpenIterators<K, V> {
       decodeKey: keys ? this.decodeKey : undefined,
       decodeValue: values ? this.decodeValue : undefined,
       encodeTarget: this.encodeTarget,
+      onSeek: (target) => this.chargeSeek(version, target),
       release: () => {
         this.open.delete(iterator)
         unpinMemtables()

@@ -80,6 +80,9 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   /** Run compactions in the background. Default `true`; `false` leaves the tree as flushed
    *  (useful for tests and for bulk loads followed by `compactRange()`). */
   autoCompaction?: boolean
+  /** Compact a table that iterator seeks keep passing on the way to another table (LevelDB's
+   *  seek compaction; see the README). Default `true`; needs `autoCompaction`. */
+  seekCompaction?: boolean
   /** Encoding of keys: `binary` (default; Uint8Array, strings accepted as UTF-8), `utf8`, `json`,
    *  or a codec `{ encode, decode }`. */
   keyEncoding?: Encoding<K>
@@ -123,6 +126,7 @@ export interface ResolvedOptions {
   levelSizeMultiplier: number
   targetFileBytes: number
   autoCompaction: boolean
+  seekCompaction: boolean
   fs: FileSystem
 }
 
@@ -149,6 +153,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   levelSizeMultiplier: 10,
   targetFileBytes: 8 * MiB,
   autoCompaction: true,
+  seekCompaction: true,
 }
 
 /** Largest key strata accepts, in bytes. */
@@ -170,7 +175,14 @@ const integerRules: Record<string, IntegerRule> = {
   levelSizeMultiplier: { min: 2, max: 100 },
   targetFileBytes: { min: 1024, max: 4096 * MiB },
 }
-const booleanOptions = ['createIfMissing', 'errorIfExists', 'readOnly', 'sync', 'autoCompaction']
+const booleanOptions = [
+  'createIfMissing',
+  'errorIfExists',
+  'readOnly',
+  'sync',
+  'autoCompaction',
+  'seekCompaction',
+]
 const otherOptions = [
   'readMode',
   'compression',

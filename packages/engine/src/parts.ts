@@ -125,7 +125,14 @@ export function buildParts<K, V>(
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)
   const rangeDeletes = new RangeDeletes(memtables, tree)
   const reader = new PointReader(memtables, tree, policy, rangeDeletes)
-  const iterators = new OpenIterators(memtables, tree, policy.iteratorReads, codec, rangeDeletes)
+  const iterators = new OpenIterators(
+    memtables,
+    tree,
+    policy.iteratorReads,
+    codec,
+    rangeDeletes,
+    (version, key) => compactions!.chargeSeek(version, key),
+  )
   const refresher = options.readOnly
     ? new ReadOnlyRefresher(directory, options, { tree, memtables, writes, snapshots })
     : undefined

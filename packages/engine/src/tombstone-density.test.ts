@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { fileMeta, versionOf } from '../test/version-fixtures.js'
 import { type CompactionOptions, pickCompaction } from './compaction-picker.js'
 import { DENSE_MIN_TOMBSTONES } from './tombstone-density.js'
-import { type TableFileMeta, Version } from './version.js'
 
 const options: CompactionOptions = {
   level0CompactionTrigger: 4,
@@ -9,32 +9,9 @@ const options: CompactionOptions = {
   levelSizeMultiplier: 10,
   targetFileBytes: 1000,
 }
-let nextNumber = 1
-function table(
-  smallest: string,
-  largest: string,
-  tombstones = 0,
-  entries = 1000,
-  maxSeq = 10,
-): TableFileMeta {
-  return {
-    fileNumber: nextNumber++,
-    fileSize: 100,
-    smallestKey: Buffer.from(smallest),
-    largestKey: Buffer.from(largest),
-    minSeq: 1,
-    maxSeq,
-    entryCount: entries,
-    tombstoneCount: tombstones,
-    rawKeyBytes: 1,
-    rawValueBytes: 1,
-  }
-}
-function version(levels: TableFileMeta[][]): Version {
-  return new Version().apply({
-    added: levels.flatMap((files, level) => files.map((file) => ({ level, table: file }))),
-  })
-}
+const table = (smallest: string, largest: string, tombstones = 0, entries = 1000, maxSeq = 10) =>
+  fileMeta(smallest, largest, { tombstoneCount: tombstones, entryCount: entries, maxSeq })
+const version = versionOf
 
 describe('tombstone-density picking', () => {
   it('leaves tables with few tombstones alone', () => {
