@@ -1,26 +1,16 @@
 import { MemoryFileSystem } from '@strata/base'
 import { BlockCache } from '@strata/sstable'
 import { describe, expect, it } from 'vitest'
+import { fileMeta } from '../test/version-fixtures.js'
 import { CHECK_INVARIANTS, checkVersion, InvariantViolation } from './invariants.js'
 import { EMPTY_STATE, Manifest } from './manifest.js'
 import { Tree } from './tree.js'
 import { type TableFileMeta, Version } from './version.js'
 import { VersionSet } from './version-set.js'
 
-function table(fileNumber: number, smallest: string, largest: string): TableFileMeta {
-  return {
-    fileNumber,
-    fileSize: 100,
-    smallestKey: Buffer.from(smallest),
-    largestKey: Buffer.from(largest),
-    minSeq: 1,
-    maxSeq: 1,
-    entryCount: 1,
-    tombstoneCount: 0,
-    rawKeyBytes: 1,
-    rawValueBytes: 1,
-  }
-}
+/** A table's record with a chosen file number (the checks compare numbers). */
+const table = (fileNumber: number, smallest: string, largest: string) =>
+  fileMeta(smallest, largest, { fileNumber })
 
 function levels(...byLevel: TableFileMeta[][]): TableFileMeta[][] {
   return Array.from({ length: 7 }, (_, level) => byLevel[level] ?? [])
