@@ -3,11 +3,13 @@
  * strata store as the bench's prefill does (n keys, random order), compacts it, overwrites
  * 3 × 30,000 random keys with a flush after each (three level-0 tables spanning every key, below
  * the level-0 trigger of 4), closes it; then, on a fresh copy per side, runs `seeks` seeks of 11
- * entries each (as seekrandom) and yields to the event loop every 1,000 seeks, as a server does
- * between requests (a loop of reads that never yields starves every background job: a seek
- * compaction as any other). Sides alternate, `rounds` times.
+ * entries each (as seekrandom) and yields to the event loop every `yieldEvery` seeks, as a server
+ * does between requests. Sides alternate, `rounds` times.
  *
- *   node scripts/seek-settle.mjs [n=1000000] [seeks=400000] [rounds=1]
+ *   node scripts/seek-settle.mjs [n=1000000] [seeks=400000] [rounds=1] [yieldEvery=1000]
+ *
+ * `yieldEvery` 0: the loop never yields (as the bench's loops); strata's reads then give the
+ * event loop a turn themselves every READ_TURN_MS (read-turn.ts).
  *
  * Prints, per side: the tree before and after, seeks per second overall and per 20,000 seeks,
  * the process's CPU seconds (the compaction worker's included) and each compaction it ran.
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 const n = Number(process.argv[2] ?? 1_000_000)
 const seeks = Number(process.argv[3] ?? 400_000)
 const rounds = Number(process.argv[4] ?? 1)
+const yieldEvery = Number(process.argv[5] ?? 1000)
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 const { loadAdapter } = await import(join(dist, 'adapters', 'index.js'))
 const { prefill } = await import(join(dist, 'workloads.js'))
@@ -60,7 +63,9 @@ try {
     await loaded.batch(batch)
     await loaded.flush()
   }
-  console.log(`n = ${n}, ${seeks} seeks per side; tree after the load and the updates: ${shape(loaded)}`)
+  console.log(
+    `n = ${n}, ${seeks} seeks per side, ${yieldEvery > 0 ? `yielding every ${yieldEvery}` : 'never yielding'}; tree after the load and the updates: ${shape(loaded)}`,
+  )
   await loaded.close()
 
   for (let round = 0; round < rounds; round++) {
@@ -88,7 +93,8 @@ try {
         const iterator = db.iterator({ gte: keyOf(storedKeyNumber(random())), limit: 11 })
         await iterator.nextv(11)
         await iterator.close()
-        if (seek % 1000 === 999) await new Promise((resolve) => setImmediate(resolve))
+        if (yieldEvery > 0 && seek % yieldEvery === yieldEvery - 1)
+          await new Promise((resolve) => setImmediate(resolve))
         if (seek % 20_000 === 19_999) {
           const now = performance.now()
           rates.push(Math.round(20_000 / ((now - mark) / 1000)))

@@ -10,6 +10,12 @@
  *  depends on, never the reverse). */
 export { SYNC_WRITE_BUDGET_MS } from '@strata/wal'
 
+/** Reads answered without waiting for I/O (`get()`, an iterator's `next()`/`nextv()`) may take
+ *  this long in one event-loop turn; the next such read's answer then waits for the next turn
+ *  (read-turn.ts), so a loop of reads that never yields still lets timers, I/O and strata's own
+ *  background work run. */
+export const READ_TURN_MS = 2
+
 /** How long one `getMany` may read uncached blocks synchronously (`readMode: 'auto'`) before its
  *  remaining keys go to the thread pool. */
 export const GET_MANY_SYNC_MS = 1

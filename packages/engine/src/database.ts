@@ -207,7 +207,10 @@ export class Database<K = Uint8Array, V = Uint8Array> extends DatabaseEventSourc
   get(key: K, options?: ReadOptions): Promise<V | undefined> {
     try {
       const found = this.getSyncOrPromise(key, options)
-      return found instanceof Promise ? found : Promise.resolve(found)
+      if (found instanceof Promise) return found
+      // Answered without I/O: at once, unless this turn's reads have had their budget.
+      const turn = this.parts.readTurn
+      return turn.spent() ? turn.next().then(() => found) : Promise.resolve(found)
     } catch (error) {
       return Promise.reject(error)
     }

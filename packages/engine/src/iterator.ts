@@ -4,6 +4,7 @@
  */
 import { ClosedError, type InternalEntry } from '@strata/base'
 import type { MergeIterator } from './merge-iterator.js'
+import type { ReadTurn } from './read-turn.js'
 
 export interface IteratorOptions<K> {
   gt?: K
@@ -28,6 +29,8 @@ export interface IteratorInternals<K, V> {
   decodeKey: ((data: Uint8Array) => K) | undefined
   decodeValue: ((data: Uint8Array) => V) | undefined
   encodeTarget: (target: K) => Uint8Array
+  /** The reads' event-loop budget (read-turn.ts). */
+  turn: ReadTurn | undefined
   /** Called with each `seek()` target, encoded (seek-compaction.ts charges it). */
   onSeek: ((target: Uint8Array) => void) | undefined
   /** Releases what the iterator pinned (version, snapshot registration). */
@@ -50,6 +53,7 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
   async next(): Promise<[K, V] | undefined> {
     if (this.closed) throw new ClosedError('this iterator')
     if (this.count >= this.internals.limit) return undefined
+    if (this.internals.turn?.spent()) await this.nextTurn()
     let entry = this.internals.merge.next()
     if (entry instanceof Promise) entry = await this.settle(entry)
     if (entry === undefined) return undefined
@@ -61,6 +65,7 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
    *  gathered without a promise each. */
   async nextv(size: number): Promise<[K, V][]> {
     if (this.closed) throw new ClosedError('this iterator')
+    if (this.internals.turn?.spent()) await this.nextTurn()
     const entries: [K, V][] = []
     const merge = this.internals.merge
     while (entries.length < size && this.count < this.internals.limit) {
@@ -71,6 +76,12 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
       entries.push(this.decode(entry))
     }
     return entries
+  }
+
+  /** Waits for the next event-loop turn (this turn's reads have had their budget). */
+  private async nextTurn(): Promise<void> {
+    await this.internals.turn!.next()
+    if (this.closed) throw new ClosedError('this iterator')
   }
 
   /** A pending read's entry. A read cut short by `close()` (this iterator's or the database's)

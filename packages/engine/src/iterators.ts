@@ -13,6 +13,7 @@ import { type EntrySource, MergeIterator, type SyncReads } from './merge-iterato
 import type { RangeDeletes } from './range-deletes.js'
 import { RangeSkip } from './range-skip.js'
 import type { CheckedIteratorOptions } from './read-options.js'
+import type { ReadTurn } from './read-turn.js'
 import type { Tree } from './tree.js'
 import type { Version } from './version.js'
 
@@ -38,6 +39,8 @@ export class OpenIterators<K, V> {
     private readonly rangeDeletes: RangeDeletes,
     /** A seek to a key over a version (seek-compaction.ts): an iterator's start and `seek()`. */
     private readonly chargeSeek: (version: Version, key: Uint8Array) => void = () => {},
+    /** The reads' event-loop budget (read-turn.ts), shared with `get()`. */
+    private readonly turn: ReadTurn | undefined = undefined,
   ) {
     const { keyEncoding, valueEncoding } = codec
     this.decodeKey = (data) => keyEncoding.decode(data)
@@ -107,6 +110,7 @@ export class OpenIterators<K, V> {
       decodeKey: keys ? this.decodeKey : undefined,
       decodeValue: values ? this.decodeValue : undefined,
       encodeTarget: this.encodeTarget,
+      turn: this.turn,
       onSeek: (target) => this.chargeSeek(version, target),
       release: () => {
         this.open.delete(iterator)

@@ -19,6 +19,7 @@ import { PointReader } from './point-reader.js'
 import { RangeDeletes } from './range-deletes.js'
 import { ReadOnlyRefresher, recoverReadOnly } from './read-only-open.js'
 import { ReadPolicy } from './read-policy.js'
+import { ReadTurn } from './read-turn.js'
 import { type RecoveredState, recover } from './recovery.js'
 import { SnapshotList } from './snapshot.js'
 import { Tree } from './tree.js'
@@ -40,6 +41,8 @@ export interface DatabaseParts<K, V> {
   /** Flushes a memtable of mostly tombstones once writes stop (idle-tombstone-flush.ts). */
   readonly idleFlush: IdleTombstoneFlush
   readonly reader: PointReader
+  /** The reads' event-loop budget (read-turn.ts). */
+  readonly readTurn: ReadTurn
   readonly iterators: OpenIterators<K, V>
   /** Set for a read-only open (`readOnly: true`) only. */
   readonly refresher: ReadOnlyRefresher | undefined
@@ -125,6 +128,7 @@ export function buildParts<K, V>(
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)
   const rangeDeletes = new RangeDeletes(memtables, tree)
   const reader = new PointReader(memtables, tree, policy, rangeDeletes)
+  const readTurn = new ReadTurn()
   const iterators = new OpenIterators(
     memtables,
     tree,
@@ -132,6 +136,7 @@ export function buildParts<K, V>(
     codec,
     rangeDeletes,
     (version, key) => compactions!.chargeSeek(version, key),
+    readTurn,
   )
   const refresher = options.readOnly
     ? new ReadOnlyRefresher(directory, options, { tree, memtables, writes, snapshots })
@@ -150,6 +155,7 @@ export function buildParts<K, V>(
     compactions,
     idleFlush,
     reader,
+    readTurn,
     iterators,
     refresher,
   }
