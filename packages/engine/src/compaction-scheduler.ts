@@ -95,18 +95,10 @@ export class CompactionScheduler {
         this.compactPointers,
         this.compactingFiles,
         this.snapshots.seqs()[0],
-        this.seeks.candidate,
+        this.seeks.candidateIn(version),
       )
-      // A candidate that is being compacted, or whose table left the tree, has had its turn.
-      const candidate = this.seeks.candidate
-      if (
-        plan?.reason === 'seek' ||
-        (candidate !== undefined &&
-          !version.levels[candidate.level]?.some((file) => file.fileNumber === candidate.fileNumber))
-      ) {
-        this.seeks.clearCandidate()
-      }
       if (plan === undefined) return
+      if (plan.reason === 'seek') this.seeks.clearCandidate()
       try {
         await this.runCompaction(plan)
       } catch (error) {

@@ -30,9 +30,9 @@ export interface IteratorInternals<K, V> {
   decodeValue: ((data: Uint8Array) => V) | undefined
   encodeTarget: (target: K) => Uint8Array
   /** The reads' event-loop budget (read-turn.ts). */
-  turn: ReadTurn | undefined
+  turn: ReadTurn
   /** Called with each `seek()` target, encoded (seek-compaction.ts charges it). */
-  onSeek: ((target: Uint8Array) => void) | undefined
+  onSeek: (target: Uint8Array) => void
   /** Releases what the iterator pinned (version, snapshot registration). */
   release: () => void
 }
@@ -53,7 +53,7 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
   async next(): Promise<[K, V] | undefined> {
     if (this.closed) throw new ClosedError('this iterator')
     if (this.count >= this.internals.limit) return undefined
-    if (this.internals.turn?.spent()) await this.nextTurn()
+    if (this.internals.turn.spent()) await this.nextTurn()
     let entry = this.internals.merge.next()
     if (entry instanceof Promise) entry = await this.settle(entry)
     if (entry === undefined) return undefined
@@ -65,7 +65,7 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
    *  gathered without a promise each. */
   async nextv(size: number): Promise<[K, V][]> {
     if (this.closed) throw new ClosedError('this iterator')
-    if (this.internals.turn?.spent()) await this.nextTurn()
+    if (this.internals.turn.spent()) await this.nextTurn()
     const entries: [K, V][] = []
     const merge = this.internals.merge
     while (entries.length < size && this.count < this.internals.limit) {
@@ -80,7 +80,7 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
 
   /** Waits for the next event-loop turn (this turn's reads have had their budget). */
   private async nextTurn(): Promise<void> {
-    await this.internals.turn!.next()
+    await this.internals.turn.next()
     if (this.closed) throw new ClosedError('this iterator')
   }
 
@@ -119,7 +119,7 @@ export class DatabaseIterator<K, V> implements AsyncIterable<[K, V]> {
   seek(target: K): void {
     if (this.closed) throw new ClosedError('this iterator')
     const encoded = this.internals.encodeTarget(target)
-    this.internals.onSeek?.(encoded)
+    this.internals.onSeek(encoded)
     this.internals.merge.seek(encoded)
   }
 

@@ -38,9 +38,9 @@ export class OpenIterators<K, V> {
     codec: EntryCodec<K, V>,
     private readonly rangeDeletes: RangeDeletes,
     /** A seek to a key over a version (seek-compaction.ts): an iterator's start and `seek()`. */
-    private readonly chargeSeek: (version: Version, key: Uint8Array) => void = () => {},
+    private readonly chargeSeek: (version: Version, key: Uint8Array) => void,
     /** The reads' event-loop budget (read-turn.ts), shared with `get()`. */
-    private readonly turn: ReadTurn | undefined = undefined,
+    private readonly turn: ReadTurn,
   ) {
     const { keyEncoding, valueEncoding } = codec
     this.decodeKey = (data) => keyEncoding.decode(data)

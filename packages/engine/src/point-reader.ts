@@ -5,26 +5,18 @@
  * first block read on the thread pool turns the rest of the lookup asynchronous, with the
  * version pinned.
  */
-import { compareBytes, type InternalEntry } from '@strata/base'
+import type { InternalEntry } from '@strata/base'
 import { FilterHashes, type ReadTimer, type Table } from '@strata/sstable'
 import type { Memtables } from './memtables.js'
 import { NEED_BLOCK, PointLookup } from './point-lookup.js'
 import type { RangeDeletes } from './range-deletes.js'
 import type { ReadPolicy } from './read-policy.js'
 import type { Tree } from './tree.js'
-import type { TableFileMeta, Version } from './version.js'
+import { holdsKey, type Version } from './version.js'
 
 /** `entry`, unless a range tombstone with seq `cover` deleted it (then undefined). */
 function unlessCovered(entry: InternalEntry | undefined, cover: number): InternalEntry | undefined {
   return entry !== undefined && entry.seq < cover ? undefined : entry
-}
-
-/** Whether `file` may hold a point entry of `key` (a table of range tombstones alone holds none:
- *  its tombstones reach reads through `RangeDeletes`). */
-function keyWithin(file: TableFileMeta, key: Uint8Array): boolean {
-  return (
-    file.entryCount > 0 && compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
-  )
 }
 
 export class PointReader {
@@ -122,7 +114,7 @@ export class PointReader {
   private candidateTables(version: Version, key: Uint8Array): Table[] {
     const candidates: Table[] = []
     for (const file of version.levels[0] ?? []) {
-      if (keyWithin(file, key)) candidates.push(this.tree.table(file.fileNumber))
+      if (holdsKey(file, key)) candidates.push(this.tree.table(file.fileNumber))
     }
     for (let level = 1; level < version.levels.length; level++) {
       const file = version.fileFor(level, key)

@@ -15,8 +15,6 @@ import { READ_TURN_MS } from './budgets.js'
 export class ReadTurn {
   /** When this turn's first read was answered; undefined until a read in a new turn. */
   private startedAt: number | undefined
-  /** Reads that waited for a turn (stats). */
-  waits = 0
 
   /** True when this turn's reads have had their budget: the caller then awaits `next()`. */
   spent(): boolean {
@@ -33,7 +31,6 @@ export class ReadTurn {
 
   /** Resolves in the next event-loop turn. */
   next(): Promise<void> {
-    this.waits++
     return new Promise((resolve) => setImmediate(resolve))
   }
 }

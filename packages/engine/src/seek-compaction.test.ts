@@ -41,9 +41,9 @@ describe('seek charges', () => {
     let asked = 0
     const charges = new SeekCharges(() => asked++)
     for (let seek = 0; seek < MIN_ALLOWED_SEEKS - 1; seek++) charges.chargeSeek(tree, key('c'))
-    expect(charges.candidate).toBeUndefined()
+    expect(charges.candidateIn(tree)).toBeUndefined()
     charges.chargeSeek(tree, key('c'))
-    expect(charges.candidate).toEqual({ level: 0, fileNumber: newer.fileNumber })
+    expect(charges.candidateIn(tree)).toEqual({ level: 0, fileNumber: newer.fileNumber })
     expect(asked).toBe(1)
     // One candidate at a time: more spent tables do not ask again while it waits.
     for (let seek = 0; seek < MIN_ALLOWED_SEEKS; seek++) charges.chargeSeek(tree, key('c'))
@@ -59,7 +59,7 @@ describe('seek charges', () => {
       charges.chargeSeek(tree, key('y'))
       charges.chargeSeek(tree, key('g'))
     }
-    expect(charges.candidate).toBeUndefined()
+    expect(charges.candidateIn(tree)).toBeUndefined()
     expect(charges.tracked).toBe(0)
   })
 
@@ -70,7 +70,7 @@ describe('seek charges', () => {
     const charges = new SeekCharges(() => {})
     const tree = version([[tombstonesOnly], [], [upper], [lower]])
     for (let seek = 0; seek < MIN_ALLOWED_SEEKS; seek++) charges.chargeSeek(tree, key('c'))
-    expect(charges.candidate).toEqual({ level: 2, fileNumber: upper.fileNumber })
+    expect(charges.candidateIn(tree)).toEqual({ level: 2, fileNumber: upper.fileNumber })
   })
 
   it('forgets the counts of tables gone from the tree', () => {

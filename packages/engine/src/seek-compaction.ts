@@ -24,10 +24,9 @@
  * Point reads are not charged: a table without the key costs a point read a filter probe, not a
  * block read, except for the filter's false positives (about 1% at the default 10 bits per key).
  */
-import { compareBytes } from '@strata/base'
 import type { CompactionOptions, CompactionPlan } from './compaction-picker.js'
 import { keyRange, maxGrandparentOverlapBytes } from './compaction-picker.js'
-import { NUM_LEVELS, type TableFileMeta, type Version } from './version.js'
+import { holdsKey, NUM_LEVELS, type TableFileMeta, type Version } from './version.js'
 
 /** A table's allowance: one seek per this many bytes its compaction would read... */
 export const BYTES_PER_SEEK = 512
@@ -55,13 +54,6 @@ export function allowedSeeks(version: Version, level: number, file: TableFileMet
   return Math.max(MIN_ALLOWED_SEEKS, Math.floor(compactionBytes(version, level, file) / BYTES_PER_SEEK))
 }
 
-/** Whether `file` may hold a point entry of `key`. */
-function holds(file: TableFileMeta, key: Uint8Array): boolean {
-  return (
-    file.entryCount > 0 && compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
-  )
-}
-
 function fileCount(version: Version): number {
   let count = 0
   for (const files of version.levels) count += files.length
@@ -76,18 +68,25 @@ export class SeekCharges {
   /** `onCandidate` runs when a table's allowance runs out and no candidate is waiting. */
   constructor(private readonly onCandidate: () => void) {}
 
-  /** The table waiting to be compacted for its seeks, if any. */
-  get candidate(): SeekCandidate | undefined {
-    return this.candidateValue
+  /** The table waiting to be compacted for its seeks, if it is still in `version` (one that left
+   *  the tree has had its turn and is forgotten). */
+  candidateIn(version: Version): SeekCandidate | undefined {
+    const candidate = this.candidateValue
+    if (candidate === undefined) return undefined
+    if ((version.levels[candidate.level] ?? []).some((file) => file.fileNumber === candidate.fileNumber)) {
+      return candidate
+    }
+    this.clearCandidate()
+    return undefined
   }
 
-  /** Forgets the candidate (its compaction started, or its table left the tree). */
+  /** Forgets the candidate (its compaction started). */
   clearCandidate(): void {
     if (this.candidateValue !== undefined) this.remaining.delete(this.candidateValue.fileNumber)
     this.candidateValue = undefined
   }
 
-  /** Tables with a charge on record (for tests and stats). */
+  /** Tables with a charge on record (tests). */
   get tracked(): number {
     return this.remaining.size
   }
@@ -97,31 +96,29 @@ export class SeekCharges {
    * two or more tables (level 0's newest first, then one table per deeper level).
    */
   chargeSeek(version: Version, key: Uint8Array): void {
-    let first: SeekCandidate | undefined
-    let firstFile: TableFileMeta | undefined
+    // The first table the seek searches, and whether it searches a second one.
+    let first: TableFileMeta | undefined
+    let firstLevel = 0
     let within = 0
     for (const file of version.levels[0] ?? []) {
-      if (!holds(file, key)) continue
-      within++
-      if (firstFile === undefined) {
-        firstFile = file
-        first = { level: 0, fileNumber: file.fileNumber }
-      } else break
+      if (!holdsKey(file, key)) continue
+      first ??= file
+      if (++within === 2) break
     }
     for (let level = 1; within < 2 && level < version.levels.length; level++) {
       const file = version.fileFor(level, key)
       if (file === undefined || file.entryCount === 0) continue
-      within++
-      if (firstFile === undefined) {
-        firstFile = file
-        first = { level, fileNumber: file.fileNumber }
+      if (first === undefined) {
+        first = file
+        firstLevel = level
       }
+      within++
     }
-    if (within < 2 || first === undefined || firstFile === undefined) return
-    const left = (this.remaining.get(first.fileNumber) ?? allowedSeeks(version, first.level, firstFile)) - 1
+    if (within < 2 || first === undefined) return
+    const left = (this.remaining.get(first.fileNumber) ?? allowedSeeks(version, firstLevel, first)) - 1
     this.remaining.set(first.fileNumber, left)
     if (left <= 0 && this.candidateValue === undefined) {
-      this.candidateValue = first
+      this.candidateValue = { level: firstLevel, fileNumber: first.fileNumber }
       this.onCandidate()
     }
     // Tables compacted away leave their counts behind: drop those now and then.

@@ -50,6 +50,14 @@ export interface WalRecord {
   bytes?: number
 }
 
+/** Whether `file` may hold a point entry of `key` (a table of range tombstones alone holds none:
+ *  its tombstones reach reads through `RangeDeletes`). */
+export function holdsKey(file: TableFileMeta, key: Uint8Array): boolean {
+  return (
+    file.entryCount > 0 && compareBytes(file.smallestKey, key) <= 0 && compareBytes(key, file.largestKey) <= 0
+  )
+}
+
 export function compareFilesBySmallestKey(a: TableFileMeta, b: TableFileMeta): number {
   return compareBytes(a.smallestKey, b.smallestKey) || a.fileNumber - b.fileNumber
 }
