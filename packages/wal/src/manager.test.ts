@@ -10,6 +10,28 @@ import { WALWriter } from './writer.js'
 const seqs = (entries: WALEntry[]) => entries.map((entry) => entry.seq)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
 
+/** A memory file system whose fdatasyncs take `delayMs` (busy-waiting when synchronous) and are
+ *  counted by how they were called. */
+class SlowSyncFileSystem extends MemoryFileSystem {
+  delayMs = 0
+  readonly syncCalls = { sync: 0, pooled: 0 }
+  override fdatasyncSync(fd: number): void {
+    this.syncCalls.sync++
+    const until = performance.now() + this.delayMs
+    while (performance.now() < until) {
+      // the disk is busy
+    }
+    super.fdatasyncSync(fd)
+  }
+  override async fdatasync(fd: number): Promise<void> {
+    this.syncCalls.pooled++
+    await new Promise((resolve) =>
+      this.delayMs > 0 ? setTimeout(resolve, this.delayMs) : setImmediate(resolve),
+    )
+    MemoryFileSystem.prototype.fdatasyncSync.call(this, fd)
+  }
+}
+
 const directories: Array<() => void> = []
 afterEach(() => {
   for (const cleanup of directories.splice(0)) cleanup()
@@ -344,6 +366,78 @@ describe('WALManager', () => {
     expect(memory.openDescriptors).toBe(0)
     memory.powerLoss()
     expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(11, 100))
+  })
+
+  it('a lone synced append is fsynced on the calling thread on a fast disk, a group in the pool', async () => {
+    const memory = new SlowSyncFileSystem()
+    const manager = WALManager.open('/db/wal.log', { fs: memory })
+    for (let seq = 1; seq <= 20; seq++) await manager.append(entryFor(seq))
+    // The first fsync has no estimate yet and goes to the pool; the rest run inline.
+    expect(manager.fsyncCounts).toEqual({ inline: 19, pooled: 1 })
+    expect(memory.syncCalls).toEqual({ sync: 19, pooled: 1 })
+    // Appends in flight together: their group is fsynced in the pool (group commit), none inline.
+    await Promise.all(range(21, 84).map((seq) => manager.append(entryFor(seq))))
+    expect(manager.fsyncCounts.inline).toBe(19)
+    expect(manager.fsyncCounts.pooled).toBeGreaterThan(1)
+    // Unsynced appends need no fsync at all.
+    await manager.append(entryFor(85), { sync: false })
+    expect(memory.syncCalls.sync + memory.syncCalls.pooled).toBe(
+      manager.fsyncCounts.inline + manager.fsyncCounts.pooled,
+    )
+    await manager.close()
+    memory.powerLoss()
+    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 85))
+  })
+
+  it('an append acknowledged after an inline fsync survives a power cut; a failed one rejects', async () => {
+    for (const count of [2, 5, 12]) {
+      const memory = new MemoryFileSystem()
+      const manager = WALManager.open('/db/wal.log', { fs: memory })
+      for (let seq = 1; seq <= count; seq++) await manager.append(entryFor(seq))
+      expect(manager.fsyncCounts.inline).toBe(count - 1)
+      memory.powerLoss()
+      expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, count))
+    }
+    const memory = new MemoryFileSystem()
+    const faulty = new FaultyFileSystem(memory)
+    const manager = WALManager.open('/db/wal.log', { fs: faulty })
+    for (let seq = 1; seq <= 5; seq++) await manager.append(entryFor(seq))
+    faulty.inject({ operation: 'fsync' })
+    await expect(manager.append(entryFor(6))).rejects.toMatchObject({
+      name: 'WALPoisonedError',
+      code: 'STRATA_IO',
+    })
+    expect(manager.fsyncCounts.inline).toBe(4)
+    faulty.heal()
+    await manager.close()
+    memory.powerLoss()
+    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 5))
+  })
+
+  it('a slow fdatasync goes to the thread pool: the event loop does not wait on that disk', async () => {
+    const memory = new SlowSyncFileSystem()
+    const manager = WALManager.open('/db/wal.log', { fs: memory })
+    for (let seq = 1; seq <= 10; seq++) await manager.append(entryFor(seq))
+    expect(manager.fsyncCounts.inline).toBe(9)
+    // The disk turns slow: at most one more fsync runs inline before the estimate says so.
+    memory.delayMs = 5
+    for (let seq = 11; seq <= 30; seq++) await manager.append(entryFor(seq))
+    expect(manager.fsyncCounts.inline).toBeLessThanOrEqual(10)
+    expect(manager.fsyncCounts.pooled).toBeGreaterThanOrEqual(20)
+    // A timer set now fires while the next slow synced appends run (they leave the loop free).
+    let fired = false
+    setTimeout(() => {
+      fired = true
+    }, 1)
+    await manager.append(entryFor(31))
+    expect(fired).toBe(true)
+    // Fast again: the estimate comes back down and lone appends go inline again.
+    memory.delayMs = 0
+    const inlineBefore = manager.fsyncCounts.inline
+    for (let seq = 32; seq <= 60; seq++) await manager.append(entryFor(seq))
+    expect(manager.fsyncCounts.inline).toBeGreaterThan(inlineBefore + 10)
+    await manager.close()
+    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 60))
   })
 
   it('syncAppend works when idle and refuses to race asynchronous appends', async () => {
