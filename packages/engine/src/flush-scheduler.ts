@@ -95,9 +95,11 @@ export class FlushScheduler {
     await this.waitIdle()
   }
 
-  /** Waits until no flush is running and the WAL truncations asked for are done. */
+  /** Waits until no flush is running, then cuts the WAL before everything flushed (even where a
+   *  background flush found the cut not worth it yet) and waits for the truncations. */
   async waitIdle(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing
+    this.writes.truncateWal(this.flushedSeqValue, { force: true })
     await this.writes.waitWalTruncation()
   }
 
@@ -160,6 +162,8 @@ export class FlushScheduler {
         }
         this.memtables.dropOldestFrozen()
         started--
+        // A full memtable kept active for want of room freezes now, and flushes next.
+        this.writes.freezeIfFull()
         this.writes.wakeRoomWaiters()
         this.hooks.scheduleCompaction()
       })()

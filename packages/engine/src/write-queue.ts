@@ -12,6 +12,7 @@ import { CHECK_INVARIANTS, invariant } from './invariants.js'
 import type { ManifestState } from './manifest.js'
 import type { Memtables } from './memtables.js'
 import type { ResolvedOptions } from './options.js'
+import { WAL_CUT_DEAD_RATIO } from './budgets.js'
 import { StallMonitor } from './stall-monitor.js'
 import type { WalRecord } from './version.js'
 import { walRecordAtClose, walRecordAtFlush } from './wal-tracking.js'
@@ -96,6 +97,12 @@ export class WriteQueue {
   private roomWaiters: (() => void)[] = []
   /** The WAL truncations asked for so far, one after another. */
   private walTruncation: Promise<void> = Promise.resolve()
+  /** Every WAL entry up to this seq is in a committed table (see `truncateWal`). */
+  private walCutWanted = -1
+  /** The newest cut a queued or finished truncation covers. */
+  private walCutAsked = -1
+  /** The newest cut made. */
+  private walCutDone = -1
   private readOnlyError: StrataError | undefined
   private readonly stall: StallMonitor
 
@@ -222,11 +229,31 @@ export class WriteQueue {
         },
       )
     })
-    if (memtable.approximateBytes >= this.options.memtableBytes) {
+    this.freezeIfFull()
+    return done
+  }
+
+  /**
+   * Freezes the active memtable once it holds `memtableBytes`, and starts its flush, while fewer
+   * than `maxFrozenMemtables` wait for theirs. Otherwise it stays active, over its size, and the
+   * next write waits for room (`makeRoom`) until a flush is committed and this is called again.
+   */
+  freezeIfFull(): void {
+    if (
+      this.memtables.active.approximateBytes >= this.options.memtableBytes &&
+      this.memtables.frozen.length < this.options.maxFrozenMemtables
+    ) {
       this.memtables.freeze()
       this.hooks.scheduleFlush()
     }
-    return done
+  }
+
+  /** Every memtable is taken: the active one is full and `maxFrozenMemtables` wait to flush. */
+  private memtablesFull(): boolean {
+    return (
+      this.memtables.frozen.length >= this.options.maxFrozenMemtables &&
+      this.memtables.active.approximateBytes >= this.options.memtableBytes
+    )
   }
 
   /** Adds what the WAL grew by since last looked at to the bytes written to disk. */
@@ -332,23 +359,24 @@ export class WriteQueue {
 
   // ---------------------------------------------------------------------------- backpressure
 
-  /** Writers must wait (not merely slow down): too many frozen memtables, or level 0 at its stop
+  /** Writers must wait (not merely slow down): every memtable taken, or level 0 at its stop
    *  threshold while compactions run in the background. */
   private atHardLimit(): boolean {
     return (
-      this.memtables.frozen.length >= this.options.maxFrozenMemtables ||
+      this.memtablesFull() ||
       (this.hooks.compactsInBackground() && this.hooks.level0Files() >= this.options.level0StopTrigger)
     )
   }
 
   private needsRoom(): boolean {
     return (
-      this.memtables.frozen.length >= this.options.maxFrozenMemtables ||
+      this.memtablesFull() ||
       (this.hooks.compactsInBackground() && this.hooks.level0Files() >= this.options.level0SlowdownTrigger)
     )
   }
 
-  /** Backpressure. Writers wait while too many frozen memtables wait for their flush, or while
+  /** Backpressure. Writers wait while the active memtable is full and `maxFrozenMemtables` wait
+   *  for their flush (the first of them freezes it once a flush is committed), or while
    *  level 0 is at the stop threshold; at the slowdown threshold each write is delayed 1 ms once,
    *  giving compaction a share of the machine instead of stopping writes later. */
   private async makeRoom(): Promise<void> {
@@ -363,7 +391,8 @@ export class WriteQueue {
     }
     for (;;) {
       if (this.readOnlyError !== undefined || !this.hooks.isOpen()) break
-      if (this.memtables.frozen.length >= this.options.maxFrozenMemtables) {
+      this.freezeIfFull()
+      if (this.memtablesFull()) {
         wait('memtables')
         this.hooks.scheduleFlush()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
@@ -397,17 +426,33 @@ export class WriteQueue {
 
   // ------------------------------------------------------------------------------------ WAL
 
-  /** Truncates the WAL before `seq` once the truncations asked for earlier are done. It runs
-   *  beside the next flush (the WAL stays appendable throughout), so writers do not wait for it;
-   *  a failure turns the database read-only as any failed write of the WAL does. */
-  truncateWal(seq: number): void {
+  /**
+   * Says that every WAL entry up to `seq` is in a committed table. The WAL is truncated before
+   * the newest such seq once the truncations asked for earlier are done, and only when it pays
+   * (`walCutPays`) unless `force`: a truncation copies the entries it keeps, so cutting after
+   * every flush would copy the unflushed memtables' bytes again each time. It runs beside the
+   * next flush (the WAL stays appendable throughout), so writers do not wait for it; a failure
+   * turns the database read-only as any failed write of the WAL does.
+   */
+  truncateWal(seq: number, options: { force?: boolean } = {}): void {
+    if (seq > this.walCutWanted) this.walCutWanted = seq
+    if (this.wal === undefined || this.walCutWanted <= this.walCutAsked) return
+    const firstSeq = this.wal.firstSeq
+    // Nothing in the log at or below the cut.
+    if (firstSeq === undefined || firstSeq > this.walCutWanted) return
+    if (options.force !== true && !this.walCutPays()) return
+    this.walCutAsked = this.walCutWanted
     this.walTruncation = this.walTruncation.then(async () => {
-      if (this.readOnlyError !== undefined) return
+      // The newest cut asked for by now (later flushes' cuts join this one).
+      const seq = this.walCutWanted
+      if (this.readOnlyError !== undefined || seq <= this.walCutDone) return
+      this.walCutAsked = Math.max(this.walCutAsked, seq)
       try {
         this.countWalGrowth()
         const started = performance.now()
         const bytesBefore = this.wal!.sizeBytes
         await this.wal!.truncateBefore(seq)
+        this.walCutDone = seq
         this.walSizeSeen = this.wal!.sizeBytes
         this.hooks.events.emit('wal-truncate', {
           seq,
@@ -419,6 +464,14 @@ export class WriteQueue {
         this.enterReadOnly(error, { operation: 'wal-truncate' })
       }
     })
+  }
+
+  /** A truncation before `walCutWanted` removes at least `WAL_CUT_DEAD_RATIO` times the bytes it
+   *  copies (the WAL's sparse index tells, without I/O). */
+  private walCutPays(): boolean {
+    const wal = this.wal!
+    const dead = wal.bytesThrough(this.walCutWanted)
+    return dead > 0 && dead >= WAL_CUT_DEAD_RATIO * (wal.sizeBytes - dead)
   }
 
   /** Resolves once the WAL truncations asked for so far are done. */

@@ -59,6 +59,16 @@ export class Checkpoints {
     this.seqs = seqs
   }
 
+  /**
+   * Bytes at the log's start, from its first frame, taken by frames whose entries all have a seq
+   * at most `seq` (0 when none). Counted to the last checkpoint at or below `seq`, so it falls
+   * short of the exact figure by less than one checkpoint interval (never over it).
+   */
+  bytesThrough(seq: number, end: number): number {
+    const span = this.span(seq, end)
+    return span === undefined ? 0 : span.start - this.offsets[0]!
+  }
+
   /** Number of checkpoints (for tests). */
   get size(): number {
     return this.offsets.length

@@ -110,6 +110,21 @@ export class WALManager {
     return this.log.lastSeq
   }
 
+  /**
+   * Bytes of the log's frames, from the first, whose entries all have a seq at most `seq`: what
+   * `truncateBefore(seq)` would remove, less than one checkpoint interval (64 KiB) short of it
+   * at most. O(log n), no I/O: the caller can weigh a truncation (it copies the rest,
+   * `sizeBytes` minus the header and this) before asking for it.
+   */
+  bytesThrough(seq: number): number {
+    return this.log.checkpoints.bytesThrough(seq, this.log.size)
+  }
+
+  /** Seq of the first entry in the log (`undefined` when it holds none). */
+  get firstSeq(): number | undefined {
+    return this.log.checkpoints.firstSeq
+  }
+
   /** What the open scan or the last `replay()` found (torn tail dropped, point-in-time stop). */
   get replayReport(): ReplayReport {
     return this.log.report
