@@ -73,7 +73,8 @@ describe('WAL truncation after flushes', () => {
     const last = cuts[cuts.length - 1]!
     expect(last.bytesAfter).toBeLessThan(walBefore)
     const reopened = await open<string, string>('/db', { ...utf8, fs: memory, autoCompaction: false })
-    for (let index = 0; index < 12_000; index += 101) expect(await reopened.get(key(index))).toBe(value(index))
+    for (let index = 0; index < 12_000; index += 101)
+      expect(await reopened.get(key(index))).toBe(value(index))
     await reopened.close()
   })
 
