@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { nodeFileSystem, OpType } from '@strata/base'
+import { Memtable } from '@strata/memtable'
 import { Table, TableBuilder } from '@strata/sstable'
 import { afterEach, describe, expect, it } from 'vitest'
 import { temporaryDirectory } from '../test/helpers.js'
@@ -71,6 +72,82 @@ describe('WorkerMergeRunner', () => {
       await runner.close()
     }
     expect(runner.hasWorker).toBe(false)
+  })
+})
+
+describe('WorkerMergeRunner flushes', () => {
+  /** A frozen memtable with shared slabs: 3,000 keys, every tenth written twice, one deleted. */
+  function frozenMemtable(): Memtable {
+    const memtable = new Memtable({ sharedSlabs: true })
+    for (let index = 0; index < 3000; index++) {
+      memtable.put(Buffer.from(`key-${String(index).padStart(5, '0')}`), Buffer.from(`v${index}`), index + 1)
+    }
+    for (let index = 0; index < 3000; index += 10) {
+      memtable.put(
+        Buffer.from(`key-${String(index).padStart(5, '0')}`),
+        Buffer.from(`w${index}`),
+        5000 + index,
+      )
+    }
+    memtable.delete(Buffer.from('key-00007'), 9000)
+    memtable.freeze()
+    return memtable
+  }
+  const table = { blockBytes: 4096, bloomBitsPerKey: 10, compression: 'lz4' as const }
+
+  it('builds a table from shared slabs in the worker, byte for byte as the main thread does', async () => {
+    const directory = temporaryDirectory()
+    directories.push(directory)
+    const runner = new WorkerMergeRunner(50)
+    const memtable = frozenMemtable()
+    const job = (name: string) => ({
+      path: join(directory, name),
+      image: memtable.flushImage()!,
+      rangeFragments: [],
+      table,
+    })
+    try {
+      // No worker yet: the caller builds this one; the worker starts for the next.
+      expect(runner.runFlush(job('first.sst'))).toBeUndefined()
+      let remote: Promise<unknown> | undefined
+      for (let tries = 0; remote === undefined && tries < 400; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+        remote = runner.runFlush(job('worker.sst'))
+      }
+      expect(remote).toBeDefined()
+      const meta = await remote
+      expect(meta).toMatchObject({ entryCount: 3301 })
+      const builder = new TableBuilder(join(directory, 'main.sst'), { fs: nodeFileSystem, ...table })
+      for (const entry of memtable.iterator({ versions: 'all' })) builder.add(entry)
+      await builder.finish()
+      expect(nodeFileSystem.readFileSync(join(directory, 'worker.sst'))).toEqual(
+        nodeFileSystem.readFileSync(join(directory, 'main.sst')),
+      )
+      const opened = await Table.open(join(directory, 'worker.sst'), { fs: nodeFileSystem })
+      expect(Buffer.from((await opened.get(Buffer.from('key-00010')))!.value!).toString()).toBe('w10')
+      expect((await opened.get(Buffer.from('key-00007')))!.op).toBe(OpType.Delete)
+      await opened.close()
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('leaves a flush to the caller while a merge runs in the worker', async () => {
+    const directory = temporaryDirectory()
+    directories.push(directory)
+    const runner = new WorkerMergeRunner(50)
+    const memtable = frozenMemtable()
+    const job = { path: join(directory, 'f.sst'), image: memtable.flushImage()!, rangeFragments: [], table }
+    try {
+      const merge = runner.run(inputs(directory, [3]))
+      expect(runner.runFlush(job)).toBeUndefined()
+      await merge
+      const remote = runner.runFlush(job)
+      expect(remote).toBeDefined()
+      await remote
+    } finally {
+      await runner.close()
+    }
   })
 })
 

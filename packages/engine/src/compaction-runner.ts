@@ -13,8 +13,9 @@ import {
   nodeFileSystem,
   StrataError,
 } from '@strata/base'
+import type { TableMeta } from '@strata/sstable'
 import { MergeBuffers, type MergeJob, type MergeResult, runMergeSliced } from './compaction-merge.js'
-import type { WorkerReady, WorkerRequest, WorkerResponse } from './compaction-worker.js'
+import type { WorkerFlushJob, WorkerReady, WorkerRequest, WorkerResponse } from './compaction-worker.js'
 import { startCompactionWorker, type WorkerSource } from './compaction-worker-start.js'
 
 /** Where a runner's merges run: in a worker thread, or on the main thread and why. */
@@ -22,6 +23,12 @@ export type CompactionThread = 'worker' | 'main'
 
 export interface MergeRunner {
   run(job: MergeJob): Promise<MergeResult>
+  /**
+   * Builds a flushed table in the worker thread, when one is ready and runs no merge (a flush
+   * must not wait behind a long merge: writers may be waiting for it); `undefined` otherwise,
+   * and the caller builds the table itself.
+   */
+  runFlush?(job: WorkerFlushJob): Promise<TableMeta> | undefined
   close(): Promise<void>
   /** Where merges run (for `stats()`). */
   readonly thread: CompactionThread
@@ -67,8 +74,13 @@ export class WorkerMergeRunner implements MergeRunner {
   private nextId = 1
   private readonly waiting = new Map<
     number,
-    { resolve: (result: MergeResult) => void; reject: (error: unknown) => void }
+    // biome-ignore lint/suspicious/noExplicitAny: a merge's or a flush's result, by request
+    { resolve: (result: any) => void; reject: (error: unknown) => void; merge: boolean }
   >()
+  /** Merges posted and not yet answered. */
+  private merges = 0
+  /** The current worker has posted `ready`. */
+  private workerReady = false
 
   constructor(
     private readonly idleExitMs = WORKER_IDLE_EXIT_MS,
@@ -100,12 +112,14 @@ export class WorkerMergeRunner implements MergeRunner {
     worker.on('message', (response: WorkerResponse | WorkerReady) => {
       if ('ready' in response) {
         isReady = true
+        if (this.worker === worker) this.workerReady = true
         settleReady()
         return
       }
       const waiter = this.waiting.get(response.id)
       if (waiter === undefined) return
       this.waiting.delete(response.id)
+      if (waiter.merge) this.merges--
       if (this.waiting.size === 0) {
         worker.unref()
         this.stopWhenIdle(worker)
@@ -123,6 +137,7 @@ export class WorkerMergeRunner implements MergeRunner {
       if (this.worker !== worker) return
       this.worker = undefined
       this.ready = undefined
+      this.workerReady = false
       if (this.waiting.size > 0) this.failAll(new IOError(`the compaction worker exited (code ${code})`))
     })
     this.worker = worker
@@ -133,6 +148,7 @@ export class WorkerMergeRunner implements MergeRunner {
   private failAll(error: unknown): void {
     for (const waiter of this.waiting.values()) waiter.reject(error)
     this.waiting.clear()
+    this.merges = 0
   }
 
   private stopWhenIdle(worker: Worker): void {
@@ -142,6 +158,7 @@ export class WorkerMergeRunner implements MergeRunner {
       if (this.worker !== worker || this.waiting.size > 0) return
       this.worker = undefined
       this.ready = undefined
+      this.workerReady = false
       worker.terminate().catch(() => {})
     }, this.idleExitMs)
     this.idleTimer.unref()
@@ -152,6 +169,7 @@ export class WorkerMergeRunner implements MergeRunner {
     const worker = this.worker
     this.worker = undefined
     this.ready = undefined
+    this.workerReady = false
     worker?.terminate().catch(() => {})
     const message = error instanceof Error ? error.message : String(error)
     this.mainThread ??= new InlineMergeRunner(
@@ -174,11 +192,46 @@ export class WorkerMergeRunner implements MergeRunner {
     } catch (error) {
       return this.runOnMainThread(error).run(job)
     }
-    const id = this.nextId++
+    return this.post(worker, { id: this.nextId++, job }, true)
+  }
+
+  /**
+   * A flush for the worker, when it is ready and runs no merge; else `undefined` (and a worker
+   * not started yet starts now, ready for the next flush). Flushes queue behind flushes only.
+   */
+  runFlush(job: WorkerFlushJob): Promise<TableMeta> | undefined {
+    if (this.mainThread !== undefined || this.merges > 0) return undefined
+    if (this.worker === undefined) {
+      clearTimeout(this.idleTimer)
+      this.idleTimer = undefined
+      try {
+        const { worker, ready } = this.start()
+        // It holds no process open, and stops again if nothing comes (a failure to start is the
+        // next merge's to handle).
+        worker.unref()
+        ready.then(
+          () => {
+            if (this.waiting.size === 0) this.stopWhenIdle(worker)
+          },
+          () => {},
+        )
+      } catch {
+        // No worker here: the next merge finds out and runs on the main thread.
+      }
+      return undefined
+    }
+    if (!this.workerReady) return undefined
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    return this.post(this.worker, { id: this.nextId++, flush: job }, false)
+  }
+
+  private post<T>(worker: Worker, request: WorkerRequest, merge: boolean): Promise<T> {
     worker.ref()
+    if (merge) this.merges++
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject })
-      worker.postMessage({ id, job } satisfies WorkerRequest)
+      this.waiting.set(request.id, { resolve, reject, merge })
+      worker.postMessage(request)
     })
   }
 
@@ -188,6 +241,7 @@ export class WorkerMergeRunner implements MergeRunner {
     const worker = this.worker
     this.worker = undefined
     this.ready = undefined
+    this.workerReady = false
     if (worker !== undefined) await worker.terminate()
     if (this.waiting.size > 0) this.failAll(new IOError('the compaction worker was stopped (closed)'))
   }

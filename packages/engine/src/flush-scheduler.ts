@@ -1,13 +1,16 @@
 /**
  * The flush scheduler: writes frozen memtables, oldest first, to level-0 tables in the
- * background, as a pipeline (one table built at a time on the main thread, while the tables built
- * before it are fsynced and committed; commits in memtable order). Each flush commits its table
+ * background, as a pipeline (one table built at a time, while the tables built before it are
+ * fsynced and committed; commits in memtable order). A table is built in the compaction worker
+ * from the memtable's shared slabs when the worker runs and has no merge to do, else on the main
+ * thread in slices. Each flush commits its table
  * in the manifest before the WAL is truncated (commit first, clean up after).
  */
 import { toIOError } from '@strata/base'
 import type { Memtable } from '@strata/memtable'
 import { TableBuilder, type TableMeta } from '@strata/sstable'
 import { FLUSH_SLICE } from './budgets.js'
+import type { WorkerFlushJob } from './compaction-worker.js'
 import { tableView } from './event-views.js'
 import type { EventBase, EventHub, FlushBeginEvent } from './events.js'
 import { pathIn, tableFileName } from './filenames.js'
@@ -23,10 +26,16 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
-/** A memtable's table, every entry written, waiting for its finish and commit. */
+/** A memtable's table, every entry written (or being written in the worker), waiting for its
+ *  finish and commit. */
 interface BuiltTable {
-  builder: TableBuilder
+  /** Writes the table's tail and fsyncs it (or waits for the worker to). */
+  finish(): Promise<TableMeta>
+  /** Removes the table after a failure (quietly). */
+  abandon(): Promise<void>
   path: string
+  /** Built by the compaction worker. */
+  inWorker: boolean
   job: FlushJob
   /** The memtable's largest seq (undefined: it holds no seq). */
   maxSeq: number | undefined
@@ -44,6 +53,8 @@ export interface FlushHooks {
   events: EventHub
   /** A flush added a level-0 table: compaction may have work. */
   scheduleCompaction(): void
+  /** Builds the table in the compaction worker, when it can take it now (compaction-runner.ts). */
+  flushInWorker?(job: WorkerFlushJob): Promise<TableMeta> | undefined
 }
 
 export class FlushScheduler {
@@ -52,7 +63,7 @@ export class FlushScheduler {
   /** Wakes the running pipeline when it has no table to build and a memtable is frozen. */
   private frozenWaiter: (() => void) | undefined
 
-  readonly counters = { flushes: 0, flushBytesWritten: 0 }
+  readonly counters = { flushes: 0, flushesInWorker: 0, flushBytesWritten: 0 }
 
   constructor(
     private readonly directory: string,
@@ -149,14 +160,14 @@ export class FlushScheduler {
       committed = (async () => {
         await previous
         if (failed) {
-          await built.builder.abandon().catch(() => {})
+          await built.abandon()
           return
         }
         try {
           await this.commitTable(built, await durable)
         } catch (error) {
           failed = true
-          await built.builder.abandon().catch(() => {})
+          await built.abandon()
           this.writes.enterReadOnly(error, { operation: 'flush', jobId })
           return
         }
@@ -188,16 +199,37 @@ export class FlushScheduler {
     }
     this.hooks.events.emit('flush', { phase: 'begin', ...job })
     const path = pathIn(this.directory, tableFileName(fileNumber))
-    const builder = new TableBuilder(path, {
-      fs: this.options.fs,
+    const table = {
       blockBytes: this.options.blockBytes,
       bloomBitsPerKey: this.options.bloomBitsPerKey,
       compression: this.options.compression,
-    })
-    try {
-      if (memtable.rangeTombstones.length > 0) {
-        builder.setRangeTombstones(fragmentTombstones(memtable.rangeTombstones))
+    }
+    const fragments = () =>
+      memtable.rangeTombstones.length > 0 ? fragmentTombstones(memtable.rangeTombstones) : []
+    // The worker reads the frozen memtable's shared slabs; the memtable stays frozen and
+    // unretired (it is dropped only after the commit) until the worker is done.
+    const image = this.hooks.flushInWorker === undefined ? undefined : memtable.flushImage()
+    const remote =
+      image === undefined
+        ? undefined
+        : this.hooks.flushInWorker!({ path, image, rangeFragments: fragments(), table })
+    if (remote !== undefined) {
+      remote.catch(() => {})
+      const fs = this.options.fs
+      return {
+        finish: () => remote,
+        abandon: () => remote.then(() => fs.unlink(path)).catch(() => {}),
+        path,
+        inWorker: true,
+        job,
+        maxSeq,
+        started,
       }
+    }
+    const builder = new TableBuilder(path, { fs: this.options.fs, ...table })
+    try {
+      const rangeFragments = fragments()
+      if (rangeFragments.length > 0) builder.setRangeTombstones(rangeFragments)
       // The frozen memtable does not change: building its table in slices is safe.
       const slice = new WorkSlice(FLUSH_SLICE)
       for (const entry of memtable.iterator({ versions: 'all' })) {
@@ -208,13 +240,21 @@ export class FlushScheduler {
       await builder.abandon().catch(() => {})
       throw toIOError(error, 'flushing the memtable to a table', path)
     }
-    return { builder, path, job, maxSeq, started }
+    return {
+      finish: () => builder.finish(),
+      abandon: () => builder.abandon().catch(() => {}),
+      path,
+      inWorker: false,
+      job,
+      maxSeq,
+      started,
+    }
   }
 
   /** Finishes a built table: writes its tail, fsyncs it and the directory. */
   private async finishTable(built: BuiltTable): Promise<TableMeta> {
     try {
-      const meta = await built.builder.finish()
+      const meta = await built.finish()
       await this.options.fs.syncDir(this.directory)
       return meta
     } catch (error) {
@@ -242,6 +282,7 @@ export class FlushScheduler {
     )
     this.flushedSeqValue = maxSeq
     this.counters.flushes++
+    if (built.inWorker) this.counters.flushesInWorker++
     this.hooks.events.emit('flush', () => ({
       phase: 'end' as const,
       ...job,

@@ -22,10 +22,14 @@ export class Memtables {
   private generationValue = 0
 
   /** `memtableBytes`: the size at which a memtable freezes; the pool keeps as many idle 1 MiB
-   *  slabs as one such memtable fills, and one more. */
-  constructor(memtableBytes: number) {
+   *  slabs as one such memtable fills, and one more. `sharedSlabs`: memtables keep their records
+   *  in `SharedArrayBuffer`s, so that a worker thread can build a frozen one's table. */
+  constructor(
+    memtableBytes: number,
+    private readonly sharedSlabs = false,
+  ) {
     this.slabPool = new SlabPool(Math.ceil(memtableBytes / MiB) + 1)
-    this.activeMemtable = new Memtable({ slabPool: this.slabPool })
+    this.activeMemtable = new Memtable({ slabPool: this.slabPool, sharedSlabs })
   }
 
   /** The memtable writes go to. */
@@ -72,6 +76,7 @@ export class Memtables {
     this.activeMemtable = new Memtable({
       slabPool: this.slabPool,
       expectedKeys: this.activeMemtable.keyCount,
+      sharedSlabs: this.sharedSlabs,
     })
   }
 

@@ -110,21 +110,14 @@ export function buildParts<K, V>(
     scheduleFlush: () => flushes!.schedule(),
     scheduleCompaction: () => compactions!.schedule(),
   })
+  const runner = mergeRunnerFor(options.fs)
   flushes = new FlushScheduler(directory, options, memtables, writes, tree, state.flushedSeq, {
     isOpen,
     events,
     scheduleCompaction: () => compactions!.schedule(),
+    flushInWorker: runner.runFlush === undefined ? undefined : (job) => runner.runFlush!(job),
   })
-  compactions = new CompactionScheduler(
-    directory,
-    options,
-    tree,
-    writes,
-    snapshots,
-    mergeRunnerFor(options.fs),
-    isOpen,
-    events,
-  )
+  compactions = new CompactionScheduler(directory, options, tree, writes, snapshots, runner, isOpen, events)
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)
   const rangeDeletes = new RangeDeletes(memtables, tree)
   const reader = new PointReader(memtables, tree, policy, rangeDeletes)

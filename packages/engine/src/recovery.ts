@@ -4,7 +4,7 @@
  * provably obsolete files. What it returns is the fully
  * recovered state every part of the database is built from.
  */
-import { CorruptionError, ErrorCode, StrataError, toIOError } from '@strata/base'
+import { CorruptionError, ErrorCode, NodeFileSystem, StrataError, toIOError } from '@strata/base'
 import type { BlockCache } from '@strata/sstable'
 import { WALManager } from '@strata/wal'
 import { removeObsoleteFiles } from './cleanup.js'
@@ -133,7 +133,11 @@ async function recoverLocked(
   // The WAL is checked against the manifest before any file is deleted (cleanup runs last).
   if (hasCurrent) checkWalFile(fs, walPath, directory, state)
   const wal = opened.wal ?? openWal()
-  const memtables = new Memtables(options.memtableBytes)
+  // Shared slabs when flushes can be built in the compaction worker (the real disk).
+  const memtables = new Memtables(
+    options.memtableBytes,
+    options.fs instanceof NodeFileSystem && !options.readOnly,
+  )
   const entries = replayWal(wal, directory)
   checkWalReplay(wal, entries, directory, state, options.walRecovery === 'point-in-time')
   let firstSeqAfterFlushed: number | undefined

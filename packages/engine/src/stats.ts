@@ -86,6 +86,9 @@ export interface DatabaseStats {
   walFileBytes: number
   manifestBytes: number
   flushes: number
+  /** Of `flushes`, those whose table the compaction worker built (from the memtable's shared
+   *  slabs, while it had no merge to run); the others were built on the main thread. */
+  flushesInWorker: number
   snapshots: number
   openIterators: number
   /** Block cache: hits, misses, bytes; and of the point reads that missed, how many cached
@@ -152,7 +155,10 @@ export interface StatsSources {
     readOnlyReason: Error | undefined
     counters: { userBytesWritten: number; walBytesWritten: number; stalls: number; stallMs: number }
   }
-  flushes: { flushedSeq: number; counters: { flushes: number; flushBytesWritten: number } }
+  flushes: {
+    flushedSeq: number
+    counters: { flushes: number; flushesInWorker: number; flushBytesWritten: number }
+  }
   compactions: {
     running: boolean
     thread: 'worker' | 'main'
@@ -233,6 +239,7 @@ export function collectStats(sources: StatsSources): DatabaseStats {
     walFileBytes: sources.status === 'closed' ? 0 : writes.walFileBytes,
     manifestBytes: sources.manifestBytes,
     flushes: flushes.counters.flushes,
+    flushesInWorker: flushes.counters.flushesInWorker,
     snapshots: sources.snapshots,
     openIterators: sources.openIterators,
     cache: {

@@ -51,7 +51,7 @@ describe('flush pipeline', () => {
     })
     const key = (index: number) => Buffer.from(`key-${String(index).padStart(6, '0')}`)
     // Several memtables' worth, written while the first flush is held at its fsync.
-    for (let index = 0; index < 120; index++) await database.put(key(index), Buffer.alloc(150, index % 251))
+    for (let index = 0; index < 400; index++) await database.put(key(index), Buffer.alloc(150, index % 251))
     for (let turn = 0; turn < 200 && flushesBegun.length < 3; turn++) {
       await new Promise((resolve) => setImmediate(resolve))
     }
@@ -67,14 +67,14 @@ describe('flush pipeline', () => {
     await database.flush()
     expect(flushesEnded.length).toBeGreaterThanOrEqual(3)
     expect(flushesEnded).toEqual([...flushesEnded].sort((a, b) => a - b))
-    for (let index = 0; index < 120; index += 7) {
+    for (let index = 0; index < 400; index += 7) {
       expect(await database.get(key(index))).toEqual(Buffer.alloc(150, index % 251))
     }
     await database.close()
     const reopened = await open('/db', { fs, autoCompaction: false })
     let count = 0
     for await (const _ of reopened.iterator()) count++
-    expect(count).toBe(120)
+    expect(count).toBe(400)
     await reopened.close()
   })
 

@@ -105,7 +105,10 @@ describe('verify', () => {
         written++
       }
     })()
-    while (written < 300) await new Promise((resolve) => setTimeout(resolve, 5))
+    // Enough writes that tables exist (and compactions run) before verify starts.
+    while (written < 300 || database.stats().flushes < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
     const before = written
     for (let round = 0; round < 5; round++) {
       const verifying = database.verify()

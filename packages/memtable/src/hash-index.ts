@@ -11,7 +11,7 @@
  */
 
 const EMPTY = -1
-const INITIAL_SLOTS = 1024
+const INITIAL_SLOTS = 64
 /** Largest table made up front (2^22 slot pairs, 32 MiB); beyond, it doubles as keys arrive. */
 const MAX_INITIAL_SLOTS = 1 << 22
 
@@ -44,7 +44,8 @@ export class HashIndex {
   private readonly matches: KeyMatcher
 
   /** `expectedKeys`: keys the table should hold before it first doubles (a memtable after a
-   *  flushed one expects about as many as that one held), at least 512. */
+   *  flushed one expects about as many as that one held), at least 32. A small first table keeps a
+   *  small memtable (`memtableBytes` of a few KiB) from counting as full at its first key. */
   constructor(matches: KeyMatcher, expectedKeys = 0) {
     this.matches = matches
     let slots = INITIAL_SLOTS

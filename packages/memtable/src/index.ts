@@ -1,4 +1,5 @@
 export { MemtableFrozenError, MemtableRecycledError } from './errors.js'
+export { forEachImageEntry, type MemtableImage } from './image.js'
 export type { MemtableIterator, MemtableIteratorOptions } from './iterator.js'
 export { Memtable, type MemtableOptions } from './memtable.js'
 export { SlabPool } from './slab-pool.js'

@@ -22,6 +22,7 @@ import {
 } from '@strata/base'
 import { MemtableFrozenError, MemtableRecycledError } from './errors.js'
 import { HashIndex, hashKey } from './hash-index.js'
+import type { MemtableImage } from './image.js'
 import { type MemtableIterator, MemtableIteratorImpl, type MemtableIteratorOptions } from './iterator.js'
 import { cloneLayer, createLayer, LAYER_BYTES, type Layer } from './layer.js'
 import { MAX_SLAB_BYTES, NO_RECORD, RecordLog } from './record-log.js'
@@ -56,6 +57,12 @@ export interface MemtableOptions {
    * it (each doubling leaves the old table as garbage). Default 0; at most 2^21 is used.
    */
   expectedKeys?: number
+  /**
+   * Keep the records in `SharedArrayBuffer` slabs, so that once frozen the memtable can hand them
+   * to a worker thread without a copy (`flushImage`). Default false (plain `ArrayBuffer`s). A
+   * slab pool given with it should hold shared slabs only.
+   */
+  sharedSlabs?: boolean
 }
 
 /** Index heap per key: one slot in a leaf's keys array (an unboxed double) and one in its values
@@ -68,6 +75,7 @@ const DEFAULT_MAX_NODE_SIZE = 64
 
 export class Memtable {
   private readonly maxNodeSize: number
+  private readonly sharedSlabs: boolean
   /** The index's top layer. Replaced by a clone when written after an iterator took it. */
   private root: Layer
   private readonly log: RecordLog
@@ -123,7 +131,8 @@ export class Memtable {
         { argument: 'options.expectedKeys' },
       )
     }
-    const log = new RecordLog(maxSlabBytes, options.slabPool)
+    const log = new RecordLog(maxSlabBytes, options.slabPool, options.sharedSlabs === true)
+    this.sharedSlabs = options.sharedSlabs === true
     this.log = log
     this.hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0, expectedKeys)
     this.maxNodeSize = maxNodeSize
@@ -240,6 +249,36 @@ export class Memtable {
     // From now on the current index belongs to this iterator too: writes copy what they change.
     if (!this.frozen && this.root.epoch === this.epoch) this.epoch++
     return new MemtableIteratorImpl(this.root, this.log, options)
+  }
+
+  /**
+   * The records of this frozen memtable for another thread (see image.ts): its shared slabs and
+   * each key's newest version in key order. `undefined` when the slabs are not shared
+   * (`sharedSlabs`). Throws `InvalidArgumentError` before `freeze()` (the records must not change
+   * any more) and `MemtableRecycledError` once recycled. Costs one walk of the index, O(keys).
+   * The caller keeps the memtable pinned (or unretired) while the other thread reads.
+   */
+  flushImage(): MemtableImage | undefined {
+    if (this.recycled) throw new MemtableRecycledError('flushImage')
+    if (!this.frozen) {
+      throw new InvalidArgumentError('flushImage() needs a frozen memtable', { argument: 'flushImage' })
+    }
+    if (!this.sharedSlabs) return undefined
+    const heads = new Int32Array(this.hash.size)
+    let count = 0
+    const walk = (layer: Layer) => {
+      for (const [, value] of layer.tree.entries(undefined, [0, 0])) {
+        if (typeof value === 'number') heads[count++] = value
+        else walk(value)
+      }
+    }
+    walk(this.root)
+    return {
+      slabs: this.log.slabBuffers as SharedArrayBuffer[],
+      heads: count === heads.length ? heads : heads.subarray(0, count),
+      count: this.entryCount - this.rangeTombstoneList.length,
+      rangeTombstones: this.rangeTombstoneList,
+    }
   }
 
   /**

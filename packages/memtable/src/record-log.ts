@@ -67,15 +67,33 @@ export class RecordLog {
   constructor(
     maxSlabBytes: number,
     private readonly pool?: SlabPool,
+    /** Slabs are `SharedArrayBuffer`s, which another thread can read (`RecordLog.reader`). */
+    private readonly shared = false,
   ) {
     this.maxSlabBytes = maxSlabBytes
+  }
+
+  /**
+   * A log that reads the records in `slabs` (the `slabBuffers` of a log whose records no longer
+   * change, possibly from another thread): `entry`, `next`, `seq` and the other reads work on it;
+   * it must not be appended to.
+   */
+  static reader(slabs: readonly ArrayBufferLike[]): RecordLog {
+    const log = new RecordLog(MAX_SLAB_BYTES)
+    for (const buffer of slabs) log.addViews(buffer, buffer.byteLength)
+    return log
+  }
+
+  /** The slabs, in order (record addresses count them from 0). */
+  get slabBuffers(): ArrayBufferLike[] {
+    return this.bytes.map((bytes) => bytes.buffer)
   }
 
   /** Hands every full-size slab to the pool and forgets them all: from now on any read of a
    *  record throws (a `TypeError`, from a missing slab). Only for `Memtable.recycle()`. */
   recycle(): void {
     const pool = this.pool
-    if (pool !== undefined) for (const bytes of this.bytes) pool.give(bytes.buffer as ArrayBuffer)
+    if (pool !== undefined) for (const bytes of this.bytes) pool.give(bytes.buffer)
     this.bytes.length = 0
     this.ints.length = 0
     this.floats.length = 0
@@ -288,7 +306,7 @@ export class RecordLog {
     if (size < minimum) size = minimum
     // A pooled slab is full size: taken when the memtable writes full-size slabs, and then from
     // its first slab on (a memtable after a flushed one will most likely fill as many).
-    let buffer: ArrayBuffer | undefined
+    let buffer: ArrayBufferLike | undefined
     if (this.pool !== undefined && this.maxSlabBytes === MAX_SLAB_BYTES && minimum <= MAX_SLAB_BYTES) {
       buffer = this.pool.take()
       if (buffer !== undefined) {
@@ -296,13 +314,17 @@ export class RecordLog {
         this.nextSlabBytes = MAX_SLAB_BYTES
       }
     }
-    buffer ??= new ArrayBuffer(size)
-    this.bytes.push(new Uint8Array(buffer))
-    this.ints.push(new Int32Array(buffer, 0, size >>> 2))
-    this.floats.push(new Float64Array(buffer, 0, size >>> 3))
-    this.slab = this.bytes.length - 1
+    buffer ??= this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size)
+    this.addViews(buffer, size)
     this.used = 0
     this.capacity = size
     this.bytesAllocated += size
+  }
+
+  private addViews(buffer: ArrayBufferLike, size: number): void {
+    this.bytes.push(new Uint8Array(buffer, 0, size))
+    this.ints.push(new Int32Array(buffer, 0, size >>> 2))
+    this.floats.push(new Float64Array(buffer, 0, size >>> 3))
+    this.slab = this.bytes.length - 1
   }
 }

@@ -11,7 +11,7 @@
 import { MAX_SLAB_BYTES } from './record-log.js'
 
 export class SlabPool {
-  private readonly idle: ArrayBuffer[] = []
+  private readonly idle: ArrayBufferLike[] = []
   private reusedCount = 0
 
   /** At most `maxIdleSlabs` slabs (of `MAX_SLAB_BYTES` each) wait in the pool; beyond, a slab
@@ -20,14 +20,14 @@ export class SlabPool {
 
   /** A slab of `MAX_SLAB_BYTES` from the pool (its bytes are whatever was written last), or
    *  undefined when none waits. */
-  take(): ArrayBuffer | undefined {
+  take(): ArrayBufferLike | undefined {
     const slab = this.idle.pop()
     if (slab !== undefined) this.reusedCount++
     return slab
   }
 
   /** Gives back a slab nothing reads any more (slabs of another size are not kept). */
-  give(slab: ArrayBuffer): void {
+  give(slab: ArrayBufferLike): void {
     if (slab.byteLength === MAX_SLAB_BYTES && this.idle.length < this.maxIdleSlabs) this.idle.push(slab)
   }
 
