@@ -107,12 +107,16 @@ describe('WorkerMergeRunner flushes', () => {
       table,
     })
     try {
+      // No worker, and not to be started: the caller builds it, and none starts.
+      expect(runner.runFlush(job('first.sst'), false)).toBeUndefined()
+      expect(runner.hasWorker).toBe(false)
       // No worker yet: the caller builds this one; the worker starts for the next.
-      expect(runner.runFlush(job('first.sst'))).toBeUndefined()
+      expect(runner.runFlush(job('first.sst'), true)).toBeUndefined()
+      expect(runner.hasWorker).toBe(true)
       let remote: Promise<unknown> | undefined
       for (let tries = 0; remote === undefined && tries < 400; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 25))
-        remote = runner.runFlush(job('worker.sst'))
+        remote = runner.runFlush(job('worker.sst'), false)
       }
       expect(remote).toBeDefined()
       const meta = await remote
@@ -140,9 +144,10 @@ describe('WorkerMergeRunner flushes', () => {
     const job = { path: join(directory, 'f.sst'), image: memtable.flushImage()!, rangeFragments: [], table }
     try {
       const merge = runner.run(inputs(directory, [3]))
-      expect(runner.runFlush(job)).toBeUndefined()
+      expect(runner.runFlush(job, true)).toBeUndefined()
       await merge
-      const remote = runner.runFlush(job)
+      // The merge's worker runs: it takes the flush.
+      const remote = runner.runFlush(job, false)
       expect(remote).toBeDefined()
       await remote
     } finally {

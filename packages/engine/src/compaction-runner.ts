@@ -28,7 +28,7 @@ export interface MergeRunner {
    * must not wait behind a long merge: writers may be waiting for it); `undefined` otherwise,
    * and the caller builds the table itself.
    */
-  runFlush?(job: WorkerFlushJob): Promise<TableMeta> | undefined
+  runFlush?(job: WorkerFlushJob, mayStart: boolean): Promise<TableMeta> | undefined
   close(): Promise<void>
   /** Where merges run (for `stats()`). */
   readonly thread: CompactionThread
@@ -196,12 +196,15 @@ export class WorkerMergeRunner implements MergeRunner {
   }
 
   /**
-   * A flush for the worker, when it is ready and runs no merge; else `undefined` (and a worker
-   * not started yet starts now, ready for the next flush). Flushes queue behind flushes only.
+   * A flush for the worker, when it is ready and runs no merge; else `undefined`. With
+   * `mayStart`, a worker not started yet starts now, ready for the next flush (a worker costs
+   * about 20 MiB: the caller asks only when flushes on the main thread held writers up).
+   * Flushes queue behind flushes only.
    */
-  runFlush(job: WorkerFlushJob): Promise<TableMeta> | undefined {
+  runFlush(job: WorkerFlushJob, mayStart: boolean): Promise<TableMeta> | undefined {
     if (this.mainThread !== undefined || this.merges > 0) return undefined
     if (this.worker === undefined) {
+      if (!mayStart) return undefined
       clearTimeout(this.idleTimer)
       this.idleTimer = undefined
       try {

@@ -53,8 +53,9 @@ export interface FlushHooks {
   events: EventHub
   /** A flush added a level-0 table: compaction may have work. */
   scheduleCompaction(): void
-  /** Builds the table in the compaction worker, when it can take it now (compaction-runner.ts). */
-  flushInWorker?(job: WorkerFlushJob): Promise<TableMeta> | undefined
+  /** Builds the table in the compaction worker, when it can take it now (compaction-runner.ts);
+   *  `mayStart`: start the worker for it if it is not running. */
+  flushInWorker?(job: WorkerFlushJob, mayStart: boolean): Promise<TableMeta> | undefined
 }
 
 export class FlushScheduler {
@@ -212,7 +213,12 @@ export class FlushScheduler {
     const remote =
       image === undefined
         ? undefined
-        : this.hooks.flushInWorker!({ path, image, rangeFragments: fragments(), table })
+        : this.hooks.flushInWorker!(
+            { path, image, rangeFragments: fragments(), table },
+            // A worker running for compactions takes flushes too; one is started for flushes only
+            // once writers have waited for one (memory for speed, where speed is short).
+            this.writes.waitedForMemtables,
+          )
     if (remote !== undefined) {
       remote.catch(() => {})
       const fs = this.options.fs

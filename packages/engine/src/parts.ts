@@ -115,7 +115,8 @@ export function buildParts<K, V>(
     isOpen,
     events,
     scheduleCompaction: () => compactions!.schedule(),
-    flushInWorker: runner.runFlush === undefined ? undefined : (job) => runner.runFlush!(job),
+    flushInWorker:
+      runner.runFlush === undefined ? undefined : (job, mayStart) => runner.runFlush!(job, mayStart),
   })
   compactions = new CompactionScheduler(directory, options, tree, writes, snapshots, runner, isOpen, events)
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)

@@ -103,6 +103,7 @@ export class WriteQueue {
   private walCutAsked = -1
   /** The newest cut made. */
   private walCutDone = -1
+  private waitedForMemtablesValue = false
   private readOnlyError: StrataError | undefined
   private readonly stall: StallMonitor
 
@@ -231,6 +232,11 @@ export class WriteQueue {
     })
     this.freezeIfFull()
     return done
+  }
+
+  /** Writers have waited for a flush at least once (flushes could not keep up with them). */
+  get waitedForMemtables(): boolean {
+    return this.waitedForMemtablesValue
   }
 
   /**
@@ -394,6 +400,7 @@ export class WriteQueue {
       this.freezeIfFull()
       if (this.memtablesFull()) {
         wait('memtables')
+        this.waitedForMemtablesValue = true
         this.hooks.scheduleFlush()
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       } else if (

@@ -74,4 +74,27 @@ describe('flushes built in the compaction worker', () => {
     expect(await reopened.verify()).toMatchObject({ ok: true, problems: [] })
     await reopened.close()
   })
+
+  it('do not start a worker while writers never wait for a flush', async () => {
+    const directory = temporaryDirectory()
+    directories.push(directory)
+    const database = await open<string, string>(directory, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+      sync: false,
+      memtableBytes: 16 * 1024,
+      autoCompaction: false,
+    })
+    // Slow writes: each flush is done long before the next memtable fills.
+    for (let index = 0; index < 1500; index++) {
+      await database.put(`key-${index}`, 'v'.repeat(100))
+      if (index % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 60))
+    }
+    await database.flush()
+    const stats = database.stats()
+    expect(stats.flushes).toBeGreaterThanOrEqual(5)
+    expect(stats.stalls.count).toBe(0)
+    expect(stats.flushesInWorker).toBe(0)
+    await database.close()
+  })
 })
