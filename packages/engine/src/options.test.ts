@@ -23,6 +23,18 @@ describe('resolveOptions', () => {
     )
   })
 
+  it('accepts the three flush threads, defaults to auto, and names a bad one', () => {
+    expect(resolveOptions({}).flushThread).toBe('auto')
+    for (const thread of ['auto', 'worker', 'main'] as const)
+      expect(resolveOptions({ flushThread: thread }).flushThread).toBe(thread)
+    expect(() => resolveOptions({ flushThread: 'gpu' })).toThrow(
+      expect.objectContaining({
+        code: 'STRATA_INVALID_ARGUMENT',
+        message: "options.flushThread must be 'auto', 'worker' or 'main', not gpu",
+      }),
+    )
+  })
+
   it('accepts the block codecs, defaults bottommostCompression to compression, and names bad ones', () => {
     expect(resolveOptions({})).toMatchObject({ compression: 'lz4', bottommostCompression: 'lz4' })
     expect(resolveOptions({ compression: 'none' })).toMatchObject({

@@ -11,6 +11,7 @@ import { type Encoding, resolveEncoding } from './encoding.js'
 import { EntryCodec } from './entry-codec.js'
 import type { EventHub } from './events.js'
 import { FlushScheduler } from './flush-scheduler.js'
+import { flushesInWorker } from './flush-thread.js'
 import { IdleTombstoneFlush } from './idle-tombstone-flush.js'
 import { OpenIterators } from './iterators.js'
 import type { Memtables } from './memtables.js'
@@ -116,7 +117,9 @@ export function buildParts<K, V>(
     events,
     scheduleCompaction: () => compactions!.schedule(),
     flushInWorker:
-      runner.runFlush === undefined ? undefined : (job, mayStart) => runner.runFlush!(job, mayStart),
+      runner.runFlush === undefined || !flushesInWorker(options)
+        ? undefined
+        : (job, mayStart) => runner.runFlush!(job, mayStart),
   })
   compactions = new CompactionScheduler(directory, options, tree, writes, snapshots, runner, isOpen, events)
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)

@@ -4,12 +4,13 @@
  * provably obsolete files. What it returns is the fully
  * recovered state every part of the database is built from.
  */
-import { CorruptionError, ErrorCode, NodeFileSystem, StrataError, toIOError } from '@strata/base'
+import { CorruptionError, ErrorCode, StrataError, toIOError } from '@strata/base'
 import type { BlockCache } from '@strata/sstable'
 import { WALManager } from '@strata/wal'
 import { removeObsoleteFiles } from './cleanup.js'
 import { type DirectoryContents, inspectDirectory } from './directory.js'
 import { pathIn, WAL_FILE } from './filenames.js'
+import { flushesInWorker } from './flush-thread.js'
 import { DirectoryLock } from './lock.js'
 import type { Manifest } from './manifest.js'
 import { Memtables } from './memtables.js'
@@ -133,11 +134,8 @@ async function recoverLocked(
   // The WAL is checked against the manifest before any file is deleted (cleanup runs last).
   if (hasCurrent) checkWalFile(fs, walPath, directory, state)
   const wal = opened.wal ?? openWal()
-  // Shared slabs when flushes can be built in the compaction worker (the real disk).
-  const memtables = new Memtables(
-    options.memtableBytes,
-    options.fs instanceof NodeFileSystem && !options.readOnly,
-  )
+  // Shared slabs when flushes are built in the compaction worker.
+  const memtables = new Memtables(options.memtableBytes, flushesInWorker(options))
   const entries = replayWal(wal, directory)
   checkWalReplay(wal, entries, directory, state, options.walRecovery === 'point-in-time')
   let firstSeqAfterFlushed: number | undefined

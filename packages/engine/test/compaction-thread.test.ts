@@ -21,6 +21,8 @@ describe('a compaction worker that cannot start', () => {
       valueEncoding: 'utf8',
       sync: false,
       memtableBytes: 32 * 1024,
+      // Flushes asked of that worker are built here too.
+      flushThread: 'worker',
     } as const
     const database = await open<string, string>(directory, options)
     expect(database.stats().compaction.thread).toBe('worker')
@@ -33,6 +35,8 @@ describe('a compaction worker that cannot start', () => {
     expect(stats.compaction.thread).toBe('main')
     expect(stats.compaction.threadReason).toMatch(/could not start \(the worker code is missing\)/)
     expect(stats.readOnlyReason).toBeUndefined()
+    expect(stats.flushes).toBeGreaterThan(0)
+    expect(stats.flushesInWorker).toBe(0)
     await database.put('after', 'yes')
     await database.close()
 

@@ -1,9 +1,10 @@
 /**
- * On the real disk, flushed tables are built in the compaction worker from the frozen
+ * With `flushThread: 'worker'` on the real disk, flushed tables are built in the compaction worker from the frozen
  * memtables' shared slabs (when it runs no merge): every write reads back the same, before and
  * after a reopen, range deletes included, and the tables verify.
  */
 import { rmSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
 import { open } from '../src/index.js'
 import { random, seedFor, temporaryDirectory } from './helpers.js'
@@ -24,6 +25,7 @@ describe('flushes built in the compaction worker', () => {
       sync: false,
       memtableBytes: 64 * 1024,
       autoCompaction: false,
+      flushThread: 'worker',
     } as const
     const database = await open<string, string>(directory, options)
     const model = new Map<string, string>()
@@ -84,6 +86,7 @@ describe('flushes built in the compaction worker', () => {
       sync: false,
       memtableBytes: 16 * 1024,
       autoCompaction: false,
+      flushThread: 'worker',
     })
     // Slow writes: each flush is done long before the next memtable fills.
     for (let index = 0; index < 1500; index++) {
@@ -96,5 +99,38 @@ describe('flushes built in the compaction worker', () => {
     expect(stats.stalls.count).toBe(0)
     expect(stats.flushesInWorker).toBe(0)
     await database.close()
+  })
+
+  it("with flushThread 'main', or 'auto' on two processors, every table is built here", async () => {
+    const auto = availableParallelism() > 2 ? [] : (['auto'] as const)
+    for (const flushThread of ['main', ...auto] as const) {
+      const directory = temporaryDirectory()
+      directories.push(directory)
+      const database = await open<string, string>(directory, {
+        keyEncoding: 'utf8',
+        valueEncoding: 'utf8',
+        sync: false,
+        memtableBytes: 16 * 1024,
+        autoCompaction: false,
+        flushThread,
+      })
+      for (let round = 0; round < 40; round++) {
+        await database.batch(
+          Array.from({ length: 200 }, (_, index) => ({
+            type: 'put' as const,
+            key: `key-${round}-${index}`,
+            value: 'v'.repeat(100),
+          })),
+        )
+        if (round % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      await database.flush()
+      const stats = database.stats()
+      // Writers waited (a worker would be started for flushes), yet none was built there.
+      expect(stats.stalls.count).toBeGreaterThan(0)
+      expect(stats.flushes).toBeGreaterThanOrEqual(20)
+      expect(stats.flushesInWorker).toBe(0)
+      await database.close()
+    }
   })
 })
