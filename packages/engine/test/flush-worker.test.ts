@@ -14,6 +14,20 @@ afterEach(() => {
   for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true })
 })
 
+/** A fresh database of 16 KiB memtables, without compactions. */
+async function openSmall(flushThread: 'auto' | 'worker' | 'main') {
+  const directory = temporaryDirectory()
+  directories.push(directory)
+  return open<string, string>(directory, {
+    keyEncoding: 'utf8',
+    valueEncoding: 'utf8',
+    sync: false,
+    memtableBytes: 16 * 1024,
+    autoCompaction: false,
+    flushThread,
+  })
+}
+
 describe('flushes built in the compaction worker', () => {
   it('keep every write, overwrite, delete and range delete, across a reopen', async () => {
     const next = random(seedFor('flush-worker'))
@@ -78,16 +92,7 @@ describe('flushes built in the compaction worker', () => {
   })
 
   it('do not start a worker while writers never wait for a flush', async () => {
-    const directory = temporaryDirectory()
-    directories.push(directory)
-    const database = await open<string, string>(directory, {
-      keyEncoding: 'utf8',
-      valueEncoding: 'utf8',
-      sync: false,
-      memtableBytes: 16 * 1024,
-      autoCompaction: false,
-      flushThread: 'worker',
-    })
+    const database = await openSmall('worker')
     // Slow writes: each flush is done long before the next memtable fills.
     for (let index = 0; index < 1500; index++) {
       await database.put(`key-${index}`, 'v'.repeat(100))
@@ -104,16 +109,7 @@ describe('flushes built in the compaction worker', () => {
   it("with flushThread 'main', or 'auto' on two processors, every table is built here", async () => {
     const auto = availableParallelism() > 2 ? [] : (['auto'] as const)
     for (const flushThread of ['main', ...auto] as const) {
-      const directory = temporaryDirectory()
-      directories.push(directory)
-      const database = await open<string, string>(directory, {
-        keyEncoding: 'utf8',
-        valueEncoding: 'utf8',
-        sync: false,
-        memtableBytes: 16 * 1024,
-        autoCompaction: false,
-        flushThread,
-      })
+      const database = await openSmall(flushThread)
       for (let round = 0; round < 40; round++) {
         await database.batch(
           Array.from({ length: 200 }, (_, index) => ({
