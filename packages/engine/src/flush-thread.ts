@@ -18,10 +18,10 @@ function processors(): number {
 /**
  * Whether flushed tables are built in the compaction worker (`flushThread`, options.ts): only on
  * the real disk (a worker cannot share any other `FileSystem`) of a writable open, and with
- * `'auto'` only on a machine with more than 2 processors.
+ * `'auto'` on any machine with more than one processor.
  */
 export function flushesInWorker(options: Pick<ResolvedOptions, 'fs' | 'readOnly' | 'flushThread'>): boolean {
   if (!(options.fs instanceof NodeFileSystem) || options.readOnly) return false
   if (options.flushThread === 'main') return false
-  return options.flushThread === 'worker' || processors() > 2
+  return options.flushThread === 'worker' || processors() > 1
 }

@@ -51,11 +51,10 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
    *  seek must read is read synchronously while `auto` allows, else on the thread pool. */
   readMode?: ReadMode
   /** Where flushed tables are built on the real disk. `'worker'`: in the compaction worker,
-   *  from the frozen memtable's shared slabs, while it runs no merge (main-thread CPU per entry
-   *  written drops by the build's share); `'main'`: on the main thread, in slices. `'auto'`
-   *  (default): `'worker'` on a machine with more than 2 processors (`availableParallelism()`),
-   *  else `'main'` — with two, the worker's build competes with the main thread for the same
-   *  cores (measured: no faster, and the worker's memory). Any other `FileSystem`: `'main'`. */
+   *  from the frozen memtable's shared slabs, while it runs no merge (it is started for flushes
+   *  once writers have waited for one); `'main'`: on the main thread, in slices. `'auto'`
+   *  (default): `'worker'` on a machine with more than one processor (`availableParallelism()`),
+   *  else `'main'`. Any other `FileSystem`: `'main'`. */
   flushThread?: FlushThread
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
   bloomBitsPerKey?: number
