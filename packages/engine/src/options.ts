@@ -51,7 +51,7 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
    *  seek must read is read synchronously while `auto` allows, else on the thread pool. */
   readMode?: ReadMode
   /** Where flushed tables are built on the real disk. `'worker'`: in the compaction worker,
-   *  from the frozen memtable's shared slabs, while no compaction runs (it is started for flushes
+   *  from the frozen memtable's shared slabs, while no merge runs or ran in the last second (it is started for flushes
    *  once writers have waited for one); `'main'`: on the main thread, in slices. `'auto'`
    *  (default): `'worker'` on a machine with more than one processor (`availableParallelism()`),
    *  else `'main'`. Any other `FileSystem`: `'main'`. */

@@ -116,12 +116,12 @@ export function buildParts<K, V>(
     isOpen,
     events,
     scheduleCompaction: () => compactions!.schedule(),
-    // Not while compactions run: the worker is theirs then (a flush queued there would hold
-    // their merges back, and the two threads share the machine's cores).
+    // Not while merges keep coming: the worker is theirs then (a flush queued there would hold
+    // them back, and the two threads share the machine's cores). Trivial moves do not count.
     flushInWorker:
       runner.runFlush === undefined || !flushesInWorker(options)
         ? undefined
-        : (job, mayStart) => (compactions!.running ? undefined : runner.runFlush!(job, mayStart)),
+        : (job, mayStart) => (compactions!.merging ? undefined : runner.runFlush!(job, mayStart)),
   })
   compactions = new CompactionScheduler(directory, options, tree, writes, snapshots, runner, isOpen, events)
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)
