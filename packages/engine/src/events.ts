@@ -52,6 +52,8 @@ export interface FlushEndEvent extends Omit<FlushBeginEvent, 'phase'> {
   durationMs: number
   /** The new level-0 table. */
   table: TableView
+  /** Where the table was built: the compaction worker or the main thread (`flushThread`). */
+  thread: 'worker' | 'main'
 }
 
 export type FlushEvent = FlushBeginEvent | FlushEndEvent

@@ -296,6 +296,7 @@ export class FlushScheduler {
       fileBytes: meta.fileSize,
       durationMs: performance.now() - started,
       table: tableView(0, table),
+      thread: built.inWorker ? ('worker' as const) : ('main' as const),
     }))
     // The table is committed: the WAL no longer needs what it holds.
     this.writes.truncateWal(maxSeq)

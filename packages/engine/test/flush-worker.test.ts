@@ -134,4 +134,53 @@ describe('flushes built in the compaction worker', () => {
       await database.close()
     }
   })
+
+  it('a flush that begins while a merge runs is built on the main thread', async () => {
+    const next = random(seedFor('flush-worker-merges'))
+    const directory = temporaryDirectory()
+    directories.push(directory)
+    const database = await open<string, string>(directory, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+      sync: false,
+      memtableBytes: 32 * 1024,
+      level0CompactionTrigger: 2,
+      targetFileBytes: 64 * 1024,
+      level1Bytes: 128 * 1024,
+      flushThread: 'worker',
+    })
+    /** When each merge (not a trivial move) began and ended, in this process's clock. */
+    const merges: { begin: number; end: number }[] = []
+    const running = new Map<number, number>()
+    database.on('compaction', (event) => {
+      if (event.trivialMove) return
+      if (event.phase === 'begin') running.set(event.jobId, performance.now())
+      else merges.push({ begin: running.get(event.jobId)!, end: performance.now() })
+    })
+    const begun = new Map<number, number>()
+    const flushes: { begin: number; thread: 'worker' | 'main' }[] = []
+    database.on('flush', (event) => {
+      if (event.phase === 'begin') begun.set(event.jobId, performance.now())
+      else flushes.push({ begin: begun.get(event.jobId)!, thread: event.thread })
+    })
+    for (let round = 0; round < 150; round++) {
+      await database.batch(
+        Array.from({ length: 100 }, () => ({
+          type: 'put' as const,
+          key: `key-${Math.floor(next() * 20_000)}`,
+          value: 'v'.repeat(150),
+        })),
+      )
+      if (round % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    await database.flush()
+    await database.close()
+    const duringMerge = (at: number) => merges.some((merge) => merge.begin <= at && at <= merge.end)
+    expect(merges.length).toBeGreaterThan(0)
+    // Flushes began during merges (the rule had cases to decide), and none of them went to the
+    // worker.
+    expect(flushes.filter((flush) => duringMerge(flush.begin)).length).toBeGreaterThan(0)
+    for (const flush of flushes) if (duringMerge(flush.begin)) expect(flush.thread).toBe('main')
+    expect(database.stats().flushes).toBe(flushes.length)
+  })
 })
