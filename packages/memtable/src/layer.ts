@@ -30,6 +30,8 @@ export interface LayerTree {
     reuse?: [number, number | Layer],
     skipFrom?: boolean,
   ): IterableIterator<[number, number | Layer]>
+  /** Calls `callback` with every entry in slice order (no iterator objects: the fast walk). */
+  forEachPair(callback: (slice: number, value: number | Layer) => void): unknown
   /** An O(1) copy-on-write clone. */
   clone(): LayerTree
 }

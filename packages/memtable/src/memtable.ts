@@ -266,13 +266,11 @@ export class Memtable {
     if (!this.sharedSlabs) return undefined
     const heads = new Int32Array(this.hash.size)
     let count = 0
-    const walk = (layer: Layer) => {
-      for (const [, value] of layer.tree.entries(undefined, [0, 0])) {
-        if (typeof value === 'number') heads[count++] = value
-        else walk(value)
-      }
+    const visit = (_slice: number, value: number | Layer): void => {
+      if (typeof value === 'number') heads[count++] = value
+      else value.tree.forEachPair(visit)
     }
-    walk(this.root)
+    this.root.tree.forEachPair(visit)
     return {
       slabs: this.log.slabBuffers as SharedArrayBuffer[],
       heads: count === heads.length ? heads : heads.subarray(0, count),
