@@ -20,8 +20,6 @@ export const READ_TURN_MS = 2
  *  remaining keys go to the thread pool. */
 export const GET_MANY_SYNC_MS = 1
 
-/** A flush gives the event loop a turn after this many entries written to its table, this many
- *  bytes of keys and values, or this long, whichever comes first (work-slice.ts). */
 /**
  * A flush's WAL truncation runs in the background only once it removes at least this many times
  * the bytes it must copy (the entries of memtables not yet flushed). Cutting after every flush
@@ -31,6 +29,8 @@ export const GET_MANY_SYNC_MS = 1
  */
 export const WAL_CUT_DEAD_RATIO = 2
 
+/** A flush gives the event loop a turn after this many entries written to its table, this many
+ *  bytes of keys and values, or this long, whichever comes first (work-slice.ts). */
 export const FLUSH_SLICE = { entries: 1024, bytes: 256 * 1024, milliseconds: 2 } as const
 
 /** A compaction merge on the main thread (a `FileSystem` a worker cannot share) gives the event

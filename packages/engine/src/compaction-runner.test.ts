@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { temporaryDirectory } from '../test/helpers.js'
 import type { MergeJob } from './compaction-merge.js'
 import { WorkerMergeRunner } from './compaction-runner.js'
+import { startCompactionWorker } from './compaction-worker-start.js'
 import { tableFileName } from './filenames.js'
 
 const directories: string[] = []
@@ -136,16 +137,20 @@ describe('WorkerMergeRunner flushes', () => {
     }
   })
 
-  it('leaves a flush to the caller while a merge runs in the worker', async () => {
+  it('leaves a flush to the caller while a merge runs in the worker, and shortly after', async () => {
     const directory = temporaryDirectory()
     directories.push(directory)
-    const runner = new WorkerMergeRunner(50)
+    // Stays up between the jobs; takes no flush for 200 ms after a merge.
+    const runner = new WorkerMergeRunner(5_000, startCompactionWorker, 200)
     const memtable = frozenMemtable()
     const job = { path: join(directory, 'f.sst'), image: memtable.flushImage()!, rangeFragments: [], table }
     try {
       const merge = runner.run(inputs(directory, [3]))
       expect(runner.runFlush(job, true)).toBeUndefined()
       await merge
+      // Merges keep coming after one, as a rule: not yet.
+      expect(runner.runFlush(job, false)).toBeUndefined()
+      await new Promise((resolve) => setTimeout(resolve, 250))
       // The merge's worker runs: it takes the flush.
       const remote = runner.runFlush(job, false)
       expect(remote).toBeDefined()

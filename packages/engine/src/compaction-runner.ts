@@ -24,9 +24,10 @@ export type CompactionThread = 'worker' | 'main'
 export interface MergeRunner {
   run(job: MergeJob): Promise<MergeResult>
   /**
-   * Builds a flushed table in the worker thread, when one is ready and runs no merge (a flush
-   * must not wait behind a long merge: writers may be waiting for it); `undefined` otherwise,
-   * and the caller builds the table itself.
+   * Builds a flushed table in the worker thread, when one is ready and no merge runs or ended in
+   * the last `MERGE_QUIET_MS` (a flush must not wait behind a long merge: writers may be waiting
+   * for it; and one queued there would hold merges back); `undefined` otherwise, and the caller
+   * builds the table itself.
    */
   runFlush?(job: WorkerFlushJob, mayStart: boolean): Promise<TableMeta> | undefined
   close(): Promise<void>
@@ -59,6 +60,14 @@ export class InlineMergeRunner implements MergeRunner {
 export const WORKER_IDLE_EXIT_MS = 10_000
 
 /**
+ * For this long after a merge ended the worker takes no flush: merges keep coming then (a load of
+ * random keys), and a flush queued in the worker would hold them back, the two threads sharing
+ * the machine's cores. An ascending load only moves tables (no merge), and its flushes go to the
+ * worker (apps/bench RESULTS.md, session 9).
+ */
+export const MERGE_QUIET_MS = 1000
+
+/**
  * Runs merges in one worker thread, one at a time, started on first use and stopped when idle.
  * A worker that cannot start (no worker code found, a runtime without worker threads, a worker
  * that fails or exits before it posts `ready`) makes this runner merge on the main thread, in
@@ -77,14 +86,16 @@ export class WorkerMergeRunner implements MergeRunner {
     // biome-ignore lint/suspicious/noExplicitAny: a merge's or a flush's result, by request
     { resolve: (result: any) => void; reject: (error: unknown) => void; merge: boolean }
   >()
-  /** Merges posted and not yet answered. */
+  /** Merges posted and not yet answered, and when the last one was answered. */
   private merges = 0
+  private lastMergeEnded = Number.NEGATIVE_INFINITY
   /** The current worker has posted `ready`. */
   private workerReady = false
 
   constructor(
     private readonly idleExitMs = WORKER_IDLE_EXIT_MS,
     private readonly startWorker: () => { worker: Worker; source: WorkerSource } = startCompactionWorker,
+    private readonly mergeQuietMs = MERGE_QUIET_MS,
   ) {}
 
   get thread(): CompactionThread {
@@ -119,7 +130,10 @@ export class WorkerMergeRunner implements MergeRunner {
       const waiter = this.waiting.get(response.id)
       if (waiter === undefined) return
       this.waiting.delete(response.id)
-      if (waiter.merge) this.merges--
+      if (waiter.merge) {
+        this.merges--
+        this.lastMergeEnded = performance.now()
+      }
       if (this.waiting.size === 0) {
         worker.unref()
         this.stopWhenIdle(worker)
@@ -196,13 +210,15 @@ export class WorkerMergeRunner implements MergeRunner {
   }
 
   /**
-   * A flush for the worker, when it is ready and runs no merge; else `undefined`. With
+   * A flush for the worker, when it is ready and no merge runs or ended in the last
+   * `mergeQuietMs`; else `undefined`. With
    * `mayStart`, a worker not started yet starts now, ready for the next flush (a worker costs
    * about 20 MiB: the caller asks only when flushes on the main thread held writers up).
    * Flushes queue behind flushes only.
    */
   runFlush(job: WorkerFlushJob, mayStart: boolean): Promise<TableMeta> | undefined {
     if (this.mainThread !== undefined || this.merges > 0) return undefined
+    if (performance.now() - this.lastMergeEnded < this.mergeQuietMs) return undefined
     if (this.worker === undefined) {
       if (!mayStart) return undefined
       clearTimeout(this.idleTimer)

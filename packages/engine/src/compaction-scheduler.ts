@@ -17,13 +17,7 @@ import type { Tree } from './tree.js'
 import { NUM_LEVELS, toFileMeta, type Version } from './version.js'
 import type { WriteQueue } from './write-queue.js'
 
-/** How long after a merge `merging` stays true. */
-const MERGE_QUIET_MS = 1000
-
 export class CompactionScheduler {
-  /** Merges running (not trivial moves), and when the last one ended (see `merging`). */
-  private mergesRunning = 0
-  private lastMergeEnded = Number.NEGATIVE_INFINITY
   private compacting: Promise<void> | undefined
   /** Per level, the largest key of its last compaction: the next one starts after it. */
   private readonly compactPointers: (Uint8Array | undefined)[] = []
@@ -72,12 +66,6 @@ export class CompactionScheduler {
   /** True while a compaction runs. */
   get running(): boolean {
     return this.compacting !== undefined
-  }
-
-  /** True while a merge runs, and for `MERGE_QUIET_MS` after one ended: merges keep coming then
-   *  (trivial moves do not count). */
-  get merging(): boolean {
-    return this.mergesRunning > 0 || performance.now() - this.lastMergeEnded < MERGE_QUIET_MS
   }
 
   /** Background compactions run (and level-0 backpressure applies) when the options allow them
@@ -180,14 +168,7 @@ export class CompactionScheduler {
           ),
           ...compactionRangeDeletes(this.tree.current, inputs, this.tree),
         }
-        this.mergesRunning++
-        let result: Awaited<ReturnType<MergeRunner['run']>>
-        try {
-          result = await this.mergeRunner.run(job)
-        } finally {
-          this.mergesRunning--
-          this.lastMergeEnded = performance.now()
-        }
+        const result = await this.mergeRunner.run(job)
         await this.options.fs.syncDir(this.directory)
         const added = result.outputs.map(({ fileNumber, meta }) => ({
           level: plan.outputLevel,

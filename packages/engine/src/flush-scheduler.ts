@@ -2,9 +2,9 @@
  * The flush scheduler: writes frozen memtables, oldest first, to level-0 tables in the
  * background, as a pipeline (one table built at a time, while the tables built before it are
  * fsynced and committed; commits in memtable order). A table is built in the compaction worker
- * from the memtable's shared slabs when the worker runs and has no merge to do, else on the main
- * thread in slices. Each flush commits its table
- * in the manifest before the WAL is truncated (commit first, clean up after).
+ * from the memtable's shared slabs when the worker can take it (`MergeRunner.runFlush`), else on
+ * the main thread in slices. Each flush commits its table in the manifest before the WAL is
+ * truncated (commit first, clean up after).
  */
 import { toIOError } from '@strata/base'
 import type { Memtable } from '@strata/memtable'

@@ -12,6 +12,7 @@ export type FlushThread = 'auto' | 'worker' | 'main'
 export const FLUSH_THREADS: readonly FlushThread[] = ['auto', 'worker', 'main']
 
 export type WalRecovery = 'tolerate-tail' | 'point-in-time' | 'strict'
+const WAL_RECOVERIES: readonly WalRecovery[] = ['tolerate-tail', 'point-in-time', 'strict']
 
 export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
   /** Create the directory and an empty database when missing. Default `true`. */
@@ -207,6 +208,25 @@ const otherOptions = [
 ]
 const known = new Set([...Object.keys(integerRules), ...booleanOptions, ...otherOptions])
 
+/** `given[name]` when it is one of `allowed` (`undefined` when not given); anything else is an
+ *  `InvalidArgumentError` naming the allowed values. */
+function oneOf<T extends string>(
+  given: Record<string, unknown>,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
+  const value = given[name]
+  if (value === undefined) return undefined
+  if (!allowed.includes(value as T)) {
+    const names = allowed.map((each) => `'${each}'`)
+    throw new InvalidArgumentError(
+      `options.${name} must be ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}, not ${String(value)}`,
+      { argument: `options.${name}` },
+    )
+  }
+  return value as T
+}
+
 /** Checks `options` and fills in defaults. Encodings are checked by `resolveEncoding`. */
 export function resolveOptions(options: object | undefined): ResolvedOptions {
   if (options === undefined || options === null) return { ...DEFAULT_OPTIONS, fs: nodeFileSystem }
@@ -247,36 +267,12 @@ export function resolveOptions(options: object | undefined): ResolvedOptions {
     }
     target[name] = value
   }
-  const recovery = given.walRecovery
-  if (recovery !== undefined) {
-    if (recovery !== 'tolerate-tail' && recovery !== 'point-in-time' && recovery !== 'strict') {
-      throw new InvalidArgumentError(
-        `options.walRecovery must be 'tolerate-tail', 'point-in-time' or 'strict', not ${String(recovery)}`,
-        { argument: 'options.walRecovery' },
-      )
-    }
-    resolved.walRecovery = recovery
-  }
-  const readMode = given.readMode
-  if (readMode !== undefined) {
-    if (!READ_MODES.includes(readMode as ReadMode)) {
-      throw new InvalidArgumentError(
-        `options.readMode must be 'auto', 'sync' or 'async', not ${String(readMode)}`,
-        { argument: 'options.readMode' },
-      )
-    }
-    resolved.readMode = readMode as ReadMode
-  }
-  const flushThread = given.flushThread
-  if (flushThread !== undefined) {
-    if (!FLUSH_THREADS.includes(flushThread as FlushThread)) {
-      throw new InvalidArgumentError(
-        `options.flushThread must be 'auto', 'worker' or 'main', not ${String(flushThread)}`,
-        { argument: 'options.flushThread' },
-      )
-    }
-    resolved.flushThread = flushThread as FlushThread
-  }
+  const walRecovery = oneOf(given, 'walRecovery', WAL_RECOVERIES)
+  if (walRecovery !== undefined) resolved.walRecovery = walRecovery
+  const readMode = oneOf(given, 'readMode', READ_MODES)
+  if (readMode !== undefined) resolved.readMode = readMode
+  const flushThread = oneOf(given, 'flushThread', FLUSH_THREADS)
+  if (flushThread !== undefined) resolved.flushThread = flushThread
   for (const name of ['compression', 'bottommostCompression'] as const) {
     const value = given[name]
     if (value === undefined) continue

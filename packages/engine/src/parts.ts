@@ -11,7 +11,6 @@ import { type Encoding, resolveEncoding } from './encoding.js'
 import { EntryCodec } from './entry-codec.js'
 import type { EventHub } from './events.js'
 import { FlushScheduler } from './flush-scheduler.js'
-import { flushesInWorker } from './flush-thread.js'
 import { IdleTombstoneFlush } from './idle-tombstone-flush.js'
 import { OpenIterators } from './iterators.js'
 import type { Memtables } from './memtables.js'
@@ -116,12 +115,9 @@ export function buildParts<K, V>(
     isOpen,
     events,
     scheduleCompaction: () => compactions!.schedule(),
-    // Not while merges keep coming: the worker is theirs then (a flush queued there would hold
-    // them back, and the two threads share the machine's cores). Trivial moves do not count.
-    flushInWorker:
-      runner.runFlush === undefined || !flushesInWorker(options)
-        ? undefined
-        : (job, mayStart) => (compactions!.merging ? undefined : runner.runFlush!(job, mayStart)),
+    // The memtables' slabs are shared only when `flushThread` resolves to the worker
+    // (flush-thread.ts, recovery.ts); otherwise `flushImage()` gives nothing to hand over.
+    flushInWorker: runner.runFlush?.bind(runner),
   })
   compactions = new CompactionScheduler(directory, options, tree, writes, snapshots, runner, isOpen, events)
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)
