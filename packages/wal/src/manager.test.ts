@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { MemoryFileSystem, NodeFileSystem } from '@strata/base'
 import { FaultyFileSystem } from '@strata/base/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { entryFor, plain, random, seedFor, tempDirectory } from '../test/support.js'
 import type { WALEntry } from './entry.js'
 import { WALManager } from './manager.js'
@@ -10,25 +10,31 @@ import { WALWriter } from './writer.js'
 const seqs = (entries: WALEntry[]) => entries.map((entry) => entry.seq)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
 
-/** A memory file system whose fdatasyncs take `delayMs` (busy-waiting when synchronous) and are
- *  counted by how they were called. */
+/**
+ * A memory file system whose fdatasyncs take `delayMs`, counted by how they were called. The
+ * time they take is on a clock of its own (`now`), which the WAL manager reads in these tests
+ * (`performance.now` is pointed at it): copying the in-memory file at each fsync, or a loaded
+ * machine, then never reads as a slow disk. A pooled fsync also waits `delayMs` of real time, so
+ * timers run meanwhile as they would beside a slow disk.
+ */
 class SlowSyncFileSystem extends MemoryFileSystem {
   delayMs = 0
+  now = 0
   readonly syncCalls = { sync: 0, pooled: 0 }
+  constructor() {
+    super()
+    vi.spyOn(performance, 'now').mockImplementation(() => this.now)
+  }
   override fdatasyncSync(fd: number): void {
     this.syncCalls.sync++
-    const until = performance.now() + this.delayMs
-    while (performance.now() < until) {
-      // the disk is busy
-    }
+    this.now += this.delayMs
     super.fdatasyncSync(fd)
   }
   override async fdatasync(fd: number): Promise<void> {
     this.syncCalls.pooled++
-    // A fast disk answers within the same turn (a microtask), so a loaded machine's event-loop
-    // delay never reads as a slow fsync.
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs))
     else await Promise.resolve()
+    this.now += this.delayMs
     MemoryFileSystem.prototype.fdatasyncSync.call(this, fd)
   }
 }
@@ -36,6 +42,7 @@ class SlowSyncFileSystem extends MemoryFileSystem {
 const directories: Array<() => void> = []
 afterEach(() => {
   for (const cleanup of directories.splice(0)) cleanup()
+  vi.restoreAllMocks()
 })
 
 describe('WALManager', () => {
