@@ -92,9 +92,9 @@ export class Memtables {
     }
   }
 
-  /** Bytes of idle slabs waiting for the next memtables. */
+  /** Bytes of idle slabs and hash-index tables waiting for the next memtables. */
   get pooledBytes(): number {
-    return this.slabPool.idleBytes
+    return this.slabPool.idleBytes + this.slabPool.idleSlotTableBytes
   }
 
   /** The newest version of `key` with seq <= `seq` in any memtable (a tombstone included). */

@@ -50,7 +50,8 @@ export interface MemoryStats {
    *  maxFrozenMemtables)` at most, plus one write). */
   memtables: number
   /** Bytes of flushed memtables' slabs waiting for the next memtables to write into (at most
-   *  `memtableBytes` + 1 MiB). */
+   *  `memtableBytes` + 1 MiB), and of their hash-index tables (at most two, of at most 8 MiB
+   *  each; 512 KiB each for 4 MiB memtables of 100-byte values). */
   pooledSlabBytes: number
   /** Bytes of decoded data blocks in the block cache (≤ `blockCacheBytes` − `pinned`). */
   blockCache: number

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HashIndex, hashKey } from './hash-index.js'
+import { SlabPool } from './slab-pool.js'
 
 /** A HashIndex over keys kept in an array: address i is keys[i]. */
 function indexOver(keys: Uint8Array[]) {
@@ -43,6 +44,23 @@ describe('HashIndex', () => {
       const key = Buffer.from(absent)
       expect(index.get(key, hashKey(key))).toBe(-1)
     }
+  })
+
+  it('release gives the table to the pool and leaves an index that finds nothing', () => {
+    const keys: Uint8Array[] = []
+    const pool = new SlabPool(1)
+    const index = new HashIndex((address, key) => Buffer.compare(keys[address]!, key) === 0, 100, pool)
+    for (let number = 0; number < 100; number++) {
+      keys.push(Buffer.from(`key:${number}`))
+      index.insertNew(hashKey(keys[number]!), number)
+    }
+    index.release()
+    expect(pool.idleSlotTableBytes).toBe(256 * 8)
+    expect(index.size).toBe(0)
+    expect(index.get(keys[5]!, hashKey(keys[5]!))).toBe(-1)
+    const next = new HashIndex((address, key) => Buffer.compare(keys[address]!, key) === 0, 100, pool)
+    expect(pool.reusedSlotTables).toBe(1)
+    expect(next.get(keys[5]!, hashKey(keys[5]!))).toBe(-1)
   })
 
   it('tells colliding keys apart by their bytes, and set replaces only the matching key', () => {

@@ -10,6 +10,8 @@
  * version like any other).
  */
 
+import type { SlabPool } from './slab-pool.js'
+
 const EMPTY = -1
 const INITIAL_SLOTS = 64
 /** Largest table made up front (2^22 slot pairs, 32 MiB); beyond, it doubles as keys arrive. */
@@ -46,12 +48,30 @@ export class HashIndex {
   /** `expectedKeys`: keys the table should hold before it first doubles (a memtable after a
    *  flushed one expects about as many as that one held), at least 32. A small first table keeps a
    *  small memtable (`memtableBytes` of a few KiB) from counting as full at its first key. */
-  constructor(matches: KeyMatcher, expectedKeys = 0) {
+  constructor(
+    matches: KeyMatcher,
+    expectedKeys = 0,
+    /** Where the first table is taken from, if one of its length waits there (`release` gives
+     *  the table back). */
+    private readonly pool?: SlabPool,
+  ) {
     this.matches = matches
     let slots = INITIAL_SLOTS
     while (slots < 2 * expectedKeys && slots < MAX_INITIAL_SLOTS) slots *= 2
-    this.slots = new Int32Array(slots * 2).fill(EMPTY)
+    this.slots = (pool?.takeSlotTable(slots * 2) ?? new Int32Array(slots * 2)).fill(EMPTY)
     this.mask = slots - 1
+  }
+
+  /**
+   * Gives the table to the pool (if there is one) and leaves the index empty and unusable for
+   * more keys: a `get` answers -1. Only once nothing reads the index again (`Memtable.recycle`).
+   */
+  release(): void {
+    const table = this.slots
+    this.slots = new Int32Array(2).fill(EMPTY)
+    this.mask = 0
+    this.count = 0
+    this.pool?.giveSlotTable(table)
   }
 
   /** Bytes of the table (it is counted in the memtable's `approximateBytes`). */

@@ -46,9 +46,9 @@ export interface MemtableOptions {
    */
   maxNodeSize?: number
   /**
-   * Where the memtable takes full-size slabs from and, after `recycle()`, gives its slabs back
-   * (one pool per owner of a sequence of memtables: a database). Without one, slabs are always
-   * fresh memory and are left to the garbage collector.
+   * Where the memtable takes full-size slabs and its hash-index table from and, after `recycle()`,
+   * gives them back (one pool per owner of a sequence of memtables: a database). Without one, they
+   * are always fresh memory and are left to the garbage collector.
    */
   slabPool?: SlabPool
   /**
@@ -134,7 +134,11 @@ export class Memtable {
     const log = new RecordLog(maxSlabBytes, options.slabPool, options.sharedSlabs === true)
     this.sharedSlabs = options.sharedSlabs === true
     this.log = log
-    this.hash = new HashIndex((address, key) => log.compareKey(address, key, 0) === 0, expectedKeys)
+    this.hash = new HashIndex(
+      (address, key) => log.compareKey(address, key, 0) === 0,
+      expectedKeys,
+      options.slabPool,
+    )
     this.maxNodeSize = maxNodeSize
     this.root = createLayer(maxNodeSize, 0)
     this.keyOverheadBytes = LAYER_BYTES
@@ -368,6 +372,7 @@ export class Memtable {
   private recycleNow(): void {
     this.recycled = true
     this.log.recycle()
+    this.hash.release()
   }
 
   /** The layer `child` found under `slice` in `parent`, cloned first if an iterator may share it. */

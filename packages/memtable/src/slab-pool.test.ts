@@ -93,6 +93,55 @@ describe('SlabPool and a memtable that retires', () => {
   })
 })
 
+describe('SlabPool and hash-index tables', () => {
+  it("a retired memtable's hash table serves the next memtable of its size, cleared", () => {
+    const pool = new SlabPool(8)
+    const first = new Memtable({ slabPool: pool, expectedKeys: 5_000 })
+    for (let index = 0; index < 5_000; index++) first.put(key(index), value(index, 'a'), index + 1)
+    first.freeze()
+    expect(pool.idleSlotTableBytes).toBe(0)
+    first.retire()
+    // 5,000 keys half fill 16,384 slot pairs of 8 bytes.
+    expect(pool.idleSlotTableBytes).toBe(16_384 * 8)
+    const second = new Memtable({ slabPool: pool, expectedKeys: 5_000 })
+    expect(pool.reusedSlotTables).toBe(1)
+    expect(pool.idleSlotTableBytes).toBe(0)
+    // Nothing of the first memtable's keys is found through the reused table.
+    expect(second.get(key(10))).toBeUndefined()
+    for (let index = 0; index < 5_000; index += 2) second.put(key(index), value(index, 'b'), index + 1)
+    expect(second.keyCount).toBe(2_500)
+    expect(read(second, 4_998)).toBe(Buffer.from(value(4_998, 'b')).toString())
+    expect(second.get(key(4_999))).toBeUndefined()
+    // A memtable of another size does not take it.
+    second.freeze()
+    second.retire()
+    new Memtable({ slabPool: pool, expectedKeys: 50 })
+    expect(pool.reusedSlotTables).toBe(1)
+  })
+
+  it('a pinned memtable keeps its hash table until the last unpin', () => {
+    const pool = new SlabPool(8)
+    const first = filled(pool, 1_000, 'a')
+    first.pin()
+    first.retire()
+    expect(pool.idleSlotTableBytes).toBe(0)
+    expect(read(first, 999)).toBe(Buffer.from(value(999, 'a')).toString())
+    first.unpin()
+    expect(pool.idleSlotTableBytes).toBeGreaterThan(0)
+  })
+
+  it('keeps at most two tables, the newest', () => {
+    const pool = new SlabPool(8)
+    for (const keys of [100, 1_000, 10_000]) {
+      const memtable = new Memtable({ slabPool: pool, expectedKeys: keys })
+      memtable.freeze()
+      memtable.retire()
+    }
+    // 1,000 and 10,000 expected keys: 2,048 and 32,768 slot pairs.
+    expect(pool.idleSlotTableBytes).toBe((2_048 + 32_768) * 8)
+  })
+})
+
 describe('expectedKeys', () => {
   it('makes the hash index that large at once, and a memtable still grows past it', () => {
     const small = new Memtable()

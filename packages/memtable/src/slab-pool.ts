@@ -7,12 +7,24 @@
  * Only full-size slabs (`MAX_SLAB_BYTES`) are kept, at most `maxIdleSlabs` of them. A memtable
  * gives its slabs back only through `Memtable.recycle()`, whose caller promises that nothing
  * reads the memtable or a view it handed out again.
+ *
+ * The pool keeps a recycled memtable's hash-index table too (at most `MAX_IDLE_SLOT_TABLES`, of at
+ * most `MAX_KEPT_SLOT_TABLE_BYTES` each): the next memtable, sized like the last, asks for a table
+ * of the same length. Without it each memtable's table (512 KiB for a 4 MiB memtable of 100-byte
+ * values) was garbage that only a major GC frees: 25 MB of it per 1,000,000 puts.
  */
 import { MAX_SLAB_BYTES } from './record-log.js'
 
+/** Hash-index tables kept at once (one memtable is recycled at a time, and the next takes it). */
+const MAX_IDLE_SLOT_TABLES = 2
+/** Larger tables (a memtable of millions of keys) are left to the garbage collector. */
+const MAX_KEPT_SLOT_TABLE_BYTES = 8 * 1024 * 1024
+
 export class SlabPool {
   private readonly idle: ArrayBufferLike[] = []
+  private readonly idleSlotTables: Int32Array[] = []
   private reusedCount = 0
+  private reusedSlotTableCount = 0
 
   /** At most `maxIdleSlabs` slabs (of `MAX_SLAB_BYTES` each) wait in the pool; beyond, a slab
    *  given back is left to the garbage collector. */
@@ -31,9 +43,43 @@ export class SlabPool {
     if (slab.byteLength === MAX_SLAB_BYTES && this.idle.length < this.maxIdleSlabs) this.idle.push(slab)
   }
 
+  /** A hash-index table of exactly `length` int32s from the pool (its contents are whatever was
+   *  written last: the caller clears it), or undefined when none of that length waits. */
+  takeSlotTable(length: number): Int32Array | undefined {
+    const tables = this.idleSlotTables
+    for (let index = tables.length - 1; index >= 0; index--) {
+      const table = tables[index]!
+      if (table.length !== length) continue
+      tables.splice(index, 1)
+      this.reusedSlotTableCount++
+      return table
+    }
+    return undefined
+  }
+
+  /** Gives back a hash-index table nothing reads any more. When the pool is full the oldest table
+   *  waiting leaves it (the newest is the likeliest size of the next memtable's). */
+  giveSlotTable(table: Int32Array): void {
+    if (table.byteLength > MAX_KEPT_SLOT_TABLE_BYTES || table.byteLength === 0) return
+    if (this.idleSlotTables.length >= MAX_IDLE_SLOT_TABLES) this.idleSlotTables.shift()
+    this.idleSlotTables.push(table)
+  }
+
   /** Bytes of the slabs waiting in the pool. */
   get idleBytes(): number {
     return this.idle.length * MAX_SLAB_BYTES
+  }
+
+  /** Bytes of the hash-index tables waiting in the pool. */
+  get idleSlotTableBytes(): number {
+    let bytes = 0
+    for (const table of this.idleSlotTables) bytes += table.byteLength
+    return bytes
+  }
+
+  /** Hash-index tables taken from the pool instead of allocated, since it was made. */
+  get reusedSlotTables(): number {
+    return this.reusedSlotTableCount
   }
 
   /** Slabs taken from the pool instead of allocated, since it was made. */
