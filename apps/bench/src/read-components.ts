@@ -93,7 +93,7 @@ function setCounting(on: boolean): void {
 
 /** The engine's tables (through its tree: the bench reaches inside on purpose). */
 function openTables(db: Database): Table[] {
-  const tree = (db as unknown as { tree: { table(file: number): Table } }).tree
+  const tree = (db as unknown as { parts: { tree: { table(file: number): Table } } }).parts.tree
   return db
     .levels()
     .flatMap((level) => level.tables)
