@@ -50,6 +50,33 @@ describe('bloom filter', () => {
     }
   })
 
+  it('holds keys past one chunk of hashes, and a reset builder makes the same block without growing', () => {
+    const next = generator(11)
+    // 100,000 keys: the first chunk (32,768 keys) grown to full size, then three more.
+    const keys = Array.from({ length: 100_000 }, (_, index) => keyFrom(next, index))
+    const builder = new BloomFilterBuilder(10)
+    for (const key of keys) builder.add(key)
+    const first = builder.finish()
+    const held = builder.memoryBytes
+    expect(held).toBe(4 * 32_768 * 8)
+    const filter = BloomFilter.decode(first)
+    if (typeof filter === 'string') throw new Error(filter)
+    for (const key of keys) expect(filter.mayContain(key)).toBe(true)
+    // The same keys again after a reset (a thread's scratch builder, table after table).
+    builder.reset()
+    for (const key of keys) builder.add(key)
+    expect(Buffer.compare(builder.finish(), first)).toBe(0)
+    expect(builder.memoryBytes).toBe(held)
+    // A smaller table after it: the same block as a fresh builder's.
+    builder.reset()
+    const fresh = new BloomFilterBuilder(10)
+    for (const key of keys.slice(0, 5_000)) {
+      builder.add(key)
+      fresh.add(key)
+    }
+    expect(Buffer.compare(builder.finish(), fresh.finish())).toBe(0)
+  })
+
   // Both layouts: blocked up to BLOCKED_MAX_BITS_PER_KEY (10) bits per key, standard above.
   for (const bitsPerKey of [6, BLOCKED_MAX_BITS_PER_KEY, 12, 16]) {
     it(`has a false-positive rate within 1.5x of theory at ${bitsPerKey} bits/key (100k absent keys)`, () => {

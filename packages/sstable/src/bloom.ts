@@ -64,8 +64,19 @@ export function theoreticalFalsePositiveRate(bits: number, probes: number, keys:
 }
 
 /** Collects key hashes while a table is built; encodes the filter block at the end. */
+/** Keys whose hash pairs one chunk of a builder holds (256 KiB). */
+const CHUNK_KEYS = 32_768
+const CHUNK_KEY_BITS = 15
+
 export class BloomFilterBuilder {
-  private hashes = new Uint32Array(1024)
+  /**
+   * The keys' hash pairs, `CHUNK_KEYS` per chunk: the first chunk starts small and doubles up to
+   * full size, the next ones are full size. Growing never copies or drops a chunk, so a builder
+   * reused table after table (the thread's scratch, builder.ts) allocates nothing once it has held
+   * its largest table; a single doubling array left each outgrown array as garbage (16 MB of it
+   * per table of 500,000 keys, which a merge of tombstones makes one after another).
+   */
+  private chunks: Uint32Array[] = [new Uint32Array(1024)]
   private count = 0
   readonly bitsPerKey: number
 
@@ -76,14 +87,23 @@ export class BloomFilterBuilder {
   /** Adds a user key (each distinct key once). */
   add(key: Uint8Array): void {
     if (this.bitsPerKey === 0) return
-    if (this.count * 2 === this.hashes.length) {
-      const grown = new Uint32Array(this.hashes.length * 2)
-      grown.set(this.hashes)
-      this.hashes = grown
+    const count = this.count
+    const chunkIndex = count >>> CHUNK_KEY_BITS
+    const at = (count & (CHUNK_KEYS - 1)) * 2
+    let chunk = this.chunks[chunkIndex]
+    if (chunk === undefined) {
+      chunk = new Uint32Array(CHUNK_KEYS * 2)
+      this.chunks.push(chunk)
+    } else if (at === chunk.length) {
+      // Only the first chunk is ever short: double it (up to full size).
+      const grown = new Uint32Array(Math.min(CHUNK_KEYS * 2, chunk.length * 2))
+      grown.set(chunk)
+      chunk = grown
+      this.chunks[chunkIndex] = chunk
     }
-    this.hashes[this.count * 2] = murmur3(key, FILTER_SEED_1)
-    this.hashes[this.count * 2 + 1] = murmur3(key, FILTER_SEED_2)
-    this.count++
+    chunk[at] = murmur3(key, FILTER_SEED_1)
+    chunk[at + 1] = murmur3(key, FILTER_SEED_2)
+    this.count = count + 1
   }
 
   /** Bytes the filter block will take (for size estimates). */
@@ -100,7 +120,9 @@ export class BloomFilterBuilder {
 
   /** Bytes of memory the builder holds (its key hashes). */
   get memoryBytes(): number {
-    return this.hashes.byteLength
+    let bytes = 0
+    for (const chunk of this.chunks) bytes += chunk.byteLength
+    return bytes
   }
 
   /** The filter block's contents: u8 layout, u8 probes, u32 bit count, then the bit array. */
@@ -137,10 +159,12 @@ export class BloomFilterBuilder {
     block[1] = probes
     block.writeUInt32LE(bits, 2)
     const data = block.subarray(FILTER_HEADER_BYTES)
-    const hashes = this.hashes
+    const chunks = this.chunks
     for (let index = 0; index < this.count; index++) {
-      const h1 = hashes[index * 2]!
-      const h2 = hashes[index * 2 + 1]!
+      const hashes = chunks[index >>> CHUNK_KEY_BITS]!
+      const at = (index & (CHUNK_KEYS - 1)) * 2
+      const h1 = hashes[at]!
+      const h2 = hashes[at + 1]!
       if (blocked) {
         const base = blockOf(h1, bits / BLOCK_BITS) * BLOCK_BITS
         let hash = h2
