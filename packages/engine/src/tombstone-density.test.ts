@@ -60,6 +60,24 @@ describe('tombstone-density picking', () => {
     expect(pickCompaction(above, options, [], new Set(), 1)).toMatchObject({ level: 2, outputLevel: 3 })
   })
 
+  it('takes the deepest level first: a fresh level-0 flush of deletes waits while level 1 goes down', () => {
+    // Level 0 holds a table of tombstones only (the densest); level 1 one that is 90% tombstones,
+    // above the data at level 2 that they hide.
+    const fresh = table('a', 'z', 1000)
+    const l1 = table('a', 'z', 900)
+    const tree = version([[fresh], [l1], [table('a', 'm'), table('n', 'z')]])
+    const plan = pickCompaction(tree, options)!
+    expect(plan).toMatchObject({ reason: 'tombstone-density', level: 1, outputLevel: 2, trivialMove: false })
+    expect(plan.inputs).toEqual([l1])
+    // Within a level the densest goes first.
+    const denser = table('a', 'z', 950)
+    const two = version([[fresh], [l1, denser], [table('a', 'z')]])
+    expect(pickCompaction(two, options)!.inputs).toEqual([denser])
+    // Once level 1 holds no dense table, level 0's turn comes.
+    const settled = version([[fresh], [table('a', 'z', 100)], [table('a', 'z')]])
+    expect(pickCompaction(settled, options)).toMatchObject({ level: 0, outputLevel: 1 })
+  })
+
   it('never takes a table a running compaction holds', () => {
     const dense = table('c', 'f', 900)
     const tree = version([[], [dense], [table('a', 'z')]])
