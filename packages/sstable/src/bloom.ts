@@ -63,11 +63,11 @@ export function theoreticalFalsePositiveRate(bits: number, probes: number, keys:
   return (1 - Math.exp((-probes * keys) / bits)) ** probes
 }
 
-/** Collects key hashes while a table is built; encodes the filter block at the end. */
 /** Keys whose hash pairs one chunk of a builder holds (256 KiB). */
 const CHUNK_KEYS = 32_768
 const CHUNK_KEY_BITS = 15
 
+/** Collects key hashes while a table is built; encodes the filter block at the end. */
 export class BloomFilterBuilder {
   /**
    * The keys' hash pairs, `CHUNK_KEYS` per chunk: the first chunk starts small and doubles up to
