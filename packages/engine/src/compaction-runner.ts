@@ -149,14 +149,21 @@ export class WorkerMergeRunner implements MergeRunner {
     worker.on('exit', (code) => {
       if (!isReady) settleReady(new Error(`it exited (code ${code}) before it was ready`))
       if (this.worker !== worker) return
-      this.worker = undefined
-      this.ready = undefined
-      this.workerReady = false
+      this.forgetWorker()
       if (this.waiting.size > 0) this.failAll(new IOError(`the compaction worker exited (code ${code})`))
     })
     this.worker = worker
     this.ready = ready
     return { worker, ready }
+  }
+
+  /** Drops the current worker (without stopping it); returns it. */
+  private forgetWorker(): Worker | undefined {
+    const worker = this.worker
+    this.worker = undefined
+    this.ready = undefined
+    this.workerReady = false
+    return worker
   }
 
   private failAll(error: unknown): void {
@@ -165,14 +172,17 @@ export class WorkerMergeRunner implements MergeRunner {
     this.merges = 0
   }
 
+  private cancelIdleStop(): void {
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+  }
+
   private stopWhenIdle(worker: Worker): void {
     clearTimeout(this.idleTimer)
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined
       if (this.worker !== worker || this.waiting.size > 0) return
-      this.worker = undefined
-      this.ready = undefined
-      this.workerReady = false
+      this.forgetWorker()
       worker.terminate().catch(() => {})
     }, this.idleExitMs)
     this.idleTimer.unref()
@@ -180,11 +190,9 @@ export class WorkerMergeRunner implements MergeRunner {
 
   /** From now on, merges run on the main thread, because the worker could not start. */
   private runOnMainThread(error: unknown): InlineMergeRunner {
-    const worker = this.worker
-    this.worker = undefined
-    this.ready = undefined
-    this.workerReady = false
-    worker?.terminate().catch(() => {})
+    this.forgetWorker()
+      ?.terminate()
+      .catch(() => {})
     const message = error instanceof Error ? error.message : String(error)
     this.mainThread ??= new InlineMergeRunner(
       nodeFileSystem,
@@ -195,8 +203,7 @@ export class WorkerMergeRunner implements MergeRunner {
 
   async run(job: MergeJob): Promise<MergeResult> {
     if (this.mainThread !== undefined) return this.mainThread.run(job)
-    clearTimeout(this.idleTimer)
-    this.idleTimer = undefined
+    this.cancelIdleStop()
     let worker: Worker
     try {
       const started = this.start()
@@ -221,8 +228,7 @@ export class WorkerMergeRunner implements MergeRunner {
     if (performance.now() - this.lastMergeEnded < this.mergeQuietMs) return undefined
     if (this.worker === undefined) {
       if (!mayStart) return undefined
-      clearTimeout(this.idleTimer)
-      this.idleTimer = undefined
+      this.cancelIdleStop()
       try {
         const { worker, ready } = this.start()
         // It holds no process open, and stops again if nothing comes (a failure to start is the
@@ -240,8 +246,7 @@ export class WorkerMergeRunner implements MergeRunner {
       return undefined
     }
     if (!this.workerReady) return undefined
-    clearTimeout(this.idleTimer)
-    this.idleTimer = undefined
+    this.cancelIdleStop()
     return this.post(this.worker, { id: this.nextId++, flush: job }, false)
   }
 
@@ -255,12 +260,8 @@ export class WorkerMergeRunner implements MergeRunner {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.idleTimer)
-    this.idleTimer = undefined
-    const worker = this.worker
-    this.worker = undefined
-    this.ready = undefined
-    this.workerReady = false
+    this.cancelIdleStop()
+    const worker = this.forgetWorker()
     if (worker !== undefined) await worker.terminate()
     if (this.waiting.size > 0) this.failAll(new IOError('the compaction worker was stopped (closed)'))
   }

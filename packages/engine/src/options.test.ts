@@ -12,28 +12,21 @@ describe('resolveOptions', () => {
     expect(resolved.readMode).toBe('auto')
   })
 
-  it('accepts the three read modes and names them when given another', () => {
-    for (const mode of ['auto', 'sync', 'async'] as const)
-      expect(resolveOptions({ readMode: mode }).readMode).toBe(mode)
-    expect(() => resolveOptions({ readMode: 'mmap' })).toThrow(
-      expect.objectContaining({
-        code: 'STRATA_INVALID_ARGUMENT',
-        message: "options.readMode must be 'auto', 'sync' or 'async', not mmap",
-      }),
-    )
-  })
-
-  it('accepts the three flush threads, defaults to auto, and names a bad one', () => {
-    expect(resolveOptions({}).flushThread).toBe('auto')
-    for (const thread of ['auto', 'worker', 'main'] as const)
-      expect(resolveOptions({ flushThread: thread }).flushThread).toBe(thread)
-    expect(() => resolveOptions({ flushThread: 'gpu' })).toThrow(
-      expect.objectContaining({
-        code: 'STRATA_INVALID_ARGUMENT',
-        message: "options.flushThread must be 'auto', 'worker' or 'main', not gpu",
-      }),
-    )
-  })
+  for (const [name, values, bad] of [
+    ['readMode', ['auto', 'sync', 'async'], 'mmap'],
+    ['flushThread', ['auto', 'worker', 'main'], 'gpu'],
+  ] as const) {
+    it(`accepts the three values of ${name}, defaults to auto, and names them when given another`, () => {
+      expect(resolveOptions({})[name]).toBe('auto')
+      for (const value of values) expect(resolveOptions({ [name]: value })[name]).toBe(value)
+      expect(() => resolveOptions({ [name]: bad })).toThrow(
+        expect.objectContaining({
+          code: 'STRATA_INVALID_ARGUMENT',
+          message: `options.${name} must be '${values[0]}', '${values[1]}' or '${values[2]}', not ${bad}`,
+        }),
+      )
+    })
+  }
 
   it('accepts the block codecs, defaults bottommostCompression to compression, and names bad ones', () => {
     expect(resolveOptions({})).toMatchObject({ compression: 'lz4', bottommostCompression: 'lz4' })

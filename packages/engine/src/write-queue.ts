@@ -245,10 +245,7 @@ export class WriteQueue {
    * next write waits for room (`makeRoom`) until a flush is committed and this is called again.
    */
   freezeIfFull(): void {
-    if (
-      this.memtables.active.approximateBytes >= this.options.memtableBytes &&
-      this.memtables.frozen.length < this.options.maxFrozenMemtables
-    ) {
+    if (this.activeFull() && this.memtables.frozen.length < this.options.maxFrozenMemtables) {
       this.memtables.freeze()
       this.hooks.scheduleFlush()
     }
@@ -256,10 +253,12 @@ export class WriteQueue {
 
   /** Every memtable is taken: the active one is full and `maxFrozenMemtables` wait to flush. */
   private memtablesFull(): boolean {
-    return (
-      this.memtables.frozen.length >= this.options.maxFrozenMemtables &&
-      this.memtables.active.approximateBytes >= this.options.memtableBytes
-    )
+    return this.memtables.frozen.length >= this.options.maxFrozenMemtables && this.activeFull()
+  }
+
+  /** The active memtable holds `memtableBytes` or more. */
+  private activeFull(): boolean {
+    return this.memtables.active.approximateBytes >= this.options.memtableBytes
   }
 
   /** Adds what the WAL grew by since last looked at to the bytes written to disk. */

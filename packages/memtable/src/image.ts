@@ -19,9 +19,9 @@ export interface MemtableImage {
 }
 
 /**
- * Calls `visit` with every version in `image`, key ascending and, per key, seq descending. The
- * entry object is reused from call to call, and its `key` and `value` are views into the shared
- * slabs: copy what must outlive the call. The memtable must stay frozen and unrecycled meanwhile.
+ * Calls `visit` with every version in `image`, key ascending and, per key, seq descending. Each
+ * entry's `key` and `value` are views into the shared slabs: copy what must outlive the memtable.
+ * The memtable must stay frozen and unrecycled meanwhile.
  */
 export function forEachImageEntry(image: MemtableImage, visit: (entry: InternalEntry) => void): void {
   const log = RecordLog.reader(image.slabs)

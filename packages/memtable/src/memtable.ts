@@ -75,7 +75,6 @@ const DEFAULT_MAX_NODE_SIZE = 64
 
 export class Memtable {
   private readonly maxNodeSize: number
-  private readonly sharedSlabs: boolean
   /** The index's top layer. Replaced by a clone when written after an iterator took it. */
   private root: Layer
   private readonly log: RecordLog
@@ -132,7 +131,6 @@ export class Memtable {
       )
     }
     const log = new RecordLog(maxSlabBytes, options.slabPool, options.sharedSlabs === true)
-    this.sharedSlabs = options.sharedSlabs === true
     this.log = log
     this.hash = new HashIndex(
       (address, key) => log.compareKey(address, key, 0) === 0,
@@ -267,7 +265,7 @@ export class Memtable {
     if (!this.frozen) {
       throw new InvalidArgumentError('flushImage() needs a frozen memtable', { argument: 'flushImage' })
     }
-    if (!this.sharedSlabs) return undefined
+    if (!this.log.shared) return undefined
     const heads = new Int32Array(this.hash.size)
     let count = 0
     const visit = (_slice: number, value: number | Layer): void => {

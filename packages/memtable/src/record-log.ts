@@ -68,7 +68,7 @@ export class RecordLog {
     maxSlabBytes: number,
     private readonly pool?: SlabPool,
     /** Slabs are `SharedArrayBuffer`s, which another thread can read (`RecordLog.reader`). */
-    private readonly shared = false,
+    readonly shared = false,
   ) {
     this.maxSlabBytes = maxSlabBytes
   }

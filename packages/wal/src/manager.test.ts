@@ -8,6 +8,11 @@ import { WALManager } from './manager.js'
 import { WALWriter } from './writer.js'
 
 const seqs = (entries: WALEntry[]) => entries.map((entry) => entry.seq)
+/** Cuts the power, then replays /db/wal.log as a new open would: the seqs that survived. */
+function seqsAfterPowerLoss(memory: MemoryFileSystem): number[] {
+  memory.powerLoss()
+  return seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())
+}
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
 
 /**
@@ -159,8 +164,7 @@ describe('WALManager', () => {
     await expect(manager.append(entryFor(21))).rejects.toMatchObject({ name: 'WALPoisonedError' })
     await expect(manager.truncateBefore(5)).rejects.toMatchObject({ name: 'WALPoisonedError' })
     await manager.close()
-    memory.powerLoss()
-    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 10))
+    expect(seqsAfterPowerLoss(memory)).toEqual(range(1, 10))
   })
 
   it('poisons the log when a write fails (disk full) and recovers every acknowledged entry', async () => {
@@ -372,8 +376,7 @@ describe('WALManager', () => {
     await expect(manager.append(entryFor(101))).rejects.toMatchObject({ code: 'STRATA_CLOSED' })
     await Promise.all([...appends, truncation, closed, manager.close()])
     expect(memory.openDescriptors).toBe(0)
-    memory.powerLoss()
-    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(11, 100))
+    expect(seqsAfterPowerLoss(memory)).toEqual(range(11, 100))
   })
 
   it('a lone synced append is fsynced on the calling thread on a fast disk, a group in the pool', async () => {
@@ -393,8 +396,7 @@ describe('WALManager', () => {
       manager.fsyncCounts.inline + manager.fsyncCounts.pooled,
     )
     await manager.close()
-    memory.powerLoss()
-    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 85))
+    expect(seqsAfterPowerLoss(memory)).toEqual(range(1, 85))
   })
 
   it('an append acknowledged after an inline fsync survives a power cut; a failed one rejects', async () => {
@@ -403,8 +405,7 @@ describe('WALManager', () => {
       const manager = WALManager.open('/db/wal.log', { fs: memory })
       for (let seq = 1; seq <= count; seq++) await manager.append(entryFor(seq))
       expect(manager.fsyncCounts.inline).toBe(count - 1)
-      memory.powerLoss()
-      expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, count))
+      expect(seqsAfterPowerLoss(memory)).toEqual(range(1, count))
     }
     const memory = new SlowSyncFileSystem()
     const faulty = new FaultyFileSystem(memory)
@@ -418,8 +419,7 @@ describe('WALManager', () => {
     expect(manager.fsyncCounts.inline).toBe(4)
     faulty.heal()
     await manager.close()
-    memory.powerLoss()
-    expect(seqs(new WALWriter('/db/wal.log', { fs: memory }).replay())).toEqual(range(1, 5))
+    expect(seqsAfterPowerLoss(memory)).toEqual(range(1, 5))
   })
 
   it('a slow fdatasync goes to the thread pool: the event loop does not wait on that disk', async () => {
