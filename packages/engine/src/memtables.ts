@@ -94,7 +94,7 @@ export class Memtables {
 
   /** Bytes of idle slabs and hash-index tables waiting for the next memtables. */
   get pooledBytes(): number {
-    return this.slabPool.idleBytes + this.slabPool.idleSlotTableBytes
+    return this.slabPool.idleBytes + this.slabPool.idleSlotTableBytes + this.slabPool.idleSliceIndexBytes
   }
 
   /** The newest version of `key` with seq <= `seq` in any memtable (a tombstone included). */

@@ -51,7 +51,8 @@ export interface MemoryStats {
   memtables: number
   /** Bytes of flushed memtables' slabs waiting for the next memtables to write into (at most
    *  `memtableBytes` + 1 MiB), and of their hash-index tables (at most two, of at most 8 MiB
-   *  each; 512 KiB each for 4 MiB memtables of 100-byte values). */
+   *  each; 512 KiB each for 4 MiB memtables of 100-byte values) and ordered indexes (at most two,
+   *  of at most 16 MiB each). */
   pooledSlabBytes: number
   /** Bytes of decoded data blocks in the block cache (≤ `blockCacheBytes` − `pinned`). */
   blockCache: number

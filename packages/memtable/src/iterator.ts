@@ -1,6 +1,6 @@
 /**
- * Iteration over one snapshot of the memtable: a B-tree that no write changes any more (a
- * copy-on-write clone, or the tree of a frozen table) and immutable version records.
+ * Iteration over one snapshot of the memtable: index nodes that no write changes any more (a
+ * write copies them first: slice-tree.ts) and immutable version records.
  */
 import {
   compareBytes,
@@ -10,9 +10,9 @@ import {
   type KeyRange,
   MAX_SEQ,
 } from '@strata/base'
-import type { Layer } from './layer.js'
 import { NO_RECORD, type RecordLog } from './record-log.js'
 import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
+import { childRoot, NO_VALUE, SliceCursor, type SliceIndex } from './slice-tree.js'
 import { checkKey, checkSeq } from './validate.js'
 
 export interface MemtableIteratorOptions {
@@ -43,13 +43,10 @@ const MAX_BATCH = 64
 /** The read-ahead array of an iterator that has not read ahead yet. */
 const EMPTY_AHEAD = new Int32Array(0)
 
-type Cursor = IterableIterator<[number, number | Layer]>
-
 /** Where the walk is in one layer of the index. */
 interface Frame {
-  /** The layer's B-tree cursor; it writes each [slice, record or layer] pair into `pair`. */
-  cursor: Cursor
-  readonly pair: [number, number | Layer]
+  /** The walk of the layer's tree: its `slice` and `value` (a record, or a layer below). */
+  readonly cursor: SliceCursor
   /** A record to yield before reading the cursor again (found while positioning), or NO_RECORD. */
   pending: number
   /** True while every layer above agreed with the far bound's slices (the upper bound going
@@ -58,7 +55,8 @@ interface Frame {
 }
 
 export class MemtableIteratorImpl implements MemtableIterator {
-  private readonly root: Layer
+  private readonly index: SliceIndex
+  private readonly root: number
   private readonly log: RecordLog
   private readonly reverse: boolean
   private readonly atSeq: number
@@ -88,7 +86,7 @@ export class MemtableIteratorImpl implements MemtableIterator {
   /** 'all' mode, reverse: versions of the current key still to yield, the next one last. */
   private readonly stack: number[] = []
 
-  constructor(root: Layer, log: RecordLog, options: KeyRange & MemtableIteratorOptions) {
+  constructor(index: SliceIndex, root: number, log: RecordLog, options: KeyRange & MemtableIteratorOptions) {
     const { gt, gte, lt, lte, reverse, atSeq, versions: mode } = options
     if (reverse !== undefined && typeof reverse !== 'boolean') {
       throw new InvalidArgumentError(`options.reverse must be a boolean, got ${describeType(reverse)}`, {
@@ -121,6 +119,7 @@ export class MemtableIteratorImpl implements MemtableIterator {
       this.upper = lte
       this.upperExclusive = false
     }
+    this.index = index
     this.root = root
     this.log = log
     this.reverse = reverse === true
@@ -211,23 +210,24 @@ export class MemtableIteratorImpl implements MemtableIterator {
         frame.pending = NO_RECORD
         return record
       }
-      if (frame.cursor.next().done === true) {
+      const cursor = frame.cursor
+      if (!cursor.next()) {
         this.depth--
         continue
       }
-      const found = frame.pair[1]
+      const found = cursor.value
       let boundary = false
       if (frame.boundary) {
-        const slice = frame.pair[0]
+        const slice = cursor.slice
         const farSlice = sliceOf(this.far!, this.depth * SLICE_BYTES)
         if (this.reverse ? slice < farSlice : slice > farSlice) return this.end()
         // Same slice as the far bound: a key here is the bound itself or, when both go on past
         // the slice, the bytes after it decide; a layer here is on the boundary in turn.
         boundary = slice === farSlice
-        if (boundary && typeof found === 'number' && !this.withinFar(found)) return this.end()
+        if (boundary && found >= 0 && !this.withinFar(found)) return this.end()
       }
-      if (typeof found === 'number') return found
-      this.enter(found, boundary, undefined)
+      if (found >= 0) return found
+      this.enter(childRoot(found), boundary, undefined)
     }
     return NO_RECORD
   }
@@ -239,22 +239,19 @@ export class MemtableIteratorImpl implements MemtableIterator {
     return this.reverse ? order > 0 : order < 0
   }
 
-  /** Pushes a frame for `layer`, positioned at its start (or `from`, a slice number, when given). */
-  private enter(layer: Layer, boundary: boolean, from: number | undefined, skipFrom = false): Frame {
+  /** Pushes a frame for the layer whose tree has root `layer`, positioned at its start (or at
+   *  `from`, a slice number, when given). */
+  private enter(layer: number, boundary: boolean, from: number | undefined, skipFrom = false): Frame {
     const depth = ++this.depth
     let frame = this.frames[depth]
-    const pair: [number, number | Layer] = frame?.pair ?? [0, NO_RECORD]
-    const cursor = (
-      this.reverse ? layer.tree.entriesReversed(from, pair, skipFrom) : layer.tree.entries(from, pair)
-    ) as Cursor
     if (frame === undefined) {
-      frame = { cursor, pair, pending: NO_RECORD, boundary }
+      frame = { cursor: new SliceCursor(), pending: NO_RECORD, boundary }
       this.frames[depth] = frame
     } else {
-      frame.cursor = cursor
       frame.pending = NO_RECORD
       frame.boundary = boundary
     }
+    frame.cursor.start(this.index, layer, this.reverse, from, skipFrom)
     return frame
   }
 
@@ -294,14 +291,14 @@ export class MemtableIteratorImpl implements MemtableIterator {
         else this.enter(layer, boundary, exclusive ? slice + 1 : slice)
         return
       }
-      const found = layer.tree.get(slice)
+      const found = this.index.get(layer, slice)
       // Keys with this slice are dealt with below; the cursor goes on after them.
       const frame = reverse
         ? this.enter(layer, boundary, slice, true)
         : this.enter(layer, boundary, slice + 1)
-      if (found === undefined) return
+      if (found === NO_VALUE) return
       const farSlice = boundary ? sliceOf(this.far!, offset) : 0
-      if (typeof found === 'number') {
+      if (found >= 0) {
         const order = this.log.compareKey(found, start, offset)
         if (order === 0 ? !exclusive : reverse ? order < 0 : order > 0) {
           frame.pending = found
@@ -313,7 +310,7 @@ export class MemtableIteratorImpl implements MemtableIterator {
       }
       if (boundary && (reverse ? slice < farSlice : slice > farSlice)) return
       boundary = boundary && slice === farSlice
-      layer = found
+      layer = childRoot(found)
     }
   }
 

@@ -2,14 +2,15 @@
  * The memtable: the newest writes, sorted and versioned, until they are flushed to an SSTable.
  *
  * Layout (chosen for speed and heap; see README.md):
- * - the index is a trie of `sorted-btree`s keyed by 6-byte key slices as numbers (slice.ts,
- *   layer.ts); it maps each key to the address of its newest version;
+ * - the index is a trie of B+trees keyed by 6-byte key slices as numbers (slice.ts), all kept in
+ *   typed arrays outside the JavaScript heap (slice-tree.ts); it maps each key to the address of
+ *   its newest version;
  * - a hash index (hash-index.ts: a flat Int32Array of [hash, address] pairs) maps each key to the
  *   same address, so a point read costs one probe instead of a B-tree descent;
  * - versions are records in an append-only log of slabs (record-log.ts): a 24-byte header, the key
  *   bytes (first version of a key only) and the value bytes; each header links to the next older
  *   version of its key.
- * A key with one version costs one B-tree slot, one hash slot pair (8 bytes, at most half the
+ * A key with one version costs one B+tree slot, one hash slot pair (8 bytes, at most half the
  * table full), one header and its bytes: no JavaScript object, string or array of its own.
  */
 import {
@@ -24,10 +25,10 @@ import { MemtableFrozenError, MemtableRecycledError } from './errors.js'
 import { HashIndex, hashKey } from './hash-index.js'
 import type { MemtableImage } from './image.js'
 import { type MemtableIterator, MemtableIteratorImpl, type MemtableIteratorOptions } from './iterator.js'
-import { cloneLayer, createLayer, LAYER_BYTES, type Layer } from './layer.js'
 import { MAX_SLAB_BYTES, NO_RECORD, RecordLog } from './record-log.js'
 import type { SlabPool } from './slab-pool.js'
 import { continuesPast, SLICE_BYTES, sliceOf } from './slice.js'
+import { childRoot, childValue, SliceIndex } from './slice-tree.js'
 import { checkEntries, checkKey, checkSeq, checkValue } from './validate.js'
 
 export interface MemtableOptions {
@@ -40,9 +41,10 @@ export interface MemtableOptions {
    */
   maxSlabBytes?: number
   /**
-   * Entries per `sorted-btree` node, 4 to 256; default 64. Measured on 1,000,000 random 16-byte
-   * keys: 64 is about as fast as 128 and 256 for lookups and faster to insert than 32. Smaller
-   * nodes are slower but exercise splits (the tests use 4).
+   * Entries per node of the index's B+trees, 4 to 256; default 32. Every node holds this many
+   * slots of 12 bytes, even the root of a layer of two keys. Measured on 1,000,000 random 16-byte
+   * keys: inserts at 32 about as fast as at 64 and faster than at 16. Smaller nodes exercise
+   * splits (the tests use 4).
    */
   maxNodeSize?: number
   /**
@@ -65,18 +67,15 @@ export interface MemtableOptions {
   sharedSlabs?: boolean
 }
 
-/** Index heap per key: one slot in a leaf's keys array (an unboxed double) and one in its values
- *  array (8 bytes each), at the fill factor random inserts leave, plus the inner nodes. Measured
- *  (test/heap.test.ts). */
-const INDEX_BYTES_PER_KEY = 30
-
 const MIN_SLAB_BYTES = 64 * 1024
-const DEFAULT_MAX_NODE_SIZE = 64
+const DEFAULT_MAX_NODE_SIZE = 32
 
 export class Memtable {
-  private readonly maxNodeSize: number
-  /** The index's top layer. Replaced by a clone when written after an iterator took it. */
-  private root: Layer
+  private readonly pool: SlabPool | undefined
+  /** The trie of B+trees (slice-tree.ts): every layer's nodes. */
+  private readonly index: SliceIndex
+  /** The top layer's root node. A write after an iterator took the index copies it (a new node). */
+  private root: number
   private readonly log: RecordLog
   /** Key -> newest version, for point reads (the trie serves iterators and ordered inserts). */
   private readonly hash: HashIndex
@@ -84,7 +83,6 @@ export class Memtable {
   /** Range tombstones, in the order written (beside the point entries: reads combine them). */
   private readonly rangeTombstoneList: RangeTombstone[] = []
   private rangeTombstoneBytes = 0
-  private keyOverheadBytes = 0
   private smallestSeq = MAX_SEQ
   private largestSeq = -1
   private frozen = false
@@ -93,10 +91,6 @@ export class Memtable {
   /** The owner is done with it (`retire`): its slabs go back to the pool once no pin is held. */
   private retired = false
   private recycled = false
-  /** Snapshot epoch: bumped when an iterator takes the current index; layers from an older epoch
-   *  may be shared with an iterator and are cloned before they are written (see layer.ts). */
-  private epoch = 0
-
   /**
    * An empty, writable memtable. `options` (all optional) is described by `MemtableOptions`; bad
    * options throw `InvalidArgumentError`.
@@ -137,9 +131,9 @@ export class Memtable {
       expectedKeys,
       options.slabPool,
     )
-    this.maxNodeSize = maxNodeSize
-    this.root = createLayer(maxNodeSize, 0)
-    this.keyOverheadBytes = LAYER_BYTES
+    this.pool = options.slabPool
+    this.index = options.slabPool?.takeSliceIndex(maxNodeSize) ?? new SliceIndex(maxNodeSize)
+    this.root = this.index.newTree()
   }
 
   /**
@@ -249,8 +243,9 @@ export class Memtable {
     }
     if (this.recycled) throw new MemtableRecycledError('iterator')
     // From now on the current index belongs to this iterator too: writes copy what they change.
-    if (!this.frozen && this.root.epoch === this.epoch) this.epoch++
-    return new MemtableIteratorImpl(this.root, this.log, options)
+    // (A root older than the epoch has not been written since the last iterator took it.)
+    if (!this.frozen && this.index.isCurrent(this.root)) this.index.epoch++
+    return new MemtableIteratorImpl(this.index, this.root, this.log, options)
   }
 
   /**
@@ -268,11 +263,12 @@ export class Memtable {
     if (!this.log.shared) return undefined
     const heads = new Int32Array(this.hash.size)
     let count = 0
-    const visit = (_slice: number, value: number | Layer): void => {
-      if (typeof value === 'number') heads[count++] = value
-      else value.tree.forEachPair(visit)
+    const index = this.index
+    const visit = (_slice: number, value: number): void => {
+      if (value >= 0) heads[count++] = value
+      else index.forEach(childRoot(value), visit)
     }
-    this.root.tree.forEachPair(visit)
+    index.forEach(this.root, visit)
     return {
       slabs: this.log.slabBuffers as SharedArrayBuffer[],
       heads: count === heads.length ? heads : heads.subarray(0, count),
@@ -288,7 +284,7 @@ export class Memtable {
    * with its memtable size limit. O(1).
    */
   get approximateBytes(): number {
-    return this.log.bytesUsed + this.keyOverheadBytes + this.hash.bytes + this.rangeTombstoneBytes
+    return this.log.bytesUsed + this.index.usedBytes + this.hash.bytes + this.rangeTombstoneBytes
   }
 
   /** Versions stored (every put, delete and range delete, minus versions replaced by a write of
@@ -371,14 +367,7 @@ export class Memtable {
     this.recycled = true
     this.log.recycle()
     this.hash.release()
-  }
-
-  /** The layer `child` found under `slice` in `parent`, cloned first if an iterator may share it. */
-  private writable(parent: Layer, slice: number, child: Layer): Layer {
-    if (child.epoch === this.epoch) return child
-    const copy = cloneLayer(child, this.epoch)
-    parent.tree.set(slice, copy, true)
-    return copy
+    this.pool?.giveSliceIndex(this.index)
   }
 
   private insert(key: Uint8Array, value: Uint8Array | null, seq: number): void {
@@ -390,27 +379,41 @@ export class Memtable {
     if (seq < this.smallestSeq) this.smallestSeq = seq
     if (seq > this.largestSeq) this.largestSeq = seq
 
-    if (this.root.epoch !== this.epoch) this.root = cloneLayer(this.root, this.epoch)
-    let layer = this.root
+    const index = this.index
+    // Each layer's root may change (copied for a snapshot, or split): `parentLeaf`/`parentSlot`
+    // say where the current layer's root is stored (-1: it is the top layer, `this.root`).
+    let parentLeaf = -1
+    let parentSlot = 0
+    let root = this.root
     for (let offset = 0; ; offset += SLICE_BYTES) {
       const slice = sliceOf(key, offset)
-      if (layer.tree.set(slice, record, false)) {
-        this.keyOverheadBytes += INDEX_BYTES_PER_KEY
+      const top = index.prepare(root, slice)
+      if (top !== root) {
+        if (parentLeaf < 0) this.root = top
+        else index.setValue(parentLeaf, parentSlot, childValue(top))
+      }
+      if (!index.found) {
+        index.insertAt(slice, record)
         this.hash.insertNew(hash, record)
         return
       }
-      const found = layer.tree.get(slice)!
-      if (typeof found !== 'number') {
-        layer = this.writable(layer, slice, found)
+      const found = index.valueAt()
+      if (found < 0) {
+        // Several keys share this slice and go on: the layer below decides.
+        parentLeaf = index.leaf
+        parentSlot = index.slot
+        root = childRoot(found)
         continue
       }
       if (continuesPast(key, offset) && log.compareKey(found, key, offset) !== 0) {
         // Another key has this slice and goes on too: both move down to a new layer.
-        const below = createLayer(this.maxNodeSize, this.epoch)
-        below.tree.set(sliceOf(log.keyView(found), offset + SLICE_BYTES), found)
-        layer.tree.set(slice, below, true)
-        this.keyOverheadBytes += LAYER_BYTES
-        layer = below
+        const below = index.newTree()
+        index.setAt(childValue(below))
+        parentLeaf = index.leaf
+        parentSlot = index.slot
+        index.prepare(below, sliceOf(log.keyView(found), offset + SLICE_BYTES))
+        index.insertAt(sliceOf(log.keyView(found), offset + SLICE_BYTES), found)
+        root = below
         continue
       }
       // The key exists: share its bytes and link the new version in.
@@ -418,7 +421,7 @@ export class Memtable {
       let head = record
       if (seq > log.seq(found)) log.setNext(record, found)
       else head = this.linkOlder(found, record, seq)
-      layer.tree.set(slice, head, true)
+      index.setAt(head)
       this.hash.set(key, hash, head)
       return
     }

@@ -14,7 +14,7 @@
  *     i32[4]  keyLength
  *     i32[5]  valueLength, or -1 for a tombstone
  *
- * A record's address is `slab << 17 | offset / 8` (a small integer: B-tree arrays hold it unboxed).
+ * A record's address is `slab << 17 | offset / 8` (an int32: the index stores it in an Int32Array).
  * Slabs hold at most 1 MiB, so offsets fit in 17 bits of 8-byte units; a record larger than a slab
  * gets a slab of its own at offset 0. At most 2^14 slabs exist (16 GiB at the default slab size).
  *

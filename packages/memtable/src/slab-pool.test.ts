@@ -175,3 +175,44 @@ describe('a small memtable', () => {
     expect(memtable.approximateBytes).toBeLessThan(2048)
   })
 })
+
+describe('SlabPool and slice indexes', () => {
+  it("a retired memtable's ordered index serves the next memtable, emptied", () => {
+    const pool = new SlabPool(8)
+    const first = filled(pool, 5_000, 'a')
+    expect(pool.idleSliceIndexBytes).toBe(0)
+    first.retire()
+    const held = pool.idleSliceIndexBytes
+    expect(held).toBeGreaterThan(5_000 * 12)
+    const second = new Memtable({ slabPool: pool })
+    expect(pool.reusedSliceIndexes).toBe(1)
+    expect(pool.idleSliceIndexBytes).toBe(0)
+    // Nothing of the first memtable's keys is found or iterated through the reused index.
+    expect([...second.iterator()]).toEqual([])
+    for (let index = 0; index < 5_000; index += 2) second.put(key(index), value(index, 'b'), index + 1)
+    const keys = [...second.iterator()].map((entry) => Buffer.from(entry.key).toString())
+    expect(keys).toEqual([...Array(2_500).keys()].map((index) => Buffer.from(key(index * 2)).toString()))
+    expect(read(second, 4_998)).toBe(Buffer.from(value(4_998, 'b')).toString())
+    // Same keys, half of them: the index needs no more room than the first one had.
+    second.freeze()
+    second.retire()
+    expect(pool.idleSliceIndexBytes).toBe(held)
+    // A memtable of another node size does not take it.
+    new Memtable({ slabPool: pool, maxNodeSize: 8 })
+    expect(pool.reusedSliceIndexes).toBe(1)
+  })
+
+  it('a pinned memtable keeps its index until the last unpin', () => {
+    const pool = new SlabPool(8)
+    const first = filled(pool, 1_000, 'a')
+    first.pin()
+    const iterator = first.iterator()
+    first.retire()
+    expect(pool.idleSliceIndexBytes).toBe(0)
+    new Memtable({ slabPool: pool })
+    expect(pool.reusedSliceIndexes).toBe(0)
+    expect(Buffer.from(iterator.next()!.key)).toEqual(Buffer.from(key(0)))
+    first.unpin()
+    expect(pool.idleSliceIndexBytes).toBeGreaterThan(0)
+  })
+})

@@ -1,8 +1,8 @@
 /**
- * Keys as numbers. The memtable's index is a trie of B-trees (in the manner of Masstree): each
- * layer orders keys by one 6-byte slice of them, encoded as an integer below 2^51, so the B-trees
- * compare plain numbers (kept unboxed in their arrays by V8) instead of dereferencing a string or a
- * Buffer per comparison, which is what costs the most in a large tree: cache misses.
+ * Keys as numbers. The memtable's index is a trie of B+trees (in the manner of Masstree): each
+ * layer orders keys by one 6-byte slice of them, encoded as an integer below 2^51, so the B+trees
+ * compare plain numbers (kept in a Float64Array: slice-tree.ts) instead of dereferencing a string
+ * or a Buffer per comparison, which is what costs the most in a large tree: cache misses.
  *
  * The slice number of a key at byte `offset` is
  *
