@@ -40,9 +40,6 @@ export interface MemtableIterator extends Iterable<InternalEntry> {
 const FIRST_BATCH = 4
 const MAX_BATCH = 64
 
-/** The read-ahead array of an iterator that has not read ahead yet. */
-const EMPTY_AHEAD = new Int32Array(0)
-
 /** Where the walk is in one layer of the index. */
 interface Frame {
   /** The walk of the layer's tree: its `slice` and `value` (a record, or a layer below). */
@@ -77,7 +74,7 @@ export class MemtableIteratorImpl implements MemtableIterator {
    * lets the CPU overlap the cache misses, which otherwise dominate a scan (records are in write
    * order, a scan goes in key order). Grown with the batch (a short seek never needs MAX_BATCH).
    */
-  private ahead = EMPTY_AHEAD
+  private readonly ahead: number[] = []
   private aheadIndex = 0
   private aheadLength = 0
   private batch = FIRST_BATCH
@@ -184,7 +181,6 @@ export class MemtableIteratorImpl implements MemtableIterator {
   /** Finds the next batch of keys; false at the end. */
   private readAhead(): boolean {
     const batch = this.batch
-    if (this.ahead.length < batch) this.ahead = new Int32Array(batch)
     const ahead = this.ahead
     let length = 0
     while (length < batch) {

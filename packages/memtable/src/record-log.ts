@@ -193,7 +193,7 @@ export class RecordLog {
    * Reads the headers of `count` records in a tight loop, so that the CPU overlaps their cache
    * misses; the reads that follow then find them in cache. Returns nothing useful.
    */
-  touch(records: Int32Array, count: number): void {
+  touch(records: readonly number[], count: number): void {
     let sum = 0
     for (let index = 0; index < count; index++) {
       const record = records[index]!
