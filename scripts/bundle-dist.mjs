@@ -1,7 +1,7 @@
 // Build step after `tsc` in each library package: replaces the one-module-per-source-file
 // JavaScript in dist/ with one bundle per entry the package exports (package.json `exports`),
 // modules shared between entries in one chunk (so a class has one identity), every other package
-// (@strata/*, msgpackr, @node-rs/crc32, node:*) left as an import. The declarations (.d.ts) stay
+// (@strata/*, @node-rs/crc32, node:*) left as an import. The declarations (.d.ts) stay
 // as tsc wrote them.
 //
 // Why: Node 20 spends about 50 KB of resident memory and a few hundred µs per ES module it loads;

@@ -1,7 +1,8 @@
-// An install without optional dependencies (`npm install --omit=optional`: no @node-rs/crc32, no
-// msgpackr-extract, as on a platform with no prebuilt binary) imports @strata/engine, writes,
-// reads, reopens, and computes its checksums with the WebAssembly CRC32C (the native one absent).
-import { existsSync, writeFileSync } from 'node:fs'
+// An install without optional dependencies (`npm install --omit=optional`: no @node-rs/crc32, as
+// on a platform with no prebuilt binary) holds no msgpackr (the engine's packages depend on
+// nothing but each other), imports @strata/engine, writes, reads, reopens, and computes its checksums with the WebAssembly CRC32C
+// (the native one absent).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApp } from '../lib/app.mjs'
 import { exec, tarballs } from './_helpers.mjs'
@@ -31,6 +32,18 @@ export default async function check({ tarballDir }) {
       throw new Error(`npm install --omit=optional still installed ${optional}`)
     }
   }
+  // The engine needs nothing but strata's own packages (its MessagePack code is its own: no msgpackr).
+  for (const name of ['base', 'wal', 'memtable', 'sstable', 'engine']) {
+    const manifest = JSON.parse(
+      readFileSync(join(appDir, 'node_modules/@strata', name, 'package.json'), 'utf8'),
+    )
+    const foreign = Object.keys(manifest.dependencies ?? {}).filter(
+      (dependency) => !dependency.startsWith('@strata/'),
+    )
+    if (foreign.length > 0) throw new Error(`@strata/${name} depends on ${foreign.join(', ')}`)
+  }
+  if (existsSync(join(appDir, 'node_modules', 'msgpackr')))
+    throw new Error('the app still installed msgpackr')
   writeFileSync(join(appDir, 'app.mjs'), APP)
   const output = exec(process.execPath, ['app.mjs', join(appDir, 'db')], { cwd: appDir })
   const { crc32c } = JSON.parse(output.trim().split('\n').at(-1))

@@ -34,4 +34,5 @@ export {
   parentDirectory,
 } from './fs.js'
 export { MemoryFileSystem } from './memory-fs.js'
+export { decodeMsgpack, encodeMsgpack, MsgpackError, type MsgpackValue } from './msgpack.js'
 export { seededRandom } from './random.js'

@@ -7,8 +7,14 @@
  * from a snapshot and CURRENT switched to it.
  * Format: docs/format.md, "Manifest".
  */
-import { CorruptionError, type FileSystem, toIOError } from '@strata/base'
-import { Packr } from 'msgpackr/pack'
+import {
+  CorruptionError,
+  decodeMsgpack,
+  encodeMsgpack,
+  type FileSystem,
+  type MsgpackValue,
+  toIOError,
+} from '@strata/base'
 import { CURRENT_FILE, manifestFileName, pathIn } from './filenames.js'
 import { decodeManifestFrames, encodeManifestFrame, readManifestFrames } from './manifest-frames.js'
 import { type TableFileMeta, Version, type VersionEdit, type WalRecord } from './version.js'
@@ -22,8 +28,6 @@ export const HISTORY_CHECK_BYTES = 16 * 1024
 /** ...and is rewritten when it is more than this many times that snapshot. */
 export const HISTORY_RATIO = 4
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true })
-
 /** The state a manifest replays to. */
 export interface ManifestState {
   version: Version
@@ -36,7 +40,7 @@ export interface ManifestState {
   wal: WalRecord | undefined
 }
 
-function encodeTable(table: TableFileMeta): unknown[] {
+function encodeTable(table: TableFileMeta): MsgpackValue[] {
   return [
     table.fileNumber,
     table.fileSize,
@@ -80,7 +84,7 @@ function decodeTable(value: unknown, file: string, offset: number): TableFileMet
 
 /** The msgpack payload of one edit (docs/format.md lists the keys). */
 export function encodeEdit(edit: VersionEdit): Uint8Array {
-  const record: Record<string, unknown> = {}
+  const record: Record<string, MsgpackValue> = {}
   if (edit.added !== undefined)
     record.added = edit.added.map(({ level, table }) => [level, ...encodeTable(table)])
   if (edit.removed !== undefined)
@@ -93,13 +97,13 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
     record.wal = edit.wal.bytes === undefined ? [edit.wal.seq] : [edit.wal.seq, edit.wal.bytes]
   // An array (not a bare map): [format version, edit]. The frame reader recognises msgpack
   // arrays when it must tell a torn tail from a damaged length.
-  return packr.pack([MANIFEST_FORMAT_VERSION, record])
+  return encodeMsgpack([MANIFEST_FORMAT_VERSION, record])
 }
 
 export function decodeEdit(payload: Uint8Array, file: string, offset: number): VersionEdit {
   let decoded: unknown
   try {
-    decoded = packr.unpack(payload)
+    decoded = decodeMsgpack(payload)
   } catch (cause) {
     throw new CorruptionError({ file, offset, reason: 'a manifest edit is not valid msgpack', cause })
   }

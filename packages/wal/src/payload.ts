@@ -5,15 +5,8 @@
  * of such arrays. Decoding checks every field, so a checksum-valid but malformed payload is
  * reported as damage rather than returned as a wrong entry.
  */
-import { OpType } from '@strata/base'
-import { Packr } from 'msgpackr/pack'
-import { Unpackr } from 'msgpackr/unpack'
+import { decodeMsgpack, encodeMsgpack, type MsgpackValue, OpType } from '@strata/base'
 import { WALEntry } from './entry.js'
-
-const packr = new Packr({ useRecords: false })
-// Decoded bins are views into the read buffer (no copy); 64-bit integers decode to numbers
-// (anything beyond 2^53 then fails the safe-integer check instead of becoming a bigint).
-const unpackr = new Unpackr({ useRecords: false, int64AsType: 'number' })
 
 /** The fields of an entry as they are written. */
 export interface EntryFields {
@@ -24,7 +17,7 @@ export interface EntryFields {
   value: Uint8Array | null
 }
 
-function tuple(entry: EntryFields): unknown[] {
+function tuple(entry: EntryFields): MsgpackValue[] {
   return [entry.seq, entry.timestampMs, entry.op, entry.key, entry.value]
 }
 
@@ -66,14 +59,15 @@ export function writeBatchPayload(out: Buffer, at: number, entries: readonly Ent
   return at
 }
 
-/** The same bytes through msgpackr's generic encoder: the reference the fast encoder above is
- *  tested against (they must agree byte for byte). */
+/** The same bytes through the generic encoder (`encodeMsgpack`, which writes what msgpackr
+ *  writes): the reference the fast encoder above is tested against (they must agree byte for
+ *  byte). */
 export function encodeBatchPayloadGeneric(entries: readonly EntryFields[]): Uint8Array {
-  return packr.pack(entries.map(tuple))
+  return encodeMsgpack(entries.map(tuple))
 }
 
 export function encodeEntryPayloadGeneric(entry: EntryFields): Uint8Array {
-  return packr.pack(tuple(entry))
+  return encodeMsgpack(tuple(entry))
 }
 
 // ---- fast encoder ---------------------------------------------------------------------------
@@ -403,7 +397,9 @@ export function decodePayload(payload: Uint8Array): WALEntry[] | string {
 function decodeGeneric(payload: Uint8Array): WALEntry[] | string {
   let decoded: unknown
   try {
-    decoded = unpackr.unpack(payload)
+    // Bins decode as copies; 64-bit integers as numbers (beyond 2^53 they then fail the
+    // safe-integer check).
+    decoded = decodeMsgpack(payload)
   } catch (error) {
     return `payload is not valid msgpack (${(error as Error).message})`
   }
