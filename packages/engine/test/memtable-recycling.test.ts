@@ -136,3 +136,33 @@ describe('memtable slabs reused after a flush', () => {
     await copy.close()
   })
 })
+
+describe('iterators between writes', () => {
+  it('a closed iterator leaves the memtable to fill as if none had been opened', async () => {
+    // Each put followed by an iterator (opened, read, closed): while an iterator is open the
+    // memtable copies the index nodes a write changes, so if closing did not end that, these
+    // memtables would fill with copies and flush far more often.
+    const flushesAfter = async (iterate: boolean) => {
+      const db = await open<Uint8Array, Uint8Array>('/db', {
+        fs: new MemoryFileSystem(),
+        sync: false,
+        memtableBytes: 256 * 1024,
+      })
+      for (let index = 0; index < 4000; index++) {
+        const written = key('k', (index * 7919) % 4000)
+        await db.put(written, Buffer.from(value('v', index, 40)))
+        if (!iterate) continue
+        const iterator = db.iterator({ gte: written, limit: 2 })
+        expect(text((await iterator.next())?.[0])).toBe(written.toString())
+        await iterator.close()
+      }
+      const { flushes } = db.stats()
+      await db.close()
+      return flushes
+    }
+    const plain = await flushesAfter(false)
+    const iterated = await flushesAfter(true)
+    expect(plain).toBeGreaterThan(0)
+    expect(iterated).toBeLessThanOrEqual(plain + 1)
+  })
+})

@@ -34,6 +34,13 @@ export interface MemtableIterator extends Iterable<InternalEntry> {
    * A target outside the bounds clamps to them. Throws `InvalidArgumentError` for a non-byte target.
    */
   seek(target: Uint8Array): void
+  /**
+   * Ends the iterator: `next()` yields nothing more (a `seek` does not revive it). Optional, and
+   * idempotent; but while an iterator of a writable memtable is open, every write copies the
+   * index nodes it changes (they may be this iterator's), so a writer that also iterates keeps
+   * its memtable small by closing its iterators. The engine closes its own.
+   */
+  close(): void
 }
 
 /** Read-ahead: keys found per batch, from FIRST_BATCH after each (re)positioning up to MAX_BATCH. */
@@ -83,7 +90,17 @@ export class MemtableIteratorImpl implements MemtableIterator {
   /** 'all' mode, reverse: versions of the current key still to yield, the next one last. */
   private readonly stack: number[] = []
 
-  constructor(index: SliceIndex, root: number, log: RecordLog, options: KeyRange & MemtableIteratorOptions) {
+  /** Told once, on the first `close()` (the memtable's count of open snapshots). */
+  private onClose: (() => void) | undefined
+  private closed = false
+
+  constructor(
+    index: SliceIndex,
+    root: number,
+    log: RecordLog,
+    options: KeyRange & MemtableIteratorOptions,
+    onClose?: () => void,
+  ) {
     const { gt, gte, lt, lte, reverse, atSeq, versions: mode } = options
     if (reverse !== undefined && typeof reverse !== 'boolean') {
       throw new InvalidArgumentError(`options.reverse must be a boolean, got ${describeType(reverse)}`, {
@@ -119,6 +136,7 @@ export class MemtableIteratorImpl implements MemtableIterator {
     this.index = index
     this.root = root
     this.log = log
+    this.onClose = onClose
     this.reverse = reverse === true
     this.atSeq = atSeq ?? MAX_SEQ
     this.all = mode === 'all'
@@ -159,7 +177,21 @@ export class MemtableIteratorImpl implements MemtableIterator {
 
   seek(target: Uint8Array): void {
     checkKey(target, 'target')
+    if (this.closed) return
     this.position(target)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.older = NO_RECORD
+    this.stack.length = 0
+    this.aheadIndex = 0
+    this.aheadLength = 0
+    this.depth = -1
+    const onClose = this.onClose
+    this.onClose = undefined
+    onClose?.()
   }
 
   [Symbol.iterator](): Iterator<InternalEntry> {

@@ -86,6 +86,8 @@ export class Memtable {
   private smallestSeq = MAX_SEQ
   private largestSeq = -1
   private frozen = false
+  /** Iterators of this memtable, made while it was writable, not closed yet. */
+  private openSnapshots = 0
   /** Readers that may still use this memtable or views it handed out (`pin`). */
   private pins = 0
   /** The owner is done with it (`retire`): its slabs go back to the pool once no pin is held. */
@@ -242,10 +244,20 @@ export class Memtable {
       })
     }
     if (this.recycled) throw new MemtableRecycledError('iterator')
-    // From now on the current index belongs to this iterator too: writes copy what they change.
-    // (A root older than the epoch has not been written since the last iterator took it.)
-    if (!this.frozen && this.index.isCurrent(this.root)) this.index.epoch++
-    return new MemtableIteratorImpl(this.index, this.root, this.log, options)
+    if (this.frozen) return new MemtableIteratorImpl(this.index, this.root, this.log, options)
+    // From now on the current index belongs to this iterator too: writes copy what they change,
+    // until every such iterator is closed. (A root older than the epoch has not been written
+    // since the last iterator took it.)
+    const index = this.index
+    const iterator = new MemtableIteratorImpl(index, this.root, this.log, options, () => {
+      // Once recycled, the index may be another memtable's: leave it alone.
+      if (this.recycled) return
+      if (--this.openSnapshots === 0) index.shared = false
+    })
+    if (index.isCurrent(this.root)) index.epoch++
+    this.openSnapshots++
+    index.shared = true
+    return iterator
   }
 
   /**

@@ -112,9 +112,11 @@ describe('SliceIndex', () => {
             root = put(index, root, slice, value)
             reference.set(slice, value++)
           }
-          // Take a snapshot as an iterator does: the next write copies what it changes.
+          // Take a snapshot as an iterator does: the next write copies what it changes (while
+          // a snapshot is open, `shared`; these stay open).
           snapshots.push({ root, entries: sorted(reference) })
           if (index.isCurrent(root)) index.epoch++
+          index.shared = true
         }
         for (const snapshot of snapshots) {
           expect(walk(index, snapshot.root, false)).toEqual(snapshot.entries)
@@ -124,6 +126,30 @@ describe('SliceIndex', () => {
       }),
       { seed, numRuns: 200 },
     )
+  })
+
+  it('stamps nodes it changes in place, so that the next snapshot copies them', () => {
+    const index = new SliceIndex(4)
+    let root = index.newTree()
+    for (let slice = 0; slice < 8; slice++) root = put(index, root, slice, slice)
+    // A snapshot as the memtable takes one (bump the epoch if the root was written in this one),
+    // closed at once.
+    const snapshot = () => {
+      if (index.isCurrent(root)) index.epoch++
+      index.shared = true
+    }
+    snapshot()
+    index.shared = false
+    // In place: the root (of the previous epoch) gains a leaf made in this epoch.
+    root = put(index, root, 100, 100)
+    expect(index.isCurrent(root)).toBe(true)
+    snapshot()
+    const held = root
+    const expectedEntries = walk(index, held, false)
+    root = put(index, root, 101, 101)
+    expect(root).not.toBe(held)
+    expect(walk(index, held, false)).toEqual(expectedEntries)
+    expect(walk(index, root, false)).toHaveLength(expectedEntries.length + 1)
   })
 
   it('fills trees written in ascending order instead of leaving half-full nodes', () => {

@@ -26,8 +26,9 @@
  * Snapshots (iterators) are copy-on-write by epoch: a node whose epoch is older than the index's
  * may be part of a snapshot, so a write copies it (and the path above it, which a write from the
  * root copies anyway) instead of changing it. Taking a snapshot of a tree is O(1): the memtable
- * bumps `epoch` (memtable.ts). Nodes are never freed one by one; the whole index is reset when
- * its memtable is recycled, after every reader is done.
+ * bumps `epoch` (memtable.ts). Once every snapshot is closed (`shared` false), a write changes
+ * such a node in place and stamps it current. Nodes are never freed one by one; the whole index
+ * is reset when its memtable is recycled, after every reader is done.
  */
 
 /** "No value": what `get` returns for an absent slice. Never stored. */
@@ -56,6 +57,12 @@ export class SliceIndex {
   readonly order: number
   /** The current write epoch: nodes written in an older one are copied before a write. */
   epoch = 0
+  /**
+   * False while no snapshot is open (every iterator that took one has closed): then a write
+   * changes a node of an older epoch in place, stamping it with the current one, instead of
+   * copying it. The memtable keeps it (memtable.ts).
+   */
+  shared = false
   /** @internal */ meta: Int32Array
   /** @internal */ keys: Float64Array
   /** @internal */ values: Int32Array
@@ -77,6 +84,7 @@ export class SliceIndex {
   reset(): void {
     this.nodes = 0
     this.epoch = 0
+    this.shared = false
   }
 
   /** Nodes in use. */
@@ -138,7 +146,7 @@ export class SliceIndex {
    */
   prepare(root: number, slice: number): number {
     const order = this.order
-    let top = this.current(root)
+    let top = this.writable(root)
     if (this.count(top) === order) {
       const above = this.allocate(0)
       this.keys[above * order] = this.keys[top * order]!
@@ -153,8 +161,9 @@ export class SliceIndex {
       let at = route(this.keys, base, this.count(node), slice)
       let child = this.values[base + at]!
       if (!this.isCurrent(child)) {
-        child = this.copy(child)
-        this.values[base + at] = child
+        const writable = this.writable(child)
+        if (writable !== child) this.values[base + at] = writable
+        child = writable
       }
       if (this.count(child) === order) {
         this.splitChild(node, at, slice)
@@ -223,9 +232,13 @@ export class SliceIndex {
     return height
   }
 
-  /** `node` itself when current, else a current copy of it. */
-  private current(node: number): number {
-    return this.isCurrent(node) ? node : this.copy(node)
+  /** `node` itself when current; when older, a current copy of it, or (no snapshot open) the
+   *  node itself stamped current. */
+  private writable(node: number): number {
+    if (this.isCurrent(node)) return node
+    if (this.shared) return this.copy(node)
+    this.meta[node * META + EPOCH] = this.epoch
+    return node
   }
 
   private copy(node: number): number {
