@@ -139,7 +139,8 @@ export class SliceIndex {
 
   /**
    * Gets the tree at `root` ready for a write of `slice`: every node from the root to the leaf
-   * that holds (or would hold) `slice` is made current (copied if older than the epoch), and
+   * that holds (or would hold) `slice` is made current (one older than the epoch is copied while
+   * a snapshot is open, else stamped current), and
    * full nodes on the way are split, so the leaf has room for one more entry. Sets `leaf`,
    * `slot` and `found`; returns the tree's root, which is a new node when the root was copied
    * or split (the caller stores it where the old one was).
