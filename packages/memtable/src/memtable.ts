@@ -68,12 +68,16 @@ export interface MemtableOptions {
 }
 
 const MIN_SLAB_BYTES = 64 * 1024
+
+/** What a recycled memtable holds instead of its index: no nodes, never written. */
+const RECYCLED_INDEX = new SliceIndex(4, 1)
 const DEFAULT_MAX_NODE_SIZE = 32
 
 export class Memtable {
   private readonly pool: SlabPool | undefined
-  /** The trie of B+trees (slice-tree.ts): every layer's nodes. */
-  private readonly index: SliceIndex
+  /** The trie of B+trees (slice-tree.ts): every layer's nodes. After the recycle, an empty
+   *  stand-in (the index itself may serve another memtable by then). */
+  private index: SliceIndex
   /** The top layer's root node. A write after an iterator took the index copies it (a new node). */
   private root: number
   private readonly log: RecordLog
@@ -379,7 +383,9 @@ export class Memtable {
     this.recycled = true
     this.log.recycle()
     this.hash.release()
-    this.pool?.giveSliceIndex(this.index)
+    const index = this.index
+    this.index = RECYCLED_INDEX
+    this.pool?.giveSliceIndex(index)
   }
 
   private insert(key: Uint8Array, value: Uint8Array | null, seq: number): void {

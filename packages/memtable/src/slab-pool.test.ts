@@ -203,6 +203,12 @@ describe('SlabPool and slice indexes', () => {
     // A memtable of another node size does not take it.
     new Memtable({ slabPool: pool, maxNodeSize: 8 })
     expect(pool.reusedSliceIndexes).toBe(1)
+    // The recycled memtable's size no longer counts the index, which the next one writes into.
+    const recycledBytes = second.approximateBytes
+    const third = new Memtable({ slabPool: pool })
+    expect(pool.reusedSliceIndexes).toBe(2)
+    for (let index = 0; index < 1_000; index++) third.put(key(index), value(index, 'c'), index + 1)
+    expect(second.approximateBytes).toBe(recycledBytes)
   })
 
   it('a pinned memtable keeps its index until the last unpin', () => {
