@@ -205,8 +205,8 @@ function toEntry(value: unknown): WALEntry | string {
 }
 
 // ---- fast path ------------------------------------------------------------------------------
-// Replay decodes millions of small payloads; msgpackr's generic decoder allocates an array per
-// tuple and a Buffer per bin. This reader handles exactly the encodings msgpackr writes for our
+// Replay decodes millions of small payloads; a generic decoder (`decodeMsgpack`) allocates an
+// array per tuple and a Buffer per bin. This reader handles exactly the encodings written for our
 // tuples (positive fixint, uint 8/16/32/64, float 64 holding an integer; bin 8/16/32; nil) with
 // no intermediate objects; any other byte sends the payload to the generic decoder below, which
 // accepts every valid msgpack spelling and explains what is wrong with an invalid one.
