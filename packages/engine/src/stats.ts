@@ -64,6 +64,9 @@ export interface MemoryStats {
   /** Open iterators, and the bytes of the readahead blocks they hold (a block may be in the
    *  block cache too). */
   iterators: { open: number; blockBytes: number }
+  /** Bytes of the buffer the WAL keeps for copying its kept tail when it cuts its head after a
+   *  flush: 1 MiB once a cut has run, 0 before. */
+  wal: number
   /** The sum of the parts (blocks both cached and held by an iterator counted twice). */
   total: number
 }
@@ -154,6 +157,7 @@ export interface StatsSources {
     visibleSeq: number
     walBytes: number
     walFileBytes: number
+    walBufferBytes: number
     readOnlyReason: Error | undefined
     counters: { userBytesWritten: number; walBytesWritten: number; stalls: number; stallMs: number }
   }
@@ -188,6 +192,7 @@ export function memoryStats(
   memtables: StatsSources['memtables'],
   cache: BlockCache,
   openIterators: number,
+  walBufferBytes = 0,
 ): MemoryStats {
   const memtableBytes = memtables.active.approximateBytes + memtables.frozenBytes
   const blockCache = cache.usedBytes - cache.pinnedBytes
@@ -198,6 +203,7 @@ export function memoryStats(
     spareBlocks: cache.spareBytes,
     pinned: cache.pinnedBytes,
     iterators: { open: openIterators, blockBytes: cache.iteratorBytes },
+    wal: walBufferBytes,
   }
   return {
     ...parts,
@@ -207,7 +213,8 @@ export function memoryStats(
       blockCache +
       parts.spareBlocks +
       parts.pinned +
-      cache.iteratorBytes,
+      cache.iteratorBytes +
+      walBufferBytes,
   }
 }
 
@@ -252,7 +259,7 @@ export function collectStats(sources: StatsSources): DatabaseStats {
       pointReadsAdmitted: cache.pointReadsAdmitted,
       pointReadsNotAdmitted: cache.pointReadsNotAdmitted,
     },
-    memory: memoryStats(sources.memtables, cache, sources.openIterators),
+    memory: memoryStats(sources.memtables, cache, sources.openIterators, writes.walBufferBytes),
     reads: {
       mode: governor.mode,
       syncReads: governor.syncReads,

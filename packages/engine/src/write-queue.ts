@@ -151,6 +151,11 @@ export class WriteQueue {
     return this.wal?.sizeBytes ?? this.walSizeSeen
   }
 
+  /** Bytes of the buffers the WAL keeps between writes (`stats().memory.wal`). */
+  get walBufferBytes(): number {
+    return this.wal?.heldBufferBytes ?? 0
+  }
+
   /** Bytes of the WAL file: `walBytes` and its preallocated space. */
   get walFileBytes(): number {
     return this.wal?.fileBytes ?? this.walSizeSeen

@@ -37,7 +37,8 @@ function sumOf(memory: ReturnType<Database['stats']>['memory']): number {
     memory.blockCache +
     memory.spareBlocks +
     memory.pinned +
-    memory.iterators.blockBytes
+    memory.iterators.blockBytes +
+    memory.wal
   )
 }
 
@@ -57,6 +58,22 @@ describe('stats().memory', () => {
     expect(after.memory.pinned).toBeGreaterThan(0)
     expect(after.memory.blockCache).toBe(0)
     expect(after.memory.total).toBe(sumOf(after.memory))
+  })
+
+  it("counts the WAL's copy buffer once a cut after a flush has used it", async () => {
+    const database = await filled(5000)
+    expect(database.stats().memory.wal).toBe(0)
+    // Writes while the flush runs: the WAL is then cut after the flushed entries, and the
+    // writes after them are copied into the new file.
+    const flushing = database.flush()
+    for (let index = 5000; index < 6000; index++) await database.put(keyOf(index), storedValue(index))
+    await flushing
+    const deadline = Date.now() + 5000
+    while (database.stats().memory.wal === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    const { memory } = database.stats()
+    expect(memory.wal).toBe(1024 * 1024)
+    expect(memory.total).toBe(sumOf(memory))
   })
 
   it('counts the cached blocks point reads load, within the cache capacity', async () => {

@@ -90,6 +90,12 @@ export class WALManager {
 
   /** Bytes of the file: `sizeBytes`, then preallocated space (zeros written ahead of the
    *  frames, given back at close). */
+  /** Bytes of the buffers the WAL keeps between writes: the copy buffer of its cuts
+   *  (`COPY_CHUNK_BYTES`, once a cut has copied a kept tail), 0 before. */
+  get heldBufferBytes(): number {
+    return this.copyChunk?.length ?? 0
+  }
+
   get fileBytes(): number {
     return this.log.allocated
   }
