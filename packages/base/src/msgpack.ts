@@ -88,25 +88,14 @@ class Writer {
     else if (typeof value === 'number') this.number(value)
     else if (typeof value === 'string') this.string(value)
     else if (value instanceof Uint8Array) {
-      const length = value.length
-      if (length < 0x100) this.head(0xc4, 1, length)
-      else if (length < 0x10000) this.head(0xc5, 2, length)
-      else this.head(0xc6, 4, length)
-      this.reserve(length)
-      this.bytes.set(value, this.length)
-      this.length += length
+      this.counted(value.length, 0, 0, 0xc4, 0xc5)
+      this.raw(value)
     } else if (Array.isArray(value)) {
-      const count = value.length
-      if (count < 16) this.byte(0x90 | count)
-      else if (count < 0x10000) this.head(0xdc, 2, count)
-      else this.head(0xdd, 4, count)
+      this.counted(value.length, 0x90, 16, 0, 0xdc)
       for (const item of value) this.value(item, depth + 1)
     } else if (typeof value === 'object' && isPlainObject(value)) {
       const keys = Object.keys(value).filter((key) => value[key] !== undefined)
-      const count = keys.length
-      if (count < 16) this.byte(0x80 | count)
-      else if (count < 0x10000) this.head(0xde, 2, count)
-      else this.head(0xdf, 4, count)
+      this.counted(keys.length, 0x80, 16, 0, 0xde)
       for (const key of keys) {
         this.string(key)
         this.value(value[key]!, depth + 1)
@@ -138,14 +127,26 @@ class Writer {
 
   private string(value: string): void {
     const encoded = utf8.encode(value)
-    const length = encoded.length
-    if (length < 0x20) this.byte(0xa0 | length)
-    else if (length < 0x100) this.head(0xd9, 1, length)
-    else if (length < 0x10000) this.head(0xda, 2, length)
-    else this.head(0xdb, 4, length)
-    this.reserve(length)
-    this.bytes.set(encoded, this.length)
-    this.length += length
+    this.counted(encoded.length, 0xa0, 0x20, 0xd9, 0xda)
+    this.raw(encoded)
+  }
+
+  /**
+   * The header of a value of `count` elements or bytes, in its smallest form: `fix | count`
+   * below `fixLimit` (0: the type has no fix form), then type `t8` with an 8-bit count (0: none),
+   * `t16` with a 16-bit one, `t16 + 1` with a 32-bit one (the specification numbers them so).
+   */
+  private counted(count: number, fix: number, fixLimit: number, t8: number, t16: number): void {
+    if (count < fixLimit) this.byte(fix | count)
+    else if (t8 !== 0 && count < 0x100) this.head(t8, 1, count)
+    else if (count < 0x10000) this.head(t16, 2, count)
+    else this.head(t16 + 1, 4, count)
+  }
+
+  private raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length)
+    this.bytes.set(bytes, this.length)
+    this.length += bytes.length
   }
 }
 

@@ -92,7 +92,7 @@ export class Memtables {
     }
   }
 
-  /** Bytes of idle slabs and hash-index tables waiting for the next memtables. */
+  /** Bytes of idle slabs, hash-index tables and ordered indexes waiting for the next memtables. */
   get pooledBytes(): number {
     return this.slabPool.idleBytes + this.slabPool.idleSlotTableBytes + this.slabPool.idleSliceIndexBytes
   }

@@ -192,7 +192,7 @@ export function memoryStats(
   memtables: StatsSources['memtables'],
   cache: BlockCache,
   openIterators: number,
-  walBufferBytes = 0,
+  walBufferBytes: number,
 ): MemoryStats {
   const memtableBytes = memtables.active.approximateBytes + memtables.frozenBytes
   const blockCache = cache.usedBytes - cache.pinnedBytes

@@ -90,8 +90,6 @@ export class Memtable {
   private smallestSeq = MAX_SEQ
   private largestSeq = -1
   private frozen = false
-  /** Iterators of this memtable, made while it was writable, not closed yet. */
-  private openSnapshots = 0
   /** Readers that may still use this memtable or views it handed out (`pin`). */
   private pins = 0
   /** The owner is done with it (`retire`): its slabs go back to the pool once no pin is held. */
@@ -255,12 +253,10 @@ export class Memtable {
     const index = this.index
     const iterator = new MemtableIteratorImpl(index, this.root, this.log, options, () => {
       // Once recycled, the index may be another memtable's: leave it alone.
-      if (this.recycled) return
-      if (--this.openSnapshots === 0) index.shared = false
+      if (!this.recycled) index.snapshots--
     })
     if (index.isCurrent(this.root)) index.epoch++
-    this.openSnapshots++
-    index.shared = true
+    index.snapshots++
     return iterator
   }
 
@@ -429,8 +425,9 @@ export class Memtable {
         index.setAt(childValue(below))
         parentLeaf = index.leaf
         parentSlot = index.slot
-        index.prepare(below, sliceOf(log.keyView(found), offset + SLICE_BYTES))
-        index.insertAt(sliceOf(log.keyView(found), offset + SLICE_BYTES), found)
+        const foundSlice = sliceOf(log.keyView(found), offset + SLICE_BYTES)
+        index.prepare(below, foundSlice)
+        index.insertAt(foundSlice, found)
         root = below
         continue
       }

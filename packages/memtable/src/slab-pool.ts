@@ -86,9 +86,7 @@ export class SlabPool {
 
   /** Bytes of the slice indexes waiting in the pool. */
   get idleSliceIndexBytes(): number {
-    let bytes = 0
-    for (const index of this.idleSliceIndexes) bytes += index.bytes
-    return bytes
+    return sumOf(this.idleSliceIndexes, (index) => index.bytes)
   }
 
   /** Slice indexes taken from the pool instead of made, since it was made. */
@@ -103,9 +101,7 @@ export class SlabPool {
 
   /** Bytes of the hash-index tables waiting in the pool. */
   get idleSlotTableBytes(): number {
-    let bytes = 0
-    for (const table of this.idleSlotTables) bytes += table.byteLength
-    return bytes
+    return sumOf(this.idleSlotTables, (table) => table.byteLength)
   }
 
   /** Hash-index tables taken from the pool instead of allocated, since it was made. */
@@ -125,6 +121,13 @@ function takeNewest<T>(items: T[], fits: (item: T) => boolean): T | undefined {
     if (fits(items[at]!)) return items.splice(at, 1)[0]
   }
   return undefined
+}
+
+/** The sum of `bytesOf` over `items`. */
+function sumOf<T>(items: readonly T[], bytesOf: (item: T) => number): number {
+  let bytes = 0
+  for (const item of items) bytes += bytesOf(item)
+  return bytes
 }
 
 /** Adds `item` as the newest of `items`, the oldest leaving when `limit` are there already. */

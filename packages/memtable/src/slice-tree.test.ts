@@ -113,10 +113,10 @@ describe('SliceIndex', () => {
             reference.set(slice, value++)
           }
           // Take a snapshot as an iterator does: the next write copies what it changes (while
-          // a snapshot is open, `shared`; these stay open).
+          // a snapshot is open; these stay open).
           snapshots.push({ root, entries: sorted(reference) })
           if (index.isCurrent(root)) index.epoch++
-          index.shared = true
+          index.snapshots++
         }
         for (const snapshot of snapshots) {
           expect(walk(index, snapshot.root, false)).toEqual(snapshot.entries)
@@ -136,10 +136,10 @@ describe('SliceIndex', () => {
     // closed at once.
     const snapshot = () => {
       if (index.isCurrent(root)) index.epoch++
-      index.shared = true
+      index.snapshots++
     }
     snapshot()
-    index.shared = false
+    index.snapshots--
     // In place: the root (of the previous epoch) gains a leaf made in this epoch.
     root = put(index, root, 100, 100)
     expect(index.isCurrent(root)).toBe(true)

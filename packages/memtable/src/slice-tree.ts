@@ -26,7 +26,7 @@
  * Snapshots (iterators) are copy-on-write by epoch: a node whose epoch is older than the index's
  * may be part of a snapshot, so a write copies it (and the path above it, which a write from the
  * root copies anyway) instead of changing it. Taking a snapshot of a tree is O(1): the memtable
- * bumps `epoch` (memtable.ts). Once every snapshot is closed (`shared` false), a write changes
+ * bumps `epoch` (memtable.ts). Once every snapshot is closed (`snapshots` 0), a write changes
  * such a node in place and stamps it current. Nodes are never freed one by one; the whole index
  * is reset when its memtable is recycled, after every reader is done.
  */
@@ -58,11 +58,11 @@ export class SliceIndex {
   /** The current write epoch: nodes written in an older one are copied before a write. */
   epoch = 0
   /**
-   * False while no snapshot is open (every iterator that took one has closed): then a write
-   * changes a node of an older epoch in place, stamping it with the current one, instead of
-   * copying it. The memtable keeps it (memtable.ts).
+   * Snapshots open (iterators that took the index and are not closed; the memtable counts them).
+   * While there are none, a write changes a node of an older epoch in place, stamping it with
+   * the current one, instead of copying it.
    */
-  shared = false
+  snapshots = 0
   /** @internal */ meta: Int32Array
   /** @internal */ keys: Float64Array
   /** @internal */ values: Int32Array
@@ -84,7 +84,7 @@ export class SliceIndex {
   reset(): void {
     this.nodes = 0
     this.epoch = 0
-    this.shared = false
+    this.snapshots = 0
   }
 
   /** Nodes in use. */
@@ -161,9 +161,9 @@ export class SliceIndex {
       const base = node * order
       let at = route(this.keys, base, this.count(node), slice)
       let child = this.values[base + at]!
-      if (!this.isCurrent(child)) {
-        const writable = this.writable(child)
-        if (writable !== child) this.values[base + at] = writable
+      const writable = this.writable(child)
+      if (writable !== child) {
+        this.values[base + at] = writable
         child = writable
       }
       if (this.count(child) === order) {
@@ -191,7 +191,7 @@ export class SliceIndex {
 
   /** Replaces the value at `leaf`/`slot` (after `prepare` found the slice). */
   setAt(value: number): void {
-    this.values[this.leaf * this.order + this.slot] = value
+    this.setValue(this.leaf, this.slot, value)
   }
 
   /** Replaces the value in slot `slot` of leaf `leaf` (a position `prepare` reported). */
@@ -237,7 +237,7 @@ export class SliceIndex {
    *  node itself stamped current. */
   private writable(node: number): number {
     if (this.isCurrent(node)) return node
-    if (this.shared) return this.copy(node)
+    if (this.snapshots > 0) return this.copy(node)
     this.meta[node * META + EPOCH] = this.epoch
     return node
   }

@@ -88,14 +88,14 @@ export class WALManager {
     return this.log.size
   }
 
-  /** Bytes of the file: `sizeBytes`, then preallocated space (zeros written ahead of the
-   *  frames, given back at close). */
   /** Bytes of the buffers the WAL keeps between writes: the copy buffer of its cuts
    *  (`COPY_CHUNK_BYTES`, once a cut has copied a kept tail), 0 before. */
   get heldBufferBytes(): number {
     return this.copyChunk?.length ?? 0
   }
 
+  /** Bytes of the file: `sizeBytes`, then preallocated space (zeros written ahead of the
+   *  frames, given back at close). */
   get fileBytes(): number {
     return this.log.allocated
   }
