@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { GET_MANY_SYNC_MS } from './budgets.js'
 import { ASYNC_BACKOFF_MS, ReadModeGovernor, SLOW_READ_MS } from './read-mode.js'
+import { ReadPolicy } from './read-policy.js'
 
 /** A governor on a hand-driven clock; `read(ms)` records one synchronous read taking `ms`. */
 function governed(mode: 'auto' | 'sync' | 'async') {
@@ -66,5 +68,36 @@ describe('ReadModeGovernor', () => {
     expect(governor.readSync()).toBe(true)
     read(1)
     expect(governor.readSync()).toBe(false)
+  })
+})
+
+describe('ReadPolicy.getManyWindow', () => {
+  it("in 'auto', a getMany may read synchronously for GET_MANY_SYNC_MS of its own clock, then not", () => {
+    let clock = 500
+    const policy = new ReadPolicy('auto', () => clock)
+    const window = policy.getManyWindow()
+    expect(window()).toBe(true)
+    expect(policy.pointRead(window())).toBe('sync-timed')
+    clock += GET_MANY_SYNC_MS - 0.001
+    expect(window()).toBe(true)
+    clock += 0.001
+    expect(window()).toBe(false)
+    expect(policy.pointRead(window())).toBe('async')
+    // Each getMany has its own window: a new one opens at the clock's current time.
+    const next = policy.getManyWindow()
+    expect(next()).toBe(true)
+    clock += GET_MANY_SYNC_MS
+    expect(next()).toBe(false)
+  })
+
+  it("in 'sync' and 'async' the window never closes: the mode alone decides", () => {
+    let clock = 0
+    for (const mode of ['sync', 'async'] as const) {
+      const policy = new ReadPolicy(mode, () => clock)
+      const window = policy.getManyWindow()
+      clock += 60_000
+      expect(window()).toBe(true)
+      expect(policy.pointRead(window())).toBe(mode === 'sync' ? 'sync-timed' : 'async')
+    }
   })
 })

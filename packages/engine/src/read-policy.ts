@@ -22,7 +22,11 @@ const ALWAYS: SyncWindow = () => true
 export class ReadPolicy {
   readonly governor: ReadModeGovernor
 
-  constructor(mode: ReadMode, now?: () => number) {
+  /** `now`: the clock of the governor and of `getManyWindow` (tests drive it by hand). */
+  constructor(
+    mode: ReadMode,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.governor = new ReadModeGovernor(mode, now)
   }
 
@@ -41,8 +45,9 @@ export class ReadPolicy {
    *  deadline (the governor alone decides). */
   getManyWindow(): SyncWindow {
     if (this.governor.mode !== 'auto') return ALWAYS
-    const deadline = performance.now() + GET_MANY_SYNC_MS
-    return () => performance.now() < deadline
+    const now = this.now
+    const deadline = now() + GET_MANY_SYNC_MS
+    return () => now() < deadline
   }
 
   /** Whether a block a point read misses and reads synchronously is cached (true) or read into

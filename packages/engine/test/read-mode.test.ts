@@ -153,10 +153,16 @@ describe('readMode', () => {
     const { database, model } = await filled('auto')
     // Many keys, most in tables (no block cache): thousands of reads of a few microseconds each.
     const keys = Array.from({ length: 6000 }, (_, index) => `key-${String(index % 1000).padStart(4, '0')}`)
-    const before = database.stats().reads.syncReads
-    const values = await database.getMany(keys.map(bytes))
-    const syncReads = database.stats().reads.syncReads - before
-    expect(values.map(text)).toEqual(keys.map((key) => model.get(key)))
+    // The window is real time (the policy's clock; read-mode.test.ts in src drives it by hand):
+    // a loaded machine can pause this process past the window before the first read, so a call
+    // that read nothing synchronously is tried again, up to 5 calls. Every call answers in full.
+    let syncReads = 0
+    for (let call = 0; call < 5 && syncReads === 0; call++) {
+      const before = database.stats().reads.syncReads
+      const values = await database.getMany(keys.map(bytes))
+      syncReads = database.stats().reads.syncReads - before
+      expect(values.map(text)).toEqual(keys.map((key) => model.get(key)))
+    }
     await database.close()
     // The same getMany on the same files in 'sync' mode reads every block synchronously.
     const everything = await open(database.directory, { readMode: 'sync', blockCacheBytes: 0, sync: false })
