@@ -27,6 +27,8 @@ export type Job =
       directory: string
       /** `strata-mem`'s block cache (`--strata-mem-cache`). */
       strataMemCacheBytes?: number
+      /** strata's `compactionThread` (scripts/threads-rss.mjs); absent: its default. */
+      strataCompactionThread?: 'auto' | 'worker' | 'main'
     }
   | {
       kind: 'prefill'
@@ -105,7 +107,11 @@ export async function runJob(job: Job): Promise<JobOutcome> {
   }
   const spec = WORKLOADS[job.workload]
   const openStarted = performance.now()
-  const adapter = await open(job.directory, { sync: spec.sync, strataMemCacheBytes: job.strataMemCacheBytes })
+  const adapter = await open(job.directory, {
+    sync: spec.sync,
+    strataMemCacheBytes: job.strataMemCacheBytes,
+    strataCompactionThread: job.strataCompactionThread,
+  })
   const openMillis = performance.now() - openStarted
   const probe = job.workload === 'fillsync' ? new InterleavedProbe(`${job.directory}-probe`) : undefined
   let measurement: Measurement

@@ -17,6 +17,7 @@ import type { TableMeta } from '@strata/sstable'
 import { MergeBuffers, type MergeJob, type MergeResult, runMergeSliced } from './compaction-merge.js'
 import type { WorkerFlushJob, WorkerReady, WorkerRequest, WorkerResponse } from './compaction-worker.js'
 import { startCompactionWorker, type WorkerSource } from './compaction-worker-start.js'
+import type { CompactionThreadOption } from './options.js'
 
 /** Where a runner's merges run: in a worker thread, or on the main thread and why. */
 export type CompactionThread = 'worker' | 'main'
@@ -288,7 +289,18 @@ function reviveError(error: {
   return revived
 }
 
-/** The runner for `fs`: a worker thread for the real disk, inline otherwise. */
-export function mergeRunnerFor(fs: FileSystem): MergeRunner {
-  return fs instanceof NodeFileSystem ? new WorkerMergeRunner() : new InlineMergeRunner(fs)
+/** The runner for `fs` and the `compactionThread` option: a worker thread for the real disk,
+ *  inline for any other file system or when the option says `'main'`. */
+export function mergeRunnerFor(
+  fs: FileSystem,
+  compactionThread: CompactionThreadOption = 'auto',
+): MergeRunner {
+  if (!(fs instanceof NodeFileSystem)) return new InlineMergeRunner(fs)
+  if (compactionThread === 'main') {
+    return new InlineMergeRunner(
+      fs,
+      "options.compactionThread is 'main': no worker thread, merges run in slices",
+    )
+  }
+  return new WorkerMergeRunner()
 }

@@ -17,11 +17,14 @@ function processors(): number {
 
 /**
  * Whether flushed tables are built in the compaction worker (`flushThread`, options.ts): only on
- * the real disk (a worker cannot share any other `FileSystem`) of a writable open, and with
- * `'auto'` on any machine with more than one processor.
+ * the real disk (a worker cannot share any other `FileSystem`) of a writable open whose
+ * `compactionThread` is not `'main'` (no worker then), and with `'auto'` on any machine with more
+ * than one processor.
  */
-export function flushesInWorker(options: Pick<ResolvedOptions, 'fs' | 'readOnly' | 'flushThread'>): boolean {
+export function flushesInWorker(
+  options: Pick<ResolvedOptions, 'fs' | 'readOnly' | 'flushThread' | 'compactionThread'>,
+): boolean {
   if (!(options.fs instanceof NodeFileSystem) || options.readOnly) return false
-  if (options.flushThread === 'main') return false
+  if (options.flushThread === 'main' || options.compactionThread === 'main') return false
   return options.flushThread === 'worker' || processors() > 1
 }

@@ -53,8 +53,10 @@ export { DatabaseIterator, type IteratorOptions } from './iterator.js'
 export { DatabaseLockedError } from './lock.js'
 export { inspectManifest, type ManifestRecord, type ManifestState } from './manifest.js'
 export {
+  type CompactionThreadOption,
   DEFAULT_OPTIONS,
   type EncodedOpenOptions,
+  type FlushThread,
   MAX_KEY_BYTES,
   MAX_VALUE_BYTES,
   type OpenOptions,

@@ -15,6 +15,7 @@ describe('resolveOptions', () => {
   for (const [name, values, bad] of [
     ['readMode', ['auto', 'sync', 'async'], 'mmap'],
     ['flushThread', ['auto', 'worker', 'main'], 'gpu'],
+    ['compactionThread', ['auto', 'worker', 'main'], 'wasm'],
   ] as const) {
     it(`accepts the three values of ${name}, defaults to auto, and names them when given another`, () => {
       expect(resolveOptions({})[name]).toBe('auto')
@@ -27,6 +28,21 @@ describe('resolveOptions', () => {
       )
     })
   }
+
+  it("refuses flushThread 'worker' with compactionThread 'main' (no worker would start)", () => {
+    expect(() => resolveOptions({ flushThread: 'worker', compactionThread: 'main' })).toThrow(
+      expect.objectContaining({ code: 'STRATA_INVALID_ARGUMENT', argument: 'options.flushThread' }),
+    )
+    expect(() => resolveOptions({ flushThread: 'worker', compactionThread: 'main' })).toThrow(
+      InvalidArgumentError,
+    )
+    for (const flushThread of ['auto', 'main'] as const) {
+      expect(resolveOptions({ flushThread, compactionThread: 'main' })).toMatchObject({
+        flushThread,
+        compactionThread: 'main',
+      })
+    }
+  })
 
   it('accepts the block codecs, defaults bottommostCompression to compression, and names bad ones', () => {
     expect(resolveOptions({})).toMatchObject({ compression: 'lz4', bottommostCompression: 'lz4' })

@@ -11,6 +11,10 @@ import { READ_MODES, type ReadMode } from './read-mode.js'
 export type FlushThread = 'auto' | 'worker' | 'main'
 export const FLUSH_THREADS: readonly FlushThread[] = ['auto', 'worker', 'main']
 
+/** Where merges run (see `compactionThread`). */
+export type CompactionThreadOption = 'auto' | 'worker' | 'main'
+export const COMPACTION_THREADS: readonly CompactionThreadOption[] = ['auto', 'worker', 'main']
+
 export type WalRecovery = 'tolerate-tail' | 'point-in-time' | 'strict'
 const WAL_RECOVERIES: readonly WalRecovery[] = ['tolerate-tail', 'point-in-time', 'strict']
 
@@ -57,6 +61,13 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
    *  (default): `'worker'` on a machine with more than one processor (`availableParallelism()`),
    *  else `'main'`. Any other `FileSystem`: `'main'`. */
   flushThread?: FlushThread
+  /** Where compactions merge tables on the real disk. `'worker'`: in one worker thread, started
+   *  for the first merge and stopped after 10 s without work (it costs about 10 MiB idle, 20 MiB
+   *  busy); `'main'`: on the main thread, in slices that give the event loop a turn, and no
+   *  worker thread ever starts (flushes are then built on the main thread too): less memory,
+   *  slower writes under load. `'auto'` (default): `'worker'`. Any other `FileSystem`: `'main'`.
+   *  `flushThread: 'worker'` needs the worker: with `'main'` here it is an InvalidArgumentError. */
+  compactionThread?: CompactionThreadOption
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
   bloomBitsPerKey?: number
   /** Target size of an SSTable data block (before compression). Default 4096. */
@@ -126,6 +137,7 @@ export interface ResolvedOptions {
   blockCacheBytes: number
   readMode: ReadMode
   flushThread: FlushThread
+  compactionThread: CompactionThreadOption
   bloomBitsPerKey: number
   blockBytes: number
   compression: CompressionName
@@ -154,6 +166,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fs'> = {
   blockCacheBytes: 32 * MiB,
   readMode: 'auto',
   flushThread: 'auto',
+  compactionThread: 'auto',
   bloomBitsPerKey: 10,
   blockBytes: 4096,
   compression: 'lz4',
@@ -199,6 +212,7 @@ const booleanOptions = [
 const otherOptions = [
   'readMode',
   'flushThread',
+  'compactionThread',
   'compression',
   'bottommostCompression',
   'walRecovery',
@@ -273,6 +287,14 @@ export function resolveOptions(options: object | undefined): ResolvedOptions {
   if (readMode !== undefined) resolved.readMode = readMode
   const flushThread = oneOf(given, 'flushThread', FLUSH_THREADS)
   if (flushThread !== undefined) resolved.flushThread = flushThread
+  const compactionThread = oneOf(given, 'compactionThread', COMPACTION_THREADS)
+  if (compactionThread !== undefined) resolved.compactionThread = compactionThread
+  if (resolved.flushThread === 'worker' && resolved.compactionThread === 'main') {
+    throw new InvalidArgumentError(
+      "options.flushThread 'worker' needs the compaction worker: with options.compactionThread 'main' no worker starts (use flushThread 'main' or 'auto')",
+      { argument: 'options.flushThread' },
+    )
+  }
   for (const name of ['compression', 'bottommostCompression'] as const) {
     const value = given[name]
     if (value === undefined) continue

@@ -110,7 +110,7 @@ export function buildParts<K, V>(
     scheduleFlush: () => flushes!.schedule(),
     scheduleCompaction: () => compactions!.schedule(),
   })
-  const runner = mergeRunnerFor(options.fs)
+  const runner = mergeRunnerFor(options.fs, options.compactionThread)
   flushes = new FlushScheduler(directory, options, memtables, writes, tree, state.flushedSeq, {
     isOpen,
     events,

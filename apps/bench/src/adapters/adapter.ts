@@ -28,6 +28,9 @@ export interface OpenSettings {
   sync: boolean
   /** Block cache of the `strata-mem` variant, in bytes (`--strata-mem-cache`). */
   strataMemCacheBytes?: number
+  /** Where strata's compactions run (its `compactionThread` option; scripts/threads-rss.mjs).
+   *  Absent: strata's default. Other engines ignore it. */
+  strataCompactionThread?: 'auto' | 'worker' | 'main'
 }
 
 export type BatchOperation = { type: 'put'; key: Key; value: Value } | { type: 'del'; key: Key }

@@ -56,6 +56,9 @@ async function openWith(
   const db = await open(directory, {
     sync: settings.sync,
     ...(blockCacheBytes === undefined ? {} : { blockCacheBytes }),
+    ...(settings.strataCompactionThread === undefined
+      ? {}
+      : { compactionThread: settings.strataCompactionThread }),
   })
   return {
     engine: getSync ? 'strata-getsync' : blockCacheBytes === undefined ? 'strata' : 'strata-mem',
