@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runJobInChild } from './job-process.mjs'
 
 const [a, b, workload = 'readreverse', roundsArg = '3', nArg = '1000000'] = process.argv.slice(2)
 if (a === undefined || b === undefined) {
@@ -22,20 +23,7 @@ const builds = [
   ['A', a],
   ['B', b],
 ]
-const job = (checkout, spec) => {
-  const jobJs = join(checkout, 'apps/bench/dist/job.js')
-  const out = execFileSync(
-    process.execPath,
-    [
-      '-e',
-      `import(${JSON.stringify(jobJs)}).then(async ({ runJob }) => { const r = await runJob(${JSON.stringify(spec)}); process.stdout.write(JSON.stringify(r)); process.exit(0) })`,
-    ],
-    { encoding: 'utf8', maxBuffer: 1e8 },
-  )
-  const outcome = JSON.parse(out)
-  if (!outcome.ok) throw new Error(outcome.error)
-  return outcome.result
-}
+const job = runJobInChild
 const shapeOf = (checkout, directory) =>
   execFileSync(
     process.execPath,

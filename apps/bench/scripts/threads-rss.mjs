@@ -10,10 +10,10 @@
  * Run it after `build` in that checkout. Prints one line per job, then per workload and variant
  * the peak RSS (MB) and ops/s of every round.
  */
-import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runJobInChild } from './job-process.mjs'
 
 const [checkout, roundsArg = '3', workloadsArg = 'deleterandom,fillrandom,overwrite', nArg = '1000000'] =
   process.argv.slice(2)
@@ -21,21 +21,8 @@ if (checkout === undefined) {
   throw new Error('usage: node scripts/threads-rss.mjs <checkout> [rounds] [workloads] [n]')
 }
 const n = Number(nArg)
-const jobJs = join(checkout, 'apps/bench/dist/job.js')
 const { WORKLOADS } = await import(join(checkout, 'apps/bench/dist/workloads.js'))
-const job = (spec) => {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '-e',
-      `import(${JSON.stringify(jobJs)}).then(async ({ runJob }) => { const r = await runJob(${JSON.stringify(spec)}); process.stdout.write(JSON.stringify(r)); process.exit(0) })`,
-    ],
-    { encoding: 'utf8', maxBuffer: 1e8 },
-  )
-  const outcome = JSON.parse(out)
-  if (!outcome.ok) throw new Error(outcome.error)
-  return outcome.result
-}
+const job = (spec) => runJobInChild(checkout, spec)
 const variants = [
   { name: 'strata', engine: 'strata' },
   { name: "strata compactionThread 'main'", engine: 'strata', strataCompactionThread: 'main' },
