@@ -62,10 +62,11 @@ export interface OpenOptions<K = Uint8Array, V = Uint8Array> {
    *  else `'main'`. Any other `FileSystem`: `'main'`. */
   flushThread?: FlushThread
   /** Where compactions merge tables on the real disk. `'worker'`: in one worker thread, started
-   *  for the first merge and stopped after 10 s without work (it costs about 10 MiB idle, 20 MiB
-   *  busy); `'main'`: on the main thread, in slices that give the event loop a turn, and no
-   *  worker thread ever starts (flushes are then built on the main thread too): less memory,
-   *  slower writes under load. `'auto'` (default): `'worker'`. Any other `FileSystem`: `'main'`.
+   *  for the first merge and stopped after 10 s without work (an idle one holds about 10–13 MB
+   *  resident); `'main'`: on the main thread, in slices that give the event loop a turn, and no
+   *  worker thread ever starts (flushes are then built on the main thread too): no second thread
+   *  and its memory, slower writes under load. `'auto'` (default): `'worker'`. Any other
+   *  `FileSystem`: `'main'`.
    *  `flushThread: 'worker'` needs the worker: with `'main'` here it is an InvalidArgumentError. */
   compactionThread?: CompactionThreadOption
   /** Bloom filter bits per key in new tables; 0 disables filters. Default 10 (~1% false positives). */
