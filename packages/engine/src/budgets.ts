@@ -16,6 +16,11 @@ export { SYNC_WRITE_BUDGET_MS } from '@strata/wal'
  *  background work run. */
 export const READ_TURN_MS = 2
 
+/** The read turn looks at the clock after every this many answers, and after any answer that
+ *  read a block synchronously (read-turn.ts): an answer without I/O costs about a microsecond,
+ *  a look at the clock a tenth of one, so the budget is overrun by a few microseconds at most. */
+export const READS_PER_CLOCK_CHECK = 8
+
 /** How long one `getMany` may read uncached blocks synchronously (`readMode: 'auto'`) before its
  *  remaining keys go to the thread pool. */
 export const GET_MANY_SYNC_MS = 1

@@ -123,7 +123,7 @@ export function buildParts<K, V>(
   const idleFlush = new IdleTombstoneFlush(memtables, writes, flushes, isOpen)
   const rangeDeletes = new RangeDeletes(memtables, tree)
   const reader = new PointReader(memtables, tree, policy, rangeDeletes)
-  const readTurn = new ReadTurn()
+  const readTurn = new ReadTurn(() => policy.governor.syncReads)
   const iterators = new OpenIterators(
     memtables,
     tree,

@@ -51,7 +51,9 @@ export class PointLookup {
     const { key, seq, tables } = this
     while (this.position < tables.length) {
       const table = tables[this.position]!
-      const blockIndex = table.locate(key, seq, this.hashes)
+      // The tables come from the version's file ranges (point-reader.ts), the key and seq from
+      // the engine: no need for `locate`'s checks.
+      const blockIndex = table.locateChecked(key, seq, this.hashes)
       if (blockIndex < 0) {
         this.position++
         continue

@@ -10,23 +10,41 @@
  * once reads answered in one turn have run `READ_TURN_MS`, the next read's answer waits for the
  * next turn (`setImmediate`), which lets the event loop run once.
  */
-import { READ_TURN_MS } from './budgets.js'
+import { READ_TURN_MS, READS_PER_CLOCK_CHECK } from './budgets.js'
 
 export class ReadTurn {
   /** When this turn's first read was answered; undefined until a read in a new turn. */
   private startedAt: number | undefined
+  /** Answers since the clock was last read in this turn. */
+  private sinceClock = 0
+  /** The synchronous block reads counted when the clock was last read. */
+  private syncReadsSeen = 0
 
-  /** True when this turn's reads have had their budget: the caller then awaits `next()`. */
+  /** `syncReads`: how many blocks reads have read synchronously so far (the read-mode
+   *  governor's count); `now`: the clock (tests drive both by hand). */
+  constructor(
+    private readonly syncReads: () => number = () => 0,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** True when this turn's reads have had their budget: the caller then awaits `next()`. The
+   *  clock is read every `READS_PER_CLOCK_CHECK` answers, and at once after an answer that read
+   *  a block synchronously (which can take far longer than one from memory). */
   spent(): boolean {
-    const now = performance.now()
     if (this.startedAt === undefined) {
-      this.startedAt = now
+      this.startedAt = this.now()
+      this.sinceClock = 0
+      this.syncReadsSeen = this.syncReads()
       setImmediate(() => {
         this.startedAt = undefined
       })
       return false
     }
-    return now - this.startedAt >= READ_TURN_MS
+    const syncReads = this.syncReads()
+    if (++this.sinceClock < READS_PER_CLOCK_CHECK && syncReads === this.syncReadsSeen) return false
+    this.sinceClock = 0
+    this.syncReadsSeen = syncReads
+    return this.now() - this.startedAt >= READ_TURN_MS
   }
 
   /** Resolves in the next event-loop turn. */

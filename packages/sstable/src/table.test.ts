@@ -532,6 +532,37 @@ describe('getSync and the cache doorkeeper', () => {
   })
 })
 
+describe('locateChecked', () => {
+  it('answers as locate inside the key range, and never points at a block holding another key outside it', async () => {
+    const path = nodePath.join(directory, 'locate-checked.sst')
+    // Every other key stored: the odd ones are absent, between stored neighbours.
+    const entries = entriesOf(4000, () => 30).filter((_, index) => index % 2 === 0)
+    await buildTable(path, entries)
+    const table = await Table.open(path)
+    const hashes = new FilterHashes()
+    let located = 0
+    for (let index = 0; index < 4000; index++) {
+      const key = keyOf(index)
+      const expected = table.locate(key, MAX_SEQ)
+      expect(table.locateChecked(key, MAX_SEQ)).toBe(expected)
+      expect(table.locateChecked(key, MAX_SEQ, hashes.of(key))).toBe(expected)
+      if (expected >= 0) located++
+    }
+    expect(located).toBeGreaterThanOrEqual(2000)
+    // Outside the range (before the first key, after the last): -1 from locate; locateChecked
+    // may name a block, but that block does not hold the key.
+    for (const outside of [bytes('a'), bytes('key'), bytes('key99999999'), bytes('zzz')]) {
+      expect(table.locate(outside, MAX_SEQ)).toBe(-1)
+      const block = table.locateChecked(outside, MAX_SEQ)
+      if (block >= 0) expect((await table.loadBlock(block)).find(outside, MAX_SEQ)).toBeUndefined()
+    }
+    await table.close()
+    expect(() => table.locateChecked(keyOf(0), MAX_SEQ)).toThrow(
+      expect.objectContaining({ code: 'STRATA_CLOSED' }),
+    )
+  })
+})
+
 describe('reusing the memory of evicted blocks', () => {
   /** A table of 2,000 entries (40-byte values; with `large`, every 50th 3,000 bytes) over a
    *  cache with room for a few blocks, and where each key's block is. */

@@ -298,9 +298,21 @@ export class Table {
         argument: 'atSeq',
       })
     }
+    if (compareKeys(key, this.meta.smallestKey) < 0 || compareKeys(key, this.meta.largestKey) > 0) return -1
+    return this.locateChecked(key, atSeq, hashes)
+  }
+
+  /**
+   * `locate` without its checks of `key` and `atSeq` and of the table's key range, for a caller
+   * that has checked them (the engine's point lookups consult only tables whose file range holds
+   * the key): `key` a `Uint8Array`, `atSeq` an integer from 0 to 2^53 - 1. A key outside the
+   * range gets -1 or a block that does not hold it, never a wrong entry: the filter and the
+   * block search are exact about absence. Throws `ClosedError` once closed.
+   */
+  locateChecked(key: Uint8Array, atSeq: number, hashes?: FilterHashes): number {
+    this.checkOpen()
     const index = this.index
     if (index.count === 0) return -1
-    if (compareKeys(key, this.meta.smallestKey) < 0 || compareKeys(key, this.meta.largestKey) > 0) return -1
     if (
       !(hashes === undefined
         ? this.filter.mayContain(key)
