@@ -1,11 +1,13 @@
 /**
  * The release path gives every published package a real version: `changeset version` bumps a
  * package still at 0.0.0 to exactly 0.1.0 (its pending changesets hold a minor bump and no
- * major), and the changesets config publishes with public access.
+ * major), and the changesets config publishes with public access. Every package a changeset
+ * names is in the workspace (`changeset version` and `status` stop at one that is not, as two
+ * did after apps/demo's package was renamed @strata/cli).
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { publishablePackages, workspaceRoot } from '../lib/workspace.mjs'
+import { publishablePackages, workspacePackages, workspaceRoot } from '../lib/workspace.mjs'
 
 const RANK = { patch: 1, minor: 2, major: 3 }
 
@@ -16,6 +18,7 @@ export default async function check() {
   if (config.access !== 'public')
     problems.push(`.changeset/config.json has access ${JSON.stringify(config.access)}`)
   const bumps = new Map()
+  const known = new Set(workspacePackages().map((each) => each.name))
   for (const name of readdirSync(changesetDir).filter(
     (file) => file.endsWith('.md') && file !== 'README.md',
   )) {
@@ -23,6 +26,8 @@ export default async function check() {
     const front = /^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? ''
     for (const match of front.matchAll(/^\s*["']?([^"':]+)["']?\s*:\s*(patch|minor|major)\s*$/gm)) {
       bumps.set(match[1], Math.max(bumps.get(match[1]) ?? 0, RANK[match[2]]))
+      if (!known.has(match[1]))
+        problems.push(`.changeset/${name} names ${match[1]}, which is not a workspace package`)
     }
   }
   for (const { name, manifest } of publishablePackages()) {

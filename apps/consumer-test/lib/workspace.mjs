@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url'
 
 export const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
-/** @returns {{ name: string, directory: string, manifest: Record<string, any> }[]} */
-export function publishablePackages() {
+/** Every package under packages/ and apps/, private ones included.
+ *  @returns {{ name: string, directory: string, manifest: Record<string, any> }[]} */
+export function workspacePackages() {
   const found = []
   for (const group of ['packages', 'apps']) {
     for (const entry of readdirSync(join(workspaceRoot, group)).sort()) {
@@ -17,11 +18,15 @@ export function publishablePackages() {
       const manifestPath = join(directory, 'package.json')
       if (!existsSync(manifestPath)) continue
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
-      if (manifest.private === true) continue
       found.push({ name: manifest.name, directory, manifest })
     }
   }
   return found
+}
+
+/** @returns {{ name: string, directory: string, manifest: Record<string, any> }[]} */
+export function publishablePackages() {
+  return workspacePackages().filter(({ manifest }) => manifest.private !== true)
 }
 
 /** The command that runs pnpm: the one running this script when pnpm started it, else npx's. */
