@@ -23,7 +23,7 @@ export class ReadTurn {
   /** `syncReads`: how many blocks reads have read synchronously so far (the read-mode
    *  governor's count); `now`: the clock (tests drive both by hand). */
   constructor(
-    private readonly syncReads: () => number = () => 0,
+    private readonly syncReads: () => number,
     private readonly now: () => number = () => performance.now(),
   ) {}
 

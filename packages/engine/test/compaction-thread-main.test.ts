@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { open } from '../src/index.js'
-import { temporaryDirectory } from './helpers.js'
+import { overwriteUntilCompacted, temporaryDirectory } from './helpers.js'
 
 // No worker may start in this file: any attempt is counted and fails.
 const starts = vi.hoisted(() => ({ count: 0 }))
@@ -10,8 +10,6 @@ vi.mock('../src/compaction-worker-start.js', () => ({
     throw new Error('a worker was started')
   },
 }))
-
-const key = (index: number) => `key-${String(index).padStart(6, '0')}`
 
 describe("compactionThread: 'main'", () => {
   it('merges and flushes on the main thread, never starts a worker, and keeps every write', async () => {
@@ -27,16 +25,7 @@ describe("compactionThread: 'main'", () => {
     const before = database.stats().compaction
     expect(before.thread).toBe('main')
     expect(before.threadReason).toMatch(/compactionThread is 'main'/)
-    const model = new Map<string, string>()
-    for (let index = 0; index < 12_000; index++) {
-      const value = `value-${index}`
-      await database.put(key(index % 4000), value)
-      model.set(key(index % 4000), value)
-    }
-    await database.flush()
-    await vi.waitFor(() => expect(database.stats().compaction.compactions).toBeGreaterThan(0), {
-      timeout: 20_000,
-    })
+    const model = await overwriteUntilCompacted(database)
     await database.compactRange()
     const stats = database.stats()
     expect(stats.flushes).toBeGreaterThan(0)

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it, vi } from 'vitest'
 import { open } from '../src/index.js'
-import { temporaryDirectory } from './helpers.js'
+import { overwriteUntilCompacted, paddedKey, temporaryDirectory } from './helpers.js'
 
 // Every compaction worker this file's databases start fails while loading its code.
 vi.mock('../src/compaction-worker-start.js', () => ({
@@ -10,8 +10,6 @@ vi.mock('../src/compaction-worker-start.js', () => ({
     source: 'bundle',
   }),
 }))
-
-const key = (index: number) => `key-${String(index).padStart(6, '0')}`
 
 describe('a compaction worker that cannot start', () => {
   it('compactions run on the main thread, stats() says so, writes keep working', async () => {
@@ -26,11 +24,7 @@ describe('a compaction worker that cannot start', () => {
     } as const
     const database = await open<string, string>(directory, options)
     expect(database.stats().compaction.thread).toBe('worker')
-    for (let index = 0; index < 12_000; index++) await database.put(key(index % 4000), `value-${index}`)
-    await database.flush()
-    await vi.waitFor(() => expect(database.stats().compaction.compactions).toBeGreaterThan(0), {
-      timeout: 20_000,
-    })
+    await overwriteUntilCompacted(database)
     const stats = database.stats()
     expect(stats.compaction.thread).toBe('main')
     expect(stats.compaction.threadReason).toMatch(/could not start \(the worker code is missing\)/)
@@ -43,7 +37,7 @@ describe('a compaction worker that cannot start', () => {
     const reopened = await open<string, string>(directory, options)
     expect(await reopened.get('after')).toBe('yes')
     for (let index = 8000; index < 12_000; index++)
-      expect(await reopened.get(key(index % 4000))).toBe(`value-${index}`)
+      expect(await reopened.get(paddedKey(index % 4000))).toBe(`value-${index}`)
     await reopened.close()
   })
 })

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryFileSystem, type OpenFlags, seededRandom } from '@strata/base'
 import { testSeed } from '@strata/base/testing'
-import { afterEach } from 'vitest'
+import { afterEach, expect, vi } from 'vitest'
+import type { Database } from '../src/index.js'
 
 const made: string[] = []
 
@@ -94,4 +95,28 @@ export class HeldFiles extends MemoryFileSystem {
     await this.wait(fd, 'read')
     return super.read(fd, buffer, offset, length, position)
   }
+}
+
+/** Key `index` of `overwriteUntilCompacted`: `key-` and six digits. */
+export const paddedKey = (index: number) => `key-${String(index).padStart(6, '0')}`
+
+/**
+ * Writes 4,000 keys three times over (12,000 puts, put `i` writing `value-i` to
+ * `paddedKey(i % 4000)`), flushes, and waits (up to 20 s) until a compaction has run: enough for
+ * flushes and merges on a database of small memtables. Returns each key's last value.
+ */
+export async function overwriteUntilCompacted(
+  database: Database<string, string>,
+): Promise<Map<string, string>> {
+  const model = new Map<string, string>()
+  for (let index = 0; index < 12_000; index++) {
+    const value = `value-${index}`
+    await database.put(paddedKey(index % 4000), value)
+    model.set(paddedKey(index % 4000), value)
+  }
+  await database.flush()
+  await vi.waitFor(() => expect(database.stats().compaction.compactions).toBeGreaterThan(0), {
+    timeout: 20_000,
+  })
+  return model
 }

@@ -299,7 +299,7 @@ export class Table {
       })
     }
     if (compareKeys(key, this.meta.smallestKey) < 0 || compareKeys(key, this.meta.largestKey) > 0) return -1
-    return this.locateChecked(key, atSeq, hashes)
+    return this.filterAndFind(key, atSeq, hashes)
   }
 
   /**
@@ -311,6 +311,11 @@ export class Table {
    */
   locateChecked(key: Uint8Array, atSeq: number, hashes?: FilterHashes): number {
     this.checkOpen()
+    return this.filterAndFind(key, atSeq, hashes)
+  }
+
+  /** The filter, then the index: the part of `locate` after its checks. */
+  private filterAndFind(key: Uint8Array, atSeq: number, hashes: FilterHashes | undefined): number {
     const index = this.index
     if (index.count === 0) return -1
     if (
